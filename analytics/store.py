@@ -1,0 +1,204 @@
+"""The workspace: one DuckDB file per client, its schema, its snapshots and its saved mappings.
+
+One process writes; each thread works through its own cursor (`cursor(con)`), as DuckDB asks.
+An import runs in one transaction followed by a CHECKPOINT, so the file never depends on its WAL.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import unicodedata
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from analytics.schema import SQL_TYPES, STAGES, TABLES
+
+DEFAULT_ROOT = Path.home() / ".cockpit" / "workspaces"
+DEMO_WORKSPACE = "demo"
+
+# Columns stored beside the canonical ones.
+EXTRA_COLUMNS = {
+    "opportunities": [("snapshot_id", "INTEGER"), ("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
+    "stage_history": [("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
+    "targets": [("period_start", "DATE"), ("period_end", "DATE")],
+    "marketing_spend": [("period_start", "DATE"), ("period_end", "DATE")],
+}
+
+
+def quote(identifier: str) -> str:
+    """Quote an SQL identifier (the one helper through which column names reach SQL)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def workspace_root() -> Path:
+    """Where workspaces live: $COCKPIT_WORKSPACES, else ~/.cockpit/workspaces."""
+    return Path(os.environ.get("COCKPIT_WORKSPACES") or DEFAULT_ROOT)
+
+
+def workspace_slug(name: str) -> str:
+    """A safe file stem from a name the user typed: never used as a path as typed."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60]
+    return slug or "workspace"
+
+
+def workspace_path(name: str) -> Path:
+    return workspace_root() / f"{workspace_slug(name)}.duckdb"
+
+
+def list_workspaces() -> list[str]:
+    root = workspace_root()
+    return sorted(p.stem for p in root.glob("*.duckdb")) if root.exists() else []
+
+
+def _ddl() -> list[str]:
+    stmts = [
+        "CREATE TABLE IF NOT EXISTS snapshots (snapshot_id INTEGER PRIMARY KEY, snapshot_date DATE NOT NULL,"
+        " source VARCHAR, imported_at TIMESTAMP DEFAULT current_timestamp, row_count INTEGER)",
+        "CREATE TABLE IF NOT EXISTS column_mappings (signature VARCHAR PRIMARY KEY, table_name VARCHAR,"
+        " mapping_json VARCHAR, saved_at TIMESTAMP DEFAULT current_timestamp)",
+        "CREATE TABLE IF NOT EXISTS stage_mappings (crm_stage VARCHAR PRIMARY KEY, stage VARCHAR, status VARCHAR,"
+        " saved_at TIMESTAMP DEFAULT current_timestamp)",
+        "CREATE TABLE IF NOT EXISTS imports (import_id INTEGER PRIMARY KEY, imported_at TIMESTAMP DEFAULT"
+        " current_timestamp, summary_json VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS stages (stage VARCHAR PRIMARY KEY, stage_order INTEGER, status VARCHAR,"
+        " default_probability DOUBLE)",
+    ]
+    for table, cols in TABLES.items():
+        defs = [f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in cols]
+        defs += [f"{quote(n)} {t}" for n, t in EXTRA_COLUMNS.get(table, [])]
+        stmts.append(f"CREATE TABLE IF NOT EXISTS {quote(table)} ({', '.join(defs)})")
+    # The opportunities as of the latest snapshot: what every "now" KPI reads.
+    stmts.append(
+        "CREATE OR REPLACE VIEW opportunities_current AS SELECT o.* FROM opportunities o"
+        " WHERE o.snapshot_id = (SELECT snapshot_id FROM snapshots"
+        " ORDER BY snapshot_date DESC, snapshot_id DESC LIMIT 1)"
+    )
+    return stmts
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in _ddl():
+        con.execute(stmt)
+    if con.execute("SELECT count(*) FROM stages").fetchone()[0] == 0:
+        con.executemany(
+            "INSERT INTO stages VALUES (?, ?, ?, ?)",
+            [(s.key, s.order, s.status, s.default_probability) for s in STAGES],
+        )
+
+
+_connections: dict[str, duckdb.DuckDBPyConnection] = {}
+_connections_lock = threading.Lock()
+
+
+def open_workspace(name: str) -> duckdb.DuckDBPyConnection:
+    """The process-wide connection to a workspace file, created with its schema on first use.
+
+    Callers on other threads take `con.cursor()`; one connection per file keeps a single writer.
+    """
+    path = workspace_path(name)
+    key = str(path)
+    with _connections_lock:
+        con = _connections.get(key)
+        if con is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(key)
+            init_schema(con)
+            _connections[key] = con
+        return con
+
+
+def close_workspace(name: str) -> None:
+    with _connections_lock:
+        con = _connections.pop(str(workspace_path(name)), None)
+    if con is not None:
+        con.close()
+
+
+def memory_workspace() -> duckdb.DuckDBPyConnection:
+    """An in-memory workspace with the schema: for tests and benchmarks."""
+    con = duckdb.connect(":memory:")
+    init_schema(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """One import = one transaction: all of it lands, or nothing does. CHECKPOINT after a commit."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes whenever an import lands: the key for cached results."""
+    row = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()
+    return int(row[0])
+
+
+def table_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    src = "opportunities_current" if table == "opportunities" else table
+    return int(con.execute(f"SELECT count(*) FROM {quote(src)}").fetchone()[0])
+
+
+def available_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The canonical tables that hold at least one row (pages use it to say which sheet is missing)."""
+    return {t for t in TABLES if table_count(con, t) > 0}
+
+
+def new_snapshot(con, snapshot_date, source: str, row_count: int) -> int:
+    """Register an opportunities snapshot; an upload dated like an existing one replaces it."""
+    old = con.execute("SELECT snapshot_id FROM snapshots WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+    for (sid,) in old:
+        con.execute("DELETE FROM opportunities WHERE snapshot_id = ?", [sid])
+        con.execute("DELETE FROM snapshots WHERE snapshot_id = ?", [sid])
+    sid = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots").fetchone()[0]
+    con.execute(
+        "INSERT INTO snapshots (snapshot_id, snapshot_date, source, row_count) VALUES (?, ?, ?, ?)",
+        [sid, snapshot_date, source, row_count],
+    )
+    return int(sid)
+
+
+def log_import(con, summary: dict) -> int:
+    iid = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
+    con.execute("INSERT INTO imports (import_id, summary_json) VALUES (?, ?)", [iid, json.dumps(summary, default=str)])
+    return int(iid)
+
+
+def snapshots(con) -> list[tuple[int, object]]:
+    return con.execute("SELECT snapshot_id, snapshot_date FROM snapshots ORDER BY snapshot_date, snapshot_id").fetchall()
+
+
+def save_column_mapping(con, signature: str, table: str, mapping: dict[str, str]) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO column_mappings (signature, table_name, mapping_json) VALUES (?, ?, ?)",
+        [signature, table, json.dumps(mapping, ensure_ascii=False)],
+    )
+
+
+def load_column_mapping(con, signature: str) -> tuple[str, dict[str, str]] | None:
+    row = con.execute("SELECT table_name, mapping_json FROM column_mappings WHERE signature = ?", [signature]).fetchone()
+    return (row[0], json.loads(row[1])) if row else None
+
+
+def save_stage_mapping(con, mapping: dict[str, tuple[str, str]]) -> None:
+    """mapping: CRM stage name -> (canonical stage key, status)."""
+    for crm_stage, (stage, status) in mapping.items():
+        con.execute(
+            "INSERT OR REPLACE INTO stage_mappings (crm_stage, stage, status) VALUES (?, ?, ?)",
+            [crm_stage, stage, status],
+        )
+
+
+def load_stage_mapping(con) -> dict[str, tuple[str, str]]:
+    return {r[0]: (r[1], r[2]) for r in con.execute("SELECT crm_stage, stage, status FROM stage_mappings").fetchall()}

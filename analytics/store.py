@@ -126,17 +126,23 @@ def memory_workspace() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# One writer per process: two sessions importing at once queue here instead of conflicting on ids.
+_write_lock = threading.RLock()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection):
-    """One import = one transaction: all of it lands, or nothing does. CHECKPOINT after a commit."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-    con.execute("CHECKPOINT")
+    """One import = one transaction: all of it lands, or nothing does. CHECKPOINT after a commit, so the
+    write-ahead log never holds the only copy."""
+    with _write_lock:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

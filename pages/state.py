@@ -35,3 +35,12 @@ def _shared_connection(name: str):
 def connection():
     """A cursor on the current workspace, private to this script run (thread)."""
     return _shared_connection(workspace()).cursor()
+
+
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def plain(text: str) -> str:
+    """Text from a file (names, messages quoting cells) made inert for Streamlit's markdown: every markdown
+    character is escaped, so a name like '[x](http://…)' or '<script>' is shown as typed, never rendered."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))

@@ -1,0 +1,400 @@
+"""File -> workspace: plan each sheet (which table, which column is which), then import in one transaction.
+
+The page and the command line go through the same two steps:
+  plans = plan_file(con, name, data)        # read + recognise; the page lets the user change the plans
+  report = run_import(con, plans, ...)      # clean in DuckDB, check, store, all or nothing
+Cleaning runs as SQL over the raw text (see clean.py); only decisions and small value maps (stages, statuses,
+activity types, periods) are made in Python, on distinct values.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import pandas as pd
+
+from analytics import clean, mapping, quality, store
+from analytics.problems import ImportProblem, Note
+from analytics.read import RawSheet, read_file
+from analytics.schema import STAGE_BY_KEY, TABLES, columns
+from analytics.store import quote
+
+Progress = Callable[[float, str], None]
+
+_BAD_VALUE_KEYS = {
+    "amount": "problem.bad_amount",
+    "probability": "problem.bad_probability",
+    "date": "problem.bad_date",
+    "timestamp": "problem.bad_date",
+    "boolean": "problem.bad_amount",
+}
+_SAMPLE = 5000
+_names = itertools.count(1)
+
+
+@dataclass
+class SheetPlan:
+    """What one sheet holds and how its headers map to the canonical columns; the page may edit it."""
+
+    raw: RawSheet
+    table: str | None
+    table_confidence: float
+    mapping: dict[str, str]  # header -> canonical column
+    confidence: dict[str, float] = field(default_factory=dict)  # header -> 0..1
+    from_saved: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.raw.file} / {self.raw.sheet}" if self.raw.sheet else self.raw.file
+
+    @property
+    def signature(self) -> str:
+        return mapping.header_signature(self.raw.headers)
+
+    def header_for(self, column: str) -> str | None:
+        return next((h for h, c in self.mapping.items() if c == column), None)
+
+
+@dataclass
+class ImportReport:
+    counts: dict[str, int]
+    notes: list[Note]
+    snapshot_id: int | None
+    snapshot_date: date | None
+    quality: pd.DataFrame
+
+
+def plan_sheet(con, raw: RawSheet, table: str | None = None) -> SheetPlan:
+    """The saved mapping when this header set was imported before, else the automatic one."""
+    saved = store.load_column_mapping(con, mapping.header_signature(raw.headers))
+    if saved and (table is None or saved[0] == table):
+        kept = {h: c for h, c in saved[1].items() if h in raw.headers}
+        return SheetPlan(raw, saved[0], 1.0, kept, {h: 1.0 for h in kept}, from_saved=True)
+    confidence = 1.0
+    if table is None:
+        table, confidence = mapping.guess_table(raw.headers, raw.sheet)
+    if table is None:
+        return SheetPlan(raw, None, 0.0, {})
+    return plan_with_table(raw, table, confidence)
+
+
+def plan_with_table(raw: RawSheet, table: str, table_confidence: float = 1.0) -> SheetPlan:
+    matches = mapping.match_columns(raw.headers, table)
+    return SheetPlan(
+        raw, table, table_confidence,
+        {m.header: m.column for m in matches if m.column},
+        {m.header: m.confidence for m in matches},
+    )
+
+
+def plan_file(con, name: str, data: bytes) -> list[SheetPlan]:
+    """Read a file and plan each of its sheets. Raises ImportProblem for a file that cannot be read."""
+    return [plan_sheet(con, raw) for raw in read_file(name, data)]
+
+
+def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
+    """The CRM stage names found in the opportunities sheets, with the mapping proposed for each:
+    the workspace's saved one, else a suggestion (taking a status column's value into account)."""
+    saved = store.load_stage_mapping(con)
+    rows: dict[str, dict] = {}
+    for plan in plans:
+        stage_h = plan.header_for("stage") if plan.table in ("opportunities", "stage_history") else None
+        if not stage_h:
+            continue
+        status_h = plan.header_for("status")
+        tbl = plan.raw.table
+        stages = tbl.column(stage_h).to_pylist()
+        statuses = tbl.column(status_h).to_pylist() if status_h else [None] * len(stages)
+        counts = pd.DataFrame({"s": stages, "st": statuses}).value_counts(dropna=False)
+        for (crm_stage, status), n in counts.items():
+            if crm_stage is None or (isinstance(crm_stage, float) and pd.isna(crm_stage)):
+                continue
+            row = rows.setdefault(crm_stage, {"crm_stage": crm_stage, "count": 0, "status_hint": None})
+            row["count"] += int(n)
+            if isinstance(status, str) and not row["status_hint"]:
+                row["status_hint"] = status
+    out = []
+    for crm_stage, row in rows.items():
+        if crm_stage in saved:
+            stage, status = saved[crm_stage]
+            conf, from_saved = 1.0, True
+        else:
+            stage, status, conf = mapping.suggest_stage(crm_stage, None)
+            from_saved = False
+        out.append({**row, "stage": stage, "status": status, "confidence": conf, "saved": from_saved})
+    cols = ["crm_stage", "count", "status_hint", "stage", "status", "confidence", "saved"]
+    return pd.DataFrame(out, columns=cols).sort_values(["count"], ascending=False, ignore_index=True)
+
+
+# --- cleaning ------------------------------------------------------------------------------------
+
+@dataclass
+class _Staged:
+    plan: SheetPlan
+    name: str  # temp table holding the cleaned rows
+    rows: int
+    notes: list[Note]
+
+
+def _sample(con, raw_name: str, header: str) -> list[str]:
+    q = quote(header)
+    sql = f"SELECT {q} FROM {raw_name} WHERE {q} IS NOT NULL LIMIT {_SAMPLE}"
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
+def _value_map(con, name: str, frame: pd.DataFrame) -> str:
+    con.register(name, frame)
+    return name
+
+
+def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress_note: list[Note]) -> _Staged:
+    raw = plan.raw
+    uid = next(_names)
+    raw_name = f"_raw_{uid}"
+    con.register(raw_name, raw.table)
+    where = {"file": raw.file, "sheet": raw.sheet}
+    notes: list[Note] = []
+
+    decimal_comma = raw.decimal_comma
+    if decimal_comma is None:
+        values = [v for h, c in plan.mapping.items() if c in ("amount", "quota_amount", "margin")
+                  for v in _sample(con, raw_name, h)[:500]]
+        decimal_comma = clean.guess_decimal_comma(values)
+
+    selects = ["r._row AS _row"]
+    joins = []
+    checks: list[tuple[str, str, str]] = []  # (clean column, header, problem key)
+    for col in columns(plan.table):
+        header = plan.header_for(col.name)
+        if header is None:
+            if col.name == "status" and plan.table == "opportunities":
+                selects.append("ms.status AS status")
+            elif col.name == "stage" and plan.table in ("opportunities", "stage_history"):
+                selects.append("NULL::VARCHAR AS stage")
+            else:
+                selects.append(f"NULL AS {quote(col.name)}")
+            continue
+        ref = f"r.{quote(header)}"
+        kind = col.kind
+        if col.name in ("stage",) and plan.table in ("opportunities", "stage_history"):
+            selects.append(f"ms.stage AS stage, {clean.text_sql(ref)} AS crm_stage")
+            joins.append(f"LEFT JOIN {_value_map(con, f'_ms_{uid}', _stage_frame(stage_map))} ms"
+                         f" ON ms.crm_stage = {clean.text_sql(ref)}")
+            continue
+        if col.name == "status" and plan.table == "opportunities":
+            distinct = [r[0] for r in con.execute(
+                f"SELECT DISTINCT {clean.text_sql(quote(header))} FROM {raw_name}").fetchall() if r[0]]
+            frame = pd.DataFrame({"value": distinct, "status": [mapping.suggest_status(v) for v in distinct]},
+                                 columns=["value", "status"]).astype({"value": object, "status": object})
+            joins.append(f"LEFT JOIN {_value_map(con, f'_mst_{uid}', frame)} mst ON mst.value = {clean.text_sql(ref)}")
+            selects.append("coalesce(mst.status, ms.status) AS status")
+            continue
+        if col.name == "type" and plan.table == "activities":
+            distinct = [r[0] for r in con.execute(
+                f"SELECT DISTINCT {clean.text_sql(quote(header))} FROM {raw_name}").fetchall() if r[0]]
+            frame = pd.DataFrame({"value": distinct, "type": [mapping.normalize_activity_type(v) for v in distinct]},
+                                 columns=["value", "type"]).astype(object)
+            joins.append(f"LEFT JOIN {_value_map(con, f'_mt_{uid}', frame)} mt ON mt.value = {clean.text_sql(ref)}")
+            selects.append("mt.type AS type")
+            continue
+        if col.name == "period":
+            distinct = [r[0] for r in con.execute(
+                f"SELECT DISTINCT {clean.text_sql(quote(header))} FROM {raw_name}").fetchall() if r[0]]
+            parsed = {v: clean.parse_period(v) for v in distinct}
+            bad = [v for v, p in parsed.items() if p is None]
+            if bad:
+                rows = [r[0] for r in con.execute(
+                    f"SELECT _row FROM {raw_name} WHERE {clean.text_sql(quote(header))} = ? ORDER BY _row LIMIT 10",
+                    [bad[0]]).fetchall()]
+                raise ImportProblem("problem.bad_period", column=header, rows=rows, value=bad[0], **where)
+            frame = pd.DataFrame(
+                {"value": list(parsed), "ps": [p[0] for p in parsed.values()], "pe": [p[1] for p in parsed.values()]})
+            frame["value"] = frame["value"].astype(object)
+            joins.append(f"LEFT JOIN {_value_map(con, f'_mp_{uid}', frame)} mp ON mp.value = {clean.text_sql(ref)}")
+            selects.append(f"{clean.text_sql(ref)} AS period, mp.ps AS period_start, mp.pe AS period_end")
+            continue
+        if kind == "text":
+            expr = clean.text_sql(ref)
+        elif kind == "amount":
+            expr = (clean.minutes_sql(ref, decimal_comma) if col.name == "duration_minutes"
+                    else clean.number_sql(ref, decimal_comma))
+        elif kind == "probability":
+            top = con.execute(
+                f"SELECT max({clean.number_sql(quote(header), decimal_comma)}) FROM {raw_name}"
+                f" WHERE strpos({quote(header)}, '%') = 0").fetchone()[0]
+            expr = clean.probability_sql(ref, decimal_comma, clean.percent_scale([top]))
+        elif kind in ("date", "timestamp"):
+            order, assumed = clean.date_order(_sample(con, raw_name, header), raw.language)
+            if assumed:
+                notes.append(Note("note.date_order", column=header, order="jj/mm/aaaa" if order == "dmy"
+                                  else "mm/dd/yyyy", **where))
+            expr = clean.date_sql(ref, order) if kind == "date" else clean.timestamp_sql(ref, order)
+        elif kind == "boolean":
+            expr = clean.boolean_sql(ref)
+        else:  # pragma: no cover - schema kinds are closed
+            raise ValueError(kind)
+        selects.append(f"{expr} AS {quote(col.name)}")
+        if kind != "text":
+            selects.append(f"r.{quote(header)} AS {quote('raw:' + col.name)}")
+            checks.append((col.name, header, _BAD_VALUE_KEYS[kind]))
+    if plan.table in ("opportunities", "stage_history") and plan.header_for("stage") is None:
+        pass  # required column: reported by run_import before we get here
+    if plan.table == "opportunities" and plan.header_for("stage"):
+        selects.append("st.stage_order AS stage_order")
+        joins.append("LEFT JOIN stages st ON st.stage = ms.stage")
+    if plan.table == "stage_history":
+        selects.append("st.stage_order AS stage_order")
+        joins.append("LEFT JOIN stages st ON st.stage = ms.stage")
+
+    name = f"_clean_{uid}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM {raw_name} r {' '.join(joins)}")
+    for column, header, key in checks:
+        bad = con.execute(
+            f"SELECT _row, {quote('raw:' + column)} FROM {name} WHERE {quote(column)} IS NULL"
+            f" AND nullif(trim({quote('raw:' + column)}), '') IS NOT NULL ORDER BY _row LIMIT 10").fetchall()
+        if bad:
+            raise ImportProblem(key, column=header, rows=[r[0] for r in bad], value=str(bad[0][1])[:60], **where)
+    if plan.table in ("opportunities", "stage_history"):
+        unmapped = [r[0] for r in con.execute(
+            f"SELECT DISTINCT crm_stage FROM {name} WHERE stage IS NULL AND crm_stage IS NOT NULL LIMIT 20").fetchall()]
+        if unmapped:
+            raise ImportProblem("problem.unknown_stage", column=plan.header_for("stage"),
+                                stages=", ".join(unmapped), **where)
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    return _Staged(plan, name, int(rows), notes)
+
+
+def _stage_frame(stage_map: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [(k, s, st) for k, (s, st) in stage_map.items()], columns=["crm_stage", "stage", "status"]
+    )
+    return frame.astype(object)
+
+
+# --- storing -------------------------------------------------------------------------------------
+
+_KEYS = {  # rows of a new upload replace the stored rows with the same key
+    "reps": ["owner"],
+    "targets": ["owner", "period_start", "period_end", "segment"],
+    "marketing_spend": ["period_start", "period_end", "segment", "source"],
+    "stage_history": ["opportunity_id"],
+    "activities": ["activity_id"],
+}
+
+
+def _stored_columns(table: str) -> list[str]:
+    return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, []) if n != "snapshot_id"]
+
+
+def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) -> int:
+    table = staged.plan.table
+    cols = _stored_columns(table)
+    col_sql = ", ".join(quote(c) for c in cols)
+    where = {"file": staged.plan.raw.file, "sheet": staged.plan.raw.sheet}
+    src = staged.name
+    if table == "opportunities":
+        missing = con.execute(f"SELECT _row FROM {src} WHERE opportunity_id IS NULL ORDER BY _row").fetchall()
+        if missing:
+            notes.append(Note("note.rows_skipped", rows=[r[0] for r in missing][:10], count=len(missing), **where))
+        dups = con.execute(
+            f"SELECT count(*) - count(DISTINCT opportunity_id) FROM {src} WHERE opportunity_id IS NOT NULL").fetchone()[0]
+        if dups:
+            notes.append(Note("note.duplicate_ids", count=int(dups), **where))
+        con.execute(
+            f"INSERT INTO opportunities (snapshot_id, {col_sql}) SELECT ?, {col_sql} FROM {src}"
+            " WHERE opportunity_id IS NOT NULL"
+            " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1",
+            [snapshot_id],
+        )
+        return con.execute("SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchone()[0]
+    keys = _KEYS.get(table)
+    if table == "activities" and staged.plan.header_for("activity_id") is None:
+        # No ids: an upload replaces the activities of its own reps over the dates it covers.
+        con.execute(
+            f"DELETE FROM activities a USING (SELECT owner, min(date) lo, max(date) hi FROM {src} GROUP BY owner) u"
+            " WHERE a.owner = u.owner AND a.date BETWEEN u.lo AND u.hi")
+    elif keys:
+        cond = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM s.{quote(k)}" for k in keys)
+        con.execute(f"DELETE FROM {quote(table)} t WHERE EXISTS (SELECT 1 FROM {src} s WHERE {cond})")
+    con.execute(f"INSERT INTO {quote(table)} ({col_sql}) SELECT {col_sql} FROM {src}")
+    return staged.rows
+
+
+def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, str]] | None = None,
+               snapshot_date: date | None = None, progress: Progress | None = None) -> ImportReport:
+    """Clean, check and store the planned sheets in one transaction; nothing is stored when anything fails.
+
+    stage_mapping: CRM stage name -> (canonical stage, status); missing names fall back to the workspace's
+    saved mapping, then to the suggestion. Raises ImportProblem (the workspace is then unchanged).
+    """
+    progress = progress or (lambda fraction, text: None)
+    notes: list[Note] = []
+    active = [p for p in plans if p.table]
+    for plan in plans:
+        if not plan.table:
+            notes.append(Note("note.sheet_skipped", file=plan.raw.file, sheet=plan.raw.sheet))
+    if not active:
+        first = plans[0].raw if plans else None
+        raise ImportProblem("problem.unknown_table", file=first.file if first else "", sheet=first.sheet if first else None)
+    for plan in active:
+        notes.extend(plan.raw.notes)
+        missing = [c for c in (col.name for col in columns(plan.table) if col.required) if c not in plan.mapping.values()]
+        if missing:
+            raise ImportProblem("problem.missing_columns", file=plan.raw.file, sheet=plan.raw.sheet,
+                                columns=", ".join(missing))
+    stages = stage_values(con, active)
+    stage_map = {r.crm_stage: (r.stage, r.status) for r in stages.itertuples()}
+    stage_map.update(stage_mapping or {})
+    for crm_stage, (stage, status) in stage_map.items():
+        if stage not in STAGE_BY_KEY:
+            raise ImportProblem("problem.unknown_stage", stages=crm_stage)
+
+    staged: list[_Staged] = []
+    try:
+        for i, plan in enumerate(active):
+            progress(0.1 + 0.5 * i / len(active), plan.label)
+            staged.append(_stage(con, plan, stage_map, notes))
+            notes.extend(staged[-1].notes)
+        progress(0.6, "")
+        counts: dict[str, int] = {}
+        snapshot_id = None
+        snap_date = snapshot_date or date.today()
+        with store.transaction(con):
+            opp = [s for s in staged if s.plan.table == "opportunities"]
+            if opp:
+                snapshot_id = store.new_snapshot(con, snap_date, ", ".join(s.plan.label for s in opp),
+                                                 sum(s.rows for s in opp))
+            for s in staged:
+                counts[s.plan.table] = counts.get(s.plan.table, 0) + _insert(con, s, snapshot_id, notes)
+            if snapshot_id is not None:
+                con.execute("UPDATE snapshots SET row_count = ? WHERE snapshot_id = ?",
+                            [counts["opportunities"], snapshot_id])
+            for s in staged:
+                store.save_column_mapping(con, s.plan.signature, s.plan.table, s.plan.mapping)
+            store.save_stage_mapping(con, stage_map)
+            store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
+                                   "snapshot_date": snap_date if snapshot_id else None})
+        progress(0.9, "")
+    except ImportProblem:
+        raise
+    except Exception as exc:  # anything else: still a clear message, and the transaction was rolled back
+        raise ImportProblem("problem.internal", file=active[0].raw.file, detail=type(exc).__name__) from exc
+    finally:
+        for s in staged:
+            con.execute(f"DROP TABLE IF EXISTS {s.name}")
+    if snapshot_id is not None:
+        notes.append(Note("note.snapshot_date", date=snap_date.isoformat()))
+    report = quality.quality_report(con) if snapshot_id is not None else quality.empty_report()
+    progress(1.0, "")
+    return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report)
+
+
+def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None = None,
+                 progress: Progress | None = None) -> ImportReport:
+    """The unattended path (CLI, scheduled imports): saved or automatic mappings, unknown sheets skipped."""
+    plans: list[SheetPlan] = []
+    for name, data in files:
+        plans.extend(plan_file(con, name, data))
+    return run_import(con, plans, snapshot_date=snapshot_date, progress=progress)

@@ -1,0 +1,59 @@
+"""Entry script: language, workspace, shared sidebar filters, navigation. It runs before every page."""
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import store
+from pages import state
+from pages.sidebar import draw_filters
+
+st.set_page_config(page_title="Cockpit commercial", page_icon="📊", layout="wide")
+
+
+def _ensure_demo() -> None:
+    """The app opens on the demo company: fill the demo workspace the first time it is opened empty."""
+    if state.workspace() != store.DEMO_WORKSPACE:
+        return
+    con = state.connection()
+    if con.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0:
+        from data.demo import load_demo
+
+        with st.spinner(state.tr("app.loading_demo")):
+            load_demo(con)
+
+
+def _create_workspace() -> None:
+    name = st.session_state.get("new_workspace_name", "").strip()
+    if name:
+        slug = store.workspace_slug(name)
+        store.open_workspace(slug)
+        st.session_state[state.WORKSPACE_KEY] = slug
+        st.session_state["new_workspace_name"] = ""
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        st.segmented_control(
+            state.tr("app.language"), options=["fr", "en"], key=state.LANG_KEY, default="fr",
+            format_func={"fr": "Français", "en": "English"}.get, selection_mode="single",
+        )
+        if st.session_state.get(state.LANG_KEY) is None:  # a click on the selected option clears it
+            st.session_state[state.LANG_KEY] = "fr"
+        names = sorted(set(store.list_workspaces()) | {store.DEMO_WORKSPACE, state.workspace()})
+        st.selectbox(state.tr("app.workspace"), names, key=state.WORKSPACE_KEY, help=state.tr("app.workspace_help"))
+        with st.popover(state.tr("app.new_workspace"), use_container_width=True):
+            st.text_input(state.tr("app.new_workspace"), key="new_workspace_name", max_chars=60)
+            st.button(state.tr("app.create_workspace"), on_click=_create_workspace)
+
+
+st.session_state.setdefault(state.WORKSPACE_KEY, store.DEMO_WORKSPACE)
+st.session_state.setdefault(state.LANG_KEY, "fr")
+_sidebar()
+_ensure_demo()
+
+navigation = st.navigation([
+    st.Page("pages/import_page.py", title=state.tr("nav.import"), icon="📥", url_path="import", default=True),
+    st.Page("pages/flash.py", title=state.tr("nav.flash"), icon="⚡", url_path="flash"),
+])
+st.session_state["filter"] = draw_filters(state.connection())
+navigation.run()

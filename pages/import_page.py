@@ -1,0 +1,181 @@
+"""Import (home): upload, check the mapping, import, read the report. Thin: the work is in analytics.importer."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analytics import store
+from analytics.importer import SheetPlan, plan_file, plan_with_table, run_import, stage_values
+from analytics.problems import ImportProblem
+from analytics.schema import STAGES, STATUSES, TABLES
+from pages.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
+
+PLANS_KEY = "import_plans"  # file_id -> list[SheetPlan] | ImportProblem
+REPORT_KEY = "import_report"
+NONE = "—"
+
+
+def _plans_for(files) -> list[tuple[str, list[SheetPlan] | ImportProblem]]:
+    """Read and plan each uploaded file once per upload (kept in the session across reruns)."""
+    cache = st.session_state.setdefault(PLANS_KEY, {})
+    out = []
+    con = connection()
+    for f in files:
+        if f.file_id not in cache:
+            try:
+                cache[f.file_id] = plan_file(con, f.name, f.getvalue())
+            except ImportProblem as problem:
+                cache[f.file_id] = problem
+        out.append((f.file_id, cache[f.file_id]))
+    return out
+
+
+def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
+    """The table choice and the column mapping of one sheet, editable; returns the plan as edited."""
+    options = [None, *TABLES]
+    chosen = st.selectbox(
+        tr("import.sheet_table"), options, index=options.index(plan.table), key=f"{key}:table",
+        format_func=lambda t: tr("import.ignore") if t is None else tr(f"table.{t}"),
+    )
+    if chosen != plan.table:
+        plan = plan_with_table(plan.raw, chosen) if chosen else SheetPlan(plan.raw, None, 0.0, {})
+    if plan.table is None:
+        return plan
+    st.caption(tr("import.saved_mapping") if plan.from_saved else tr("import.auto_mapping"))
+    first = plan.raw.table.slice(0, 1).to_pylist()
+    sample = first[0] if first else {}
+    frame = pd.DataFrame({
+        "header": plan.raw.headers,
+        "column": [plan.mapping.get(h, NONE) for h in plan.raw.headers],
+        "confidence": [plan.confidence.get(h, 0.0) if h in plan.mapping else None for h in plan.raw.headers],
+        "sample": [None if sample.get(h) is None else str(sample.get(h)) for h in plan.raw.headers],
+    })
+    targets = [NONE, *(c.name + (" *" if c.required else "") for c in TABLES[plan.table])]
+    frame["column"] = [next((t for t in targets if t.split(" ")[0] == c), NONE) for c in frame["column"]]
+    edited = st.data_editor(
+        frame, key=f"{key}:{plan.table}:mapping", hide_index=True, use_container_width=True, disabled=["header", "confidence", "sample"],
+        column_config={
+            "header": st.column_config.TextColumn(tr("import.col_header")),
+            "column": st.column_config.SelectboxColumn(tr("import.col_target"), options=targets, required=True),
+            "confidence": st.column_config.ProgressColumn(tr("import.col_confidence"), min_value=0.0, max_value=1.0, format="percent"),
+            "sample": st.column_config.TextColumn(tr("import.col_sample")),
+        },
+    )
+    mapping = {r.header: r.column.split(" ")[0] for r in edited.itertuples() if r.column != NONE}
+    if mapping != plan.mapping:
+        plan = SheetPlan(plan.raw, plan.table, plan.table_confidence, mapping,
+                         {h: (plan.confidence.get(h, 0) if plan.mapping.get(h) == c else 1.0) for h, c in mapping.items()},
+                         plan.from_saved)
+    return plan
+
+
+def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
+    stages = stage_values(connection(), plans)
+    if stages.empty:
+        return {}
+    st.subheader(tr("import.stages_title"))
+    keys = [s.key for s in STAGES]
+    edited = st.data_editor(
+        stages[["crm_stage", "count", "stage", "status", "confidence"]], key="stage_mapping", hide_index=True,
+        use_container_width=True, disabled=["crm_stage", "count", "confidence"],
+        column_config={
+            "crm_stage": st.column_config.TextColumn(tr("import.stage_crm")),
+            "count": st.column_config.NumberColumn(tr("import.stage_count")),
+            "stage": st.column_config.SelectboxColumn(tr("import.stage_target"), options=keys, required=True),
+            "status": st.column_config.SelectboxColumn(tr("import.stage_status"), options=list(STATUSES), required=True),
+            "confidence": st.column_config.ProgressColumn(tr("import.col_confidence"), min_value=0.0, max_value=1.0, format="percent"),
+        },
+    )
+    return {r.crm_stage: (r.stage, r.status) for r in edited.itertuples()}
+
+
+def _show_report() -> None:
+    report = st.session_state.get(REPORT_KEY)
+    if not report:
+        return
+    counts = ", ".join(f"{tr('table.' + t)} : {n}" if lang() == "fr" else f"{tr('table.' + t)}: {n}"
+                       for t, n in report.counts.items())
+    st.success(plain(tr("import.success", counts=counts)))
+    if report.notes:
+        with st.expander(tr("import.notes"), expanded=True):
+            for note in report.notes:
+                st.text(note.render(lang()))
+    if not report.quality.empty:
+        st.subheader(tr("import.quality"))
+        quality = report.quality.assign(check=[tr(k) for k in report.quality["check"]])
+        st.dataframe(quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
+                                             "examples": tr("import.quality_examples")}), hide_index=True)
+
+
+def _workspace_summary() -> None:
+    con = connection()
+    st.subheader(tr("import.workspace_content", name=workspace()))
+    counts = pd.DataFrame([{tr("import.table"): tr(f"table.{t}"), tr("import.rows"): store.table_count(con, t)}
+                           for t in TABLES])
+    st.dataframe(counts, hide_index=True)
+    snaps = store.snapshots(con)
+    if snaps:
+        st.caption(tr("import.snapshots", count=len(snaps), last=snaps[-1][1]))
+
+
+def _load_demo() -> None:
+    """Button callback (runs before the script, so it may switch the workspace widget)."""
+    from data.demo import load_demo
+
+    load_demo(store.open_workspace(store.DEMO_WORKSPACE).cursor())
+    st.session_state[WORKSPACE_KEY] = store.DEMO_WORKSPACE
+    st.session_state[REPORT_KEY] = None
+    st.session_state["demo_loaded"] = True
+
+
+def _demo_and_template() -> None:
+    left, right = st.columns(2)
+    left.button(tr("import.demo_button"), key="load_demo", on_click=_load_demo)
+    if st.session_state.pop("demo_loaded", False):
+        st.success(tr("import.demo_done"))
+    from data.template import template_workbook
+
+    right.download_button(tr("import.template_button"), data=template_workbook(), file_name="modele_cockpit.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+st.title(tr("import.title"))
+st.write(tr("import.intro"))
+_demo_and_template()
+
+files = st.file_uploader(tr("import.upload"), type=["xlsx", "csv", "txt", "tsv"], accept_multiple_files=True)
+plans: list[SheetPlan] = []
+for file_id, planned in _plans_for(files or []):
+    if isinstance(planned, ImportProblem):
+        st.error(plain(planned.render(lang())))
+        continue
+    for i, plan in enumerate(planned):
+        title = plan.label + " · " + tr("import.rows_columns", rows=plan.raw.table.num_rows, cols=len(plan.raw.headers))
+        with st.expander(plain(title), expanded=True):
+            plan = _mapping_editor(f"{file_id}:{i}", plan)
+            st.caption(tr("import.preview"))
+            st.dataframe(plan.raw.table.slice(0, 20).drop_columns(["_row"]).to_pandas(), hide_index=True)
+        plans.append(plan)
+
+if plans:
+    stage_mapping = _stage_editor([p for p in plans if p.table])
+    snapshot_date = st.date_input(tr("import.snapshot_date"), value=date.today(), format="DD/MM/YYYY")
+    if st.button(tr("import.run"), type="primary", key="run_import"):
+        if not any(p.table for p in plans):
+            st.warning(tr("import.nothing_to_import"))
+        else:
+            bar = st.progress(0.0, text=tr("import.running"))
+            try:
+                st.session_state[REPORT_KEY] = run_import(
+                    connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
+                    progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
+                )
+            except ImportProblem as problem:
+                st.session_state[REPORT_KEY] = None
+                st.error(plain(problem.render(lang())))
+            bar.empty()
+
+_show_report()
+_workspace_summary()

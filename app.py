@@ -43,7 +43,7 @@ def _sidebar() -> None:
         st.selectbox(state.tr("app.workspace"), names, key=state.WORKSPACE_KEY, help=state.tr("app.workspace_help"))
         with st.popover(state.tr("app.new_workspace"), use_container_width=True):
             st.text_input(state.tr("app.new_workspace"), key="new_workspace_name", max_chars=60)
-            st.button(state.tr("app.create_workspace"), on_click=_create_workspace)
+            st.button(state.tr("app.create_workspace"), on_click=_create_workspace, key="create_workspace")
 
 
 st.session_state.setdefault(state.WORKSPACE_KEY, store.DEMO_WORKSPACE)

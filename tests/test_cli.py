@@ -1,0 +1,58 @@
+"""The command line: same code path and messages as the page, a JSON of the flash figures."""
+import json
+from datetime import date
+
+from analytics.__main__ import main
+from tests.files import csv_bytes
+
+ROWS = [
+    ["ID", "Commercial", "Segment", "Étape", "Montant", "Probabilité", "Date de création", "Date de clôture"],
+    ["A", "Alice", "Or", "Gagnée", "1 000,00", "100", "05/01/2026", "10/02/2026"],
+    ["B", "Alice", "Or", "Perdue", "500,00", "0", "06/01/2026", "15/02/2026"],
+    ["C", "Bruno", "Bronze", "Proposition", "2 000,00", "50", "01/02/2026", "30/04/2026"],
+    ["D", "Bruno", "Bronze", "Gagnée", "3 000,00", "100", "01/03/2026", "20/03/2026"],
+]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_import_then_kpis_json(tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(ROWS, ";"))
+    ws = str(tmp_path / "ws")
+    code, out, _ = run(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-31")
+    assert code == 0 and "opportunities: 4" in out
+    code, out, _ = run(capsys, "kpis", "--workspace", ws, "--start", "2026-02-01", "--end", "2026-02-28", "--json")
+    figures = json.loads(out)
+    # February: A won (1000) and B lost (500) closed; C and D are not closed in February.
+    assert (figures["won_count"], figures["won_amount"], figures["lost_count"], figures["lost_amount"]) == (1, 1000, 1, 500)
+    assert figures["win_rate"] == 0.5
+    # Open deals of the latest snapshot: C only, 2000 at 50 %.
+    assert (figures["open_count"], figures["open_amount"], figures["weighted_pipeline"]) == (1, 2000, 1000)
+    assert figures["average_basket"] == 1000
+    assert figures["average_cycle_days"] == (date(2026, 2, 10) - date(2026, 1, 5)).days
+    assert figures["new_opportunities"] == 1  # C created 01/02
+
+
+def test_kpis_filtered_by_owner_without_dates(tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(ROWS, ";"))
+    ws = str(tmp_path / "ws")
+    run(capsys, "import", str(path), "--workspace", ws)
+    _, out, _ = run(capsys, "kpis", "--workspace", ws, "--owner", "Bruno", "--json")
+    figures = json.loads(out)
+    assert (figures["won_count"], figures["won_amount"], figures["lost_count"]) == (1, 3000, 0)
+    assert figures["win_rate"] == 1.0
+    assert figures["new_opportunities"] == 2
+
+
+def test_bad_file_exits_non_zero_with_the_message(tmp_path, capsys):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(csv_bytes([ROWS[0], ["A", "Alice", "Or", "Gagnée", "mille", "100", "05/01/2026", "10/02/2026"]], ";"))
+    code, out, err = run(capsys, "import", str(path), "--workspace", str(tmp_path / "ws"), "--lang", "en")
+    assert code == 1
+    assert "broken.csv" in err and "Montant" in err and "2" in err and "Traceback" not in err

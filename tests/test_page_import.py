@@ -1,0 +1,77 @@
+"""The Import page as a user drives it (AppTest): the demo company, an upload mapped and imported, a bad file."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import store
+from tests.files import csv_bytes
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+EXPORT = csv_bytes([
+    ["Opportunity ID", "Opportunity Owner", "Stage", "Amount", "Probability (%)", "Created Date", "Close Date"],
+    ["X1", "Zoé <script>alert(1)</script>", "Closed Won", "1200", "100", "2026-01-05", "2026-02-10"],
+    ["X2", "=HYPERLINK(\"http://x\")", "Proposal/Price Quote", "800", "50", "2026-02-01", "2026-04-30"],
+])
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    yield at
+    for name in store.list_workspaces():
+        store.close_workspace(name)
+
+
+def _counts(at) -> dict:
+    """The workspace summary table (last dataframe of the page): table label -> rows."""
+    frame = at.dataframe[-1].value
+    return dict(zip(frame.iloc[:, 0], frame.iloc[:, 1]))
+
+
+def test_opens_on_the_demo_company(app):
+    app.run()
+    assert not app.exception
+    counts = _counts(app)
+    assert counts["Opportunités"] > 1000 and counts["Activités"] > 1000
+    assert app.title[0].value == "Importer un export CRM"
+
+
+def test_english_switch(app):
+    app.run()
+    app.segmented_control(key="lang").set_value("en").run()
+    assert not app.exception
+    assert app.title[0].value == "Import a CRM export"
+
+
+def _to_client_workspace(app):
+    app.run()
+    app.session_state["new_workspace_name"] = "Client Dupont"
+    app.button(key="create_workspace").click().run()
+    assert app.session_state["workspace"] == "client-dupont"
+
+
+def test_upload_map_and_import_into_a_client_workspace(app):
+    _to_client_workspace(app)
+    app.file_uploader[0].upload("export sf.csv", EXPORT, "text/csv").run()
+    assert not app.exception
+    assert not app.error
+    app.button(key="run_import").click().run()
+    assert not app.exception
+    assert app.success and "Opportunités : 2" in app.success[0].value
+    assert _counts(app)["Opportunités"] == 2
+    con = store.open_workspace("client-dupont")
+    assert con.execute("SELECT sum(amount) FROM opportunities_current").fetchone()[0] == 2000
+    # The demo workspace is another file: the client's deals are not in it.
+    demo = store.open_workspace("demo")
+    assert demo.execute("SELECT count(*) FROM opportunities WHERE opportunity_id = 'X1'").fetchone()[0] == 0
+
+
+def test_bad_file_shows_its_message_and_no_traceback(app):
+    _to_client_workspace(app)
+    app.file_uploader[0].upload("cassé.csv", b"\x00\xff\x13" * 500, "text/csv").run()
+    assert not app.exception
+    assert "cassé" in app.error[0].value
+    assert "Traceback" not in app.error[0].value
+    assert _counts(app)["Opportunités"] == 0

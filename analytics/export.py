@@ -1,0 +1,32 @@
+"""Safe exports: tables as CSV bytes that a spreadsheet opens without running anything.
+
+OWASP CSV injection: a cell that starts with = + - @, a tab, CR or LF can be taken for a formula by
+Excel or LibreOffice; such text cells get a leading single quote. Numbers stay numbers (-5 is data).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(value):
+    """The value, with a leading ' when it is text that a spreadsheet could run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` whose text cells and column names are neutralised (for CSV and xlsx alike)."""
+    out = df.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            out[col] = out[col].map(neutralise, na_action="ignore")
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a BOM (so that Excel reads accents right), formula-like text neutralised."""
+    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,215 @@
+"""One Filter value (period and dimensions) and the one place that turns it into SQL conditions.
+
+Every KPI, page and the CLI filter through `opportunity_conditions`, `activity_conditions` and
+`target_conditions`, so that "team", "region" or "segment" mean the same thing everywhere.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+PRESETS = ("week", "month", "quarter", "ytd", "last12", "custom")
+COMPARISONS = ("previous", "last_year")
+DIMENSIONS = ("team", "owner", "segment", "region", "source")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A period [start, end] (both inclusive; None = unbounded) and one value per dimension (None = all)."""
+
+    start: date | None = None
+    end: date | None = None
+    team: str | None = None
+    owner: str | None = None
+    segment: str | None = None
+    region: str | None = None
+    source: str | None = None
+
+    @property
+    def days(self) -> int | None:
+        """Length of the period in days, inclusive; None when it is unbounded."""
+        if self.start is None or self.end is None:
+            return None
+        return (self.end - self.start).days + 1
+
+
+# --- periods -------------------------------------------------------------------------------------------------
+
+def _month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def _add_months(d: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (31 March - 1 month = 28/29 February)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def period_bounds(preset: str, today: date) -> tuple[date, date]:
+    """The [start, end] of a preset around `today`.
+
+    Calendar presets (week, month, quarter) cover the whole calendar period, so that the quota and the
+    pipeline closing in it are those of the full period; to-date presets (ytd, last12) end on today.
+    """
+    if preset == "week":
+        start = today - timedelta(days=today.weekday())
+        return start, start + timedelta(days=6)
+    if preset == "month":
+        return today.replace(day=1), _month_end(today)
+    if preset == "quarter":
+        first_month = 3 * ((today.month - 1) // 3) + 1
+        start = date(today.year, first_month, 1)
+        return start, _month_end(_add_months(start, 2))
+    if preset == "ytd":
+        return date(today.year, 1, 1), today
+    if preset == "last12":
+        return _add_months(today, -12) + timedelta(days=1), today
+    raise ValueError(f"unknown period preset {preset!r}")
+
+
+def _whole_months(start: date, end: date) -> int | None:
+    """How many calendar months [start, end] spans exactly, or None when it is not whole months."""
+    if start.day != 1 or end != _month_end(end):
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def previous(flt: Filter, mode: str = "previous", today: date | None = None) -> Filter | None:
+    """The comparison period of `flt`, with the same dimensions; None when the period is unbounded.
+
+    mode "previous": the period just before, of the same length (whole calendar months shift by months,
+    so March compares with February); "last_year": the same dates one year earlier.
+    When `today` falls inside the period, the comparison stops at the same point of its own period
+    (month to date against the previous month to the same day), so that deltas compare like with like.
+    """
+    if flt.start is None or flt.end is None:
+        return None
+    if mode == "last_year":
+        start, end = _add_months(flt.start, -12), _add_months(flt.end, -12)
+        if flt.end == _month_end(flt.end):
+            end = _month_end(end)
+    elif mode == "previous":
+        months = _whole_months(flt.start, flt.end)
+        if months is not None:
+            start = _add_months(flt.start, -months)
+            end = _month_end(_add_months(start, months - 1))
+        else:
+            start, end = flt.start - timedelta(days=flt.days), flt.start - timedelta(days=1)
+    else:
+        raise ValueError(f"unknown comparison mode {mode!r}")
+    if today is not None and flt.start <= today < flt.end:
+        end = min(end, start + (today - flt.start))
+    return replace(flt, start=start, end=end)
+
+
+# --- SQL conditions ------------------------------------------------------------------------------------------
+
+def period_condition(column: str, flt: Filter) -> tuple[str, list]:
+    """`column` (a date or timestamp expression written by the caller, never user text) within the period."""
+    parts, params = [], []
+    if flt.start is not None:
+        parts.append(f"CAST({column} AS DATE) >= ?")
+        params.append(flt.start)
+    if flt.end is not None:
+        parts.append(f"CAST({column} AS DATE) <= ?")
+        params.append(flt.end)
+    return (" AND ".join(parts) or "TRUE"), params
+
+
+def _owner_in_reps(column: str, owner_column: str) -> str:
+    return f"{owner_column} IN (SELECT owner FROM reps WHERE {column} = ?)"
+
+
+def opportunity_conditions(flt: Filter, alias: str = "o") -> tuple[str, list]:
+    """SQL conditions (joined by AND) and parameters selecting the opportunities of `flt`'s dimensions.
+
+    owner, segment, source: the opportunity's own columns. team: the owner's team in `reps`.
+    region: the opportunity's region, else (when it has none) its owner's region in `reps`.
+    The period is not applied here: each KPI says which date it counts on (close, creation...).
+    """
+    a = alias
+    parts, params = [], []
+    for column in ("owner", "segment", "source"):
+        value = getattr(flt, column)
+        if value is not None:
+            parts.append(f"{a}.{column} = ?")
+            params.append(value)
+    if flt.team is not None:
+        parts.append(_owner_in_reps("team", f"{a}.owner"))
+        params.append(flt.team)
+    if flt.region is not None:
+        parts.append(f"({a}.region = ? OR ({a}.region IS NULL AND {_owner_in_reps('region', f'{a}.owner')}))")
+        params += [flt.region, flt.region]
+    return (" AND ".join(parts) or "TRUE"), params
+
+
+def activity_conditions(flt: Filter, alias: str = "a") -> tuple[str, list]:
+    """Conditions on activities: period on their date, owner and segment on the activity, team and region
+    through the owner's row in `reps`, source through the opportunity the activity belongs to."""
+    a = alias
+    parts, params = [], []
+    sql, p = period_condition(f"{a}.date", flt)
+    parts.append(sql)
+    params += p
+    for column in ("owner", "segment"):
+        value = getattr(flt, column)
+        if value is not None:
+            parts.append(f"{a}.{column} = ?")
+            params.append(value)
+    for column in ("team", "region"):
+        value = getattr(flt, column)
+        if value is not None:
+            parts.append(_owner_in_reps(column, f"{a}.owner"))
+            params.append(value)
+    if flt.source is not None:
+        parts.append(f"{a}.opportunity_id IN (SELECT opportunity_id FROM opportunities_current WHERE source = ?)")
+        params.append(flt.source)
+    return " AND ".join(parts), params
+
+
+def target_conditions(flt: Filter, alias: str = "t") -> tuple[str, list]:
+    """Conditions on targets (the period is prorated by the caller, not filtered here).
+
+    owner and segment on the target (a segment filter keeps only targets set for that segment);
+    team and region through `reps`. Targets carry no source: a source filter keeps the whole quota.
+    """
+    a = alias
+    parts, params = [f"{a}.period_start IS NOT NULL", f"{a}.period_end IS NOT NULL"], []
+    for column in ("owner", "segment"):
+        value = getattr(flt, column)
+        if value is not None:
+            parts.append(f"{a}.{column} = ?")
+            params.append(value)
+    for column in ("team", "region"):
+        value = getattr(flt, column)
+        if value is not None:
+            parts.append(_owner_in_reps(column, f"{a}.owner"))
+            params.append(value)
+    return " AND ".join(parts), params
+
+
+# --- what the workspace offers -------------------------------------------------------------------------------
+
+def filter_options(con) -> dict[str, list[str]]:
+    """The values each dimension takes in the workspace (sorted), for the sidebar's choices."""
+    queries = {
+        "team": "SELECT DISTINCT team FROM reps",
+        "owner": "SELECT DISTINCT owner FROM opportunities_current",
+        "segment": "SELECT DISTINCT segment FROM opportunities_current",
+        "region": "SELECT DISTINCT region FROM opportunities_current UNION SELECT DISTINCT region FROM reps",
+        "source": "SELECT DISTINCT source FROM opportunities_current",
+    }
+    out = {}
+    for dim, sql in queries.items():
+        values = [r[0] for r in con.execute(sql).fetchall() if r[0] is not None and str(r[0]).strip()]
+        out[dim] = sorted(values, key=lambda v: str(v).casefold())
+    return out
+
+
+def reference_date(con) -> date:
+    """The workspace's "today": its latest snapshot date (a demo or an old export shows its own current
+    period), else the calendar's today."""
+    row = con.execute("SELECT max(snapshot_date) FROM snapshots").fetchone()
+    return row[0] if row and row[0] is not None else date.today()

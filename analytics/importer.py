@@ -223,13 +223,13 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
         elif kind == "probability":
             top = con.execute(
                 f"SELECT max({clean.number_sql(quote(header), decimal_comma)}) FROM {raw_name}"
-                f" WHERE strpos({quote(header)}, '%') = 0").fetchone()[0]
+                f" WHERE strpos({quote(header)}, '%') = 0").fetchall()[0][0]
             expr = clean.probability_sql(ref, decimal_comma, clean.percent_scale([top]))
         elif kind in ("date", "timestamp"):
             order, assumed = clean.date_order(_sample(con, raw_name, header), raw.language)
             if assumed:
-                notes.append(Note("note.date_order", column=header, order="jj/mm/aaaa" if order == "dmy"
-                                  else "mm/dd/yyyy", **where))
+                notes.append(Note("note.date_order", column=header, **where, params={
+                    "order": "jj/mm/aaaa" if order == "dmy" else "mm/dd/yyyy"}))
             expr = clean.date_sql(ref, order) if kind == "date" else clean.timestamp_sql(ref, order)
         elif kind == "boolean":
             expr = clean.boolean_sql(ref)
@@ -239,14 +239,8 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
         if kind != "text":
             selects.append(f"r.{quote(header)} AS {quote('raw:' + col.name)}")
             checks.append((col.name, header, _BAD_VALUE_KEYS[kind]))
-    if plan.table in ("opportunities", "stage_history") and plan.header_for("stage") is None:
-        pass  # required column: reported by run_import before we get here
-    if plan.table == "opportunities" and plan.header_for("stage"):
-        selects.append("st.stage_order AS stage_order")
-        joins.append("LEFT JOIN stages st ON st.stage = ms.stage")
-    if plan.table == "stage_history":
-        selects.append("st.stage_order AS stage_order")
-        joins.append("LEFT JOIN stages st ON st.stage = ms.stage")
+    if plan.table in ("opportunities", "stage_history"):
+        selects.append("NULL::INTEGER AS stage_order")
 
     name = f"_clean_{uid}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM {raw_name} r {' '.join(joins)}")
@@ -256,13 +250,18 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
             f" AND nullif(trim({quote('raw:' + column)}), '') IS NOT NULL ORDER BY _row LIMIT 10").fetchall()
         if bad:
             raise ImportProblem(key, column=header, rows=[r[0] for r in bad], value=str(bad[0][1])[:60], **where)
+    if plan.table == "opportunities":
+        # A status column says won: the deal went through every stage, whichever it was last seen in.
+        con.execute(f"UPDATE {name} SET stage = 'won' WHERE status = 'won'")
+        con.execute(f"UPDATE {name} SET stage = 'lost' WHERE status = 'lost' AND stage IS NULL")
     if plan.table in ("opportunities", "stage_history"):
+        con.execute(f"UPDATE {name} SET stage_order = s.stage_order FROM stages s WHERE s.stage = {name}.stage")
         unmapped = [r[0] for r in con.execute(
             f"SELECT DISTINCT crm_stage FROM {name} WHERE stage IS NULL AND crm_stage IS NOT NULL LIMIT 20").fetchall()]
         if unmapped:
             raise ImportProblem("problem.unknown_stage", column=plan.header_for("stage"),
                                 stages=", ".join(unmapped), **where)
-    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return _Staged(plan, name, int(rows), notes)
 
 
@@ -297,18 +296,19 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
     if table == "opportunities":
         missing = con.execute(f"SELECT _row FROM {src} WHERE opportunity_id IS NULL ORDER BY _row").fetchall()
         if missing:
-            notes.append(Note("note.rows_skipped", rows=[r[0] for r in missing][:10], count=len(missing), **where))
+            notes.append(Note("note.rows_skipped", rows=[r[0] for r in missing][:10], params={"count": len(missing)},
+                              **where))
         dups = con.execute(
-            f"SELECT count(*) - count(DISTINCT opportunity_id) FROM {src} WHERE opportunity_id IS NOT NULL").fetchone()[0]
+            f"SELECT count(*) - count(DISTINCT opportunity_id) FROM {src} WHERE opportunity_id IS NOT NULL").fetchall()[0][0]
         if dups:
-            notes.append(Note("note.duplicate_ids", count=int(dups), **where))
+            notes.append(Note("note.duplicate_ids", params={"count": int(dups)}, **where))
         con.execute(
             f"INSERT INTO opportunities (snapshot_id, {col_sql}) SELECT ?, {col_sql} FROM {src}"
             " WHERE opportunity_id IS NOT NULL"
             " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1",
             [snapshot_id],
         )
-        return con.execute("SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchone()[0]
+        return con.execute("SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
     keys = _KEYS.get(table)
     if table == "activities" and staged.plan.header_for("activity_id") is None:
         # No ids: an upload replaces the activities of its own reps over the dates it covers.
@@ -385,7 +385,7 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
         for s in staged:
             con.execute(f"DROP TABLE IF EXISTS {s.name}")
     if snapshot_id is not None:
-        notes.append(Note("note.snapshot_date", date=snap_date.isoformat()))
+        notes.append(Note("note.snapshot_date", params={"date": snap_date.isoformat()}))
     report = quality.quality_report(con) if snapshot_id is not None else quality.empty_report()
     progress(1.0, "")
     return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report)

@@ -1,6 +1,8 @@
 """The workspace: one DuckDB file per client, its schema, its snapshots and its saved mappings.
 
-One process writes; each thread works through its own cursor (`cursor(con)`), as DuckDB asks.
+One process writes; each thread works through its own cursor (`con.cursor()`), as DuckDB asks.
+Results are read with fetchall(): DuckDB 2 keeps a half-read result (fetchone) open and then refuses to
+register a table on that connection.
 An import runs in one transaction followed by a CHECKPOINT, so the file never depends on its WAL.
 """
 from __future__ import annotations
@@ -84,7 +86,7 @@ def _ddl() -> list[str]:
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in _ddl():
         con.execute(stmt)
-    if con.execute("SELECT count(*) FROM stages").fetchone()[0] == 0:
+    if con.execute("SELECT count(*) FROM stages").fetchall()[0][0] == 0:
         con.executemany(
             "INSERT INTO stages VALUES (?, ?, ?, ?)",
             [(s.key, s.order, s.status, s.default_probability) for s in STAGES],
@@ -147,13 +149,12 @@ def transaction(con: duckdb.DuckDBPyConnection):
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """A number that changes whenever an import lands: the key for cached results."""
-    row = con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()
-    return int(row[0])
+    return int(con.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchall()[0][0])
 
 
 def table_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     src = "opportunities_current" if table == "opportunities" else table
-    return int(con.execute(f"SELECT count(*) FROM {quote(src)}").fetchone()[0])
+    return int(con.execute(f"SELECT count(*) FROM {quote(src)}").fetchall()[0][0])
 
 
 def available_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -167,7 +168,7 @@ def new_snapshot(con, snapshot_date, source: str, row_count: int) -> int:
     for (sid,) in old:
         con.execute("DELETE FROM opportunities WHERE snapshot_id = ?", [sid])
         con.execute("DELETE FROM snapshots WHERE snapshot_id = ?", [sid])
-    sid = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots").fetchone()[0]
+    sid = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots").fetchall()[0][0]
     con.execute(
         "INSERT INTO snapshots (snapshot_id, snapshot_date, source, row_count) VALUES (?, ?, ?, ?)",
         [sid, snapshot_date, source, row_count],
@@ -176,7 +177,7 @@ def new_snapshot(con, snapshot_date, source: str, row_count: int) -> int:
 
 
 def log_import(con, summary: dict) -> int:
-    iid = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
+    iid = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0]
     con.execute("INSERT INTO imports (import_id, summary_json) VALUES (?, ?)", [iid, json.dumps(summary, default=str)])
     return int(iid)
 
@@ -193,8 +194,8 @@ def save_column_mapping(con, signature: str, table: str, mapping: dict[str, str]
 
 
 def load_column_mapping(con, signature: str) -> tuple[str, dict[str, str]] | None:
-    row = con.execute("SELECT table_name, mapping_json FROM column_mappings WHERE signature = ?", [signature]).fetchone()
-    return (row[0], json.loads(row[1])) if row else None
+    rows = con.execute("SELECT table_name, mapping_json FROM column_mappings WHERE signature = ?", [signature]).fetchall()
+    return (rows[0][0], json.loads(rows[0][1])) if rows else None
 
 
 def save_stage_mapping(con, mapping: dict[str, tuple[str, str]]) -> None:

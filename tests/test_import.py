@@ -59,9 +59,7 @@ class Dialect:
         cols = list(self.headers)
         out = [[self.headers[c] for c in cols]]
         for oid, owner, stage, status, amount, prob, created, close in DEALS:
-            crm_stage = self.stages[stage]
-            if self.status_values and status == "lost":
-                crm_stage = self.lost_stage
+            crm_stage = self.lost_stage if self.status_values and status == "lost" else self.stages[stage]
             values = {
                 "opportunity_id": oid, "owner": owner, "stage": crm_stage, "amount": self.amount(amount),
                 "probability": self.probability(prob), "name": f"Affaire {oid}", "account": f"Client {oid}",
@@ -114,10 +112,10 @@ ODOO_FR = {"opportunity_id": "ID", "name": "Opportunité", "account": "Client", 
 ODOO_EN = {"opportunity_id": "ID", "name": "Opportunity", "account": "Customer", "owner": "Salesperson",
            "stage": "Stage", "amount": "Expected Revenue", "probability": "Probability", "created_date": "Created on",
            "close_date": "Expected Closing"}
-DYN_EN = {"opportunity_id": "Opportunity", "name": "Topic", "account": "Potential Customer", "owner": "Owner",
+DYN_EN = {"opportunity_id": "(Do Not Modify) Opportunity", "name": "Topic", "account": "Potential Customer", "owner": "Owner",
           "amount": "Est. Revenue", "close_date": "Est. Close Date", "probability": "Probability",
           "stage": "Pipeline Phase", "status": "Status", "created_date": "Created On"}
-DYN_FR = {"opportunity_id": "Opportunité", "name": "Sujet", "account": "Client potentiel", "owner": "Propriétaire",
+DYN_FR = {"opportunity_id": "(Ne pas modifier) Opportunité", "name": "Sujet", "account": "Client potentiel", "owner": "Propriétaire",
           "amount": "Revenu estimé", "close_date": "Date de clôture estimée", "probability": "Probabilité",
           "stage": "Phase du pipeline", "status": "Statut", "created_date": "Créé le"}
 KOBAN = {"opportunity_id": "Code", "name": "Affaire", "account": "Tiers", "owner": "Commercial", "stage": "Étape",
@@ -126,8 +124,8 @@ KOBAN = {"opportunity_id": "Code", "name": "Affaire", "account": "Tiers", "owner
 SELLSY = {"opportunity_id": "Référence", "name": "Opportunité", "account": "Société", "owner": "Collaborateur",
           "stage": "Étape", "amount": "Montant", "probability": "Probabilité", "created_date": "Date de création",
           "close_date": "Date d'échéance"}
-AXONAUT = {"opportunity_id": "Numéro", "name": "Titre", "account": "Entreprise", "owner": "Responsable",
-           "stage": "Statut", "amount": "Montant HT", "probability": "Probabilité", "created_date": "Date de création",
+AXONAUT = {"opportunity_id": "ID", "name": "Titre", "account": "Entreprise", "owner": "Responsable",
+           "stage": "Étape", "amount": "Montant HT", "probability": "Probabilité", "created_date": "Date de création",
            "close_date": "Date de clôture"}
 NOCRM = {"opportunity_id": "ID", "name": "Piste", "account": "Client", "owner": "Utilisateur", "stage": "Étape",
          "amount": "Montant", "probability": "Probabilité", "created_date": "Date de création",

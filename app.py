@@ -15,7 +15,7 @@ def _ensure_demo() -> None:
     if state.workspace() != store.DEMO_WORKSPACE:
         return
     con = state.connection()
-    if con.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0:
+    if con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0] == 0:
         from data.demo import load_demo
 
         with st.spinner(state.tr("app.loading_demo")):
@@ -41,7 +41,7 @@ def _sidebar() -> None:
             st.session_state[state.LANG_KEY] = "fr"
         names = sorted(set(store.list_workspaces()) | {store.DEMO_WORKSPACE, state.workspace()})
         st.selectbox(state.tr("app.workspace"), names, key=state.WORKSPACE_KEY, help=state.tr("app.workspace_help"))
-        with st.popover(state.tr("app.new_workspace"), use_container_width=True):
+        with st.popover(state.tr("app.new_workspace"), width="stretch"):
             st.text_input(state.tr("app.new_workspace"), key="new_workspace_name", max_chars=60)
             st.button(state.tr("app.create_workspace"), on_click=_create_workspace, key="create_workspace")
 

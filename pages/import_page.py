@@ -55,7 +55,7 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
     targets = [NONE, *(c.name + (" *" if c.required else "") for c in TABLES[plan.table])]
     frame["column"] = [next((t for t in targets if t.split(" ")[0] == c), NONE) for c in frame["column"]]
     edited = st.data_editor(
-        frame, key=f"{key}:{plan.table}:mapping", hide_index=True, use_container_width=True, disabled=["header", "confidence", "sample"],
+        frame, key=f"{key}:{plan.table}:mapping", hide_index=True, width="stretch", disabled=["header", "confidence", "sample"],
         column_config={
             "header": st.column_config.TextColumn(tr("import.col_header")),
             "column": st.column_config.SelectboxColumn(tr("import.col_target"), options=targets, required=True),
@@ -79,7 +79,7 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
     keys = [s.key for s in STAGES]
     edited = st.data_editor(
         stages[["crm_stage", "count", "stage", "status", "confidence"]], key="stage_mapping", hide_index=True,
-        use_container_width=True, disabled=["crm_stage", "count", "confidence"],
+        width="stretch", disabled=["crm_stage", "count", "confidence"],
         column_config={
             "crm_stage": st.column_config.TextColumn(tr("import.stage_crm")),
             "count": st.column_config.NumberColumn(tr("import.stage_count")),
@@ -97,7 +97,7 @@ def _show_report() -> None:
         return
     counts = ", ".join(f"{tr('table.' + t)} : {n}" if lang() == "fr" else f"{tr('table.' + t)}: {n}"
                        for t, n in report.counts.items())
-    st.success(plain(tr("import.success", counts=counts)))
+    st.success(tr("import.success", counts=counts))
     if report.notes:
         with st.expander(tr("import.notes"), expanded=True):
             for note in report.notes:

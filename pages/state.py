@@ -1,7 +1,8 @@
 """Session state shared by every page: language, current workspace and its connection.
 
-The connection is cached once per workspace for the whole process (`st.cache_resource`); each session
-takes its own cursor from it, as DuckDB wants one cursor per thread.
+The connection is held once per workspace for the whole process by `store.open_workspace` (not by
+st.cache_resource: closing a workspace must also forget its connection, which the store does); each script
+run takes its own cursor from it, as DuckDB wants one cursor per thread.
 """
 from __future__ import annotations
 
@@ -27,14 +28,9 @@ def workspace() -> str:
     return st.session_state.get(WORKSPACE_KEY, store.DEMO_WORKSPACE)
 
 
-@st.cache_resource(show_spinner=False)
-def _shared_connection(name: str):
-    return store.open_workspace(name)
-
-
 def connection():
     """A cursor on the current workspace, private to this script run (thread)."""
-    return _shared_connection(workspace()).cursor()
+    return store.open_workspace(workspace()).cursor()
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")

@@ -1,0 +1,33 @@
+"""The layers stay honest: analytics/ is pure Python over DuckDB, and no page renders HTML from data."""
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ANALYTICS = sorted((ROOT / "analytics").glob("*.py"))
+UI = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", ANALYTICS, ids=lambda p: p.name)
+def test_analytics_does_not_import_streamlit(path):
+    assert "streamlit" not in imported_modules(path)
+
+
+@pytest.mark.parametrize("path", UI, ids=lambda p: p.name)
+def test_no_unsafe_html_in_the_interface(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    unsafe = [kw for node in ast.walk(tree) if isinstance(node, ast.Call) for kw in node.keywords
+              if kw.arg == "unsafe_allow_html" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False)]
+    assert unsafe == []

@@ -1,0 +1,102 @@
+"""The filters every page shares, drawn in the sidebar by app.py on every run (a keyed widget that is
+not drawn on a run loses its state). Their state lives in st.session_state under the FILTER_KEYS;
+pages read the resulting Filter from st.session_state["filter"] and the comparison from
+`comparison_filter()`.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics.filters import COMPARISONS, DIMENSIONS, PRESETS, Filter, period_bounds, previous
+from pages import cache
+from analytics.i18n import t
+from pages.state import lang, tr
+
+PRESET_KEY = "flt_preset"
+CUSTOM_KEY = "flt_custom"
+COMPARE_KEY = "flt_compare"
+TODAY_KEY = "flt_today"
+FILTER_KEY = "filter"
+DEFAULT_PRESET = "month"
+
+
+def dimension_key(dim: str) -> str:
+    return f"flt_{dim}"
+
+
+def format_date(d: date) -> str:
+    return d.strftime("%d/%m/%Y") if lang() == "fr" else d.isoformat()
+
+
+def _custom_range(picked, fallback: tuple[date, date]) -> tuple[date, date]:
+    """The date_input's range; while the user has picked only the first day, that day alone."""
+    if isinstance(picked, (tuple, list)):
+        if len(picked) == 2:
+            return tuple(sorted(picked))
+        if len(picked) == 1:
+            return picked[0], picked[0]
+        return fallback
+    return (picked, picked) if picked else fallback
+
+
+def draw_filters(con) -> Filter:
+    """Draw the period, comparison and dimension filters in the sidebar; return the Filter they make.
+
+    "Today" for the presets is the workspace's latest snapshot date (the demo shows its own current
+    month), else the calendar's. A dimension the workspace has no value for is not drawn.
+    """
+    today = cache.reference_date(con)
+    options = cache.filter_options(con)
+    st.session_state[TODAY_KEY] = today
+    st.session_state.setdefault(PRESET_KEY, DEFAULT_PRESET)
+    st.session_state.setdefault(COMPARE_KEY, COMPARISONS[0])
+    language = lang()  # format functions bound to this run's language: they are also called outside the run
+
+    def label(key: str) -> str:
+        return t(key, language)
+
+    with st.sidebar:
+        st.subheader(tr("filters.title"))
+        preset = st.selectbox(
+            tr("filters.period"), PRESETS, key=PRESET_KEY, format_func=lambda p: label(f"filters.preset.{p}")
+        )
+        if preset == "custom":
+            fallback = period_bounds(DEFAULT_PRESET, today)
+            st.session_state.setdefault(CUSTOM_KEY, fallback)
+            start, end = _custom_range(
+                st.date_input(tr("filters.dates"), key=CUSTOM_KEY, format="DD/MM/YYYY"), fallback
+            )
+        else:
+            start, end = period_bounds(preset, today)
+            st.caption(tr("filters.range", start=format_date(start), end=format_date(end)))
+        st.selectbox(
+            tr("filters.compare"), COMPARISONS, key=COMPARE_KEY, format_func=lambda m: label(f"filters.compare.{m}")
+        )
+        values = {}
+        for dim in DIMENSIONS:
+            key, choices = dimension_key(dim), [None, *options.get(dim, [])]
+            if st.session_state.get(key) not in choices:  # another workspace, or a value gone since an import
+                st.session_state[key] = None
+            if len(choices) == 1:
+                values[dim] = None
+                continue
+            values[dim] = st.selectbox(
+                tr(f"filters.{dim}"), choices, key=key,
+                format_func=lambda v: label("filters.all") if v is None else str(v),
+            )
+    return Filter(start=start, end=end, **values)
+
+
+def current_filter() -> Filter:
+    """The Filter app.py stored for this run (an unfiltered one when the page runs without app.py)."""
+    return st.session_state.get(FILTER_KEY) or Filter()
+
+
+def comparison_filter() -> Filter | None:
+    """The comparison period of the current filter, by the mode chosen in the sidebar; a period in progress
+    is compared with the same stretch of its comparison period. None for an unbounded period."""
+    return previous(
+        current_filter(), st.session_state.get(COMPARE_KEY, COMPARISONS[0]), today=st.session_state.get(TODAY_KEY)
+    )

@@ -1,0 +1,186 @@
+"""The Flash figures page as a user sees it (AppTest through app.py): the demo company, a workspace with only
+an opportunities table, and tiles that follow the sidebar filters."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from analytics import kpis, store
+from analytics.filters import Filter
+from tests.test_kpis import OPPORTUNITIES, insert_opportunities
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+FLASH = "pages/flash.py"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
+    # AppTest resets PagesManager.uses_pages_directory before every run; with a pages/ folder beside app.py
+    # Streamlit then takes the app for a "pages directory" app, and a page whose url_path equals its file
+    # stem (pages/flash.py at "flash") runs alone, without app.py and its sidebar. A live server does this
+    # only on its very first run, before app.py's st.navigation turns the flag off: do what it does after.
+    original_init = PagesManager.__init__
+
+    def init_as_after_navigation(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init_as_after_navigation)
+    # connections and results cached by an earlier test belong to another workspace root
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    yield at
+    for name in store.list_workspaces():
+        store.close_workspace(name)
+    st.cache_resource.clear()
+
+
+def tiles(at) -> dict[str, tuple[str, str]]:
+    """Tile label -> (value, delta) as displayed."""
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def _opportunities_only_workspace(name="solo"):
+    """The 11 deals of tests/test_kpis.py (snapshot of 20 May 2026), no other table."""
+    con = store.open_workspace(name)
+    insert_opportunities(con, OPPORTUNITIES)
+    store.log_import(con, {"test": True})
+    return con
+
+
+def _open_flash(at, workspace=None):
+    if workspace:
+        at.session_state["workspace"] = workspace
+    at.run()
+    at.switch_page(FLASH).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_renders_on_the_demo_company(app):
+    from data.demo import DEMO_TODAY
+
+    _open_flash(app)
+    shown = tiles(app)
+    assert len(shown) == 16
+    # the period is the demo's current month and the tiles are the analytics' own figures
+    flt = app.session_state["filter"]
+    assert (flt.start, flt.end) == (DEMO_TODAY.replace(day=1), date(DEMO_TODAY.year, DEMO_TODAY.month, 30))
+    expected = kpis.flash_kpis(store.open_workspace(store.DEMO_WORKSPACE), flt)
+    assert shown["Affaires gagnées"][0] == str(expected["won_count"])
+    assert shown["Montant gagné"][0].replace("\u202f", "").replace("\u00a0€", "") == f"{expected['won_amount']:.0f}"
+    assert not [c for c in captions(app) if c.startswith("Ajoutez")]  # the demo gives every table
+    for label in ("Taux de transformation", "Panier moyen", "Temps passé", "Coût du temps passé", "Atteinte du quota"):
+        assert shown[label][0] != "—", label
+    assert shown["Montant gagné"][1]  # a change against the comparison period is shown
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    assert "labelExpr" in json.dumps(spec)  # thousands with spaces on the amount axis
+    assert len(app.dataframe) >= 2  # per-rep table + at least one alert listing
+    assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
+    assert len(app.expander) == 4
+
+
+def test_renders_with_only_an_opportunities_table(app):
+    _opportunities_only_workspace()
+    _open_flash(app, "solo")
+    shown = tiles(app)
+    # "today" is the snapshot's date (20 May 2026): May against 1-20 April (hand values: tests/test_kpis.py)
+    assert shown["Affaires gagnées"] == ("3", "+2")  # O1 O2 O4 against O5 (closed 20 April)
+    assert shown["Montant gagné"] == ("50\u202f000\u00a0€", "+400\u00a0%")  # 50 000 against 10 000
+    assert shown["Taux de transformation"] == ("75,0\u00a0%", "-25,0 pts")  # 3/4 against 1/1 (O6 lost on 25 April)
+    assert shown["Pipeline ouvert"] == ("83\u202f000\u00a0€", "")
+    # tiles that need a missing sheet show a dash and say which sheet to add, instead of 0
+    for label in ("Temps passé", "Coût du temps passé", "Atteinte du quota", "Couverture du reste à faire"):
+        assert shown[label][0] == "—", label
+    notes = captions(app)
+    assert "Ajoutez une feuille « Activités » pour voir ce chiffre." in notes
+    assert "Ajoutez une feuille « Objectifs » pour voir ce chiffre." in notes
+    # the alerts that need a sheet say so; the others list the deals behind them
+    labels = [e.label for e in app.expander]
+    assert "Affaires ouvertes dont la date de clôture est passée (2)" in labels  # O11, O9
+    assert any(e.value == "Ajoutez une feuille « Historique des étapes » pour voir ce chiffre." for e in app.info)
+
+
+def test_tiles_follow_a_filter_change(app):
+    _opportunities_only_workspace()
+    _open_flash(app, "solo")
+    app.selectbox(key="flt_owner").set_value("bob").run()
+    assert not app.exception
+    shown = tiles(app)
+    assert shown["Affaires gagnées"][0] == "1"  # O4
+    assert shown["Montant gagné"][0] == "0\u00a0€"  # an amount of 0
+    assert shown["Taux de transformation"][0] == "50,0\u00a0%"  # O4 won, O3 lost
+    assert shown["Panier moyen"][0] == "0\u00a0€"
+    assert shown["Pipeline ouvert"][0] == "28\u202f000\u00a0€"  # O8 + O11
+
+    app.selectbox(key="flt_owner").set_value("chloe").run()
+    shown = tiles(app)
+    assert shown["Taux de transformation"] == ("—", "")  # nothing closed in May: a dash, not 0
+    assert shown["Panier moyen"][0] == "—"
+
+    app.selectbox(key="flt_owner").set_value(None).run()
+    app.selectbox(key="flt_preset").set_value("quarter").run()
+    shown = tiles(app)
+    assert app.session_state["filter"] == Filter(date(2026, 4, 1), date(2026, 6, 30))
+    assert shown["Affaires gagnées"][0] == "4"  # O1 O2 O4 O5
+    assert shown["Taux de transformation"][0] == "66,7\u00a0%"  # 4 / (4 + O3 + O6)
+
+    app.selectbox(key="flt_segment").set_value("Bronze").run()
+    shown = tiles(app)
+    assert shown["Affaires gagnées"][0] == "1"  # O5 only
+
+
+def test_a_filter_that_matches_nothing_shows_dashes_and_no_error(app):
+    _opportunities_only_workspace()
+    _open_flash(app, "solo")
+    app.selectbox(key="flt_preset").set_value("custom").run()
+    app.date_input(key="flt_custom").set_value((date(2025, 1, 1), date(2025, 1, 31))).run()
+    assert not app.exception
+    shown = tiles(app)
+    assert shown["Affaires gagnées"][0] == "0"
+    assert shown["Taux de transformation"][0] == "—"
+    assert shown["Cycle de vente moyen"][0] == "—"
+    assert any(i.value == "Aucune affaire clôturée sur la période." for i in app.info)
+
+
+def test_english(app):
+    _opportunities_only_workspace()
+    app.session_state["lang"] = "en"
+    _open_flash(app, "solo")
+    shown = tiles(app)
+    assert shown["Amount won"][0] == "50,000 €"
+    assert shown["Win rate"][0] == "75.0%"
+    assert app.title[0].value == "Flash figures"
+
+
+def test_an_empty_workspace_says_what_to_do(app):
+    store.open_workspace("empty")
+    _open_flash(app, "empty")
+    assert not app.metric
+    assert app.info[0].value.startswith("Aucune opportunité")
+
+
+def test_results_are_recomputed_after_an_import(app):
+    con = _opportunities_only_workspace()
+    _open_flash(app, "solo")
+    assert tiles(app)["Affaires gagnées"][0] == "3"
+    # a new upload of the same day with one more deal won in May
+    row = ("O12", "bob", "Argent", "sales", "Lyon", "won", "won", 1000, 1.0, "2026-05-01", "2026-05-19")
+    insert_opportunities(con, OPPORTUNITIES + [row])
+    store.log_import(con, {"test": 2})
+    app.run()
+    assert tiles(app)["Affaires gagnées"][0] == "4"

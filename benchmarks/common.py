@@ -28,6 +28,7 @@ class Result:
 
     kind "ratio": `ours` and `reference` are seconds, the ratio is reference / ours, and passes when it is
     >= goal. kind "max": `ours` is a measure (seconds, rows, MB) that passes when it is <= goal.
+    kind "info": a measure shown for information, with no goal.
     """
 
     name: str
@@ -48,6 +49,8 @@ class Result:
     def passed(self) -> bool:
         if self.kind == "ratio":
             return self.ratio is not None and self.ratio >= self.goal
+        if self.kind == "info":
+            return True
         return self.ours <= self.goal
 
     def as_dict(self) -> dict:
@@ -119,9 +122,9 @@ def table(results: list[Result]) -> str:
     head = ("benchmark", "ours", "reference", "ratio", "goal", "pass")
     rows = [head]
     for r in results:
-        goal = f">= {r.goal:g}x" if r.kind == "ratio" else f"<= {fmt(r.goal, r.unit)}"
-        rows.append((r.name, fmt(r.ours, r.unit), fmt(r.reference, r.unit), fmt(r.ratio, "x"), goal,
-                     "yes" if r.passed else "NO"))
+        goal = {"ratio": f">= {r.goal:g}x", "max": f"<= {fmt(r.goal, r.unit)}"}.get(r.kind, "-")
+        passed = "-" if r.kind == "info" else "yes" if r.passed else "NO"
+        rows.append((r.name, fmt(r.ours, r.unit), fmt(r.reference, r.unit), fmt(r.ratio, "x"), goal, passed))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = []
     for k, row in enumerate(rows):

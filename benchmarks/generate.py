@@ -110,6 +110,7 @@ def _opportunities_sql(n: int) -> str:
             * (0.3 + 1.7 * u_amount * u_amount + u(j, 14)), 2) AS amount,
       CASE WHEN u(j, 15) < 0.3 THEN NULL  -- no probability given: the stage default applies
            WHEN d.status = 'won' THEN 1.0 WHEN d.status = 'lost' THEN 0.0
+           WHEN u(j, 25) < 0.03 THEN round(0.05 + 0.1 * u(j, 16), 2)  -- stale: far below its stage
            ELSE round(LEAST(0.95, GREATEST(0.05, os.default_probability + (u(j, 16) - 0.5) * 0.3)), 2) END
         AS probability,
       created AS created_date,
@@ -220,12 +221,18 @@ def _reps(con) -> None:
 
 
 def _targets(con) -> None:
-    """A monthly quota per rep over the whole history and the next quarter."""
+    """A monthly quota per rep over the whole history and the next quarter, near what the rep won a month over
+    the last year (from 100 % to 160 % of it: recent months sell more), so that attainment and coverage have something to say."""
     con.execute(f"""
         INSERT INTO targets (owner, period, quota_amount, segment, planned_activities, period_start, period_end)
-        SELECT r.owner, strftime(m, '%Y-%m'), 20000 + (hash(r.owner, m) % 40) * 1000, NULL,
-               150 + hash(r.owner, m, 1) % 100, CAST(m AS DATE), CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
-        FROM reps r, range(DATE '{FIRST_DAY.replace(day=1)}', DATE '2027-04-01', INTERVAL 1 MONTH) t(m)
+        WITH won AS (SELECT owner, sum(amount) / 12 AS monthly FROM gen
+                     WHERE status = 'won' AND close_date > DATE '{TODAY}' - 365 GROUP BY owner)
+        SELECT r.owner, strftime(m, '%Y-%m'),
+               GREATEST(1000, round(coalesce(w.monthly, 20000) * (1.0 + 0.6 * u(hash(r.owner), m)) / 1000) * 1000),
+               NULL, 150 + hash(r.owner, m, 1) % 100, CAST(m AS DATE),
+               CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
+        FROM reps r LEFT JOIN won w ON w.owner = r.owner,
+             range(DATE '{FIRST_DAY.replace(day=1)}', DATE '2027-04-01', INTERVAL 1 MONTH) t(m)
     """)
 
 
@@ -253,7 +260,8 @@ def _stage_history(con) -> None:
         )
         SELECT opportunity_id, s.stage,
                CAST(created_date + CAST(floor((k - 1) * GREATEST(0, LEAST(date_diff('day', created_date,
-                    LEAST(close_date, DATE '{TODAY}')), 400)) / 4.0) AS INTEGER) AS TIMESTAMP),
+                    LEAST(close_date, DATE '{TODAY}')), 400)) / 4.0) AS INTEGER) AS TIMESTAMP)
+                 + INTERVAL (k - 1) HOUR,  -- strictly increasing per deal: the order of stays is never a tie
                {mapped}[s.stage], k
         FROM steps JOIN stages s ON s.stage_order = k
         UNION ALL

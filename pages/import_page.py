@@ -9,12 +9,14 @@ import streamlit as st
 from analytics import store
 from analytics.importer import SheetPlan, plan_file, plan_with_table, run_import, stage_values
 from analytics.problems import ImportProblem
-from analytics.schema import STAGES, STATUSES, TABLES
+from analytics.mapping import TEMPLATE_HEADERS
+from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from pages.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
 PLANS_KEY = "import_plans"  # file_id -> list[SheetPlan] | ImportProblem
 REPORT_KEY = "import_report"
 NONE = "—"
+TABLES_COLUMNS = {t: column_names(t) for t in TABLES}
 
 
 def _plans_for(files) -> list[tuple[str, list[SheetPlan] | ImportProblem]]:
@@ -52,18 +54,25 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
         "confidence": [plan.confidence.get(h, 0.0) if h in plan.mapping else None for h in plan.raw.headers],
         "sample": [None if sample.get(h) is None else str(sample.get(h)) for h in plan.raw.headers],
     })
-    targets = [NONE, *(c.name + (" *" if c.required else "") for c in TABLES[plan.table])]
-    frame["column"] = [next((t for t in targets if t.split(" ")[0] == c), NONE) for c in frame["column"]]
+    required = set(required_columns(plan.table))
+
+    def field_label(column: str) -> str:
+        if column == NONE:
+            return tr("import.ignore")
+        label = TEMPLATE_HEADERS[plan.table].get(column, column) if lang() == "fr" else column.replace("_", " ")
+        return label + (" *" if column in required else "")
+
     edited = st.data_editor(
         frame, key=f"{key}:{plan.table}:mapping", hide_index=True, width="stretch", disabled=["header", "confidence", "sample"],
         column_config={
             "header": st.column_config.TextColumn(tr("import.col_header")),
-            "column": st.column_config.SelectboxColumn(tr("import.col_target"), options=targets, required=True),
+            "column": st.column_config.SelectboxColumn(tr("import.col_target"), options=[NONE, *TABLES_COLUMNS[plan.table]],
+                                                       required=True, format_func=field_label),
             "confidence": st.column_config.ProgressColumn(tr("import.col_confidence"), min_value=0.0, max_value=1.0, format="percent"),
             "sample": st.column_config.TextColumn(tr("import.col_sample")),
         },
     )
-    mapping = {r.header: r.column.split(" ")[0] for r in edited.itertuples() if r.column != NONE}
+    mapping = {r.header: r.column for r in edited.itertuples() if r.column != NONE}
     if mapping != plan.mapping:
         plan = SheetPlan(plan.raw, plan.table, plan.table_confidence, mapping,
                          {h: (plan.confidence.get(h, 0) if plan.mapping.get(h) == c else 1.0) for h, c in mapping.items()},
@@ -83,8 +92,10 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
         column_config={
             "crm_stage": st.column_config.TextColumn(tr("import.stage_crm")),
             "count": st.column_config.NumberColumn(tr("import.stage_count")),
-            "stage": st.column_config.SelectboxColumn(tr("import.stage_target"), options=keys, required=True),
-            "status": st.column_config.SelectboxColumn(tr("import.stage_status"), options=list(STATUSES), required=True),
+            "stage": st.column_config.SelectboxColumn(tr("import.stage_target"), options=keys, required=True,
+                                                      format_func=lambda k: tr(f"stage.{k}")),
+            "status": st.column_config.SelectboxColumn(tr("import.stage_status"), options=list(STATUSES), required=True,
+                                                       format_func=lambda k: tr(f"status.{k}")),
             "confidence": st.column_config.ProgressColumn(tr("import.col_confidence"), min_value=0.0, max_value=1.0, format="percent"),
         },
     )
@@ -143,6 +154,8 @@ def _demo_and_template() -> None:
 
 st.title(tr("import.title"))
 st.write(tr("import.intro"))
+if workspace() == store.DEMO_WORKSPACE:
+    st.info(tr("import.demo_workspace_hint"), icon=":material/info:")
 _demo_and_template()
 
 files = st.file_uploader(tr("import.upload"), type=["xlsx", "csv", "txt", "tsv"], accept_multiple_files=True)

@@ -183,9 +183,27 @@ def expect_charts(page, minimum: int = 1, timeout: int = 20_000) -> list[int]:
     return marks
 
 
+# How much taller than the window the page's content is: Streamlit scrolls inside a container, not the document,
+# so Playwright's full_page alone would stop at the window's height.
+_OVERFLOW_JS = """() => Math.max(0, ...Array.from(document.querySelectorAll('*'))
+  .filter(el => /(auto|scroll)/.test(getComputedStyle(el).overflowY))
+  .map(el => el.scrollHeight - el.clientHeight))"""
+MAX_SCREENSHOT_HEIGHT = 8000
+
+
 def screenshot(page, name: str) -> Path:
-    """Save a full-page PNG under test-artifacts/ (kept as a CI artefact; gitignored)."""
+    """Save a PNG of the whole page under test-artifacts/ (kept as a CI artefact; gitignored).
+
+    The window is made as tall as the content for the shot (up to MAX_SCREENSHOT_HEIGHT), then restored.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size
+    extra = page.evaluate(_OVERFLOW_JS)
+    if size and extra > 0:
+        page.set_viewport_size({"width": size["width"], "height": min(size["height"] + extra, MAX_SCREENSHOT_HEIGHT)})
+        page.wait_for_timeout(500)  # charts redraw at the new size
     page.screenshot(path=str(path), full_page=True)
+    if size and extra > 0:
+        page.set_viewport_size(size)
     return path

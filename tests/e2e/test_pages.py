@@ -1,0 +1,151 @@
+"""The app in a real headless Chromium: the demo company opens, every page draws its charts without an exception,
+a CRM export goes through upload, mapping and import and its figures show, a bad file gets its message, and the
+FR/EN switch changes the labels. A screenshot of each page is saved under test-artifacts/.
+"""
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from analytics.i18n import t
+from analytics.problems import ImportProblem
+from analytics.read import read_file
+
+from .browser import REPO, expect_charts, screenshot, wait_for_app
+
+# The pages as app.py's st.navigation lists them (url_path), so that a new page is tested without editing this file.
+PAGES = re.findall(r'url_path="([^"]+)"', (REPO / "app.py").read_text(encoding="utf-8"))
+NO_CHART_PAGES = {"import"}  # pages with no chart of their own on the demo company
+
+
+def _space(text: str) -> str:
+    """Text as read on screen with every kind of space made a plain one (French numbers use narrow spaces)."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text).strip()
+
+
+def open_page(page, app_url: str, url_path: str = "") -> None:
+    page.goto(f"{app_url}/{url_path}")
+    wait_for_app(page)
+
+
+def go_to(page, label: str) -> None:
+    """Follow the sidebar's navigation link (keeps the session, unlike a new URL)."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()
+    wait_for_app(page)
+
+
+def metric_value(page, label: str) -> str:
+    tile = page.locator('[data-testid="stMetric"]', has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
+    return _space(tile.first.locator('[data-testid="stMetricValue"]').inner_text())
+
+
+def test_pages_are_found_in_app_py():
+    assert "import" in PAGES and "flash" in PAGES, PAGES
+
+
+def test_the_demo_company_opens(page, app_url):
+    open_page(page, app_url)
+    # The import page (home) says which workspace is open, and the demo has its weekly snapshots.
+    assert page.get_by_text(t("import.workspace_content", "fr", name="demo")).count() == 1
+    assert page.get_by_text(t("import.snapshots", "fr", count=0, last="")[:12]).count() == 1
+    go_to(page, t("nav.flash", "fr"))
+    won = metric_value(page, t("flash.kpi.won_amount", "fr"))
+    assert re.fullmatch(r"[1-9][\d ]* €", won), won  # the demo's won amount this month, in euros
+    screenshot(page, "demo-flash")
+
+
+@pytest.mark.parametrize("url_path", PAGES)
+def test_each_page_renders_its_charts(page, app_url, url_path):
+    open_page(page, app_url, url_path)
+    if url_path not in NO_CHART_PAGES:
+        marks = expect_charts(page)
+        assert all(m > 0 for m in marks)
+    screenshot(page, f"page-{url_path}")
+
+
+def _crm_export(today: date) -> bytes:
+    """A small Salesforce-like French export: ';', decimal commas, spaces between thousands, dd/mm/yyyy dates.
+    Won this month: 12 500,50 + 7 499,50 = 20 000 €; one open deal, one lost."""
+    d = lambda x: x.strftime("%d/%m/%Y")  # noqa: E731
+    created, later = d(today - timedelta(days=40)), d(today + timedelta(days=30))
+    rows = [
+        "ID de l'opportunité;Nom de l'opportunité;Propriétaire de l'opportunité;Nom du compte;Étape;Montant;"
+        "Probabilité (%);Date de création;Date de clôture",
+        f"006A1;Refonte ERP;Alice Martin;Société Alpha;Gagnée;12 500,50;100;{created};{d(today)}",
+        f"006A2;Licences CRM;Bruno Petit;Société Beta;Gagnée;7 499,50;100;{created};{d(today)}",
+        f"006A3;Intégration;Alice Martin;Société Gamma;Proposition;30 000,00;50;{created};{later}",
+        f"006A4;Formation;Bruno Petit;Société Delta;Perdue;5 000,00;0;{created};{d(today)}",
+    ]
+    return ("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8")
+
+
+def _new_workspace(page, name: str) -> None:
+    page.locator('[data-testid="stPopover"] button', has_text=t("app.new_workspace", "fr")).first.click()
+    field = page.locator('[data-testid="stPopoverBody"] input[type="text"]').first
+    field.fill(name)
+    field.press("Enter")
+    wait_for_app(page)
+    page.locator('[data-testid="stPopoverBody"] button', has_text=t("app.create_workspace", "fr")).first.click()
+    wait_for_app(page)
+    page.keyboard.press("Escape")  # close the popover
+
+
+def test_a_crm_export_is_uploaded_mapped_imported_and_its_figures_show(page, app_url):
+    open_page(page, app_url)
+    _new_workspace(page, "Client E2E")
+    assert page.get_by_text(t("import.workspace_content", "fr", name="client-e2e")).count() == 1
+
+    page.set_input_files('input[type="file"]', files=[{
+        "name": "export_salesforce.csv", "mimeType": "text/csv", "buffer": _crm_export(date.today()),
+    }])
+    wait_for_app(page)
+    # The mapping shows: the sheet's expander with its row and column count, and the stage mapping.
+    assert page.get_by_text(t("import.rows_columns", "fr", rows=4, cols=9)).count() >= 1
+    assert page.get_by_text(t("import.stages_title", "fr")).count() == 1
+    screenshot(page, "import-mapped")
+
+    page.locator('[data-testid="stButton"] button', has_text=t("import.run", "fr")).first.click()
+    wait_for_app(page)
+    success = page.locator('[data-testid="stAlertContainer"]', has_text=t("import.success", "fr", counts="")[:14])
+    assert success.count() == 1
+    assert "4" in success.first.inner_text()
+    screenshot(page, "import-done")
+
+    go_to(page, t("nav.flash", "fr"))
+    assert metric_value(page, t("flash.kpi.won_amount", "fr")) == "20 000 €"
+    assert metric_value(page, t("flash.kpi.won_count", "fr")) == "2"
+    screenshot(page, "uploaded-flash")
+
+
+def test_a_bad_file_shows_its_message(page, app_url):
+    junk = random.Random(4).randbytes(4096)
+    with pytest.raises(ImportProblem) as problem:
+        read_file("export.csv", junk)
+    expected = _space(problem.value.render("fr"))
+
+    open_page(page, app_url)
+    page.set_input_files('input[type="file"]', files=[{"name": "export.csv", "mimeType": "text/csv", "buffer": junk}])
+    wait_for_app(page)
+    alert = page.locator('[data-testid="stAlertContainer"]', has_text=expected[:30])
+    assert alert.count() == 1, expected
+    assert _space(alert.first.inner_text()) == expected
+    screenshot(page, "import-bad-file")
+
+
+def test_the_language_switch_changes_the_labels(page, app_url):
+    open_page(page, app_url, "flash")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert nav.get_by_text(t("nav.flash", "fr")).count() == 1
+    page.locator('[data-testid="stSidebar"] button', has_text="English").first.click()
+    wait_for_app(page)
+    assert nav.get_by_text(t("nav.flash", "en")).count() == 1
+    assert nav.get_by_text(t("nav.flash", "fr")).count() == 0
+    assert page.locator("h1", has_text=t("flash.title", "en")).count() == 1
+    assert page.get_by_text(t("flash.kpi.won_amount", "en")).count() >= 1
+    screenshot(page, "flash-english")
+    page.locator('[data-testid="stSidebar"] button', has_text="Français").first.click()
+    wait_for_app(page)
+    assert nav.get_by_text(t("nav.flash", "fr")).count() == 1

@@ -13,7 +13,7 @@ test:
 
 # Side-by-side benchmarks on generated data (minutes; not part of `make test`); prints one summary table.
 bench:
-	@bash scripts/setup.sh
+	@bash scripts/setup.sh --app
 	.venv/bin/python benchmarks/run_all.py
 
 setup:

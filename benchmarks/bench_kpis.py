@@ -263,7 +263,8 @@ def pandas_won_trend(f: Frames, flt: Filter) -> pd.DataFrame:
     quotas = quota_sums(f, flt, "window", [(b[1], b[2]) for b in buckets])
     keys = [pd.Timestamp(b[0]) for b in buckets]
     return pd.DataFrame({
-        "bucket": [b[0] for b in buckets], "bucket_end": [b[2] for b in buckets], "grain": grain,
+        "bucket": [b[0] for b in buckets], "bucket_start": [b[1] for b in buckets],
+        "bucket_end": [b[2] for b in buckets], "grain": grain,
         "won_amount": won["won_amount"].reindex(keys, fill_value=0.0).to_numpy(dtype="float64"),
         "won_count": won["won_count"].reindex(keys, fill_value=0).to_numpy(dtype="int64"),
         "quota": [quotas.get(pd.Timestamp(b[1]), np.nan) for b in buckets],
@@ -425,10 +426,9 @@ def run(path: Path, only: list[str] | None = None) -> list[Result]:
         rows = {k: (len(v) if isinstance(v, pd.DataFrame) else 1) for k, v in a.items()}
         note = ("same numbers" if not diffs else "DIFFERENT NUMBERS: " + "; ".join(diffs)[:1500])
         note += f" ({sum(rows.values()):,} result rows)"
-        result = Result(f"{page} page KPIs {n_opp / 1e6:g}M opp / {n_act / 1e6:g}M act", t_ours, t_ref, GOAL, note=note)
-        if diffs:  # a speed-up with other numbers is no speed-up
-            result.goal = float("inf")
-        results.append(result)
+        # A speed-up with other numbers is no speed-up: the line fails whatever the ratio.
+        results.append(Result(f"{page} page KPIs {n_opp / 1e6:g}M opp / {n_act / 1e6:g}M act", t_ours, t_ref, GOAL,
+                              note=note, valid=not diffs))
     results.append(Result(f"peak memory, KPIs at {n_opp / 1e6:g}M/{n_act / 1e6:g}M (both sides)", peak_rss_mb(),
                           None, 0, kind="info", unit="MB",
                           note="ru_maxrss of this process, pandas frames included (the app's own: render benchmark)"))

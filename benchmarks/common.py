@@ -29,6 +29,7 @@ class Result:
     kind "ratio": `ours` and `reference` are seconds, the ratio is reference / ours, and passes when it is
     >= goal. kind "max": `ours` is a measure (seconds, rows, MB) that passes when it is <= goal.
     kind "info": a measure shown for information, with no goal.
+    valid False: the measure's own check failed (the two sides disagree): the line fails whatever the numbers.
     """
 
     name: str
@@ -38,6 +39,7 @@ class Result:
     kind: str = "ratio"
     unit: str = "s"
     note: str = ""
+    valid: bool = True
 
     @property
     def ratio(self) -> float | None:
@@ -47,6 +49,8 @@ class Result:
 
     @property
     def passed(self) -> bool:
+        if not self.valid:
+            return False
         if self.kind == "ratio":
             return self.ratio is not None and self.ratio >= self.goal
         if self.kind == "info":
@@ -123,7 +127,7 @@ def table(results: list[Result]) -> str:
     rows = [head]
     for r in results:
         goal = {"ratio": f">= {r.goal:g}x", "max": f"<= {fmt(r.goal, r.unit)}"}.get(r.kind, "-")
-        passed = "-" if r.kind == "info" else "yes" if r.passed else "NO"
+        passed = "NO: differ" if not r.valid else "-" if r.kind == "info" else "yes" if r.passed else "NO"
         rows.append((r.name, fmt(r.ours, r.unit), fmt(r.reference, r.unit), fmt(r.ratio, "x"), goal, passed))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = []

@@ -279,7 +279,7 @@ def flash_kpis(con, flt: Filter) -> dict:
 
 
 REP_COLUMNS = [
-    "owner", "won_count", "won_amount", "lost_count", "win_rate", "open_count", "open_amount",
+    "owner", "won_count", "won_amount", "lost_count", "win_rate", "open_amount",
     "weighted_pipeline", "quota", "quota_attainment", "coverage_raw", "coverage_weighted",
 ]
 
@@ -322,7 +322,8 @@ def _buckets(start: date, end: date, grain: str) -> list[tuple[date, date, date]
 def won_trend(con, flt: Filter) -> pd.DataFrame:
     """Won amount per week or month of the period, with the quota of each bucket (prorated targets).
 
-    Columns: bucket (date), bucket_end (date), grain, won_amount, won_count, quota (NaN without targets).
+    Columns: bucket (the week's Monday or the month's 1st), bucket_start and bucket_end (the bucket clipped to
+    the period), grain, won_amount, won_count, quota (NaN without targets).
     An unbounded period spans the closed deals' dates. A few dozen rows at most: ready for a chart.
     """
     start, end = flt.start, flt.end
@@ -333,7 +334,7 @@ def won_trend(con, flt: Filter) -> pd.DataFrame:
             params,
         ).fetchone()
         start, end = start or lo, end or hi
-    columns = ["bucket", "bucket_end", "grain", "won_amount", "won_count", "quota"]
+    columns = ["bucket", "bucket_start", "bucket_end", "grain", "won_amount", "won_count", "quota"]
     if start is None or end is None or start > end:
         return pd.DataFrame(columns=columns)
     bounded = replace(flt, start=start, end=end)
@@ -346,6 +347,7 @@ def won_trend(con, flt: Filter) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "bucket": [b[0] for b in buckets],
+            "bucket_start": [b[1] for b in buckets],
             "bucket_end": [b[2] for b in buckets],
             "grain": grain,
             "quota": [quota_by_start.get(b[1], float("nan")) for b in buckets],

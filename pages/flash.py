@@ -134,7 +134,7 @@ def trend_chart(df: pd.DataFrame) -> alt.LayerChart:
     thousands (Vega formats with commas: two replaces cover anything below a trillion)."""
     won, quota = tr("flash.trend.won"), tr("flash.trend.quota")
     data = df.assign(
-        label=[_bucket_label(b, g) for b, g in zip(df["bucket"], df["grain"])],
+        label=[_bucket_label(b, g) for b, g in zip(df["bucket_start"], df["grain"])],
         won_text=[money(v) for v in df["won_amount"]],
         quota_text=[money(v) if _defined(v) else DASH for v in df["quota"]],
         won_series=won,
@@ -185,7 +185,9 @@ def _column_config(columns) -> dict:
         elif col in _RATE:
             config[col] = st.column_config.NumberColumn(label, format="percent")
         elif col.startswith("coverage"):
-            config[col] = st.column_config.NumberColumn(label, format="%.2f ×")
+            config[col] = st.column_config.NumberColumn(label, format="localized")
+        elif col.endswith("_count") or col.startswith("days"):
+            config[col] = st.column_config.NumberColumn(label, width="small")
         elif col in ("close_date", "entered"):
             config[col] = st.column_config.DateColumn(label, format="DD/MM/YYYY")
         else:
@@ -202,10 +204,24 @@ def _translated(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _rounded(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """Amounts to whole euros on screen ("localized" would show 53 666,667, which reads like millions),
+    to cents in the CSV."""
+    out = df.copy()
+    for col in _MONEY & set(out.columns):
+        out[col] = pd.to_numeric(out[col], errors="coerce").round(decimals)
+    for col in [c for c in out.columns if c.startswith("coverage")]:
+        out[col] = pd.to_numeric(out[col], errors="coerce").round(2)
+    return out
+
+
 def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
     shown = _translated(df)
-    st.dataframe(shown, hide_index=True, column_config=_column_config(df.columns), key=f"{key}_table")
-    csv = to_csv_bytes(shown.rename(columns={c: tr(f"flash.col.{c}") for c in shown.columns}))
+    st.dataframe(
+        _rounded(shown, 0), hide_index=True, column_config=_column_config(df.columns), key=f"{key}_table",
+        placeholder=DASH,
+    )
+    csv = to_csv_bytes(_rounded(shown, 2).rename(columns={c: tr(f"flash.col.{c}") for c in shown.columns}))
     st.download_button(tr("flash.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
 
 
@@ -233,7 +249,9 @@ def draw_alerts(con, flt, today, available: set[str]) -> None:
                 st.info(tr("flash.add_sheet", sheet=tr(f"table.{needed}")))
             continue
         df = compute()
-        with st.expander(f"{title} ({len(df)})", icon=":material/warning:" if len(df) else None):
+        # the reps behind their goal come first and are few: open; deal lists can be long: closed
+        expanded = name == "behind" and not df.empty
+        with st.expander(f"{title} ({len(df)})", expanded=expanded, icon=":material/warning:" if len(df) else None):
             if name == "behind":
                 st.caption(tr("flash.alert.behind_help", date=format_date(today)))
             if df.empty:

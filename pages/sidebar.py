@@ -1,5 +1,5 @@
 """The filters every page shares, drawn in the sidebar by app.py on every run (a keyed widget that is
-not drawn on a run loses its state). Their state lives in st.session_state under the FILTER_KEYS;
+not drawn on a run loses its state). Each filter's value lives in a plain st.session_state key (flt_*);
 pages read the resulting Filter from st.session_state["filter"] and the comparison from
 `comparison_filter()`.
 """
@@ -20,10 +20,29 @@ COMPARE_KEY = "flt_compare"
 TODAY_KEY = "flt_today"
 FILTER_KEY = "filter"
 DEFAULT_PRESET = "month"
+ALL = ""
 
 
 def dimension_key(dim: str) -> str:
     return f"flt_{dim}"
+
+
+def widget_key(state_key: str, language: str) -> str:
+    """The selectbox behind a filter, one per language: a selectbox keeps showing the option text of the
+    language it was first drawn in, so switching language draws a fresh one from the filter's value."""
+    return f"{state_key}__{language}"
+
+
+def _choice(label: str, options: list, state_key: str, format_func, language: str):
+    """A selectbox whose value lives in st.session_state[state_key] (a plain key, so it survives the
+    language switch and pages that do not draw the widget) and is returned."""
+    key = widget_key(state_key, language)
+    if key not in st.session_state or st.session_state[key] not in options:
+        value = st.session_state.get(state_key)
+        st.session_state[key] = value if value in options else options[0]
+    value = st.selectbox(label, options, key=key, format_func=format_func)
+    st.session_state[state_key] = value
+    return value
 
 
 def format_date(d: date) -> str:
@@ -59,8 +78,8 @@ def draw_filters(con) -> Filter:
 
     with st.sidebar:
         st.subheader(tr("filters.title"))
-        preset = st.selectbox(
-            tr("filters.period"), PRESETS, key=PRESET_KEY, format_func=lambda p: label(f"filters.preset.{p}")
+        preset = _choice(
+            tr("filters.period"), list(PRESETS), PRESET_KEY, lambda p: label(f"filters.preset.{p}"), language
         )
         if preset == "custom":
             fallback = period_bounds(DEFAULT_PRESET, today)
@@ -71,21 +90,18 @@ def draw_filters(con) -> Filter:
         else:
             start, end = period_bounds(preset, today)
             st.caption(tr("filters.range", start=format_date(start), end=format_date(end)))
-        st.selectbox(
-            tr("filters.compare"), COMPARISONS, key=COMPARE_KEY, format_func=lambda m: label(f"filters.compare.{m}")
-        )
+        _choice(tr("filters.compare"), list(COMPARISONS), COMPARE_KEY, lambda m: label(f"filters.compare.{m}"), language)
         values = {}
         for dim in DIMENSIONS:
-            key, choices = dimension_key(dim), [None, *options.get(dim, [])]
-            if st.session_state.get(key) not in choices:  # another workspace, or a value gone since an import
-                st.session_state[key] = None
-            if len(choices) == 1:
-                values[dim] = None
-                continue
-            values[dim] = st.selectbox(
-                tr(f"filters.{dim}"), choices, key=key,
-                format_func=lambda v: label("filters.all") if v is None else str(v),
+            # "" stands for "all" (a selectbox showing None would show a placeholder instead of "All")
+            key, choices = dimension_key(dim), [ALL, *options.get(dim, [])]
+            if len(choices) == 1:  # the workspace has no value for it: nothing to choose
+                st.session_state[key] = ALL
+            # a value not among the choices (another workspace, gone since an import) falls back to "all"
+            chosen = ALL if len(choices) == 1 else _choice(
+                tr(f"filters.{dim}"), choices, key, lambda v: label("filters.all") if v == ALL else str(v), language
             )
+            values[dim] = chosen or None
     return Filter(start=start, end=end, **values)
 
 

@@ -317,6 +317,7 @@ def test_won_trend_weekly_with_quota_line(con):
     df = kpis.won_trend(con, MAY)
     # May 2026 starts on a Friday: weeks of 27 Apr (1-3 May, 3 days), 4, 11, 18, 25 May (7 days each)
     assert [d.isoformat() for d in df["bucket"]] == ["2026-04-27", "2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25"]
+    assert (df["bucket_start"].iloc[0], df["bucket_end"].iloc[-1]) == (date(2026, 5, 1), date(2026, 5, 31))  # clipped
     assert list(df["grain"].unique()) == ["week"]
     assert list(df["won_amount"]) == [0, 30000, 20000, 0, 0]  # O1 5 May; O2 12 May + O4 (0) 15 May
     assert list(df["won_count"]) == [0, 1, 2, 0, 0]

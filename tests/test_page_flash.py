@@ -118,7 +118,7 @@ def test_renders_with_only_an_opportunities_table(app):
 def test_tiles_follow_a_filter_change(app):
     _opportunities_only_workspace()
     _open_flash(app, "solo")
-    app.selectbox(key="flt_owner").set_value("bob").run()
+    app.selectbox(key="flt_owner__fr").set_value("bob").run()
     assert not app.exception
     shown = tiles(app)
     assert shown["Affaires gagnées"][0] == "1"  # O4
@@ -127,19 +127,19 @@ def test_tiles_follow_a_filter_change(app):
     assert shown["Panier moyen"][0] == "0\u00a0€"
     assert shown["Pipeline ouvert"][0] == "28\u202f000\u00a0€"  # O8 + O11
 
-    app.selectbox(key="flt_owner").set_value("chloe").run()
+    app.selectbox(key="flt_owner__fr").set_value("chloe").run()
     shown = tiles(app)
     assert shown["Taux de transformation"] == ("—", "")  # nothing closed in May: a dash, not 0
     assert shown["Panier moyen"][0] == "—"
 
-    app.selectbox(key="flt_owner").set_value(None).run()
-    app.selectbox(key="flt_preset").set_value("quarter").run()
+    app.selectbox(key="flt_owner__fr").set_value("").run()  # "Tous"
+    app.selectbox(key="flt_preset__fr").set_value("quarter").run()
     shown = tiles(app)
     assert app.session_state["filter"] == Filter(date(2026, 4, 1), date(2026, 6, 30))
     assert shown["Affaires gagnées"][0] == "4"  # O1 O2 O4 O5
     assert shown["Taux de transformation"][0] == "66,7\u00a0%"  # 4 / (4 + O3 + O6)
 
-    app.selectbox(key="flt_segment").set_value("Bronze").run()
+    app.selectbox(key="flt_segment__fr").set_value("Bronze").run()
     shown = tiles(app)
     assert shown["Affaires gagnées"][0] == "1"  # O5 only
 
@@ -147,7 +147,7 @@ def test_tiles_follow_a_filter_change(app):
 def test_a_filter_that_matches_nothing_shows_dashes_and_no_error(app):
     _opportunities_only_workspace()
     _open_flash(app, "solo")
-    app.selectbox(key="flt_preset").set_value("custom").run()
+    app.selectbox(key="flt_preset__fr").set_value("custom").run()
     app.date_input(key="flt_custom").set_value((date(2025, 1, 1), date(2025, 1, 31))).run()
     assert not app.exception
     shown = tiles(app)
@@ -165,6 +165,19 @@ def test_english(app):
     assert shown["Amount won"][0] == "50,000 €"
     assert shown["Win rate"][0] == "75.0%"
     assert app.title[0].value == "Flash figures"
+
+
+def test_filters_survive_the_language_switch(app):
+    _opportunities_only_workspace()
+    _open_flash(app, "solo")
+    app.selectbox(key="flt_owner__fr").set_value("bob").run()
+    app.selectbox(key="flt_preset__fr").set_value("quarter").run()
+    app.segmented_control(key="lang").set_value("en").run()
+    assert not app.exception
+    assert app.selectbox(key="flt_owner__en").value == "bob"
+    assert app.selectbox(key="flt_preset__en").value == "quarter"
+    assert app.selectbox(key="flt_preset__en").options[2] == "This quarter"  # drawn in English
+    assert tiles(app)["Amount won"][0] == "0 €"  # bob's April-June: O4 at 0
 
 
 def test_an_empty_workspace_says_what_to_do(app):

@@ -104,17 +104,17 @@ def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
         if not stage_h:
             continue
         status_h = plan.header_for("status")
-        tbl = plan.raw.table
-        stages = tbl.column(stage_h).to_pylist()
-        statuses = tbl.column(status_h).to_pylist() if status_h else [None] * len(stages)
-        counts = pd.DataFrame({"s": stages, "st": statuses}).value_counts(dropna=False)
-        for (crm_stage, status), n in counts.items():
-            if crm_stage is None or (isinstance(crm_stage, float) and pd.isna(crm_stage)):
-                continue
+        name = f"_stages_{next(_names)}"
+        con.register(name, plan.raw.table)
+        status_sql = f"min({quote(status_h)})" if status_h else "NULL"
+        counts = con.execute(
+            f"SELECT {quote(stage_h)}, count(*), {status_sql} FROM {name}"
+            f" WHERE {quote(stage_h)} IS NOT NULL GROUP BY 1").fetchall()
+        con.unregister(name)
+        for crm_stage, n, status in counts:
             row = rows.setdefault(crm_stage, {"crm_stage": crm_stage, "count": 0, "status_hint": None})
             row["count"] += int(n)
-            if isinstance(status, str) and not row["status_hint"]:
-                row["status_hint"] = status
+            row["status_hint"] = row["status_hint"] or status
     out = []
     for crm_stage, row in rows.items():
         if crm_stage in saved:
@@ -226,11 +226,14 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
                 f" WHERE strpos({quote(header)}, '%') = 0").fetchall()[0][0]
             expr = clean.probability_sql(ref, decimal_comma, clean.percent_scale([top]))
         elif kind in ("date", "timestamp"):
-            order, assumed = clean.date_order(_sample(con, raw_name, header), raw.language)
+            sample = _sample(con, raw_name, header)
+            order, assumed = clean.date_order(sample, raw.language)
+            main_format = clean.main_date_format(con, sample[:500], order)
             if assumed:
                 notes.append(Note("note.date_order", column=header, **where, params={
                     "order": "jj/mm/aaaa" if order == "dmy" else "mm/dd/yyyy"}))
-            expr = clean.date_sql(ref, order) if kind == "date" else clean.timestamp_sql(ref, order)
+            expr = (clean.date_sql(ref, order, main_format) if kind == "date"
+                    else clean.timestamp_sql(ref, order, main_format))
         elif kind == "boolean":
             expr = clean.boolean_sql(ref)
         else:  # pragma: no cover - schema kinds are closed
@@ -302,10 +305,11 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
             f"SELECT count(*) - count(DISTINCT opportunity_id) FROM {src} WHERE opportunity_id IS NOT NULL").fetchall()[0][0]
         if dups:
             notes.append(Note("note.duplicate_ids", params={"count": int(dups)}, **where))
+        # Of rows sharing an id, the last one in the file wins (the window costs a sort: only when needed).
+        last_only = " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1" if dups else ""
         con.execute(
             f"INSERT INTO opportunities (snapshot_id, {col_sql}) SELECT ?, {col_sql} FROM {src}"
-            " WHERE opportunity_id IS NOT NULL"
-            " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1",
+            f" WHERE opportunity_id IS NOT NULL{last_only}",
             [snapshot_id],
         )
         return con.execute("SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]

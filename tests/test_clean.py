@@ -70,6 +70,16 @@ def test_probability(con, text, percent_scale, expected):
 ])
 def test_timestamp(con, text, order, expected):
     assert one(con, clean.timestamp_sql("x", order), text) == expected
+    # The fast path (the column's main format tried first) reads every value the same way.
+    main = "%d/%m/%Y" if order == "dmy" else "%m/%d/%Y"
+    assert one(con, clean.timestamp_sql("x", order, main), text) == expected
+
+
+def test_main_date_format_is_the_one_that_reads_most(con):
+    values = ["04/03/2026", "05/03/2026 10:30", "2026-03-06", "06/03/2026"]
+    assert clean.main_date_format(con, values, "dmy") == "%d/%m/%Y"
+    assert clean.main_date_format(con, ["2026-03-06 10:00:00"] * 3, "dmy") == "%Y-%m-%d %H:%M:%S"
+    assert clean.main_date_format(con, ["n/a"], "dmy") is None
 
 
 def test_date_drops_the_time(con):

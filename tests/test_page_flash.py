@@ -197,3 +197,21 @@ def test_results_are_recomputed_after_an_import(app):
     store.log_import(con, {"test": 2})
     app.run()
     assert tiles(app)["Affaires gagnées"][0] == "4"
+
+
+def test_the_cli_prints_what_the_page_shows(app, capsys):
+    """`python -m analytics kpis --json` and the page call the same kpis.flash_kpis: same figures."""
+    from analytics.__main__ import main as cli
+
+    _opportunities_only_workspace()
+    _open_flash(app, "solo")
+    app.selectbox(key="flt_owner__fr").set_value("bob").run()
+    shown = tiles(app)
+    assert cli(["kpis", "--workspace", str(store.workspace_path("solo")), "--start", "2026-05-01",
+                "--end", "2026-05-31", "--owner", "bob", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(json.dumps(kpis.flash_kpis(store.open_workspace("solo"), app.session_state["filter"])))
+    assert (printed["won_count"], printed["won_amount"], printed["win_rate"]) == (1, 0, 0.5)
+    assert (shown["Affaires gagnées"][0], shown["Montant gagné"][0], shown["Taux de transformation"][0]) == (
+        "1", "0\u00a0€", "50,0\u00a0%")
+    assert printed["open_amount"] == 28000 and shown["Pipeline ouvert"][0] == "28\u202f000\u00a0€"

@@ -364,7 +364,8 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
         progress(0.6, "")
         counts: dict[str, int] = {}
         snapshot_id = None
-        snap_date = snapshot_date or date.today()
+        stated = [s.plan.raw.stated_date for s in staged if s.plan.table == "opportunities" and s.plan.raw.stated_date]
+        snap_date = snapshot_date or (stated[0] if stated else date.today())
         with store.transaction(con):
             opp = [s for s in staged if s.plan.table == "opportunities"]
             if opp:

@@ -58,6 +58,7 @@ class RawSheet:
     notes: list[Note] = field(default_factory=list)
     language: str | None = None
     decimal_comma: bool | None = None
+    stated_date: dt.date | None = None  # the export date a title line states ("Généré le 23/11/2026"), if any
 
 
 def read_file(name: str, data: bytes, max_rows: int = 2_000_000, max_columns: int = 200) -> list[RawSheet]:
@@ -165,8 +166,10 @@ def _sheet_table(name, sheet_name, rows, first_row, max_rows, max_columns) -> Ra
     row_numbers = np.arange(len(body), dtype=np.int64) + first_row + header_at + 1
     titles = [first_row + i for i, cells in enumerate(top[:header_at]) if any(cells)]
     texts = [v for row in body[:VALUE_SAMPLE_ROWS] for v in row if isinstance(v, str)]
-    return _finish(name, sheet_name, header, table, row_numbers, titles, [], max_rows, max_columns,
-                   value_sample=texts, delimiter=None, notes=[])
+    sheet = _finish(name, sheet_name, header, table, row_numbers, titles, [], max_rows, max_columns,
+                    value_sample=texts, delimiter=None, notes=[])
+    sheet.stated_date = stated_date(top[:header_at])
+    return sheet
 
 
 def _column_texts(values: tuple) -> pa.Array:
@@ -272,8 +275,10 @@ def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, cp1252: 
         read = _read_with_python(utf8, delimiter, width, header_at + hint_line)
     table, row_numbers, blank_rows = read
     value_sample = [v for column in table.slice(0, VALUE_SAMPLE_ROWS).columns for v in column.to_pylist() if v]
-    return _finish(name, None, header, table, row_numbers, titles, blank_rows, max_rows, max_columns,
-                   value_sample=value_sample, delimiter=delimiter, notes=notes)
+    sheet = _finish(name, None, header, table, row_numbers, titles, blank_rows, max_rows, max_columns,
+                    value_sample=value_sample, delimiter=delimiter, notes=notes)
+    sheet.stated_date = stated_date(rows[:header_at])
+    return sheet
 
 
 def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, bool]:
@@ -645,3 +650,29 @@ def _megabytes(size: int) -> str:
 def _short(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text[:200]
+
+
+_STATED_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def stated_date(title_rows: list[list]) -> dt.date | None:
+    """The first date written in the lines above the header (an export's "Généré le 23/11/2026"): day first
+    unless the second number can only be a day. None when no title line holds a valid date."""
+    for cells in title_rows:
+        for cell in cells:
+            if isinstance(cell, dt.datetime):
+                return cell.date()
+            if isinstance(cell, dt.date):
+                return cell
+            for m in _STATED_DATE.finditer(str(cell or "")):
+                if m.group(4):
+                    y, mo, d = int(m.group(4)), int(m.group(5)), int(m.group(6))
+                else:
+                    d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                    if mo > 12 >= d:
+                        d, mo = mo, d
+                try:
+                    return dt.date(y, mo, d)
+                except ValueError:
+                    continue
+    return None

@@ -174,7 +174,9 @@ for file_id, planned in _plans_for(files or []):
 
 if plans:
     stage_mapping = _stage_editor([p for p in plans if p.table])
-    snapshot_date = st.date_input(tr("import.snapshot_date"), value=date.today(), format="DD/MM/YYYY")
+    stated = [p.raw.stated_date for p in plans if p.table == "opportunities" and p.raw.stated_date]
+    snapshot_date = st.date_input(tr("import.snapshot_date"), value=stated[0] if stated else date.today(),
+                                  format="DD/MM/YYYY")
     if st.button(tr("import.run"), type="primary", key="run_import"):
         if not any(p.table for p in plans):
             st.warning(tr("import.nothing_to_import"))

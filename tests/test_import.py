@@ -220,6 +220,13 @@ def test_title_and_totals_lines_are_reported(con):
     assert {"note.title_lines", "note.totals_dropped"} <= keys
 
 
+def test_the_export_date_stated_above_the_header_dates_the_snapshot(con):
+    koban = next(d for d in DIALECTS if d.name == "koban_title_totals")  # "Généré le 23/11/2026"
+    report = import_files(con, [koban.file()])
+    assert report.snapshot_date == date(2026, 11, 23)
+    assert store.snapshots(con)[-1][1] == date(2026, 11, 23)
+
+
 def test_ambiguous_dates_follow_the_language_and_say_so(con):
     rows = [["ID", "Commercial", "Étape", "Montant", "Date de création"],
             ["A", "Alice", "Gagnée", "10", "04/03/2026"], ["B", "Alice", "Perdue", "20", "05/06/2026"]]

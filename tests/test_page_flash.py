@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from analytics import kpis, store
@@ -22,17 +21,6 @@ FLASH = "pages/flash.py"
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
-    # AppTest resets PagesManager.uses_pages_directory before every run; with a pages/ folder beside app.py
-    # Streamlit then takes the app for a "pages directory" app, and a page whose url_path equals its file
-    # stem (pages/flash.py at "flash") runs alone, without app.py and its sidebar. A live server does this
-    # only on its very first run, before app.py's st.navigation turns the flag off: do what it does after.
-    original_init = PagesManager.__init__
-
-    def init_as_after_navigation(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init_as_after_navigation)
     # connections and results cached by an earlier test belong to another workspace root
     st.cache_resource.clear()
     st.cache_data.clear()

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import store
+from analytics.export import to_csv_bytes
 from analytics.importer import SheetPlan, plan_file, plan_with_table, run_import, stage_values
 from analytics.problems import ImportProblem
 from analytics.mapping import TEMPLATE_HEADERS
@@ -116,8 +117,11 @@ def _show_report() -> None:
     if not report.quality.empty:
         st.subheader(tr("import.quality"))
         quality = report.quality.assign(check=[tr(k) for k in report.quality["check"]])
-        st.dataframe(quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
-                                             "examples": tr("import.quality_examples")}), hide_index=True)
+        quality = quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
+                                          "examples": tr("import.quality_examples")})
+        st.dataframe(quality, hide_index=True)
+        st.download_button(tr("import.download_csv"), to_csv_bytes(quality), file_name="qualite_donnees.csv",
+                           mime="text/csv", key="quality_csv")
 
 
 def _workspace_summary() -> None:

@@ -1,7 +1,7 @@
 """Run every benchmark, each in its own process (so that each peak memory is its own), on data generated once in a
 temporary folder, and print one summary table: name, ours, reference, ratio, goal, pass.
 
-    .venv/bin/python benchmarks/run_all.py            the sizes of the goals (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run_all.py            the sizes of the goals (about 3 minutes on 2 cores)
     .venv/bin/python benchmarks/run_all.py --quick    small sizes, to check that everything runs (about a minute)
 
 Exits 1 when a goal is missed or a benchmark fails, so that it can gate a release by hand; it is not part of

@@ -107,9 +107,11 @@ def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
         name = f"_stages_{next(_names)}"
         con.register(name, plan.raw.table)
         status_sql = f"min({quote(status_h)})" if status_h else "NULL"
+        # Stage names folded as `_stage` matches them (text_sql), so that each proposed name is one it finds.
+        stage_sql = clean.text_sql(quote(stage_h))
         counts = con.execute(
-            f"SELECT {quote(stage_h)}, count(*), {status_sql} FROM {name}"
-            f" WHERE {quote(stage_h)} IS NOT NULL GROUP BY 1").fetchall()
+            f"SELECT {stage_sql}, count(*), {status_sql} FROM {name}"
+            f" WHERE {stage_sql} IS NOT NULL GROUP BY 1").fetchall()
         con.unregister(name)
         for crm_stage, n, status in counts:
             row = rows.setdefault(crm_stage, {"crm_stage": crm_stage, "count": 0, "status_hint": None})
@@ -301,10 +303,16 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
         if missing:
             notes.append(Note("note.rows_skipped", rows=[r[0] for r in missing][:10], params={"count": len(missing)},
                               **where))
-        dups = con.execute(
-            f"SELECT count(*) - count(DISTINCT opportunity_id) FROM {src} WHERE opportunity_id IS NOT NULL").fetchall()[0][0]
-        if dups:
-            notes.append(Note("note.duplicate_ids", params={"count": int(dups)}, **where))
+        dups, distinct = con.execute(
+            f"SELECT count(*) - count(DISTINCT opportunity_id), count(DISTINCT opportunity_id) FROM {src}"
+            " WHERE opportunity_id IS NOT NULL").fetchall()[0]
+        # An id already stored by an earlier sheet of this upload: the later sheet wins, as the later row does
+        # within a sheet (a deal held twice in one snapshot would count twice in every KPI).
+        earlier = con.execute(
+            f"DELETE FROM opportunities WHERE snapshot_id = ? AND opportunity_id IN (SELECT opportunity_id FROM {src})"
+            " RETURNING 1", [snapshot_id]).fetchall()
+        if dups or earlier:
+            notes.append(Note("note.duplicate_ids", params={"count": int(dups) + len(earlier)}, **where))
         # Of rows sharing an id, the last one in the file wins (the window costs a sort: only when needed).
         last_only = " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1" if dups else ""
         con.execute(
@@ -312,13 +320,14 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
             f" WHERE opportunity_id IS NOT NULL{last_only}",
             [snapshot_id],
         )
-        return con.execute("SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
+        return int(distinct)
     keys = _KEYS.get(table)
     if table == "activities" and staged.plan.header_for("activity_id") is None:
-        # No ids: an upload replaces the activities of its own reps over the dates it covers.
+        # No ids: an upload replaces the activities of its own reps over the dates it covers, whole days
+        # (`date` is a TIMESTAMP: an export with dates only covers its last day up to 00:00 otherwise).
         con.execute(
-            f"DELETE FROM activities a USING (SELECT owner, min(date) lo, max(date) hi FROM {src} GROUP BY owner) u"
-            " WHERE a.owner = u.owner AND a.date BETWEEN u.lo AND u.hi")
+            "DELETE FROM activities a USING (SELECT owner, min(CAST(date AS DATE)) lo, max(CAST(date AS DATE)) hi"
+            f" FROM {src} GROUP BY owner) u WHERE a.owner = u.owner AND CAST(a.date AS DATE) BETWEEN u.lo AND u.hi")
     elif keys:
         cond = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM s.{quote(k)}" for k in keys)
         con.execute(f"DELETE FROM {quote(table)} t WHERE EXISTS (SELECT 1 FROM {src} s WHERE {cond})")
@@ -374,6 +383,9 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
             for s in staged:
                 counts[s.plan.table] = counts.get(s.plan.table, 0) + _insert(con, s, snapshot_id, notes)
             if snapshot_id is not None:
+                # What the snapshot holds once ids repeated across its sheets are kept once.
+                counts["opportunities"] = con.execute(
+                    "SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
                 con.execute("UPDATE snapshots SET row_count = ? WHERE snapshot_id = ?",
                             [counts["opportunities"], snapshot_id])
             for s in staged:

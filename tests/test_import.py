@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pytest
 
 from analytics import store
-from analytics.importer import import_files, plan_file, run_import
+from analytics.importer import import_files, plan_file, run_import, stage_values
 from analytics.problems import ImportProblem
 from tests.files import csv_bytes, xlsx_bytes
 
@@ -404,3 +404,45 @@ def test_two_sessions_importing_at_once(tmp_path, monkeypatch):
     reopened = store.open_workspace("client-a")
     assert reopened.execute("SELECT count(*) FROM opportunities").fetchone()[0] == 16
     store.close_workspace("client-a")
+
+
+# --- several sheets, re-uploads, stage names as typed ----------------------------------------------
+
+OPP_HEADER = ["ID", "Commercial", "Étape", "Montant", "Date de création", "Date de clôture"]
+
+
+def test_a_deal_in_two_files_of_one_upload_is_counted_once(con):
+    # North and South exports both hold B (a deal moved between teams): the snapshot must hold A, B, C once each.
+    north = csv_bytes([OPP_HEADER, ["A", "Al", "Gagnée", "10", "2026-01-01", "2026-01-10"],
+                       ["B", "Al", "Gagnée", "20", "2026-01-01", "2026-01-10"]], ";")
+    south = csv_bytes([OPP_HEADER, ["B", "Bo", "Gagnée", "20", "2026-01-01", "2026-01-10"],
+                       ["C", "Bo", "Perdue", "5", "2026-01-01", "2026-01-10"]], ";")
+    report = import_files(con, [("nord.csv", north), ("sud.csv", south)], snapshot_date=date(2026, 2, 1))
+    assert con.execute("SELECT opportunity_id, owner FROM opportunities_current ORDER BY 1").fetchall() == [
+        ("A", "Al"), ("B", "Bo"), ("C", "Bo")]  # the later file's B wins, as the later row does within a file
+    # won amount 10 + 20 = 30, not 10 + 20 + 20
+    assert con.execute("SELECT sum(amount) FROM opportunities_current WHERE status = 'won'").fetchone()[0] == 30
+    assert report.counts == {"opportunities": 3}
+    assert con.execute("SELECT row_count FROM snapshots").fetchone()[0] == 3
+    assert any(n.key == "note.duplicate_ids" and n.params["count"] == 1 for n in report.notes)
+
+
+def test_activities_without_ids_replace_whole_days_whatever_the_time(con):
+    # Last week's export had times; this week's writes dates only (00:00) for the same two activities.
+    header = ["Date", "Commercial", "Type", "Durée (min)"]
+    with_times = xlsx_bytes({"Activités": [header, [datetime(2026, 3, 2, 9, 30), "Al", "Appel", 15],
+                                           [datetime(2026, 3, 3, 17), "Al", "Rendez-vous", 60]]})
+    dates_only = xlsx_bytes({"Activités": [header, [datetime(2026, 3, 2), "Al", "Appel", 15],
+                                           [datetime(2026, 3, 3), "Al", "Rendez-vous", 60]]})
+    import_files(con, [("w1.xlsx", with_times)])
+    import_files(con, [("w2.xlsx", dates_only)])
+    # The second upload covers 2 and 3 March for Al: 15 + 60 minutes, not 15 + 60 + 60 (17:00 > 00:00 kept).
+    assert con.execute("SELECT count(*), sum(duration_minutes) FROM activities").fetchone() == (2, 75.0)
+
+
+def test_a_stage_name_with_doubled_spaces_is_mapped_as_proposed(con):
+    rows = [OPP_HEADER, ["A", "Al", "Closed  Won", "10", "2026-01-01", "2026-01-10"]]
+    plans = plan_file(con, "x.csv", csv_bytes(rows))
+    assert list(stage_values(con, plans)["crm_stage"]) == ["Closed Won"]  # as it is matched and stored
+    run_import(con, plans, snapshot_date=date(2026, 2, 1))
+    assert con.execute("SELECT stage, crm_stage FROM opportunities_current").fetchall() == [("won", "Closed Won")]

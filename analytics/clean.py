@@ -13,7 +13,8 @@ from datetime import date, timedelta
 
 # Spaces of every kind (the narrow no-break space U+202F is Excel-FR's thousands separator),
 # currency signs and the usual units written in amount cells.
-_NOISE = r"(?i)[\s\x{00A0}\x{202F}\x{2009}€$£]|eur|usd|gbp|chf|k€|\bht\b|ttc"
+# "k€" is not noise: "12 k€" means 12 000, and is refused as unreadable rather than read as 12.
+_NOISE = r"(?i)[\s\x{00A0}\x{202F}\x{2009}€$£]|eur|usd|gbp|chf|\bht\b|ttc"
 
 
 def _lit(value: bool) -> str:
@@ -24,9 +25,12 @@ def number_sql(col: str, decimal_comma: bool | None) -> str:
     """A DOUBLE from text such as '12 500,50 €', '1.250,00', '1,234.5', '-3 000', '(1 200)'.
 
     Per cell: when both separators appear, the last one is the decimal mark; a lone separator followed by
-    exactly three digits in groups is a thousands separator unless the column's decimal mark is that one.
+    exactly three digits in groups is a thousands separator unless the column's decimal mark is that one
+    (decimal_comma None: the mark is unknown, so '1.500' is 1500 as '1,500' is; '0.500' stays 0.5).
     """
     dc = _lit(bool(decimal_comma))
+    dot_thousands = _lit(decimal_comma is not False)
+    dot_groups = "-?\\d{1,3}(\\.\\d{3})+" if decimal_comma else "-?[1-9]\\d{0,2}(\\.\\d{3})+"
     s = f"regexp_replace(regexp_replace(trim({col}), '{_NOISE}', '', 'g'), '^\\((.*)\\)$', '-\\1')"
     last_comma = f"(length({s}) - strpos(reverse({s}), ','))"
     last_dot = f"(length({s}) - strpos(reverse({s}), '.'))"
@@ -37,7 +41,7 @@ def number_sql(col: str, decimal_comma: bool | None) -> str:
         f" WHEN strpos({s}, ',') > 0 THEN"
         f"  CASE WHEN NOT {dc} AND regexp_full_match({s}, '-?\\d{{1,3}}(,\\d{{3}})+') THEN replace({s}, ',', '')"
         f"  ELSE replace({s}, ',', '.') END"
-        f" WHEN {dc} AND regexp_full_match({s}, '-?\\d{{1,3}}(\\.\\d{{3}})+') THEN replace({s}, '.', '')"
+        f" WHEN {dot_thousands} AND regexp_full_match({s}, '{dot_groups}') THEN replace({s}, '.', '')"
         f" ELSE {s} END"
     )
     general = f"TRY_CAST({normalized} AS DOUBLE)"
@@ -48,6 +52,8 @@ def number_sql(col: str, decimal_comma: bool | None) -> str:
         bare = f"replace({bare}, '{noise}', '')"
     if decimal_comma:
         fast = f"CASE WHEN strpos({col}, '.') = 0 THEN TRY_CAST(replace({bare}, ',', '.') AS DOUBLE) END"
+    elif decimal_comma is None:  # either separator may be a thousands mark: the general path decides
+        fast = f"CASE WHEN strpos({col}, ',') = 0 AND strpos({col}, '.') = 0 THEN TRY_CAST({bare} AS DOUBLE) END"
     else:
         fast = f"CASE WHEN strpos({col}, ',') = 0 THEN TRY_CAST({bare} AS DOUBLE) END"
     return f"CASE WHEN {fast} IS NOT NULL THEN {fast} ELSE {general} END"
@@ -204,6 +210,8 @@ def parse_period(text: str | None) -> tuple[date, date] | None:
     m = re.fullmatch(r"(?:(\d{4})[ \-/]?)?[tq]([1-4])(?:[ \-/]?(\d{4}))?", s)
     if m and (m.group(1) or m.group(3)) and not (m.group(1) and m.group(3)):
         year, q = int(m.group(1) or m.group(3)), int(m.group(2))
+        if not 1950 <= year <= 2150:  # as for months below (and date() refuses the year 0)
+            return None
         return date(year, 3 * q - 2, 1), _month_end(year, 3 * q)
     m = re.fullmatch(r"(\d{4})[\-/.](\d{1,2})(?:[\-/.]\d{1,2})?(?: .*)?", s)
     if not m:

@@ -34,6 +34,16 @@ def one(con, expr: str, value):
     ("abc", True, None),
     ("12abc", True, None),
     ("N/A", True, None),
+    # Decimal mark unknown (no cell of the column told): a lone separator before groups of three digits is a
+    # thousands mark, the dot as the comma ("1,500" already gave 1500).
+    ("1.500", None, 1500.0),
+    ("25.000", None, 25000.0),
+    ("1.250.000", None, 1250000.0),
+    ("1,500", None, 1500.0),
+    ("12.5", None, 12.5),
+    ("0.500", None, 0.5),  # a leading 0 is no thousands group
+    ("1.500", False, 1.5),  # the column's decimal mark is the dot: a decimal
+    ("12 k€", True, None),  # thousands of euros: refused (read as 12 it would be 1000 times too small)
 ])
 def test_number(con, text, decimal_comma, expected):
     assert one(con, clean.number_sql("x", decimal_comma), text) == expected
@@ -138,6 +148,8 @@ def test_guess_decimal_comma(values, expected):
     ("46082", (date(2026, 3, 1), date(2026, 3, 31))),
     ("13/2026", None),
     ("bientôt", None),
+    ("T1 0000", None),  # no year 0: unreadable, not an exception
+    ("Q2 1900", None),  # out of the years a month is read in (1950-2150)
 ])
 def test_parse_period(text, expected):
     assert clean.parse_period(text) == expected

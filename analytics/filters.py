@@ -211,5 +211,5 @@ def filter_options(con) -> dict[str, list[str]]:
 def reference_date(con) -> date:
     """The workspace's "today": its latest snapshot date (a demo or an old export shows its own current
     period), else the calendar's today."""
-    row = con.execute("SELECT max(snapshot_date) FROM snapshots").fetchone()
+    row = con.execute("SELECT max(snapshot_date) FROM snapshots").fetchall()[0]
     return row[0] if row and row[0] is not None else date.today()

@@ -28,7 +28,7 @@ _BAD_VALUE_KEYS = {
     "probability": "problem.bad_probability",
     "date": "problem.bad_date",
     "timestamp": "problem.bad_date",
-    "boolean": "problem.bad_amount",
+    "boolean": "problem.bad_boolean",
 }
 _SAMPLE = 5000
 _names = itertools.count(1)
@@ -146,16 +146,26 @@ def _sample(con, raw_name: str, header: str) -> list[str]:
     return [r[0] for r in con.execute(sql).fetchall()]
 
 
-def _value_map(con, name: str, frame: pd.DataFrame) -> str:
+def _value_map(con, name: str, frame: pd.DataFrame, registered: list[str]) -> str:
     con.register(name, frame)
+    registered.append(name)
     return name
 
 
-def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress_note: list[Note]) -> _Staged:
+def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]]) -> _Staged:
+    """Clean one sheet into a temp table and check it; the views it registers are dropped on the way out."""
+    registered: list[str] = []
+    try:
+        return _stage_registered(con, plan, stage_map, registered)
+    finally:
+        for name in registered:
+            con.unregister(name)
+
+
+def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], registered: list[str]) -> _Staged:
     raw = plan.raw
     uid = next(_names)
-    raw_name = f"_raw_{uid}"
-    con.register(raw_name, raw.table)
+    raw_name = _value_map(con, f"_raw_{uid}", raw.table, registered)
     where = {"file": raw.file, "sheet": raw.sheet}
     notes: list[Note] = []
 
@@ -182,7 +192,7 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
         kind = col.kind
         if col.name in ("stage",) and plan.table in ("opportunities", "stage_history"):
             selects.append(f"ms.stage AS stage, {clean.text_sql(ref)} AS crm_stage")
-            joins.append(f"LEFT JOIN {_value_map(con, f'_ms_{uid}', _stage_frame(stage_map))} ms"
+            joins.append(f"LEFT JOIN {_value_map(con, f'_ms_{uid}', _stage_frame(stage_map), registered)} ms"
                          f" ON ms.crm_stage = {clean.text_sql(ref)}")
             continue
         if col.name == "status" and plan.table == "opportunities":
@@ -190,7 +200,7 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
                 f"SELECT DISTINCT {clean.text_sql(quote(header))} FROM {raw_name}").fetchall() if r[0]]
             frame = pd.DataFrame({"value": distinct, "status": [mapping.suggest_status(v) for v in distinct]},
                                  columns=["value", "status"]).astype({"value": object, "status": object})
-            joins.append(f"LEFT JOIN {_value_map(con, f'_mst_{uid}', frame)} mst ON mst.value = {clean.text_sql(ref)}")
+            joins.append(f"LEFT JOIN {_value_map(con, f'_mst_{uid}', frame, registered)} mst ON mst.value = {clean.text_sql(ref)}")
             selects.append("coalesce(mst.status, ms.status) AS status")
             continue
         if col.name == "type" and plan.table == "activities":
@@ -198,7 +208,7 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
                 f"SELECT DISTINCT {clean.text_sql(quote(header))} FROM {raw_name}").fetchall() if r[0]]
             frame = pd.DataFrame({"value": distinct, "type": [mapping.normalize_activity_type(v) for v in distinct]},
                                  columns=["value", "type"]).astype(object)
-            joins.append(f"LEFT JOIN {_value_map(con, f'_mt_{uid}', frame)} mt ON mt.value = {clean.text_sql(ref)}")
+            joins.append(f"LEFT JOIN {_value_map(con, f'_mt_{uid}', frame, registered)} mt ON mt.value = {clean.text_sql(ref)}")
             selects.append("mt.type AS type")
             continue
         if col.name == "period":
@@ -214,7 +224,7 @@ def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], progress
             frame = pd.DataFrame(
                 {"value": list(parsed), "ps": [p[0] for p in parsed.values()], "pe": [p[1] for p in parsed.values()]})
             frame["value"] = frame["value"].astype(object)
-            joins.append(f"LEFT JOIN {_value_map(con, f'_mp_{uid}', frame)} mp ON mp.value = {clean.text_sql(ref)}")
+            joins.append(f"LEFT JOIN {_value_map(con, f'_mp_{uid}', frame, registered)} mp ON mp.value = {clean.text_sql(ref)}")
             selects.append(f"{clean.text_sql(ref)} AS period, mp.ps AS period_start, mp.pe AS period_end")
             continue
         if kind == "text":
@@ -368,7 +378,7 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
     try:
         for i, plan in enumerate(active):
             progress(0.1 + 0.5 * i / len(active), plan.label)
-            staged.append(_stage(con, plan, stage_map, notes))
+            staged.append(_stage(con, plan, stage_map))
             notes.extend(staged[-1].notes)
         progress(0.6, "")
         counts: dict[str, int] = {}

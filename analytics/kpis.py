@@ -140,9 +140,9 @@ def time_spent(con, flt: Filter) -> dict:
         " FROM activities a LEFT JOIN (SELECT owner, max(hourly_cost) AS hourly_cost FROM reps GROUP BY owner) r"
         f" ON r.owner = a.owner WHERE {where}"
     )
-    hours, with_duration, cost, with_cost = con.execute(sql, params).fetchone()
-    any_duration = con.execute("SELECT count(duration_minutes) FROM activities").fetchone()[0] > 0
-    any_cost = con.execute("SELECT count(hourly_cost) FROM reps").fetchone()[0] > 0
+    hours, with_duration, cost, with_cost = con.execute(sql, params).fetchall()[0]
+    any_duration = con.execute("SELECT count(duration_minutes) FROM activities").fetchall()[0][0] > 0
+    any_cost = con.execute("SELECT count(hourly_cost) FROM reps").fetchall()[0][0] > 0
     return {
         "time_spent_hours": (float(hours or 0.0) if any_duration else None),
         "time_cost": (float(cost or 0.0) if any_duration and any_cost else None),
@@ -332,7 +332,7 @@ def won_trend(con, flt: Filter) -> pd.DataFrame:
         lo, hi = con.execute(
             f"WITH {cte} SELECT min(close_date), max(close_date) FROM opp o WHERE o.status IN ('won', 'lost')",
             params,
-        ).fetchone()
+        ).fetchall()[0]
         start, end = start or lo, end or hi
     columns = ["bucket", "bucket_start", "bucket_end", "grain", "won_amount", "won_count", "quota"]
     if start is None or end is None or start > end:

@@ -346,6 +346,8 @@ BAD_FILES = [
      "problem.bad_date", ("Date de création", [3])),
     ("no_owner_column.csv", csv_bytes([["ID", "Étape", "Montant", "Date de création"], ["A", "Gagnée", "1", "2026-01-01"]]),
      "problem.missing_columns", None),
+    ("bad_in_target.csv", csv_bytes([GOOD[0] + ["Dans la cible"], GOOD[1] + ["Oui"], ["B", "Al", "Gagnée", "1", "2026-01-01", "peut-être"]]),
+     "problem.bad_boolean", ("Dans la cible", [3])),
     ("bad_period.xlsx", xlsx_bytes({"Objectifs": [["Commercial", "Période", "Objectif"], ["Al", "bientôt", 10]]}),
      "problem.bad_period", ("Période", [2])),
 ]

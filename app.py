@@ -23,18 +23,22 @@ def _ensure_demo() -> None:
 
 
 def _create_workspace() -> None:
+    """Button callback: create (or reopen, saying so) the workspace typed, and switch to it."""
     name = st.session_state.get("new_workspace_name", "").strip()
     if name:
         slug = store.workspace_slug(name)
+        existed = slug in store.list_workspaces()
         store.open_workspace(slug)
         st.session_state[state.WORKSPACE_KEY] = slug
         st.session_state["new_workspace_name"] = ""
+        st.session_state["workspace_message"] = state.tr("app.workspace_exists" if existed else "app.workspace_created",
+                                                         name=slug)
 
 
 def _sidebar() -> None:
     with st.sidebar:
         st.segmented_control(
-            state.tr("app.language"), options=["fr", "en"], key=state.LANG_KEY, default="fr",
+            state.tr("app.language"), options=["fr", "en"], key=state.LANG_KEY,
             format_func={"fr": "Français", "en": "English"}.get, selection_mode="single",
         )
         if st.session_state.get(state.LANG_KEY) is None:  # a click on the selected option clears it
@@ -54,6 +58,8 @@ navigation = st.navigation([
     st.Page("pages/flash.py", title=state.tr("nav.flash"), icon=":material/bolt:", url_path="chiffres-flash"),
 ])
 _sidebar()
+if message := st.session_state.pop("workspace_message", None):
+    st.toast(message)
 _ensure_demo()
 st.session_state["filter"] = draw_filters(state.connection())
 navigation.run()

@@ -27,6 +27,9 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a BOM (so that Excel reads accents right), formula-like text neutralised."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+def to_csv_bytes(df: pd.DataFrame, lang: str = "en") -> bytes:
+    """UTF-8 CSV with a BOM (so that Excel reads accents right), formula-like text neutralised.
+
+    In French, ';' separates the fields and ',' marks decimals, as French Excel expects when it opens a CSV."""
+    sep, decimal = (";", ",") if lang == "fr" else (",", ".")
+    return safe_frame(df).to_csv(index=False, sep=sep, decimal=decimal).encode("utf-8-sig")

@@ -44,6 +44,7 @@ class SheetPlan:
     mapping: dict[str, str]  # header -> canonical column
     confidence: dict[str, float] = field(default_factory=dict)  # header -> 0..1
     from_saved: bool = False
+    edited: bool = False  # the user changed the mapping by hand: it wins over automatic ones when saved
 
     @property
     def label(self) -> str:
@@ -127,7 +128,11 @@ def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
             from_saved = False
         out.append({**row, "stage": stage, "status": status, "confidence": conf, "saved": from_saved})
     cols = ["crm_stage", "count", "status_hint", "stage", "status", "confidence", "saved"]
-    return pd.DataFrame(out, columns=cols).sort_values(["count"], ascending=False, ignore_index=True)
+    frame = pd.DataFrame(out, columns=cols)
+    # In funnel order (lost last), the most frequent first within a stage: how a manager reads a pipeline.
+    order = frame["stage"].map(lambda k: STAGE_BY_KEY[k].order or 99 if k in STAGE_BY_KEY else 100)
+    return (frame.assign(_order=order).sort_values(["_order", "count"], ascending=[True, False])
+            .drop(columns="_order").reset_index(drop=True))
 
 
 # --- cleaning ------------------------------------------------------------------------------------
@@ -398,7 +403,7 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
                     "SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
                 con.execute("UPDATE snapshots SET row_count = ? WHERE snapshot_id = ?",
                             [counts["opportunities"], snapshot_id])
-            for s in staged:
+            for s in sorted(staged, key=lambda s: s.plan.edited):  # hand-made mappings saved last, so kept
                 store.save_column_mapping(con, s.plan.signature, s.plan.table, s.plan.mapping)
             store.save_stage_mapping(con, stage_map)
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,

@@ -221,7 +221,7 @@ def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
         _rounded(shown, 0), hide_index=True, column_config=_column_config(df.columns), key=f"{key}_table",
         placeholder=DASH,
     )
-    csv = to_csv_bytes(_rounded(shown, 2).rename(columns={c: tr(f"flash.col.{c}") for c in shown.columns}))
+    csv = to_csv_bytes(_rounded(shown, 2).rename(columns={c: tr(f"flash.col.{c}") for c in shown.columns}), state.lang())
     st.download_button(tr("flash.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
 
 

@@ -14,8 +14,8 @@ from analytics.mapping import TEMPLATE_HEADERS
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from pages.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
-PLANS_KEY = "import_plans"  # file_id -> list[SheetPlan] | ImportProblem
-REPORT_KEY = "import_report"
+PLANS_KEY = "import_plans"  # (workspace, file_id) -> list[SheetPlan] | ImportProblem
+REPORT_KEY = "import_report"  # (workspace, ImportReport) of the last import
 NONE = "—"
 TABLES_COLUMNS = {t: column_names(t) for t in TABLES}
 
@@ -26,12 +26,13 @@ def _plans_for(files) -> list[tuple[str, list[SheetPlan] | ImportProblem]]:
     out = []
     con = connection()
     for f in files:
-        if f.file_id not in cache:
+        key = (workspace(), f.file_id)  # a plan reads the workspace's saved mappings: one per workspace
+        if key not in cache:
             try:
-                cache[f.file_id] = plan_file(con, f.name, f.getvalue())
+                cache[key] = plan_file(con, f.name, f.getvalue())
             except ImportProblem as problem:
-                cache[f.file_id] = problem
-        out.append((f.file_id, cache[f.file_id]))
+                cache[key] = problem
+        out.append((f.file_id, cache[key]))
     return out
 
 
@@ -77,7 +78,7 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
     if mapping != plan.mapping:
         plan = SheetPlan(plan.raw, plan.table, plan.table_confidence, mapping,
                          {h: (plan.confidence.get(h, 0) if plan.mapping.get(h) == c else 1.0) for h, c in mapping.items()},
-                         plan.from_saved)
+                         plan.from_saved, edited=True)
     return plan
 
 
@@ -104,9 +105,10 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
 
 
 def _show_report() -> None:
-    report = st.session_state.get(REPORT_KEY)
-    if not report:
+    last = st.session_state.get(REPORT_KEY)
+    if not last or last[0] != workspace():  # a report is shown only in the workspace it was made in
         return
+    report = last[1]
     counts = ", ".join(f"{tr('table.' + t)} : {n}" if lang() == "fr" else f"{tr('table.' + t)}: {n}"
                        for t, n in report.counts.items())
     st.success(tr("import.success", counts=counts))
@@ -120,7 +122,7 @@ def _show_report() -> None:
         quality = quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
                                           "examples": tr("import.quality_examples")})
         st.dataframe(quality, hide_index=True)
-        st.download_button(tr("import.download_csv"), to_csv_bytes(quality), file_name="qualite_donnees.csv",
+        st.download_button(tr("import.download_csv"), to_csv_bytes(quality, lang()), file_name="qualite_donnees.csv",
                            mime="text/csv", key="quality_csv")
 
 
@@ -162,7 +164,9 @@ if workspace() == store.DEMO_WORKSPACE:
     st.info(tr("import.demo_workspace_hint"), icon=":material/info:")
 _demo_and_template()
 
-files = st.file_uploader(tr("import.upload"), type=["xlsx", "csv", "txt", "tsv"], accept_multiple_files=True)
+# One uploader per workspace: files dropped for one client are never queued for another.
+files = st.file_uploader(tr("import.upload"), type=["xlsx", "csv", "txt", "tsv"], accept_multiple_files=True,
+                         key=f"uploader:{workspace()}", on_change=lambda: st.session_state.pop(REPORT_KEY, None))
 plans: list[SheetPlan] = []
 for file_id, planned in _plans_for(files or []):
     if isinstance(planned, ImportProblem):
@@ -187,10 +191,11 @@ if plans:
         else:
             bar = st.progress(0.0, text=tr("import.running"))
             try:
-                st.session_state[REPORT_KEY] = run_import(
+                report = run_import(
                     connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
                     progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
                 )
+                st.session_state[REPORT_KEY] = (workspace(), report)
             except ImportProblem as problem:
                 st.session_state[REPORT_KEY] = None
                 st.error(plain(problem.render(lang())))

@@ -42,3 +42,8 @@ def test_to_csv_bytes():
 def test_column_names_are_neutralised_too():
     raw = to_csv_bytes(pd.DataFrame({"=x": [1]}))
     assert raw.decode("utf-8-sig").splitlines()[0] == "'=x"
+
+
+def test_french_csv_uses_semicolons_and_decimal_commas():
+    raw = to_csv_bytes(pd.DataFrame({"Commercial": ["Élodie"], "Gagné (€)": [1500.5]}), "fr")
+    assert raw.decode("utf-8-sig").splitlines() == ["Commercial;Gagné (€)", "Élodie;1500,5"]

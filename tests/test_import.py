@@ -448,3 +448,21 @@ def test_a_stage_name_with_doubled_spaces_is_mapped_as_proposed(con):
     assert list(stage_values(con, plans)["crm_stage"]) == ["Closed Won"]  # as it is matched and stored
     run_import(con, plans, snapshot_date=date(2026, 2, 1))
     assert con.execute("SELECT stage, crm_stage FROM opportunities_current").fetchall() == [("won", "Closed Won")]
+
+
+def test_stage_values_come_in_funnel_order(con):
+    rows = [GOOD[0], ["A", "Al", "Perdue", "1", "2026-01-01"], ["B", "Al", "Gagnée", "1", "2026-01-01"],
+            ["C", "Al", "Proposition", "1", "2026-01-01"], ["D", "Al", "Prospection", "1", "2026-01-01"]]
+    from analytics.importer import stage_values
+
+    plans = plan_file(con, "o.csv", csv_bytes(rows))
+    assert list(stage_values(con, plans)["crm_stage"]) == ["Prospection", "Proposition", "Gagnée", "Perdue"]
+
+
+def test_a_hand_made_mapping_wins_over_an_automatic_one_for_the_same_headers(con):
+    rows = [["ID", "Commercial", "Étape", "Montant", "Date de création", "Origine"], ["A", "Al", "Gagnée", "1", "2026-01-01", "Salon"]]
+    by_hand, automatic = plan_file(con, "a.csv", csv_bytes(rows))[0], plan_file(con, "b.csv", csv_bytes(rows))[0]
+    by_hand.mapping = {**by_hand.mapping, "Origine": "product"}
+    by_hand.edited = True
+    run_import(con, [by_hand, automatic])
+    assert plan_file(con, "c.csv", csv_bytes(rows))[0].mapping["Origine"] == "product"

@@ -75,3 +75,18 @@ def test_bad_file_shows_its_message_and_no_traceback(app):
     assert "cassé" in app.error[0].value
     assert "Traceback" not in app.error[0].value
     assert _counts(app)["Opportunités"] == 0
+
+
+def test_files_and_report_stay_with_their_workspace(app):
+    _to_client_workspace(app)
+    app.file_uploader[0].upload("export sf.csv", EXPORT, "text/csv").run()
+    app.button(key="run_import").click().run()
+    assert app.success
+    # A second client: nothing queued, no report of the first client's import, nothing imported.
+    app.session_state["new_workspace_name"] = "Client Martin"
+    app.button(key="create_workspace").click().run()
+    assert not app.exception
+    assert app.session_state["workspace"] == "client-martin"
+    assert not app.success
+    assert "run_import" not in [b.key for b in app.button]  # no file queued, so no import button
+    assert _counts(app)["Opportunités"] == 0

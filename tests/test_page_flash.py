@@ -142,7 +142,7 @@ def test_a_filter_that_matches_nothing_shows_dashes_and_no_error(app):
     assert shown["Affaires gagnées"][0] == "0"
     assert shown["Taux de transformation"][0] == "—"
     assert shown["Cycle de vente moyen"][0] == "—"
-    assert any(i.value == "Aucune affaire clôturée sur la période." for i in app.info)
+    assert any(i.value == "Aucune affaire gagnée et aucun quota sur la période." for i in app.info)
 
 
 def test_english(app):

@@ -15,36 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from analytics import schema
 
-# French titles as the mapping module defines them; the same words here if it is not importable.
-try:
-    from analytics.mapping import TEMPLATE_HEADERS as _HEADERS
-except ImportError:  # pragma: no cover - mapping.py is part of the app; this keeps data/ usable alone
-    _HEADERS = {}
-
-_FALLBACK_HEADERS: dict[str, dict[str, str]] = {
-    "opportunities": {
-        "opportunity_id": "ID opportunité", "name": "Nom", "account": "Compte", "owner": "Commercial",
-        "segment": "Segment", "source": "Source", "stage": "Étape", "status": "Statut", "amount": "Montant",
-        "probability": "Probabilité", "created_date": "Date de création", "close_date": "Date de clôture",
-        "margin": "Marge", "lost_reason": "Raison de la perte", "region": "Région", "product": "Produit",
-        "in_target": "Dans la cible",
-    },
-    "activities": {
-        "activity_id": "ID activité", "date": "Date", "owner": "Commercial", "type": "Type", "account": "Compte",
-        "segment": "Segment", "opportunity_id": "ID opportunité", "duration_minutes": "Durée (min)",
-        "outcome": "Résultat",
-    },
-    "targets": {
-        "owner": "Commercial", "period": "Période", "quota_amount": "Objectif", "segment": "Segment",
-        "planned_activities": "Activités prévues",
-    },
-    "reps": {
-        "owner": "Commercial", "team": "Équipe", "manager": "Manager", "region": "Région",
-        "hire_date": "Date d'embauche", "hourly_cost": "Coût horaire",
-    },
-    "marketing_spend": {"period": "Période", "segment": "Segment", "source": "Source", "amount": "Montant"},
-    "stage_history": {"opportunity_id": "ID opportunité", "stage": "Étape", "entered_at": "Date d'entrée"},
-}
+from analytics.mapping import TEMPLATE_HEADERS
 
 SHEETS = {
     "opportunities": "Opportunités",
@@ -161,7 +132,7 @@ _INJECTION_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 def headers(table: str) -> list[str]:
     """The French headers of one sheet, in the canonical column order."""
-    titles = _HEADERS.get(table) or _FALLBACK_HEADERS[table]
+    titles = TEMPLATE_HEADERS[table]
     return [titles[c] for c in schema.column_names(table)]
 
 

@@ -103,13 +103,23 @@ def _stop(proc: subprocess.Popen) -> None:
 
 # --- checks on a page ------------------------------------------------------------------------------------------------
 
-def wait_for_app(page, timeout: int = APP_RUN_TIMEOUT) -> None:
+def wait_for_app(page, timeout: int = APP_RUN_TIMEOUT, until=None) -> None:
     """Wait until Streamlit has finished running the script, then fail the test if the page shows an exception.
 
     "Finished" follows Streamlit's own end-to-end tests: the app is connected and its script state is
     `notRunning` (a short pause first, so that a rerun just asked for has started), no "Running..." status widget,
-    and the view container is there. An exception box (`stException`) fails the test with its message.
+    and the view container is there. After an action whose rerun may start late (an upload goes over HTTP
+    first), pass `until`, a locator of what the action must show: it is waited for (or an exception box, which
+    fails the test at once) before the run is waited for. An exception box (`stException`) fails the test with
+    its message.
     """
+    if until is not None:
+        exception = page.locator('[data-testid="stException"]')
+        try:
+            until.first.or_(exception.first).wait_for(state="visible", timeout=timeout)
+        except Exception as error:  # Playwright's TimeoutError: say what was awaited
+            assert_no_exception(page)
+            pytest.fail(f"{until} did not appear at {page.url}: {type(error).__name__}", pytrace=False)
     page.wait_for_timeout(250)
     page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
                            state="attached", timeout=timeout)

@@ -50,6 +50,18 @@ def test_a_page_that_raises_fails_the_wait(page, throwaway_url):
         wait_for_app(page)
 
 
+def test_a_page_that_raises_fails_a_wait_for_what_it_should_show(page, throwaway_url):
+    page.goto(throwaway_url + "/?case=raise")
+    with pytest.raises(pytest.fail.Exception, match="boom from the throwaway page"):
+        wait_for_app(page, until=page.get_by_text("never shown"))
+
+
+def test_what_never_shows_fails_the_wait(page, throwaway_url):
+    page.goto(throwaway_url + "/?case=ok")
+    with pytest.raises(pytest.fail.Exception, match="did not appear"):
+        wait_for_app(page, timeout=3_000, until=page.get_by_text("never shown"))
+
+
 def test_an_st_exception_box_fails_the_wait(page, throwaway_url):
     page.goto(throwaway_url + "/?case=st_exception")
     with pytest.raises(pytest.fail.Exception, match="shown with st.exception"):

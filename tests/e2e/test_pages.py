@@ -4,21 +4,36 @@ FR/EN switch changes the labels. A screenshot of each page is saved under test-a
 """
 from __future__ import annotations
 
+import ast
 import random
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from analytics.i18n import t
 from analytics.problems import ImportProblem
 from analytics.read import read_file
+from analytics.store import workspace_slug
 
 from .browser import REPO, expect_charts, screenshot, wait_for_app
 
-# The pages as app.py's st.navigation lists them (url_path), so that a new page is tested without editing this file.
-PAGES = re.findall(r'url_path="([^"]+)"', (REPO / "app.py").read_text(encoding="utf-8"))
-NO_CHART_PAGES = {"import"}  # pages with no chart of their own on the demo company
+# The pages as app.py's st.navigation lists them: page file stem -> url_path ("" for the default page), so that
+# a new page is tested without editing this file.
+def _pages() -> dict[str, str]:
+    calls = [n for n in ast.walk(ast.parse((REPO / "app.py").read_text(encoding="utf-8")))
+             if isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "Page"]
+    out = {}
+    for call in calls:
+        keywords = {k.arg: getattr(k.value, "value", None) for k in call.keywords}
+        # Streamlit serves the default page at "/" only (its url_path answers "Page not found").
+        out[Path(call.args[0].value).stem] = "" if keywords.get("default") else keywords.get("url_path")
+    return out
+
+
+PAGES = _pages()
+NO_CHART_PAGES = {"import_page"}  # pages with no chart of their own on the demo company
 
 
 def _space(text: str) -> str:
@@ -29,12 +44,14 @@ def _space(text: str) -> str:
 def open_page(page, app_url: str, url_path: str = "") -> None:
     page.goto(f"{app_url}/{url_path}")
     wait_for_app(page)
+    if page.get_by_text("Page not found").count():  # Streamlit's modal for an unknown url_path
+        pytest.fail(f"no page at /{url_path}", pytrace=False)
 
 
-def go_to(page, label: str) -> None:
-    """Follow the sidebar's navigation link (keeps the session, unlike a new URL)."""
+def go_to(page, label: str, title: str) -> None:
+    """Follow the sidebar's navigation link (keeps the session, unlike a new URL) to the page titled `title`."""
     page.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()
-    wait_for_app(page)
+    wait_for_app(page, until=page.locator("h1", has_text=title))
 
 
 def metric_value(page, label: str) -> str:
@@ -43,7 +60,9 @@ def metric_value(page, label: str) -> str:
 
 
 def test_pages_are_found_in_app_py():
-    assert "import" in PAGES and "flash" in PAGES, PAGES
+    assert list(PAGES.values()).count("") == 1, PAGES  # one default page
+    assert all(url is not None for url in PAGES.values()), PAGES  # every other page has a url_path
+    assert {"import_page", "flash"} <= PAGES.keys(), PAGES
 
 
 def test_the_demo_company_opens(page, app_url):
@@ -51,19 +70,19 @@ def test_the_demo_company_opens(page, app_url):
     # The import page (home) says which workspace is open, and the demo has its weekly snapshots.
     assert page.get_by_text(t("import.workspace_content", "fr", name="demo")).count() == 1
     assert page.get_by_text(t("import.snapshots", "fr", count=0, last="")[:12]).count() == 1
-    go_to(page, t("nav.flash", "fr"))
+    go_to(page, t("nav.flash", "fr"), t("flash.title", "fr"))
     won = metric_value(page, t("flash.kpi.won_amount", "fr"))
     assert re.fullmatch(r"[1-9][\d ]* €", won), won  # the demo's won amount this month, in euros
     screenshot(page, "demo-flash")
 
 
-@pytest.mark.parametrize("url_path", PAGES)
-def test_each_page_renders_its_charts(page, app_url, url_path):
-    open_page(page, app_url, url_path)
-    if url_path not in NO_CHART_PAGES:
+@pytest.mark.parametrize("name", PAGES)
+def test_each_page_renders_its_charts(page, app_url, name):
+    open_page(page, app_url, PAGES[name])
+    if name not in NO_CHART_PAGES:
         marks = expect_charts(page)
         assert all(m > 0 for m in marks)
-    screenshot(page, f"page-{url_path}")
+    screenshot(page, f"page-{name}")
 
 
 def _crm_export(today: date) -> bytes:
@@ -89,7 +108,7 @@ def _new_workspace(page, name: str) -> None:
     field.press("Enter")
     wait_for_app(page)
     page.locator('[data-testid="stPopoverBody"] button', has_text=t("app.create_workspace", "fr")).first.click()
-    wait_for_app(page)
+    wait_for_app(page, until=page.get_by_text(t("import.workspace_content", "fr", name=workspace_slug(name))))
     page.keyboard.press("Escape")  # close the popover
 
 
@@ -101,20 +120,20 @@ def test_a_crm_export_is_uploaded_mapped_imported_and_its_figures_show(page, app
     page.set_input_files('input[type="file"]', files=[{
         "name": "export_salesforce.csv", "mimeType": "text/csv", "buffer": _crm_export(date.today()),
     }])
-    wait_for_app(page)
+    wait_for_app(page, until=page.get_by_text(t("import.stages_title", "fr")))
     # The mapping shows: the sheet's expander with its row and column count, and the stage mapping.
     assert page.get_by_text(t("import.rows_columns", "fr", rows=4, cols=9)).count() >= 1
     assert page.get_by_text(t("import.stages_title", "fr")).count() == 1
     screenshot(page, "import-mapped")
 
     page.locator('[data-testid="stButton"] button', has_text=t("import.run", "fr")).first.click()
-    wait_for_app(page)
     success = page.locator('[data-testid="stAlertContainer"]', has_text=t("import.success", "fr", counts="")[:14])
+    wait_for_app(page, until=success)
     assert success.count() == 1
     assert "4" in success.first.inner_text()
     screenshot(page, "import-done")
 
-    go_to(page, t("nav.flash", "fr"))
+    go_to(page, t("nav.flash", "fr"), t("flash.title", "fr"))
     assert metric_value(page, t("flash.kpi.won_amount", "fr")) == "20 000 €"
     assert metric_value(page, t("flash.kpi.won_count", "fr")) == "2"
     screenshot(page, "uploaded-flash")
@@ -128,24 +147,24 @@ def test_a_bad_file_shows_its_message(page, app_url):
 
     open_page(page, app_url)
     page.set_input_files('input[type="file"]', files=[{"name": "export.csv", "mimeType": "text/csv", "buffer": junk}])
-    wait_for_app(page)
     alert = page.locator('[data-testid="stAlertContainer"]', has_text=expected[:30])
+    wait_for_app(page, until=alert)
     assert alert.count() == 1, expected
     assert _space(alert.first.inner_text()) == expected
     screenshot(page, "import-bad-file")
 
 
 def test_the_language_switch_changes_the_labels(page, app_url):
-    open_page(page, app_url, "flash")
+    open_page(page, app_url, PAGES["flash"])
     nav = page.locator('[data-testid="stSidebarNav"]')
     assert nav.get_by_text(t("nav.flash", "fr")).count() == 1
     page.locator('[data-testid="stSidebar"] button', has_text="English").first.click()
-    wait_for_app(page)
+    wait_for_app(page, until=nav.get_by_text(t("nav.flash", "en")))
     assert nav.get_by_text(t("nav.flash", "en")).count() == 1
     assert nav.get_by_text(t("nav.flash", "fr")).count() == 0
     assert page.locator("h1", has_text=t("flash.title", "en")).count() == 1
     assert page.get_by_text(t("flash.kpi.won_amount", "en")).count() >= 1
     screenshot(page, "flash-english")
     page.locator('[data-testid="stSidebar"] button', has_text="Français").first.click()
-    wait_for_app(page)
+    wait_for_app(page, until=nav.get_by_text(t("nav.flash", "fr")))
     assert nav.get_by_text(t("nav.flash", "fr")).count() == 1

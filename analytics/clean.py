@@ -146,9 +146,12 @@ def minutes_sql(col: str, decimal_comma: bool | None) -> str:
 
 
 def text_sql(col: str) -> str:
-    """Trimmed text with inner runs of spaces folded; empty -> NULL."""
-    folded = f"CASE WHEN regexp_matches({col}, '\\s\\s|[\\t\\r\\n]') THEN regexp_replace({col}, '\\s+', ' ', 'g') ELSE {col} END"
-    return f"nullif(trim({folded}), '')"
+    """Text with inner runs of spaces folded ("Marie  Dupont" is the same rep as "Marie Dupont").
+
+    Cells come from read.py already stripped, empty ones as NULL: only a cell holding two spaces in a row is
+    rewritten (contains() is a plain substring search, and trim() on every cell costs more than all the rest)."""
+    return (f"CASE WHEN contains({col}, '  ') THEN nullif(trim(regexp_replace({col}, '\\s+', ' ', 'g')), '')"
+            f" ELSE {col} END")
 
 
 # --- decisions taken on samples -------------------------------------------------------------------

@@ -257,25 +257,29 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
             raise ValueError(kind)
         selects.append(f"{expr} AS {quote(col.name)}")
         if kind != "text":
-            selects.append(f"r.{quote(header)} AS {quote('raw:' + col.name)}")
+            # A flag, not a copy of the raw text: the bad cells' text is read back from the raw view if needed.
+            selects.append(f"({expr}) IS NULL AND r.{quote(header)} IS NOT NULL AS {quote('bad:' + col.name)}")
             checks.append((col.name, header, _BAD_VALUE_KEYS[kind]))
-    if plan.table in ("opportunities", "stage_history"):
-        selects.append("NULL::INTEGER AS stage_order")
 
-    name = f"_clean_{uid}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM {raw_name} r {' '.join(joins)}")
-    for column, header, key in checks:
-        bad = con.execute(
-            f"SELECT _row, {quote('raw:' + column)} FROM {name} WHERE {quote(column)} IS NULL"
-            f" AND nullif(trim({quote('raw:' + column)}), '') IS NOT NULL ORDER BY _row LIMIT 10").fetchall()
-        if bad:
-            raise ImportProblem(key, column=header, rows=[r[0] for r in bad], value=str(bad[0][1])[:60], **where)
+    cleaned = f"SELECT {', '.join(selects)} FROM {raw_name} r {' '.join(joins)}"
     if plan.table == "opportunities":
-        # A status column says won: the deal went through every stage, whichever it was last seen in.
-        con.execute(f"UPDATE {name} SET stage = 'won' WHERE status = 'won'")
-        con.execute(f"UPDATE {name} SET stage = 'lost' WHERE status = 'lost' AND stage IS NULL")
+        # A status column that says won: the deal went through every stage, whichever it was last seen in.
+        stage = ("CASE WHEN c.status = 'won' THEN 'won' WHEN c.status = 'lost' AND c.stage IS NULL THEN 'lost'"
+                 " ELSE c.stage END")
+    else:
+        stage = "c.stage"
     if plan.table in ("opportunities", "stage_history"):
-        con.execute(f"UPDATE {name} SET stage_order = s.stage_order FROM stages s WHERE s.stage = {name}.stage")
+        cleaned = (f"SELECT c.* REPLACE ({stage} AS stage), st.stage_order FROM ({cleaned}) c"
+                   f" LEFT JOIN stages st ON st.stage = {stage}")
+    name = f"_clean_{uid}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {cleaned}")
+    for column, header, key in checks:
+        bad = [r[0] for r in con.execute(
+            f"SELECT _row FROM {name} WHERE {quote('bad:' + column)} ORDER BY _row LIMIT 10").fetchall()]
+        if bad:
+            value = con.execute(f"SELECT {quote(header)} FROM {raw_name} WHERE _row = ?", [bad[0]]).fetchall()[0][0]
+            raise ImportProblem(key, column=header, rows=bad, value=str(value)[:60], **where)
+    if plan.table in ("opportunities", "stage_history"):
         unmapped = [r[0] for r in con.execute(
             f"SELECT DISTINCT crm_stage FROM {name} WHERE stage IS NULL AND crm_stage IS NOT NULL LIMIT 20").fetchall()]
         if unmapped:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.export import to_csv_bytes
+from analytics.i18n import t
 from pages import cache, state
 from pages.sidebar import FILTER_KEY, comparison_filter, current_filter, draw_filters, format_date
 
@@ -195,12 +196,13 @@ def _column_config(columns) -> dict:
     return config
 
 
-def _translated(df: pd.DataFrame) -> pd.DataFrame:
-    """Stage keys shown in the user's words; headers translated (for the CSV)."""
+def _translated(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """Stage keys shown in the user's words (lang given when called off the script thread)."""
+    lang = lang or state.lang()
     out = df.copy()
     for col in ("stage", "earlier_stage"):
         if col in out:
-            out[col] = out[col].map(lambda s: tr(f"stage.{s}") if isinstance(s, str) else s)
+            out[col] = out[col].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else s)
     return out
 
 
@@ -215,13 +217,23 @@ def _rounded(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
     return out
 
 
+SHOWN_ROWS = 200  # a list is read from the top; the CSV holds every row
+
+
 def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
-    shown = _translated(df)
+    """The first SHOWN_ROWS rows on screen, all of them in the CSV, which is built only when clicked."""
+    if len(df) > SHOWN_ROWS:
+        st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=len(df)))
+    shown = _translated(df.head(SHOWN_ROWS))
     st.dataframe(
         _rounded(shown, 0), hide_index=True, column_config=_column_config(df.columns), key=f"{key}_table",
         placeholder=DASH,
     )
-    csv = to_csv_bytes(_rounded(shown, 2).rename(columns={c: tr(f"flash.col.{c}") for c in shown.columns}), state.lang())
+    labels, lang = {c: tr(f"flash.col.{c}") for c in df.columns}, state.lang()
+
+    def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
+        return to_csv_bytes(_rounded(_translated(df, lang), 2).rename(columns=labels), lang)
+
     st.download_button(tr("flash.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
 
 

@@ -122,6 +122,21 @@ def _owner_in_reps(column: str, owner_column: str) -> str:
     return f"{owner_column} IN (SELECT owner FROM reps WHERE {column} = ?)"
 
 
+def _owner_and_segment(flt: Filter, alias: str, parts: list[str], params: list) -> None:
+    """Append the conditions shared by activities and targets: owner and segment on the row itself,
+    team and region through the owner's row in `reps`."""
+    for column in ("owner", "segment"):
+        value = getattr(flt, column)
+        if value is not None:
+            parts.append(f"{alias}.{column} = ?")
+            params.append(value)
+    for column in ("team", "region"):
+        value = getattr(flt, column)
+        if value is not None:
+            parts.append(_owner_in_reps(column, f"{alias}.owner"))
+            params.append(value)
+
+
 def opportunity_conditions(flt: Filter, alias: str = "o") -> tuple[str, list]:
     """SQL conditions (joined by AND) and parameters selecting the opportunities of `flt`'s dimensions.
 
@@ -149,20 +164,9 @@ def activity_conditions(flt: Filter, alias: str = "a") -> tuple[str, list]:
     """Conditions on activities: period on their date, owner and segment on the activity, team and region
     through the owner's row in `reps`, source through the opportunity the activity belongs to."""
     a = alias
-    parts, params = [], []
-    sql, p = period_condition(f"{a}.date", flt)
-    parts.append(sql)
-    params += p
-    for column in ("owner", "segment"):
-        value = getattr(flt, column)
-        if value is not None:
-            parts.append(f"{a}.{column} = ?")
-            params.append(value)
-    for column in ("team", "region"):
-        value = getattr(flt, column)
-        if value is not None:
-            parts.append(_owner_in_reps(column, f"{a}.owner"))
-            params.append(value)
+    sql, params = period_condition(f"{a}.date", flt)
+    parts = [sql]
+    _owner_and_segment(flt, a, parts, params)
     if flt.source is not None:
         parts.append(f"{a}.opportunity_id IN (SELECT opportunity_id FROM opportunities_current WHERE source = ?)")
         params.append(flt.source)
@@ -177,16 +181,7 @@ def target_conditions(flt: Filter, alias: str = "t") -> tuple[str, list]:
     """
     a = alias
     parts, params = [f"{a}.period_start IS NOT NULL", f"{a}.period_end IS NOT NULL"], []
-    for column in ("owner", "segment"):
-        value = getattr(flt, column)
-        if value is not None:
-            parts.append(f"{a}.{column} = ?")
-            params.append(value)
-    for column in ("team", "region"):
-        value = getattr(flt, column)
-        if value is not None:
-            parts.append(_owner_in_reps(column, f"{a}.owner"))
-            params.append(value)
+    _owner_and_segment(flt, a, parts, params)
     return " AND ".join(parts), params
 
 

@@ -54,7 +54,9 @@ st.session_state.setdefault(state.WORKSPACE_KEY, store.DEMO_WORKSPACE)
 st.session_state.setdefault(state.LANG_KEY, "fr")
 # Navigation first: until st.navigation runs, Streamlit would list every module of pages/ in the sidebar.
 navigation = st.navigation([
-    st.Page("pages/import_page.py", title=state.tr("nav.import"), icon=":material/upload_file:", default=True),
+    # url_path must not equal a file stem of pages/, or Streamlit runs that file alone, without this script.
+    st.Page("pages/import_page.py", title=state.tr("nav.import"), icon=":material/upload_file:", url_path="import",
+            default=True),
     st.Page("pages/flash.py", title=state.tr("nav.flash"), icon=":material/bolt:", url_path="chiffres-flash"),
 ])
 _sidebar()

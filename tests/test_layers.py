@@ -31,3 +31,14 @@ def test_no_unsafe_html_in_the_interface(path):
     unsafe = [kw for node in ast.walk(tree) if isinstance(node, ast.Call) for kw in node.keywords
               if kw.arg == "unsafe_allow_html" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False)]
     assert unsafe == []
+
+
+def test_every_page_has_a_url_path_that_is_no_file_stem_of_pages():
+    """A page whose url_path is missing or equals a pages/ file stem is run by Streamlit alone, without app.py
+    (no sidebar, no workspace, no demo): seen with both pages before this test existed."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "Page"]
+    stems = {p.stem for p in (ROOT / "pages").glob("*.py")}
+    url_paths = [next((kw.value.value for kw in c.keywords if kw.arg == "url_path"), None) for c in calls]
+    assert len(calls) >= 2
+    assert all(u and u not in stems for u in url_paths), url_paths

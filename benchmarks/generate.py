@@ -57,7 +57,7 @@ def _macros(con: duckdb.DuckDBPyConnection) -> None:
     stmts = [
         # a uniform number in [0, 1) from a row number and a salt
         "CREATE OR REPLACE MACRO u(j, salt) AS (hash(j, salt) % 1000003) / 1000003.0",
-        f"CREATE OR REPLACE MACRO pick(vals, j, salt) AS vals[1 + (hash(j, salt) % len(vals))::INTEGER]",
+        "CREATE OR REPLACE MACRO pick(vals, j, salt) AS vals[1 + (hash(j, salt) % len(vals))::INTEGER]",
         f"CREATE OR REPLACE MACRO opp_owner(j) AS pick({_sql_list(REPS)}, j, 3)",
         "CREATE OR REPLACE MACRO opp_segment(j) AS CASE WHEN u(j, 4) < 0.2 THEN 'Or'"
         " WHEN u(j, 4) < 0.5 THEN 'Argent' ELSE 'Bronze' END",

@@ -371,7 +371,7 @@ class _Deals:
                 done += self.amount[i]
 
     def _fields(self, rng):
-        n, seg, co = len(self.rep), self.seg, self.co
+        n, seg = len(self.rep), self.seg
         self.ids = np.array([f"OPP-{10001 + i}" for i in range(n)], dtype=object)
         self.product = _pick(rng, PRODUCT_MIX[seg])
         self.margin_share = np.clip(MARGIN_SHARE[seg] + rng.normal(0, 0.04, n), 0.1, 0.7)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest

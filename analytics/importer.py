@@ -97,27 +97,26 @@ def plan_file(con, name: str, data: bytes) -> list[SheetPlan]:
 
 def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
     """The CRM stage names found in the opportunities sheets, with the mapping proposed for each:
-    the workspace's saved one, else a suggestion (taking a status column's value into account)."""
+    the workspace's saved one, else a suggestion. (A status column, when there is one, sets each row's status
+    at import; the status proposed here serves files without one.)"""
     saved = store.load_stage_mapping(con)
     rows: dict[str, dict] = {}
     for plan in plans:
         stage_h = plan.header_for("stage") if plan.table in ("opportunities", "stage_history") else None
         if not stage_h:
             continue
-        status_h = plan.header_for("status")
         name = f"_stages_{next(_names)}"
         con.register(name, plan.raw.table)
-        status_sql = f"min({quote(status_h)})" if status_h else "NULL"
         # Stage names folded as `_stage` matches them (text_sql), so that each proposed name is one it finds.
         stage_sql = clean.text_sql(quote(stage_h))
-        counts = con.execute(
-            f"SELECT {stage_sql}, count(*), {status_sql} FROM {name}"
-            f" WHERE {stage_sql} IS NOT NULL GROUP BY 1").fetchall()
-        con.unregister(name)
-        for crm_stage, n, status in counts:
-            row = rows.setdefault(crm_stage, {"crm_stage": crm_stage, "count": 0, "status_hint": None})
+        try:
+            counts = con.execute(
+                f"SELECT {stage_sql}, count(*) FROM {name} WHERE {stage_sql} IS NOT NULL GROUP BY 1").fetchall()
+        finally:
+            con.unregister(name)
+        for crm_stage, n in counts:
+            row = rows.setdefault(crm_stage, {"crm_stage": crm_stage, "count": 0})
             row["count"] += int(n)
-            row["status_hint"] = row["status_hint"] or status
     out = []
     for crm_stage, row in rows.items():
         if crm_stage in saved:
@@ -127,7 +126,7 @@ def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
             stage, status, conf = mapping.suggest_stage(crm_stage, None)
             from_saved = False
         out.append({**row, "stage": stage, "status": status, "confidence": conf, "saved": from_saved})
-    cols = ["crm_stage", "count", "status_hint", "stage", "status", "confidence", "saved"]
+    cols = ["crm_stage", "count", "stage", "status", "confidence", "saved"]
     frame = pd.DataFrame(out, columns=cols)
     # In funnel order (lost last), the most frequent first within a stage: how a manager reads a pipeline.
     order = frame["stage"].map(lambda k: STAGE_BY_KEY[k].order or 99 if k in STAGE_BY_KEY else 100)

@@ -154,7 +154,8 @@ def _demo_and_template() -> None:
         st.success(tr("import.demo_done"))
     from data.template import template_workbook
 
-    right.download_button(tr("import.template_button"), data=template_workbook(), file_name="modele_cockpit.xlsx",
+    # Passed as a callable: the workbook is built when the button is clicked, not on every rerun.
+    right.download_button(tr("import.template_button"), data=template_workbook, file_name="modele_cockpit.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

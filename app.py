@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import store
-from pages import state
-from pages.sidebar import draw_filters
+from ui import state
+from ui.sidebar import draw_filters
 
 st.set_page_config(page_title="Cockpit commercial", page_icon="📊", layout="wide")
 
@@ -58,6 +58,15 @@ navigation = st.navigation([
     st.Page("pages/import_page.py", title=state.tr("nav.import"), icon=":material/upload_file:", url_path="import",
             default=True),
     st.Page("pages/flash.py", title=state.tr("nav.flash"), icon=":material/bolt:", url_path="chiffres-flash"),
+    st.Page("pages/funnel.py", title=state.tr("nav.funnel"), icon=":material/filter_alt:", url_path="entonnoir"),
+    st.Page("pages/segments.py", title=state.tr("nav.segments"), icon=":material/donut_small:",
+            url_path="effort-resultat"),
+    st.Page("pages/pipeline.py", title=state.tr("nav.pipeline"), icon=":material/waterfall_chart:",
+            url_path="dynamique-pipeline"),
+    st.Page("pages/review_individual.py", title=state.tr("nav.review_individual"), icon=":material/person:",
+            url_path="revue-individuelle"),
+    st.Page("pages/review_collective.py", title=state.tr("nav.review_collective"), icon=":material/groups:",
+            url_path="revue-collective"),
 ])
 _sidebar()
 if message := st.session_state.pop("workspace_message", None):

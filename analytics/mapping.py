@@ -153,10 +153,13 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "est. close date | estimated close date | date de cloture estimee | date de fermeture | "
             "date de fermeture prevue | date de signature prevue | date de signature@0.95 | date d'echeance | "
             "echeance | due date@0.8 | date previsionnelle | date de cloture previsionnelle | "
-            "date previsionnelle de signature | date de conclusion | closed date@0.95 | closed on@0.9 | "
-            "deal closed on@0.9 | affaire fermee le@0.9 | fermee le@0.9 | close time@0.9 | "
-            "actual close date@0.95 | date de cloture reelle@0.95 | won time@0.85 | date de gain@0.85 | "
-            "lost time@0.8 | date de perte@0.8"),
+            "date previsionnelle de signature | date de conclusion@0.9"),
+        # When the deal was actually won or lost, where the export gives it apart from the expected close date.
+        "closed_date": (
+            "closed date | closed on | deal closed on | affaire fermee le | fermee le | close time@0.9 | "
+            "actual close date | date de cloture reelle | won time | date de gain | lost time | date de perte | "
+            "closed at | date de signature ou de perte | date de signature effective | signe le | gagnee le | "
+            "perdue le | won date | lost date | date de fermeture reelle"),
         "margin": (
             "margin | marge | marge brute | gross margin | margin amount | montant de la marge | marge ht | "
             "marge commerciale | marge previsionnelle | profit@0.8 | gross profit@0.9"),
@@ -736,6 +739,7 @@ TEMPLATE_HEADERS: dict[str, dict[str, str]] = {
         "opportunity_id": "ID opportunité", "name": "Nom", "account": "Compte", "owner": "Commercial",
         "segment": "Segment", "source": "Source", "stage": "Étape", "status": "Statut", "amount": "Montant",
         "probability": "Probabilité", "created_date": "Date de création", "close_date": "Date de clôture",
+        "closed_date": "Date de signature ou de perte",
         "margin": "Marge", "lost_reason": "Raison de la perte", "region": "Région", "product": "Produit",
         "in_target": "Dans la cible",
     },

@@ -27,7 +27,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "opportunities": _cols(
         "opportunity_id:text* name:text account:text owner:text* segment:text source:text "
         "stage:text* status:text amount:amount* probability:probability created_date:date* "
-        "close_date:date margin:amount lost_reason:text region:text product:text in_target:boolean"
+        "close_date:date closed_date:date margin:amount lost_reason:text region:text product:text in_target:boolean"
     ),
     "activities": _cols(
         "activity_id:text date:timestamp* owner:text* type:text* account:text segment:text "
@@ -41,7 +41,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
 
 SQL_TYPES = {
     "text": "VARCHAR",
-    "amount": "DOUBLE",
+    "amount": "DECIMAL(18,2)",  # money is exact: sums are the same on every run, to the cent
     "probability": "DOUBLE",
     "date": "DATE",
     "timestamp": "TIMESTAMP",

@@ -436,6 +436,8 @@ class _Deals:
             "probability": prob,
             "created_date": self.days_to_dates(self.created[m]),
             "close_date": self.days_to_dates(close_day),
+            # the demo's CRM keeps one close date: the expected one while open, the real one once closed
+            "closed_date": pd.Series(self.days_to_dates(close_day)).where(closed).to_numpy(),
             "margin": np.round(amount * self.margin_share[m]),
             "lost_reason": reason,
             "region": self.co.acc_region[acc],

@@ -1,5 +1,5 @@
 """Flash figures page: the period's KPIs against the comparison period, the won-versus-quota trend,
-the per-rep table and the alerts. It only reads the filter, calls analytics (through pages.cache) and draws.
+the per-rep table and the alerts. It only reads the filter, calls analytics (through ui.cache) and draws.
 """
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import streamlit as st
 
 from analytics.export import to_csv_bytes
 from analytics.i18n import t
-from pages import cache, state
-from pages.sidebar import FILTER_KEY, comparison_filter, current_filter, draw_filters, format_date
+from analytics import kpis
+from ui import cache, state
+from ui.cache import cached
+from ui.sidebar import FILTER_KEY, comparison_filter, current_filter, draw_filters, format_date
 
 tr = state.tr
 DASH = "—"
@@ -164,7 +166,7 @@ def trend_chart(df: pd.DataFrame) -> alt.LayerChart:
 
 def draw_trend(con, flt) -> None:
     st.subheader(tr("flash.trend.title"))
-    df = cache.won_trend(con, flt)
+    df = cached(kpis.won_trend, con, flt)
     if df.empty or (df["won_amount"].sum() == 0 and df["quota"].isna().all()):
         st.info(tr("flash.trend.empty"))
         return
@@ -239,7 +241,7 @@ def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
 
 def draw_reps(con, flt) -> None:
     st.subheader(tr("flash.reps.title"))
-    df = cache.rep_table(con, flt)
+    df = cached(kpis.rep_table, con, flt)
     if df.empty:
         st.info(tr("flash.reps.empty"))
         return
@@ -249,10 +251,10 @@ def draw_reps(con, flt) -> None:
 def draw_alerts(con, flt, today, available: set[str]) -> None:
     st.subheader(tr("flash.alerts.title"))
     alerts = [
-        ("behind", "targets", lambda: cache.reps_behind_goal(con, flt, today)),
-        ("stuck", "stage_history", lambda: cache.stuck_deals(con, flt, today)),
-        ("overdue", None, lambda: cache.overdue_deals(con, flt, today)),
-        ("inversion", None, lambda: cache.probability_inversions(con, flt)),
+        ("behind", "targets", lambda: cached(kpis.reps_behind_goal, con, flt, today)),
+        ("stuck", "stage_history", lambda: cached(kpis.stuck_deals, con, flt, today)),
+        ("overdue", None, lambda: cached(kpis.overdue_deals, con, flt, today)),
+        ("inversion", None, lambda: cached(kpis.probability_inversions, con, flt)),
     ]
     for name, needed, compute in alerts:
         title = tr(f"flash.alert.{name}")
@@ -291,8 +293,8 @@ def main() -> None:
     else:
         st.caption(tr("flash.period", start=format_date(flt.start), end=format_date(flt.end),
                       cmp_start=format_date(cmp.start), cmp_end=format_date(cmp.end)))
-    now = cache.flash_kpis(con, flt)
-    before = cache.flash_kpis(con, cmp) if cmp is not None else None
+    now = cached(kpis.flash_kpis, con, flt)
+    before = cached(kpis.flash_kpis, con, cmp) if cmp is not None else None
     draw_tiles(now, before)
     draw_trend(con, flt)
     draw_reps(con, flt)

@@ -12,7 +12,7 @@ from analytics.importer import SheetPlan, plan_file, plan_with_table, run_import
 from analytics.problems import ImportProblem
 from analytics.mapping import TEMPLATE_HEADERS
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
-from pages.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
+from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
 PLANS_KEY = "import_plans"  # (workspace, file_id) -> list[SheetPlan] | ImportProblem
 REPORT_KEY = "import_report"  # (workspace, ImportReport) of the last import

@@ -10,9 +10,9 @@ from datetime import date
 import streamlit as st
 
 from analytics.filters import COMPARISONS, DIMENSIONS, PRESETS, Filter, period_bounds, previous
-from pages import cache
+from ui import cache
 from analytics.i18n import t
-from pages.state import lang, tr
+from ui.state import lang, tr
 
 PRESET_KEY = "flt_preset"
 CUSTOM_KEY = "flt_custom"

@@ -1,0 +1,7 @@
+"""Funnel page (placeholder until its issue lands)."""
+import streamlit as st
+
+from ui import state
+
+st.title(state.tr("nav.funnel"))
+st.info(state.tr("page.coming"))

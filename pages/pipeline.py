@@ -1,0 +1,7 @@
+"""Pipeline changes page (placeholder until its issue lands)."""
+import streamlit as st
+
+from ui import state
+
+st.title(state.tr("nav.pipeline"))
+st.info(state.tr("page.coming"))

@@ -1,0 +1,7 @@
+"""Individual review page (placeholder until its issue lands)."""
+import streamlit as st
+
+from ui import state
+
+st.title(state.tr("nav.review_individual"))
+st.info(state.tr("page.coming"))

@@ -1,247 +1,310 @@
-"""The flash figures: one SQL definition per KPI family, over a workspace connection and a Filter.
+"""The KPI registry: each flash figure defined once, computed in SQL, for the whole selection or by any axis.
 
-Families: closed deals (won, lost, win rate, basket, cycle), open pipeline, new opportunities, time spent,
-quota. Each family is one SQL text that aggregates either the whole selection or one row per owner
-or per period bucket, so that the tiles, the per-rep table, the trend and the CLI cannot disagree.
-Ratios (win rate, attainment, coverage) are derived from those sums in one place, `derive_ratios`.
-Definitions: shared/PRODUCT.md, "KPI definitions". Every KPI reads `opportunities_current`.
+A KPI is one entry of `REGISTRY`: its SQL expression over the family sums below, its kind (count, money,
+rate, days, hours, ratio), the tables it needs beyond opportunities, how its change is shown, and its label
+and help keys. The page's tiles, the per-rep table, the CLI (`python -m analytics kpis`) and the review pack
+iterate over it, so adding a KPI is one entry plus its test.
+
+Families (one CTE each, over `selection.deals_cte`, the activities and the targets), aggregated either for the
+whole selection or by one axis of `selection.AXES`:
+
+- closed: deals won or lost whose outcome_date (when they were won or lost) falls in the period;
+- open: open deals of the snapshot, whatever their dates, and those of them expected to close in the period;
+- new: deals created in the period;
+- quota: targets prorated by the days they share with the period (team quota = sum of individual quotas);
+- time: activity durations in the period, with the hours whose rep has no hourly cost counted apart.
+
+Ratios are computed in SQL and are NULL (shown as a dash) when their denominator is 0 or unknown, never 0.
+Definitions: shared/PRODUCT.md, "KPI definitions".
 """
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 
 from analytics import store
-from analytics.filters import (
-    Filter,
-    _add_months,
-    _month_end,
-    activity_conditions,
-    opportunity_conditions,
-    period_condition,
-    target_conditions,
+from analytics.checks import overdue_deals, probability_inversions  # noqa: F401  (alerts, defined once there)
+from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, previous
+from analytics.filters import target_conditions
+from analytics.selection import AXES, REPS_ONE, TIME_AXES, axis_expr, deals_cte
+
+
+# --- the registry --------------------------------------------------------------------------------------------
+
+KINDS = ("count", "money", "rate", "days", "hours", "ratio")
+# How a change against the comparison period is shown: relative % (amounts, hours), points (rates),
+# plain difference (counts, days), or none (a "now" figure such as the open pipeline).
+DELTAS = ("relative", "points", "difference", "none")
+
+
+@dataclass(frozen=True)
+class KPI:
+    key: str
+    kind: str  # one of KINDS
+    sql: str  # an expression over the family columns of `_base_sql` (alias f): fixed code, never user text
+    needs: tuple[str, ...] = ()  # tables beyond opportunities; absent -> the page names the sheet to add
+    delta: str = "relative"  # one of DELTAS
+    better: str = "higher"  # higher | lower | neutral: the colour of a change
+    tile: bool = True  # shown as a tile on the flash page (the others are parts of a ratio, for the CLI)
+
+    @property
+    def label_key(self) -> str:
+        return f"flash.kpi.{self.key}"
+
+    @property
+    def help_key(self) -> str:
+        return f"flash.help.{self.key}"
+
+
+def _div(num: str, den: str) -> str:
+    """num / den in SQL, NULL when the denominator is 0 or NULL (never 0, never inf)."""
+    return f"CAST({num} AS DOUBLE) / NULLIF(CAST({den} AS DOUBLE), 0)"
+
+
+_REMAINING = "(f.quota - f.won_amount)"
+
+REGISTRY: tuple[KPI, ...] = (
+    KPI("won_count", "count", "f.won_count", delta="difference"),
+    KPI("won_amount", "money", "f.won_amount"),
+    KPI("win_rate", "rate", _div("f.won_count", "f.won_count + f.lost_count"), delta="points"),
+    KPI("average_basket", "money", _div("f.won_amount", "f.won_count")),
+    KPI("lost_count", "count", "f.lost_count", delta="difference", better="lower"),
+    KPI("lost_amount", "money", "f.lost_amount", better="lower"),
+    KPI("new_opportunities", "count", "f.new_opportunities", delta="difference"),
+    KPI("average_cycle_days", "days", _div("f.cycle_days_sum", "f.cycle_count"), delta="difference",
+        better="lower"),
+    KPI("open_count", "count", "f.open_count", delta="none", tile=False),
+    KPI("open_amount", "money", "f.open_amount", delta="none"),
+    KPI("weighted_pipeline", "money", "f.weighted_pipeline", delta="none"),
+    # coverage of what is left to win: undefined (NULL) once the quota is reached or when there is no quota
+    KPI("coverage_raw", "ratio", f"CASE WHEN {_REMAINING} > 0 THEN {_div('f.open_amount_in_period', _REMAINING)} END",
+        needs=("targets",), delta="none"),
+    KPI("coverage_weighted", "ratio",
+        f"CASE WHEN {_REMAINING} > 0 THEN {_div('f.weighted_in_period', _REMAINING)} END",
+        needs=("targets",), delta="none"),
+    KPI("quota_attainment", "rate", _div("f.won_amount", "f.quota"), needs=("targets",), delta="points"),
+    KPI("quota", "money", "f.quota", needs=("targets",), delta="none"),
+    # hours: NULL when no activity of the workspace states a duration (the sheet lacks them), else the sum
+    KPI("time_spent_hours", "hours", "CASE WHEN f.any_duration THEN coalesce(f.hours, 0) END",
+        needs=("activities",), better="neutral"),
+    # cost: NULL as soon as one hour of the selection belongs to a rep without an hourly cost (a partial
+    # sum would read as the whole cost); the page says how many hours are not costed
+    KPI("time_cost", "money",
+        "CASE WHEN f.any_duration AND f.any_cost AND coalesce(f.hours_without_cost, 0) = 0"
+        " THEN coalesce(f.cost_known, 0) END",
+        needs=("activities", "reps"), better="neutral"),
+    KPI("open_amount_in_period", "money", "f.open_amount_in_period", delta="none", tile=False),
+    KPI("weighted_in_period", "money", "f.weighted_in_period", delta="none", tile=False),
+    KPI("remaining_quota", "money", _REMAINING, needs=("targets",), delta="none", tile=False),
 )
+BY_KEY = {k.key: k for k in REGISTRY}
 
-# Grouping keys a family can aggregate by: fixed SQL written here, never user text.
-_GROUPS = {
-    None: None,
-    "owner": "o.owner",
-    "week": "CAST(date_trunc('week', o.{date}) AS DATE)",
-    "month": "CAST(date_trunc('month', o.{date}) AS DATE)",
-}
+# The keys `flash_kpis` returns and `python -m analytics kpis --json` prints (kept stable for scripts).
+FLASH_KEYS = (
+    "won_count", "won_amount", "lost_count", "lost_amount", "win_rate", "open_count", "open_amount",
+    "weighted_pipeline", "average_basket", "average_cycle_days", "new_opportunities",
+    "time_spent_hours", "time_cost", "quota", "quota_attainment", "coverage_raw", "coverage_weighted",
+    "open_amount_in_period", "weighted_in_period", "remaining_quota",
+)
+# Which table a KPI needs (the page names the sheet to add when it is absent): from the registry.
+NEEDS = {k.key: k.needs[0] for k in REGISTRY if k.needs}
 
-# Which table a KPI needs beyond opportunities: the page names the sheet to add when it is absent.
-NEEDS = {
-    "time_spent_hours": "activities",
-    "time_cost": "activities",
-    "quota": "targets",
-    "quota_attainment": "targets",
-    "coverage_raw": "targets",
-    "coverage_weighted": "targets",
-}
-
-
-def _opportunities_cte(flt: Filter) -> tuple[str, list]:
-    """The current snapshot's deals of the filter's dimensions, with the probability used for weighting:
-    the data's, else the stage's default (PRODUCT.md, weighted pipeline)."""
-    where, params = opportunity_conditions(flt, "o")
-    sql = (
-        "opp AS (SELECT o.opportunity_id, o.name, o.account, o.owner, o.segment, o.source, o.region, o.stage,"
-        " o.status, o.amount, o.created_date, o.close_date, s.stage_order,"
-        " coalesce(o.probability, s.default_probability) AS probability"
-        " FROM opportunities_current o LEFT JOIN stages s ON s.stage = o.stage"
-        f" WHERE {where})"
-    )
-    return sql, params
-
-
-def _group(by: str | None, date_column: str) -> tuple[str, str]:
-    """(select expression for the key, GROUP BY clause) for a grouping key of `_GROUPS`."""
-    expr = _GROUPS[by]
-    if expr is None:
-        return "NULL", ""
-    expr = expr.format(date=date_column)
-    return expr, " GROUP BY 1"
-
-
-def _query(con, sql: str, params: list) -> pd.DataFrame:
-    return con.execute(sql, params).fetchdf()
+# Filter dimensions targets do not carry: under such a filter the quota is not available (not the whole one).
+_NOT_ON_TARGETS = ("source",)
 
 
 # --- families ------------------------------------------------------------------------------------------------
 
-def closed_deals(con, flt: Filter, by: str | None = None) -> pd.DataFrame:
-    """Won and lost deals whose close_date falls in the period (all of them when it is unbounded).
+def _key(by: str | None, date_column: str, fiscal_start: int) -> str:
+    """The grouping expression on `deals` (alias d) for a family counting on `date_column`."""
+    if by is None:
+        return "CAST(NULL AS VARCHAR)"
+    return f"CAST({axis_expr(by, 'd', date_column, fiscal_start)} AS VARCHAR)"
 
-    Columns: key, won_count, won_amount, lost_count, lost_amount, cycle_days_sum, cycle_count.
-    The sales cycle is close_date - created_date on won deals (PRODUCT.md); its average is derived.
+
+def _group(by: str | None) -> str:
+    return " GROUP BY 1" if by is not None else ""
+
+
+def _target_key(by: str | None, fiscal_start: int) -> str | None:
+    """The grouping expression of targets for `by` (alias t, reps r, window w); None: targets can't say."""
+    if by is None:
+        return "CAST(NULL AS VARCHAR)"
+    if by in ("owner", "segment"):
+        return f"CAST(t.{by} AS VARCHAR)"
+    if by in ("team", "region"):
+        return f"CAST(r.{by} AS VARCHAR)"
+    if by in TIME_AXES:
+        return "CAST(w.key AS VARCHAR)"
+    return None
+
+
+def _activity_key(by: str | None, fiscal_start: int) -> str | None:
+    """The grouping expression of activities for `by` (alias a, reps r); None: activities can't say."""
+    if by is None:
+        return "CAST(NULL AS VARCHAR)"
+    if by in ("owner", "segment"):
+        return f"CAST(a.{by} AS VARCHAR)"
+    if by in ("team", "region"):
+        return f"CAST(r.{by} AS VARCHAR)"
+    if by in TIME_AXES:
+        return f"CAST({axis_expr(by, 'a', 'date', fiscal_start)} AS VARCHAR)"
+    return None
+
+
+def _windows_sql(by: str | None, start: date | None, end: date | None, fiscal_start: int) -> tuple[str, list]:
+    """`w(key, w_start, w_end)`: the windows a quota is prorated over: the period itself, or one per bucket
+    of a time axis (the period cut into weeks, months...; needs a bounded period)."""
+    if by in TIME_AXES and start is not None and end is not None:
+        day_key = axis_expr(by, "days", "d", fiscal_start)
+        return (
+            "w AS (SELECT " + day_key + " AS key, min(d) AS w_start, max(d) AS w_end FROM"
+            " (SELECT CAST(unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY)) AS DATE) AS d)"
+            " days GROUP BY 1)"
+        ), [start, end]
+    return "w AS (SELECT NULL AS key, CAST(? AS DATE) AS w_start, CAST(? AS DATE) AS w_end)", [start, end]
+
+
+def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None,
+              quota_window: tuple[date | None, date | None] | None = None, fiscal_start: int = 1) -> tuple[str, list]:
+    """The family sums side by side, one row per key (one row for the whole selection when `by` is None).
+
+    Columns: key, won_count, won_amount, lost_count, lost_amount, cycle_days_sum, cycle_count, open_count,
+    open_amount, weighted_pipeline, open_amount_in_period, weighted_in_period, new_opportunities, quota,
+    hours, cost_known, hours_without_cost, any_duration, any_cost.
+    `quota_window` prorates the quota over another window than the period (a comparison read like for like:
+    won up to the same elapsed day against its whole period's quota).
     """
-    cte, params = _opportunities_cte(flt)
-    key, group_by = _group(by, "close_date")
-    period, p = period_condition("o.close_date", flt)
-    sql = (
-        f"WITH {cte} SELECT {key} AS key,"
-        " count(*) FILTER (WHERE o.status = 'won') AS won_count,"
-        " coalesce(sum(o.amount) FILTER (WHERE o.status = 'won'), 0) AS won_amount,"
-        " count(*) FILTER (WHERE o.status = 'lost') AS lost_count,"
-        " coalesce(sum(o.amount) FILTER (WHERE o.status = 'lost'), 0) AS lost_amount,"
-        " coalesce(sum(date_diff('day', o.created_date, o.close_date)) FILTER (WHERE o.status = 'won'), 0)"
-        "   AS cycle_days_sum,"
-        " count(date_diff('day', o.created_date, o.close_date)) FILTER (WHERE o.status = 'won') AS cycle_count"
-        f" FROM opp o WHERE o.status IN ('won', 'lost') AND {period}{group_by}"
-    )
-    return _query(con, sql, params + p)
-
-
-def open_pipeline(con, flt: Filter, by: str | None = None) -> pd.DataFrame:
-    """Open deals of the current snapshot, whatever their dates, and those of them closing in the period.
-
-    Columns: key, open_count, open_amount, weighted_pipeline (amount x probability), open_amount_in_period,
-    weighted_in_period (the numerators of pipeline coverage).
-    """
-    cte, params = _opportunities_cte(flt)
-    key, group_by = _group(by, "close_date")
-    period, p = period_condition("o.close_date", flt)
+    if by is not None and by not in AXES:
+        raise ValueError(f"unknown axis {by!r}")
+    deals, params = deals_cte(flt, snapshot_id)
+    closed_in, p_closed = period_condition("d.outcome_date", flt)
+    open_in, p_open = period_condition("d.close_date", flt)
     if flt.start is not None or flt.end is not None:
-        period = f"o.close_date IS NOT NULL AND {period}"
-    sql = (
-        f"WITH {cte} SELECT {key} AS key, count(*) AS open_count,"
-        " coalesce(sum(o.amount), 0) AS open_amount,"
-        " coalesce(sum(o.amount * o.probability), 0) AS weighted_pipeline,"
-        f" coalesce(sum(o.amount) FILTER (WHERE {period}), 0) AS open_amount_in_period,"
-        f" coalesce(sum(o.amount * o.probability) FILTER (WHERE {period}), 0) AS weighted_in_period"
-        f" FROM opp o WHERE o.status = 'open'{group_by}"
+        open_in = f"d.close_date IS NOT NULL AND {open_in}"
+    created_in, p_created = period_condition("d.created_date", flt)
+    ctes = [deals]
+    ctes.append(
+        f"closed AS (SELECT {_key(by, 'outcome_date', fiscal_start)} AS key,"
+        " count(*) FILTER (WHERE d.status = 'won') AS won_count,"
+        " sum(d.amount) FILTER (WHERE d.status = 'won') AS won_amount,"
+        " count(*) FILTER (WHERE d.status = 'lost') AS lost_count,"
+        " sum(d.amount) FILTER (WHERE d.status = 'lost') AS lost_amount,"
+        " sum(date_diff('day', d.created_date, d.outcome_date)) FILTER (WHERE d.status = 'won') AS cycle_days_sum,"
+        " count(date_diff('day', d.created_date, d.outcome_date)) FILTER (WHERE d.status = 'won') AS cycle_count"
+        f" FROM deals d WHERE d.status IN ('won', 'lost') AND {closed_in}{_group(by)})"
     )
-    return _query(con, sql, params + p + p)
-
-
-def new_opportunities(con, flt: Filter, by: str | None = None) -> pd.DataFrame:
-    """Opportunities created in the period (in the current snapshot). Columns: key, new_opportunities."""
-    cte, params = _opportunities_cte(flt)
-    key, group_by = _group(by, "created_date")
-    period, p = period_condition("o.created_date", flt)
-    sql = f"WITH {cte} SELECT {key} AS key, count(*) AS new_opportunities FROM opp o WHERE {period}{group_by}"
-    return _query(con, sql, params + p)
-
-
-def time_spent(con, flt: Filter) -> dict:
-    """Time spent = sum of activity durations in the period; its cost = hours x the rep's hourly cost.
-
-    Returns {time_spent_hours, time_cost}; hours are None when no activity states a duration, the cost is
-    None when no rep of those activities has an hourly cost (then `reps` is what is missing).
-    """
-    where, params = activity_conditions(flt, "a")
-    sql = (
-        "SELECT sum(a.duration_minutes) / 60.0 AS hours, count(a.duration_minutes) AS with_duration,"
-        " sum(a.duration_minutes / 60.0 * r.hourly_cost) AS cost, count(r.hourly_cost) AS with_cost"
-        " FROM activities a LEFT JOIN (SELECT owner, max(hourly_cost) AS hourly_cost FROM reps GROUP BY owner) r"
-        f" ON r.owner = a.owner WHERE {where}"
+    params += p_closed
+    ctes.append(
+        f"open AS (SELECT {_key(by, 'close_date', fiscal_start)} AS key, count(*) AS open_count,"
+        " sum(d.amount) AS open_amount, sum(d.amount * d.probability) AS weighted_pipeline,"
+        f" sum(d.amount) FILTER (WHERE {open_in}) AS open_amount_in_period,"
+        f" sum(d.amount * d.probability) FILTER (WHERE {open_in}) AS weighted_in_period"
+        f" FROM deals d WHERE d.status = 'open'{_group(by)})"
     )
-    hours, with_duration, cost, with_cost = con.execute(sql, params).fetchall()[0]
-    any_duration = con.execute("SELECT count(duration_minutes) FROM activities").fetchall()[0][0] > 0
-    any_cost = con.execute("SELECT count(hourly_cost) FROM reps").fetchall()[0][0] > 0
-    return {
-        "time_spent_hours": (float(hours or 0.0) if any_duration else None),
-        "time_cost": (float(cost or 0.0) if any_duration and any_cost else None),
-    }
-
-
-def quota(con, flt: Filter, by: str | None = None, windows: list[tuple[date, date]] | None = None) -> pd.DataFrame:
-    """The quota of the period: each target prorated by the days it shares with the period
-    (a monthly target over one week counts 7/31 of it); team quota = sum of individual quotas.
-
-    `by` = "owner" gives one row per rep; `windows` (a list of [start, end]) gives one row per window
-    (key = window start) for the trend. Columns: key, quota. No row when no target overlaps.
-    """
-    where, params = target_conditions(flt, "t")
-    if windows is None:
-        windows = [(flt.start, flt.end)]
-    starts = [w[0] for w in windows]
-    ends = [w[1] for w in windows]
-    key, group_by = {"owner": ("owner", " GROUP BY 1"), "window": ("w_start", " GROUP BY 1")}.get(by, ("NULL", ""))
-    sql = (
-        "WITH w AS (SELECT unnest(CAST(? AS DATE[])) AS w_start, unnest(CAST(? AS DATE[])) AS w_end),"
-        " shared AS (SELECT t.owner, t.quota_amount, w.w_start,"
-        "  date_diff('day', greatest(t.period_start, coalesce(w.w_start, t.period_start)),"
-        "   least(t.period_end, coalesce(w.w_end, t.period_end))) + 1 AS shared_days,"
-        "  date_diff('day', t.period_start, t.period_end) + 1 AS target_days"
-        "  FROM targets t CROSS JOIN w"
-        f"  WHERE {where} AND t.quota_amount IS NOT NULL"
-        "   AND t.period_start <= coalesce(w.w_end, t.period_start)"
-        "   AND t.period_end >= coalesce(w.w_start, t.period_end))"
-        f" SELECT {key} AS key, sum(quota_amount * shared_days / target_days) AS quota FROM shared{group_by}"
+    params += p_open + p_open
+    ctes.append(
+        f"new AS (SELECT {_key(by, 'created_date', fiscal_start)} AS key, count(*) AS new_opportunities"
+        f" FROM deals d WHERE {created_in}{_group(by)})"
     )
-    df = _query(con, sql, [starts, ends] + params)
-    if by is None and (df.empty or pd.isna(df["quota"].iloc[0])):
-        return df.iloc[0:0]
+    params += p_created
+    # quota: not available under a filter targets cannot follow, nor for an axis they do not carry
+    q_start, q_end = quota_window if quota_window is not None else (flt.start, flt.end)
+    t_key = _target_key(by, fiscal_start)
+    windows, p_windows = _windows_sql(by, q_start, q_end, fiscal_start)
+    ctes.append(windows)
+    params += p_windows
+    if t_key is None or any(getattr(flt, dim) is not None for dim in _NOT_ON_TARGETS):
+        ctes.append("quota AS (SELECT CAST(NULL AS VARCHAR) AS key, CAST(NULL AS DOUBLE) AS quota WHERE FALSE)")
+    else:
+        where, p_targets = target_conditions(flt, "t")
+        ctes.append(
+            f"quota AS (SELECT {t_key} AS key,"
+            "  sum(CAST(t.quota_amount AS DOUBLE) * (date_diff('day', greatest(t.period_start, coalesce(w.w_start,"
+            "  t.period_start)), least(t.period_end, coalesce(w.w_end, t.period_end))) + 1)"
+            "  / (date_diff('day', t.period_start, t.period_end) + 1)) AS quota"
+            f" FROM targets t LEFT JOIN {REPS_ONE} r ON r.owner = t.owner CROSS JOIN w"
+            f" WHERE {where} AND t.quota_amount IS NOT NULL"
+            "  AND t.period_start <= coalesce(w.w_end, t.period_start)"
+            f"  AND t.period_end >= coalesce(w.w_start, t.period_end){_group(by)})"
+        )
+        params += p_targets
+    a_key = _activity_key(by, fiscal_start)
+    if a_key is None:
+        ctes.append("time AS (SELECT CAST(NULL AS VARCHAR) AS key, NULL AS hours, NULL AS cost_known,"
+                    " NULL AS hours_without_cost WHERE FALSE)")
+    else:
+        where, p_act = activity_conditions(flt, "a")
+        ctes.append(
+            f"time AS (SELECT {a_key} AS key, sum(a.duration_minutes) / 60.0 AS hours,"
+            " sum(a.duration_minutes / 60.0 * r.hourly_cost) AS cost_known,"
+            " sum(a.duration_minutes) FILTER (WHERE r.hourly_cost IS NULL) / 60.0 AS hours_without_cost"
+            f" FROM activities a LEFT JOIN {REPS_ONE} r ON r.owner = a.owner WHERE {where}{_group(by)})"
+        )
+        params += p_act
+    if by is None:
+        keys = "keys AS (SELECT CAST(NULL AS VARCHAR) AS key)"
+    elif by in TIME_AXES and q_start is not None and q_end is not None:
+        keys = "keys AS (SELECT CAST(key AS VARCHAR) AS key FROM w)"  # the buckets of the period, each once
+    else:
+        keys = ("keys AS (SELECT key FROM closed UNION SELECT key FROM open UNION SELECT key FROM new"
+                " UNION SELECT key FROM quota)")
+    ctes.append(keys)
+    join = " ".join(
+        f"LEFT JOIN {name} ON {name}.key IS NOT DISTINCT FROM k.key"
+        for name in ("closed", "open", "new", "quota", "time")
+    )
+    sql = (
+        "WITH " + ", ".join(ctes) +
+        " SELECT k.key, coalesce(closed.won_count, 0) AS won_count, coalesce(closed.won_amount, 0) AS won_amount,"
+        " coalesce(closed.lost_count, 0) AS lost_count, coalesce(closed.lost_amount, 0) AS lost_amount,"
+        " coalesce(closed.cycle_days_sum, 0) AS cycle_days_sum, coalesce(closed.cycle_count, 0) AS cycle_count,"
+        " coalesce(open.open_count, 0) AS open_count, coalesce(open.open_amount, 0) AS open_amount,"
+        " coalesce(open.weighted_pipeline, 0) AS weighted_pipeline,"
+        " coalesce(open.open_amount_in_period, 0) AS open_amount_in_period,"
+        " coalesce(open.weighted_in_period, 0) AS weighted_in_period,"
+        " coalesce(new.new_opportunities, 0) AS new_opportunities, quota.quota,"
+        " time.hours, time.cost_known, time.hours_without_cost,"
+        # hours are known when some activity states a duration, and only for axes activities carry
+        + (" (SELECT count(duration_minutes) > 0 FROM activities) AS any_duration," if a_key is not None
+           else " FALSE AS any_duration,") +
+        " (SELECT count(hourly_cost) > 0 FROM reps) AS any_cost"
+        f" FROM keys k {join} ORDER BY k.key"
+    )
+    return sql, params
+
+
+def kpi_sql(flt: Filter, by: str | None = None, kpis: tuple[str, ...] | None = None, **options) -> tuple[str, list]:
+    """SELECT key, <each KPI of the registry (or of `kpis`)>, hours_without_cost: the figures of the
+    selection, one row per value of axis `by` (one row when None). Options: snapshot_id, quota_window,
+    fiscal_start (see `_base_sql`)."""
+    base, params = _base_sql(flt, by, **options)
+    chosen = [BY_KEY[k] for k in kpis] if kpis else REGISTRY
+    columns = ", ".join(f"{k.sql} AS {k.key}" for k in chosen)
+    return f"SELECT f.key, {columns}, f.hours_without_cost, f.any_cost FROM ({base}) f", params
+
+
+def kpi_table(con, flt: Filter, by: str | None = None, **options) -> pd.DataFrame:
+    """The registry's KPIs by axis `by` (any of selection.AXES) as a DataFrame: key, one column per KPI,
+    hours_without_cost. Figures a family cannot split by that axis (the quota by source) are NaN."""
+    sql, params = kpi_sql(flt, by, **options)
+    df = con.execute(sql, params).fetchdf()
+    for k in REGISTRY:
+        if k.kind != "count":
+            df[k.key] = pd.to_numeric(df[k.key], errors="coerce").astype("float64")
     return df
 
 
-# --- ratios, defined once ------------------------------------------------------------------------------------
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    """num / den, NaN (shown as a dash) where the denominator is 0 or missing: never 0, never an error."""
-    num = pd.to_numeric(num, errors="coerce").astype("float64")
-    den = pd.to_numeric(den, errors="coerce").astype("float64")
-    return num.where(den > 0) / den.where(den > 0)
-
-
-def derive_ratios(df: pd.DataFrame) -> pd.DataFrame:
-    """Add the ratio KPIs to a frame of family sums (one row per key), following PRODUCT.md:
-    win rate = won / (won + lost) on deals closed in the period; average basket = won amount / won deals;
-    average cycle = cycle days / won deals with both dates; attainment = won amount / quota;
-    coverage = open pipeline closing in the period (raw and weighted) / (quota - won so far)."""
-    out = df.copy()
-    out["win_rate"] = _ratio(out["won_count"], out["won_count"] + out["lost_count"])
-    out["average_basket"] = _ratio(out["won_amount"], out["won_count"])
-    out["average_cycle_days"] = _ratio(out["cycle_days_sum"], out["cycle_count"])
-    out["quota_attainment"] = _ratio(out["won_amount"], out["quota"])
-    out["remaining_quota"] = out["quota"] - out["won_amount"]
-    out["coverage_raw"] = _ratio(out["open_amount_in_period"], out["remaining_quota"])
-    out["coverage_weighted"] = _ratio(out["weighted_in_period"], out["remaining_quota"])
-    return out
-
-
-_SUM_COLUMNS = {
-    "won_count": 0, "won_amount": 0.0, "lost_count": 0, "lost_amount": 0.0, "cycle_days_sum": 0.0,
-    "cycle_count": 0, "open_count": 0, "open_amount": 0.0, "weighted_pipeline": 0.0,
-    "open_amount_in_period": 0.0, "weighted_in_period": 0.0, "new_opportunities": 0,
-}
-
-
-def _families(con, flt: Filter, by: str | None) -> pd.DataFrame:
-    """The family sums side by side, one row per key (a single row when `by` is None)."""
-    frames = [
-        closed_deals(con, flt, by),
-        open_pipeline(con, flt, by),
-        new_opportunities(con, flt, by),
-        quota(con, flt, by),
-    ]
-    if by is None:
-        merged = pd.DataFrame({"key": [None]})
-        for f in frames:
-            for col in f.columns:
-                if col != "key":
-                    merged[col] = f[col].iloc[0] if len(f) else None
-    else:
-        merged = frames[0]
-        for f in frames[1:]:
-            merged = merged.merge(f, on="key", how="outer")
-    if "quota" not in merged:
-        merged["quota"] = None
-    for col, zero in _SUM_COLUMNS.items():
-        merged[col] = merged[col].fillna(zero) if col in merged else zero
-    merged["quota"] = pd.to_numeric(merged["quota"], errors="coerce").astype("float64")
-    return derive_ratios(merged)
-
-
 def _plain(value):
-    """A JSON-friendly Python value: NaN -> None, numpy scalars -> int/float."""
+    """A JSON-friendly Python value: NaN -> None, Decimal -> float, numpy scalars -> int/float."""
     if value is None:
         return None
+    if isinstance(value, Decimal):
+        return float(value)
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -249,33 +312,62 @@ def _plain(value):
     return value
 
 
-FLASH_KEYS = (
-    "won_count", "won_amount", "lost_count", "lost_amount", "win_rate", "open_count", "open_amount",
-    "weighted_pipeline", "average_basket", "average_cycle_days", "new_opportunities",
-    "time_spent_hours", "time_cost", "quota", "quota_attainment", "coverage_raw", "coverage_weighted",
-    "open_amount_in_period", "weighted_in_period", "remaining_quota",
-)
+def flash_kpis(con, flt: Filter, quota_window: tuple[date | None, date | None] | None = None,
+               fiscal_start: int = 1) -> dict:
+    """The flash figures of `flt` as a plain dict (the page's tiles and `python -m analytics kpis`).
 
-
-def flash_kpis(con, flt: Filter) -> dict:
-    """The flash figures of `flt` as a plain dict (what the page's tiles and `python -m analytics kpis`
-    show). Undefined values are None (win rate with no deal closed, basket with no win...).
-    `needs` maps each KPI left None for want of a table to that table's name (the sheet to add)."""
-    row = _families(con, flt, None).iloc[0]
-    out = {k: _plain(row[k]) for k in FLASH_KEYS if k in row.index}
-    for k in ("won_count", "lost_count", "open_count", "new_opportunities"):
-        out[k] = int(out[k])
+    Undefined values are None (win rate with no deal closed, basket with no win, cost partly unknown...).
+    `needs` maps each KPI left None for want of a table to that table's name (the sheet to add);
+    `notes` maps a KPI left None for another reason to its note: {"note": i18n key, ...its parameters}.
+    """
+    sql, params = kpi_sql(flt, None, quota_window=quota_window, fiscal_start=fiscal_start)
+    result = con.execute(sql, params)
+    names = [c[0] for c in result.description]
+    row = dict(zip(names, result.fetchall()[0]))
+    out = {k: _plain(row[k]) for k in FLASH_KEYS}
+    for k in FLASH_KEYS:
+        if BY_KEY[k].kind == "count":
+            out[k] = int(out[k])
     available = store.available_tables(con)
     needs = {k: table for k, table in NEEDS.items() if table not in available}
-    if "activities" in available:
-        out.update(time_spent(con, flt))
+    notes = {}
+    if "activities" in available and "time_spent_hours" not in needs:
         if out["time_spent_hours"] is None:  # activities without durations: the sheet needs them
             needs.update(time_spent_hours="activities", time_cost="activities")
+        elif out["time_cost"] is None and "reps" in available:
+            without = _plain(row["hours_without_cost"]) or 0.0
+            if row["any_cost"]:
+                notes["time_cost"] = {"note": "flash.note.cost_partial", "hours": without,
+                                      "total": out["time_spent_hours"]}
+            else:
+                needs["time_cost"] = "reps"
         elif out["time_cost"] is None:
             needs["time_cost"] = "reps"
-    else:
-        out.update(time_spent_hours=None, time_cost=None)
-    return {k: out.get(k) for k in FLASH_KEYS} | {"needs": needs}
+    if "targets" in available and any(getattr(flt, dim) is not None for dim in _NOT_ON_TARGETS):
+        for k in ("quota", "quota_attainment", "coverage_raw", "coverage_weighted", "remaining_quota"):
+            notes[k] = {"note": "flash.note.quota_source"}
+    return out | {"needs": needs, "notes": notes}
+
+
+def comparison_kpis(con, flt: Filter, mode: str, today: date | None, fiscal_start: int = 1) -> dict | None:
+    """The figures of the comparison period, read like for like with `flt` (same keys as `flash_kpis`,
+    plus start and end: the comparison window).
+
+    While `flt` is in progress (`today` inside it), amounts and counts stop at the same elapsed day of the
+    comparison period, and quota attainment is won so far against that period's whole quota, as the
+    current attainment is (PRODUCT.md, quota attainment). None when there is no comparison (an unbounded
+    or longer-than-a-year period). `empty` is True when the comparison window holds no deal closed or
+    created, no quota and no hour: then no change should be shown.
+    """
+    cut = previous(flt, mode, today=today)
+    whole = previous(flt, mode)
+    if cut is None or whole is None:
+        return None
+    out = flash_kpis(con, cut, quota_window=(whole.start, whole.end), fiscal_start=fiscal_start)
+    empty = (out["won_count"] == 0 and out["lost_count"] == 0 and out["new_opportunities"] == 0
+             and out["quota"] is None and not out["time_spent_hours"])
+    return {"start": cut.start, "end": cut.end, "whole_start": whole.start, "whole_end": whole.end,
+            "empty": empty} | out
 
 
 REP_COLUMNS = [
@@ -287,7 +379,7 @@ REP_COLUMNS = [
 def rep_table(con, flt: Filter) -> pd.DataFrame:
     """One row per rep (owners of the selection's deals or targets): won, win rate, pipeline, weighted
     pipeline, quota, attainment and coverage, by the same definitions as the tiles. Sorted by won amount."""
-    df = _families(con, flt, "owner").rename(columns={"key": "owner"})
+    df = kpi_table(con, flt, "owner").rename(columns={"key": "owner"})
     df = df[df["owner"].notna()]
     df = df.sort_values(["won_amount", "owner"], ascending=[False, True]).reset_index(drop=True)
     return df[REP_COLUMNS]
@@ -323,14 +415,14 @@ def won_trend(con, flt: Filter) -> pd.DataFrame:
     """Won amount per week or month of the period, with the quota of each bucket (prorated targets).
 
     Columns: bucket (the week's Monday or the month's 1st), bucket_start and bucket_end (the bucket clipped to
-    the period), grain, won_amount, won_count, quota (NaN without targets).
+    the period), grain, won_amount, won_count, quota (NaN without targets, or under a source filter).
     An unbounded period spans the closed deals' dates. A few dozen rows at most: ready for a chart.
     """
     start, end = flt.start, flt.end
     if start is None or end is None:
-        cte, params = _opportunities_cte(flt)
+        cte, params = deals_cte(flt)
         lo, hi = con.execute(
-            f"WITH {cte} SELECT min(close_date), max(close_date) FROM opp o WHERE o.status IN ('won', 'lost')",
+            f"WITH {cte} SELECT min(outcome_date), max(outcome_date) FROM deals WHERE status IN ('won', 'lost')",
             params,
         ).fetchall()[0]
         start, end = start or lo, end or hi
@@ -339,48 +431,45 @@ def won_trend(con, flt: Filter) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     bounded = replace(flt, start=start, end=end)
     grain = trend_grain(bounded)
-    buckets = _buckets(start, end, grain)
-    won = closed_deals(con, bounded, grain)[["key", "won_amount", "won_count"]]
-    won["key"] = pd.to_datetime(won["key"]).dt.date
-    quotas = quota(con, bounded, "window", [(b[1], b[2]) for b in buckets])
-    quota_by_start = {pd.Timestamp(k).date(): q for k, q in zip(quotas["key"], quotas["quota"])}
-    df = pd.DataFrame(
-        {
-            "bucket": [b[0] for b in buckets],
-            "bucket_start": [b[1] for b in buckets],
-            "bucket_end": [b[2] for b in buckets],
-            "grain": grain,
-            "quota": [quota_by_start.get(b[1], float("nan")) for b in buckets],
-        }
-    )
-    df = df.merge(won, left_on="bucket", right_on="key", how="left").drop(columns="key")
-    df["won_amount"] = df["won_amount"].fillna(0.0).astype("float64")
-    df["won_count"] = df["won_count"].fillna(0).astype("int64")
-    df["quota"] = pd.to_numeric(df["quota"], errors="coerce").astype("float64")
-    return df[columns]
+    df = kpi_table(con, bounded, grain)[["key", "won_amount", "won_count", "quota"]]
+    df["key"] = pd.to_datetime(df["key"]).dt.date
+    buckets = pd.DataFrame(_buckets(start, end, grain), columns=["bucket", "bucket_start", "bucket_end"])
+    buckets["grain"] = grain
+    out = buckets.merge(df, left_on="bucket", right_on="key", how="left").drop(columns="key")
+    out["won_amount"] = out["won_amount"].fillna(0.0).astype("float64")
+    out["won_count"] = out["won_count"].fillna(0).astype("int64")
+    out["quota"] = pd.to_numeric(out["quota"], errors="coerce").astype("float64")
+    return out[columns]
 
 
 # --- alerts --------------------------------------------------------------------------------------------------
 
-def reps_behind_goal(con, flt: Filter, today: date) -> pd.DataFrame:
-    """Reps whose won amount this month (1st to `today`) is below their prorated monthly goal:
-    month quota x days elapsed / days in the month. Dimensions of `flt` apply, its period does not.
+BEHIND_TOLERANCE = 0.10  # a rep is listed when behind by more than 10 % of the month's whole goal
 
-    Columns: owner, quota, prorated_goal, won_amount, gap (goal - won), sorted by gap, largest first.
+
+def reps_behind_goal(con, flt: Filter, today: date, tolerance: float = BEHIND_TOLERANCE) -> pd.DataFrame:
+    """Reps behind their monthly goal to date by more than `tolerance` of the whole month's goal.
+
+    Goal to date = month quota x days elapsed / days in the month (1st to `today`); a rep is listed when
+    goal to date - won > tolerance x month quota. The tolerance is a share of the whole month, so that early in
+    the month (goal to date under 10 % of the month) nobody is flagged for a week without a signature.
+    Dimensions of `flt` apply, its period does not. Columns: owner, quota, prorated_goal, won_amount, gap
+    (goal to date - won), sorted by gap, largest first.
     """
     month_start, month_end = today.replace(day=1), _month_end(today)
     share = ((today - month_start).days + 1) / ((month_end - month_start).days + 1)
-    quotas = quota(con, replace(flt, start=month_start, end=month_end), "owner").rename(columns={"key": "owner"})
-    won = closed_deals(con, replace(flt, start=month_start, end=today), "owner")
-    won = won.rename(columns={"key": "owner"})[["owner", "won_amount"]]
-    df = quotas.merge(won, on="owner", how="left")
-    df["won_amount"] = df["won_amount"].fillna(0.0).astype("float64")
-    df["prorated_goal"] = df["quota"].astype("float64") * share
-    df["gap"] = df["prorated_goal"] - df["won_amount"]
-    df = df[df["won_amount"] < df["prorated_goal"]]
-    return df.sort_values(["gap", "owner"], ascending=[False, True]).reset_index(drop=True)[
-        ["owner", "quota", "prorated_goal", "won_amount", "gap"]
-    ]
+    base, base_params = _base_sql(replace(flt, start=month_start, end=today), "owner",
+                                  quota_window=(month_start, month_end))
+    df = con.execute(
+        f"SELECT f.key AS owner, f.quota, f.quota * ? AS prorated_goal, CAST(f.won_amount AS DOUBLE) AS won_amount,"
+        f" f.quota * ? - f.won_amount AS gap FROM ({base}) f"
+        " WHERE f.quota IS NOT NULL AND f.key IS NOT NULL AND f.quota * ? - f.won_amount > f.quota * ?"
+        " ORDER BY gap DESC, owner",
+        [share, share] + base_params + [share, tolerance],
+    ).fetchdf()
+    for col in ("quota", "prorated_goal", "won_amount", "gap"):
+        df[col] = df[col].astype("float64")
+    return df[["owner", "quota", "prorated_goal", "won_amount", "gap"]]
 
 
 MIN_STAYS = 4  # "3 deals in 4" needs at least four finished stays in the stage to mean anything
@@ -394,7 +483,7 @@ def stuck_deals(con, flt: Filter, today: date) -> pd.DataFrame:
     least MIN_STAYS of them. Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage,
     p75_days; the longest overstays first.
     """
-    cte, params = _opportunities_cte(flt)
+    cte, params = deals_cte(flt)
     sql = (
         f"WITH {cte},"
         " h AS (SELECT opportunity_id, stage, CAST(entered_at AS DATE) AS entered,"
@@ -405,47 +494,10 @@ def stuck_deals(con, flt: Filter, today: date) -> pd.DataFrame:
         " cur AS (SELECT opportunity_id, stage, max(entered) AS entered FROM h GROUP BY opportunity_id, stage)"
         " SELECT o.opportunity_id, o.name, o.owner, o.stage, o.amount, cur.entered,"
         "  date_diff('day', cur.entered, CAST(? AS DATE)) AS days_in_stage, p75.p75_days"
-        " FROM opp o JOIN cur ON cur.opportunity_id = o.opportunity_id AND cur.stage = o.stage"
+        " FROM deals o JOIN cur ON cur.opportunity_id = o.opportunity_id AND cur.stage = o.stage"
         " JOIN p75 ON p75.stage = o.stage"
         " WHERE o.status = 'open' AND p75.stays >= ?"
         "  AND date_diff('day', cur.entered, CAST(? AS DATE)) > p75.p75_days"
         " ORDER BY days_in_stage - p75.p75_days DESC, o.opportunity_id"
     )
-    return _query(con, sql, params + [today, MIN_STAYS, today])
-
-
-def overdue_deals(con, flt: Filter, today: date) -> pd.DataFrame:
-    """Open deals whose close date is before `today`. Columns: opportunity_id, name, owner, stage, amount,
-    close_date, days_overdue; the oldest first."""
-    cte, params = _opportunities_cte(flt)
-    sql = (
-        f"WITH {cte} SELECT o.opportunity_id, o.name, o.owner, o.stage, o.amount, o.close_date,"
-        " date_diff('day', o.close_date, CAST(? AS DATE)) AS days_overdue"
-        " FROM opp o WHERE o.status = 'open' AND o.close_date < CAST(? AS DATE)"
-        " ORDER BY o.close_date, o.opportunity_id"
-    )
-    return _query(con, sql, params + [today, today])
-
-
-def probability_inversions(con, flt: Filter) -> pd.DataFrame:
-    """Open deals whose probability is lower than the typical (median) probability of open deals at an
-    earlier stage, across the workspace: a sign of a stale or optimistic stage.
-
-    Columns: opportunity_id, name, owner, stage, amount, probability, earlier_stage, earlier_typical
-    (the earlier stage with the highest typical probability above the deal's).
-    """
-    cte, params = _opportunities_cte(flt)
-    sql = (
-        f"WITH {cte},"
-        " typical AS (SELECT o.stage, any_value(s.stage_order) AS stage_order,"
-        "  median(coalesce(o.probability, s.default_probability)) AS typical"
-        "  FROM opportunities_current o JOIN stages s ON s.stage = o.stage"
-        "  WHERE o.status = 'open' GROUP BY o.stage)"
-        " SELECT o.opportunity_id, o.name, o.owner, o.stage, o.amount, o.probability,"
-        "  t.stage AS earlier_stage, t.typical AS earlier_typical"
-        " FROM opp o JOIN typical t ON t.stage_order < o.stage_order AND o.probability < t.typical"
-        " WHERE o.status = 'open'"
-        " QUALIFY row_number() OVER (PARTITION BY o.opportunity_id ORDER BY t.typical DESC, t.stage_order) = 1"
-        " ORDER BY o.stage_order DESC, o.probability, o.opportunity_id"
-    )
-    return _query(con, sql, params)
+    return con.execute(sql, params + [today, MIN_STAYS, today]).fetchdf()

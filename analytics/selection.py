@@ -105,12 +105,20 @@ def in_period(column: str, flt: Filter) -> tuple[str, list]:
     return period_condition(column, flt)
 
 
-def axis_expr(axis: str, alias: str = "d", date_column: str = "created_date") -> str:
+def axis_expr(axis: str, alias: str = "d", date_column: str = "created_date", fiscal_start: int = 1) -> str:
     """The SQL expression that groups deals by `axis` (AXES); time axes bucket `date_column`
-    (the bucket's first day). Fixed SQL written here: never user text."""
+    (the bucket's first day). Quarters and years follow the fiscal year starting in month `fiscal_start`
+    (1 = January: calendar quarters). Fixed SQL written here: never user text."""
     if axis in DIMENSIONS or axis == "stage":
         return f"{alias}.{axis}"
     if axis in TIME_AXES:
+        shift = int(fiscal_start) - 1
+        if not 0 <= shift <= 11:
+            raise ValueError(f"fiscal year start month out of 1-12: {fiscal_start!r}")
+        if shift and axis in ("quarter", "year"):
+            # shift back to a calendar year starting in January, truncate, shift forward again
+            return (f"CAST(date_trunc('{axis}', {alias}.{date_column} - INTERVAL {shift} MONTH)"
+                    f" + INTERVAL {shift} MONTH AS DATE)")
         return f"CAST(date_trunc('{axis}', {alias}.{date_column}) AS DATE)"
     raise ValueError(f"unknown axis {axis!r}")
 

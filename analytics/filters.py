@@ -9,7 +9,8 @@ import calendar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-PRESETS = ("week", "month", "quarter", "ytd", "last12", "custom")
+PRESETS = ("week", "month", "quarter", "year", "ytd", "last12", "all", "custom")
+MAX_COMPARED_DAYS = 366  # a period longer than a year has no comparison period that means anything
 COMPARISONS = ("previous", "last_year")
 DIMENSIONS = ("team", "owner", "segment", "region", "source")
 
@@ -47,11 +48,21 @@ def _add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def period_bounds(preset: str, today: date) -> tuple[date, date]:
+def fiscal_year_start(today: date, fiscal_start: int = 1) -> date:
+    """The first day of the fiscal year holding `today`, for a year that starts in month `fiscal_start`."""
+    if not 1 <= int(fiscal_start) <= 12:
+        raise ValueError(f"fiscal year start month out of 1-12: {fiscal_start!r}")
+    year = today.year if today.month >= fiscal_start else today.year - 1
+    return date(year, fiscal_start, 1)
+
+
+def period_bounds(preset: str, today: date, fiscal_start: int = 1) -> tuple[date | None, date | None]:
     """The [start, end] of a preset around `today`.
 
-    Calendar presets (week, month, quarter) cover the whole calendar period, so that the quota and the
+    Calendar presets (week, month, quarter, year) cover the whole period, so that the quota and the
     pipeline closing in it are those of the full period; to-date presets (ytd, last12) end on today.
+    Quarters and years are fiscal: they follow the year starting in month `fiscal_start` (1 = January).
+    "all" is unbounded: (None, None), every date of the data.
     """
     if preset == "week":
         start = today - timedelta(days=today.weekday())
@@ -59,13 +70,19 @@ def period_bounds(preset: str, today: date) -> tuple[date, date]:
     if preset == "month":
         return today.replace(day=1), _month_end(today)
     if preset == "quarter":
-        first_month = 3 * ((today.month - 1) // 3) + 1
-        start = date(today.year, first_month, 1)
+        year_start = fiscal_year_start(today, fiscal_start)
+        months = (today.year - year_start.year) * 12 + today.month - year_start.month
+        start = _add_months(year_start, 3 * (months // 3))
         return start, _month_end(_add_months(start, 2))
+    if preset == "year":
+        start = fiscal_year_start(today, fiscal_start)
+        return start, _month_end(_add_months(start, 11))
     if preset == "ytd":
-        return date(today.year, 1, 1), today
+        return fiscal_year_start(today, fiscal_start), today
     if preset == "last12":
         return _add_months(today, -12) + timedelta(days=1), today
+    if preset == "all":
+        return None, None
     raise ValueError(f"unknown period preset {preset!r}")
 
 
@@ -77,14 +94,15 @@ def _whole_months(start: date, end: date) -> int | None:
 
 
 def previous(flt: Filter, mode: str = "previous", today: date | None = None) -> Filter | None:
-    """The comparison period of `flt`, with the same dimensions; None when the period is unbounded.
+    """The comparison period of `flt`, with the same dimensions; None when the period is unbounded or longer
+    than a year (MAX_COMPARED_DAYS: seven years compared with the seven before say nothing).
 
     mode "previous": the period just before, of the same length (whole calendar months shift by months,
     so March compares with February); "last_year": the same dates one year earlier.
     When `today` falls inside the period, the comparison stops at the same point of its own period
     (month to date against the previous month to the same day), so that deltas compare like with like.
     """
-    if flt.start is None or flt.end is None:
+    if flt.start is None or flt.end is None or flt.days > MAX_COMPARED_DAYS:
         return None
     if mode == "last_year":
         start, end = _add_months(flt.start, -12), _add_months(flt.end, -12)
@@ -208,3 +226,17 @@ def reference_date(con) -> date:
     period), else the calendar's today."""
     row = con.execute("SELECT max(snapshot_date) FROM snapshots").fetchall()[0]
     return row[0] if row and row[0] is not None else date.today()
+
+
+def data_bounds(con) -> tuple[date | None, date | None]:
+    """The first and last dates the workspace's data holds (deals created, expected or closed, activities,
+    target periods, snapshots): the range a custom period may be picked in. (None, None) when empty."""
+    row = con.execute(
+        "SELECT min(lo), max(hi) FROM ("
+        " SELECT least(min(created_date), min(close_date), min(closed_date)) AS lo,"
+        "  greatest(max(created_date), max(close_date), max(closed_date)) AS hi FROM opportunities"
+        " UNION ALL SELECT min(CAST(date AS DATE)), max(CAST(date AS DATE)) FROM activities"
+        " UNION ALL SELECT min(period_start), max(period_end) FROM targets"
+        " UNION ALL SELECT min(snapshot_date), max(snapshot_date) FROM snapshots)"
+    ).fetchall()[0]
+    return row[0], row[1]

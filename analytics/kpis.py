@@ -473,6 +473,7 @@ def reps_behind_goal(con, flt: Filter, today: date, tolerance: float = BEHIND_TO
 
 
 MIN_STAYS = 4  # "3 deals in 4" needs at least four finished stays in the stage to mean anything
+STUCK_FLOOR_DAYS = 7  # a threshold under a week would flag deals that are merely in a busy week
 
 
 def stuck_deals(con, flt: Filter, today: date) -> pd.DataFrame:

@@ -69,6 +69,8 @@ def _ddl() -> list[str]:
         " current_timestamp, summary_json VARCHAR)",
         "CREATE TABLE IF NOT EXISTS stages (stage VARCHAR PRIMARY KEY, stage_order INTEGER, status VARCHAR,"
         " default_probability DOUBLE)",
+        # workspace settings (analytics/settings.py), e.g. the fiscal year's first month
+        "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)",
     ]
     for table, cols in TABLES.items():
         defs = [f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in cols]

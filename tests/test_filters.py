@@ -184,3 +184,67 @@ def test_reference_date_is_the_latest_snapshot():
 
 def test_filter_is_hashable_for_caching():
     assert hash(Filter(D("2026-05-01"), D("2026-05-31"), owner="a")) == hash(Filter(D("2026-05-01"), D("2026-05-31"), owner="a"))
+
+
+# --- fiscal year, "all data", long periods (issue 7) ------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "preset, today, fiscal_start, start, end",
+    [
+        # a fiscal year starting in April: Q1 = April-June, the year = April to March
+        ("quarter", "2026-05-20", 4, "2026-04-01", "2026-06-30"),
+        ("quarter", "2026-02-10", 4, "2026-01-01", "2026-03-31"),  # Q4 of the year that started April 2025
+        ("quarter", "2026-02-10", 2, "2026-02-01", "2026-04-30"),
+        ("year", "2026-05-20", 4, "2026-04-01", "2027-03-31"),
+        ("year", "2026-02-10", 4, "2025-04-01", "2026-03-31"),
+        ("year", "2026-05-20", 1, "2026-01-01", "2026-12-31"),
+        ("ytd", "2026-05-20", 4, "2026-04-01", "2026-05-20"),
+        ("ytd", "2026-02-10", 7, "2025-07-01", "2026-02-10"),
+    ],
+)
+def test_quarters_and_years_follow_the_fiscal_year(preset, today, fiscal_start, start, end):
+    assert period_bounds(preset, D(today), fiscal_start) == (D(start), D(end))
+
+
+def test_all_data_is_unbounded():
+    assert period_bounds("all", D("2026-05-20")) == (None, None)
+    assert previous(Filter(None, None), "previous") is None
+
+
+def test_a_fiscal_quarter_compares_with_the_previous_fiscal_quarter():
+    assert previous(Filter(D("2026-02-01"), D("2026-04-30")), "previous") == Filter(D("2025-11-01"), D("2026-01-31"))
+
+
+@pytest.mark.parametrize("start, end", [("2019-01-01", "2026-05-20"), ("2025-01-01", "2026-05-20")])
+def test_a_period_longer_than_a_year_has_no_comparison(start, end):
+    # the old rule compared 2019-2026 with the seven years before it, where no data lives
+    assert previous(Filter(D(start), D(end)), "previous") is None
+    assert previous(Filter(D(start), D(end)), "last_year") is None
+
+
+def test_a_year_is_still_compared():
+    assert previous(Filter(D("2025-05-21"), D("2026-05-20")), "previous") == Filter(D("2024-05-21"), D("2025-05-20"))
+
+
+def test_on_the_first_of_the_month_one_day_compares_with_one_day():
+    flt = Filter(D("2026-05-01"), D("2026-05-31"))
+    assert previous(flt, "previous", today=D("2026-05-01")) == Filter(D("2026-04-01"), D("2026-04-01"))
+
+
+def test_the_fiscal_start_is_stored_in_the_workspace():
+    from analytics import settings
+
+    con = store.memory_workspace()
+    assert settings.fiscal_start(con) == 1
+    settings.set_fiscal_start(con, 4)
+    assert settings.fiscal_start(con) == 4
+    with pytest.raises(ValueError):
+        settings.set_fiscal_start(con, 13)
+
+
+def test_data_bounds(workspace):
+    from analytics.filters import data_bounds
+
+    # D11 created 10 Jan 2026 is the earliest date; D10's expected close 1 Jul 2026 the latest
+    assert data_bounds(workspace) == (D("2026-01-10"), D("2026-07-01"))
+    assert data_bounds(store.memory_workspace()) == (None, None)

@@ -421,3 +421,56 @@ def test_stuck_deals_follow_the_filter():
 
 def test_stuck_deals_without_history_is_empty(con):
     assert kpis.stuck_deals(con, Filter(), TODAY).empty
+
+
+# --- comparison read like for like (issue 7) ------------------------------------------------------------------
+
+def test_comparison_attainment_is_won_so_far_against_the_whole_quota(con):
+    """On 20 May, May's attainment is won so far against the whole May quota: 50 000 / 150 000 = 33.3 %.
+    April read the same way: won by 20 April (O5, 10 000) against the whole April quota (80 000) = 12.5 %,
+    not against a quota prorated to 20 days (10 000 / 53 333 = 18.75 %, which made the change +14.6 pts)."""
+    cmp = kpis.comparison_kpis(con, MAY, "previous", TODAY)
+    assert (cmp["start"], cmp["end"]) == (date(2026, 4, 1), date(2026, 4, 20))
+    assert (cmp["whole_start"], cmp["whole_end"]) == (date(2026, 4, 1), date(2026, 4, 30))
+    assert cmp["won_amount"] == 10000
+    assert cmp["quota"] == 80000
+    assert cmp["quota_attainment"] == pytest.approx(0.125)
+    assert not cmp["empty"]
+
+
+def test_comparison_counts_stop_at_the_same_elapsed_day(con):
+    # 1-20 April: O5 won (20 Apr); O6 lost on 25 April falls after the 20th
+    cmp = kpis.comparison_kpis(con, MAY, "previous", TODAY)
+    assert (cmp["won_count"], cmp["lost_count"]) == (1, 0)
+
+
+def test_a_comparison_without_data_says_so(con):
+    # May 2025 holds nothing: no deal closed or created, no quota, no hour
+    cmp = kpis.comparison_kpis(con, MAY, "last_year", TODAY)
+    assert (cmp["start"], cmp["end"]) == (date(2025, 5, 1), date(2025, 5, 20))
+    assert cmp["empty"]
+
+
+def test_no_comparison_for_a_long_period(con):
+    assert kpis.comparison_kpis(con, Filter(date(2019, 1, 1), TODAY), "previous", TODAY) is None
+
+
+def test_time_cost_partly_unknown_is_no_number():
+    """chloe logs an hour but has no hourly cost: the team's cost is unknown (it showed 110 €, as if her hour
+    cost nothing); the note says how many hours are not costed."""
+    con = make_workspace()
+    con.execute("INSERT INTO reps (owner, team) VALUES ('chloe', 'Nord')")
+    con.execute("INSERT INTO activities (activity_id, date, owner, type, duration_minutes)"
+                " VALUES ('A4', '2026-05-11 10:00', 'chloe', 'call', 60)")
+    got = kpis.flash_kpis(con, MAY)
+    assert got["time_spent_hours"] == pytest.approx(3.5)  # 1 + 1.5 + 1
+    assert got["time_cost"] is None
+    assert got["notes"]["time_cost"] == {"note": "flash.note.cost_partial", "hours": 1.0, "total": 3.5}
+    # alice's own cost is known: 1 h at 50 €
+    assert kpis.flash_kpis(con, Filter(MAY.start, MAY.end, owner="alice"))["time_cost"] == 50
+
+
+def test_quota_under_a_source_filter_is_not_available_and_says_why(con):
+    got = kpis.flash_kpis(con, Filter(MAY.start, MAY.end, source="marketing"))
+    assert (got["quota"], got["quota_attainment"], got["coverage_raw"]) == (None, None, None)
+    assert got["notes"]["quota_attainment"] == {"note": "flash.note.quota_source"}

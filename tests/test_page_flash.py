@@ -76,10 +76,12 @@ def test_renders_on_the_demo_company(app):
     charts = app.get("vega_lite_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
-    assert "labelExpr" in json.dumps(spec)  # thousands with spaces on the amount axis
+    # the amount axis groups thousands as French does (Vega's number locale), not with English commas
+    assert spec["config"]["locale"]["number"]["thousands"] == "\u202f"
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
     assert len(app.dataframe) >= 2  # per-rep table + at least one alert listing
     assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
-    assert len(app.expander) == 4
+    assert len(app.main.expander) == 4  # the four alerts
 
 
 def test_renders_with_only_an_opportunities_table(app):
@@ -89,7 +91,7 @@ def test_renders_with_only_an_opportunities_table(app):
     # "today" is the snapshot's date (20 May 2026): May against 1-20 April (hand values: tests/test_kpis.py)
     assert shown["Affaires gagnées"] == ("3", "+2")  # O1 O2 O4 against O5 (closed 20 April)
     assert shown["Montant gagné"] == ("50\u202f000\u00a0€", "+400\u00a0%")  # 50 000 against 10 000
-    assert shown["Taux de transformation"] == ("75,0\u00a0%", "-25,0 pts")  # 3/4 against 1/1 (O6 lost on 25 April)
+    assert shown["Taux de transformation"] == ("75,0\u00a0%", "-25,0\u00a0pts")  # 3/4 against 1/1 (O6 lost on 25 April)
     assert shown["Pipeline ouvert"] == ("83\u202f000\u00a0€", "")
     # tiles that need a missing sheet show a dash and say which sheet to add, instead of 0
     for label in ("Temps passé", "Coût du temps passé", "Atteinte du quota", "Couverture du reste à faire"):
@@ -150,7 +152,7 @@ def test_english(app):
     app.session_state["lang"] = "en"
     _open_flash(app, "solo")
     shown = tiles(app)
-    assert shown["Amount won"][0] == "50,000 €"
+    assert shown["Amount won"][0] == "€50,000"
     assert shown["Win rate"][0] == "75.0%"
     assert app.title[0].value == "Flash figures"
 
@@ -165,7 +167,7 @@ def test_filters_survive_the_language_switch(app):
     assert app.selectbox(key="flt_owner__en").value == "bob"
     assert app.selectbox(key="flt_preset__en").value == "quarter"
     assert app.selectbox(key="flt_preset__en").options[2] == "This quarter"  # drawn in English
-    assert tiles(app)["Amount won"][0] == "0 €"  # bob's April-June: O4 at 0
+    assert tiles(app)["Amount won"][0] == "€0"  # bob's April-June: O4 at 0
 
 
 def test_an_empty_workspace_says_what_to_do(app):
@@ -203,3 +205,133 @@ def test_the_cli_prints_what_the_page_shows(app, capsys):
     assert (shown["Affaires gagnées"][0], shown["Montant gagné"][0], shown["Taux de transformation"][0]) == (
         "1", "0\u00a0€", "50,0\u00a0%")
     assert printed["open_amount"] == 28000 and shown["Pipeline ouvert"][0] == "28\u202f000\u00a0€"
+
+
+# --- issue 7: the shared workspace (tests/fixtures/workspace.py; "today" = 20 May 2026) ------------------------
+
+def _shared(name="shared"):
+    from tests.fixtures.workspace import build
+
+    return build(store.open_workspace(name))
+
+
+def test_attainment_change_compares_like_with_like(app):
+    """May: 62 000 won so far / 180 000 (whole May quota) = 34,4 %. April read the same way: won by 20 April
+    (D05, 10 000) / 120 000 (whole April quota) = 8,3 %: +26,1 pts. (The old comparison prorated April's quota
+    to 20 days, 80 000: 12,5 %, +21,9 pts.)"""
+    _shared()
+    _open_flash(app, "shared")
+    assert tiles(app)["Atteinte du quota"] == ("34,4\u00a0%", "+26,1\u00a0pts")
+
+
+def test_period_caption_says_to_date_and_the_same_stretch(app):
+    _shared()
+    _open_flash(app, "shared")
+    assert ("Période : du 01/05/2026 au 31/05/2026. Lue à date du 20/05/2026 (jour 20 sur 31). Comparaison au même"
+            " jour : du 01/04/2026 au 20/04/2026 (quota : celui du 01/04/2026 au 30/04/2026, en entier).") in captions(app)
+
+
+def test_a_cost_partly_unknown_is_a_dash_and_a_note(app):
+    _shared()
+    _open_flash(app, "shared")
+    assert tiles(app)["Coût du temps passé"][0] == "—"  # chloe's 0,75 h have no hourly cost (it showed 210 €)
+    assert ("Coût inconnu : 0,75 h sur 5,25 h sont celles de commerciaux sans coût horaire (feuille « Commerciaux »)."
+            in captions(app))
+    assert tiles(app)["Temps passé"][0] == "5,3\u00a0h"  # 5,25 h to one decimal
+
+
+def test_quota_under_a_source_filter_is_a_dash_and_a_note(app):
+    _shared()
+    _open_flash(app, "shared")
+    app.selectbox(key="flt_source__fr").set_value("marketing").run()
+    shown = tiles(app)
+    assert shown["Atteinte du quota"][0] == "—" and shown["Quota de la période"][0] == "—"
+    assert "Les objectifs n'ont pas de source : pas de quota sous un filtre de source." in captions(app)
+
+
+def _rep_rows(app) -> dict:
+    frame = app.dataframe[0].value
+    return {row[0]: list(row[1:]) for row in frame.itertuples(index=False)}
+
+
+@pytest.mark.parametrize("lang, alice, bob", [
+    # alice: 2 won for 50 000, win rate 100 %, attainment 50 000 / 100 000; bob: 12 000 of 50 000 = 24 %
+    ("fr", ["2", "50\u202f000\u00a0€", "100,0\u00a0%", "50,0\u00a0%"], ["1", "12\u202f000\u00a0€", "50,0\u00a0%", "24,0\u00a0%"]),
+    ("en", ["2", "€50,000", "100.0%", "50.0%"], ["1", "€12,000", "50.0%", "24.0%"]),
+])
+def test_the_rep_table_is_written_in_the_interface_language(app, lang, alice, bob):
+    _shared()
+    app.session_state["lang"] = lang
+    _open_flash(app, "shared")
+    frame = app.dataframe[0].value
+    rows = {r.owner: [r.won_count, r.won_amount, r.win_rate, r.quota_attainment] for r in frame.itertuples()}
+    assert (rows["alice"], rows["bob"]) == (alice, bob)
+
+
+def test_english_charts_group_thousands_the_english_way(app):
+    _shared()
+    app.session_state["lang"] = "en"
+    _open_flash(app, "shared")
+    spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    assert spec["config"]["locale"]["number"]["thousands"] == ","
+    assert spec["config"]["locale"]["number"]["decimal"] == "."
+
+
+def test_on_the_first_of_the_month_one_day_compares_with_one_day(app):
+    con = _shared()
+    con.execute("INSERT INTO snapshots (snapshot_id, snapshot_date, source, row_count) VALUES (9, '2026-06-01', 'x', 13)")
+    con.execute("INSERT INTO opportunities SELECT * REPLACE (9 AS snapshot_id) FROM opportunities WHERE snapshot_id = 3")
+    store.log_import(con, {"test": "1 June"})
+    _open_flash(app, "shared")
+    assert ("Période : du 01/06/2026 au 30/06/2026. Lue à date du 01/06/2026 (jour 1 sur 30). Comparaison au même"
+            " jour : le 01/05/2026 (quota : celui du 01/05/2026 au 31/05/2026, en entier).") in captions(app)
+
+
+def test_a_comparison_without_data_says_so_and_shows_no_change(app):
+    _shared()
+    _open_flash(app, "shared")
+    app.selectbox(key="flt_compare__fr").set_value("last_year").run()
+    assert "Aucune donnée du 01/05/2025 au 20/05/2025 : pas d'écart affiché." in " ".join(captions(app))
+    assert all(delta == "" for _, delta in tiles(app).values())
+
+
+def test_all_data_and_a_long_period_have_no_deltas(app):
+    _shared()
+    _open_flash(app, "shared")
+    app.selectbox(key="flt_preset__fr").set_value("all").run()
+    assert app.session_state["filter"] == Filter()
+    assert tiles(app)["Affaires gagnées"] == ("4", "")  # D01 D02 D04 D05: every won deal of S3, no change shown
+    assert "Données du 10/01/2026 au 01/07/2026." in captions(app)
+
+
+def test_a_custom_range_being_picked_keeps_the_last_complete_one(app):
+    _shared()
+    _open_flash(app, "shared")
+    app.selectbox(key="flt_preset__fr").set_value("custom").run()
+    app.date_input(key="flt_custom").set_value((date(2026, 4, 1), date(2026, 4, 30))).run()
+    assert app.session_state["filter"] == Filter(date(2026, 4, 1), date(2026, 4, 30))
+    app.date_input(key="flt_custom").set_value((date(2026, 3, 1),)).run()  # only the first day picked so far
+    assert not app.exception
+    assert app.session_state["filter"] == Filter(date(2026, 4, 1), date(2026, 4, 30))
+    assert any(c.startswith("Choisissez la date de fin") for c in captions(app))
+
+
+def test_a_custom_range_accepts_any_date_of_the_data(app):
+    con = _shared()
+    con.execute("UPDATE opportunities SET created_date = DATE '2009-03-02' WHERE opportunity_id = 'D11'")
+    store.log_import(con, {"test": "old deal"})
+    _open_flash(app, "shared")
+    app.selectbox(key="flt_preset__fr").set_value("custom").run()
+    picker = app.date_input(key="flt_custom")
+    assert picker.min <= date(2009, 3, 2)
+
+
+def test_the_fiscal_year_start_moves_the_quarter(app):
+    _shared()
+    _open_flash(app, "shared")
+    app.selectbox(key="fiscal_start_widget__fr").set_value(2).run()  # February
+    app.selectbox(key="flt_preset__fr").set_value("quarter").run()
+    # 20 May in a year starting in February: the quarter is May-July
+    assert app.session_state["filter"] == Filter(date(2026, 5, 1), date(2026, 7, 31))
+    from analytics import settings
+    assert settings.fiscal_start(store.open_workspace("shared")) == 2  # stored in the workspace

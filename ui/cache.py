@@ -41,6 +41,10 @@ def _reference_date(con, _flt):
     return filters.reference_date(con)
 
 
+def _data_bounds(con, _flt):
+    return filters.data_bounds(con)
+
+
 def _available_tables(con, _flt):
     return store.available_tables(con)
 
@@ -51,6 +55,10 @@ def filter_options(con) -> dict[str, list[str]]:
 
 def reference_date(con):
     return cached(_reference_date, con)
+
+
+def data_bounds(con):
+    return cached(_data_bounds, con)
 
 
 def available_tables(con) -> set[str]:

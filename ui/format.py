@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
@@ -29,7 +30,8 @@ def number(value, lang: str, decimals: int = 0, signed: bool = False) -> str:
     A value that rounds to zero is written 0, never -0 or +0."""
     if not defined(value):
         return DASH
-    value = round(float(value), decimals) or 0.0
+    # half up, as a reader rounds (5,25 h -> 5,3 h; Python's round gives 5.2 from the float 5.25)
+    value = float(Decimal(str(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)) or 0.0
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     text = format_decimal(value, format=pattern, locale=_locale(lang))
     return ("+" + text) if signed and value > 0 else text
@@ -89,3 +91,90 @@ def d3_locale(lang: str) -> dict:
     if lang == "fr":
         return {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
     return {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]}
+
+
+def short_day(value, lang: str) -> str:
+    """04/05 in French, 4 May in English (a week's label on a chart)."""
+    if value is None:
+        return DASH
+    return _babel_date(value, "dd/MM" if lang == "fr" else "d MMM", locale=_locale(lang))
+
+
+def span(start, end, lang: str) -> str:
+    """A date range as a reader says it: 'du 01/04/2026 au 20/04/2026' / '1 Apr 2026 to 20 Apr 2026', and one day
+    as 'le 01/04/2026' / '1 Apr 2026' (never 'from 01/04 to 01/04')."""
+    from analytics.i18n import t
+
+    if start == end:
+        return t("format.one_day", lang, day=day(start, lang))
+    return t("format.span", lang, start=day(start, lang), end=day(end, lang))
+
+
+# --- KPI values and changes, by the registry's kinds and delta rules (analytics/kpis.py) ----------------------
+
+def kpi_value(kind: str, value, lang: str) -> str:
+    """A KPI's value by its kind: count 12, money 12 500 €, rate 12,3 %, days 37 j, hours 5,3 h, ratio 0,42 ×."""
+    from analytics.i18n import t
+
+    if not defined(value):
+        return DASH
+    if kind == "money":
+        return money(value, lang)
+    if kind == "rate":
+        return percent(value, lang, 1)
+    if kind == "days":
+        return t("flash.unit.days", lang, value=number(value, lang))
+    if kind == "hours":
+        return t("flash.unit.hours", lang, value=number(value, lang, 1))
+    if kind == "ratio":
+        return ratio(value, lang)
+    return number(value, lang)
+
+
+def kpi_delta(kind: str, delta_rule: str, now, before, lang: str) -> str | None:
+    """The change against the comparison period by the KPI's delta rule: points for rates, relative % for
+    amounts and hours (the difference itself when the comparison is 0), plain difference for counts and days;
+    None when a side is undefined or the rule is "none"."""
+    from analytics.i18n import t
+
+    if delta_rule == "none" or not (defined(now) and defined(before)):
+        return None
+    diff = float(now) - float(before)
+    if delta_rule == "points":
+        return points(diff, lang)
+    if delta_rule == "relative":
+        if float(before):
+            return percent(diff / abs(float(before)), lang, 0, signed=True)
+        if kind == "money":
+            return money(diff, lang, signed=True)
+        return t("flash.unit.hours", lang, value=number(diff, lang, 1, signed=True))
+    if kind == "days":
+        return t("flash.unit.days", lang, value=number(diff, lang, 0, signed=True))
+    return number(diff, lang, 0, signed=True)
+
+
+def frame(df, kinds: dict[str, str], lang: str):
+    """A table made for reading: each column of `kinds` (count, money, rate, days, hours, ratio, date, decimal)
+    written as text by this module; other columns as they are. The CSV keeps the numbers."""
+    out = df.copy()
+    for column, kind in kinds.items():
+        if column not in out:
+            continue
+        if kind == "date":
+            out[column] = [day(v, lang) if defined(v) and not _is_nat(v) else DASH for v in out[column]]
+        elif kind == "decimal":
+            out[column] = [number(v, lang, 1) for v in out[column]]
+        elif kind in ("days", "count"):
+            out[column] = [number(v, lang) for v in out[column]]
+        else:
+            out[column] = [kpi_value(kind, v, lang) for v in out[column]]
+    return out
+
+
+def _is_nat(value) -> bool:
+    return type(value).__name__ == "NaTType"
+
+
+def month_name(month: int, lang: str) -> str:
+    """janvier / January."""
+    return _babel_date(date(2000, int(month), 1), "LLLL", locale=_locale(lang))

@@ -9,15 +9,19 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.filters import COMPARISONS, DIMENSIONS, PRESETS, Filter, period_bounds, previous
-from ui import cache
+from analytics import settings
+from analytics.filters import COMPARISONS, DIMENSIONS, PRESETS, Filter, _add_months, period_bounds, previous
 from analytics.i18n import t
+from ui import cache
+from ui import format as fmt
 from ui.state import lang, tr
 
 PRESET_KEY = "flt_preset"
 CUSTOM_KEY = "flt_custom"
 COMPARE_KEY = "flt_compare"
 TODAY_KEY = "flt_today"
+FISCAL_KEY = "flt_fiscal_start"
+CUSTOM_LAST_KEY = "flt_custom_last"  # the last complete custom range: used while the user picks a new one
 FILTER_KEY = "filter"
 DEFAULT_PRESET = "month"
 ALL = ""
@@ -46,18 +50,43 @@ def _choice(label: str, options: list, state_key: str, format_func, language: st
 
 
 def format_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y") if lang() == "fr" else d.isoformat()
+    return fmt.day(d, lang())
 
 
-def _custom_range(picked, fallback: tuple[date, date]) -> tuple[date, date]:
-    """The date_input's range; while the user has picked only the first day, that day alone."""
+def _custom_range(picked, fallback: tuple[date, date]) -> tuple[tuple[date, date], bool]:
+    """(the range to compute, complete?). While the user has picked only the first day, the last complete
+    range stays in force (the page must not show one period and compute another)."""
     if isinstance(picked, (tuple, list)):
         if len(picked) == 2:
-            return tuple(sorted(picked))
-        if len(picked) == 1:
-            return picked[0], picked[0]
-        return fallback
-    return (picked, picked) if picked else fallback
+            return tuple(sorted(picked)), True
+        return fallback, False
+    return ((picked, picked), True) if picked else (fallback, False)
+
+
+def _picker_bounds(con, today: date) -> tuple[date, date]:
+    """Any date that occurs in the data can be picked (the widget's default refuses dates more than ten years
+    from the calendar's today, with a tooltip in English), and ten years around the workspace's today."""
+    lo, hi = cache.data_bounds(con)
+    return min(lo or today, _add_months(today, -120)), max(hi or today, _add_months(today, 120))
+
+
+def _store_fiscal_start(key: str) -> None:
+    """Widget callback (runs before the rerun draws the period): store the chosen month in the workspace."""
+    from ui.state import connection
+
+    settings.set_fiscal_start(connection(), st.session_state[key])
+
+
+def _fiscal_setting(con, language: str) -> None:
+    """The workspace's fiscal year first month, editable in the sidebar (stored in the workspace: every
+    session and the CLI read the same)."""
+    key = f"fiscal_start_widget__{language}"
+    months = list(range(1, 13))
+    st.session_state[key] = settings.fiscal_start(con)
+    with st.expander(t("filters.settings", language)):
+        st.selectbox(t("filters.fiscal_start", language), months, key=key,
+                     format_func=lambda m: fmt.month_name(m, language), help=t("filters.fiscal_start_help", language),
+                     on_change=_store_fiscal_start, args=(key,))
 
 
 def draw_filters(con) -> Filter:
@@ -78,18 +107,29 @@ def draw_filters(con) -> Filter:
 
     with st.sidebar:
         st.subheader(tr("filters.title"))
+        fiscal_start = st.session_state[FISCAL_KEY] = settings.fiscal_start(con)
         preset = _choice(
             tr("filters.period"), list(PRESETS), PRESET_KEY, lambda p: label(f"filters.preset.{p}"), language
         )
         if preset == "custom":
-            fallback = period_bounds(DEFAULT_PRESET, today)
+            fallback = st.session_state.get(CUSTOM_LAST_KEY) or period_bounds(DEFAULT_PRESET, today, fiscal_start)
             st.session_state.setdefault(CUSTOM_KEY, fallback)
-            start, end = _custom_range(
-                st.date_input(tr("filters.dates"), key=CUSTOM_KEY, format="DD/MM/YYYY"), fallback
+            low, high = _picker_bounds(con, today)
+            (start, end), complete = _custom_range(
+                st.date_input(tr("filters.dates"), key=CUSTOM_KEY, format="DD/MM/YYYY", min_value=low,
+                              max_value=high), fallback
             )
+            if complete:
+                st.session_state[CUSTOM_LAST_KEY] = (start, end)
+            else:
+                st.caption(tr("filters.pick_end", range=fmt.span(start, end, language)))
         else:
-            start, end = period_bounds(preset, today)
-            st.caption(tr("filters.range", start=format_date(start), end=format_date(end)))
+            start, end = period_bounds(preset, today, fiscal_start)
+            if start is None:
+                lo, hi = cache.data_bounds(con)
+                st.caption(tr("filters.all_range", range=fmt.span(lo, hi, language)) if lo else tr("filters.all_dates"))
+            else:
+                st.caption(fmt.span(start, end, language))
         _choice(tr("filters.compare"), list(COMPARISONS), COMPARE_KEY, lambda m: label(f"filters.compare.{m}"), language)
         values = {}
         for dim in DIMENSIONS:
@@ -102,12 +142,28 @@ def draw_filters(con) -> Filter:
                 tr(f"filters.{dim}"), choices, key, lambda v: label("filters.all") if v == ALL else str(v), language
             )
             values[dim] = chosen or None
+        if cache.available_tables(con):
+            _fiscal_setting(con, language)
     return Filter(start=start, end=end, **values)
 
 
 def current_filter() -> Filter:
     """The Filter app.py stored for this run (an unfiltered one when the page runs without app.py)."""
     return st.session_state.get(FILTER_KEY) or Filter()
+
+
+def fiscal_start() -> int:
+    """The workspace's fiscal year first month, as the sidebar read it on this run."""
+    return st.session_state.get(FISCAL_KEY, 1)
+
+
+def comparison_mode() -> str:
+    return st.session_state.get(COMPARE_KEY, COMPARISONS[0])
+
+
+def today() -> date | None:
+    """The workspace's "today" (its latest snapshot date), as the sidebar read it on this run."""
+    return st.session_state.get(TODAY_KEY)
 
 
 def comparison_filter() -> Filter | None:

@@ -21,7 +21,7 @@ from analytics.filters import Filter, activity_conditions, period_condition
 from analytics.reached import FUNNEL_STAGES, reached_cte
 from analytics.schema import OPEN_STAGES
 
-BASES = ("cohort", "closed")
+BASES = ("closed", "cohort")
 B2B_OVERALL = 0.10  # Kestio: about one B2B opportunity in ten ends won
 PROPOSAL_GOAL = 0.30  # the seed articles' goal: three proposals in ten signed
 FAR_BELOW = 2 / 3  # a third under the team's median

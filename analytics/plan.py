@@ -98,7 +98,8 @@ def measured(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dic
     (deals closed in it: reached won / reached proposal, reached proposal / reached lead),
     conversation_to_opportunity (opportunities created in it / conversations held in it, see
     funnel.cascade), goal (the quota of the period, targets prorated; None when unbounded), weeks (the period's length, else
-    DEFAULT_WEEKS). Each is None when the data cannot give it.
+    DEFAULT_WEEKS), won_amount (won in it, for a goal at the same pace). Each is None when the data cannot
+    give it.
     """
     cte, params = deals_cte(flt, snapshot_id)
     closed, closed_params = period_condition("outcome_date", flt)
@@ -121,6 +122,7 @@ def measured(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dic
         goal = float(quota.value.iloc[0]) if len(quota) and quota.value.iloc[0] else None
     return {
         "goal": goal,
+        "won_amount": float(won_amount) if won_amount is not None else 0.0,
         "average_deal": float(won_amount) / won if won and won_amount else None,
         "proposal_to_deal": conv["proposal_to_won"] or None,
         "opportunity_to_proposal": (reached["proposal"] / reached["lead"]) if reached.get("lead") else None,

@@ -130,16 +130,17 @@ def default_thresholds(con, flt: Filter = Filter(), floor_days: float = FLOOR_DA
     return out
 
 
-def stuck_deals(con, flt: Filter, today: date, thresholds: dict[str, float] | None = None,
+def stuck_deals(con, flt: Filter, today: date, thresholds=None,
                 floor_days: float = FLOOR_DAYS, snapshot_id: int | None = None) -> pd.DataFrame:
     """Open deals in their current stage for longer than its threshold, on `today`.
 
-    `thresholds` ({stage: days}) overrides the defaults of `default_thresholds` stage by stage.
+    `thresholds` ({stage: days}, or (stage, days) pairs: hashable for a cache) overrides the defaults of `default_thresholds` stage by stage.
     Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage, threshold_days, p75_days,
     source; the longest overstays first.
     """
     defaults = default_thresholds(con, flt, floor_days, snapshot_id)
-    chosen = {s: (thresholds or {}).get(s, d["threshold_days"]) for s, d in defaults.items()}
+    given = dict(thresholds or {})
+    chosen = {s: given.get(s, d["threshold_days"]) for s, d in defaults.items()}
     chosen = {s: float(v) for s, v in chosen.items() if v is not None}
     columns = ["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage",
                "threshold_days", "p75_days", "source"]

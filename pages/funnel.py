@@ -335,6 +335,11 @@ def draw_probability(con, flt) -> None:
 
 # --- reverse-funnel planner ----------------------------------------------------------------------------------
 
+def _figure(value) -> str:
+    """A planned count: whole when it is (20 deals), else to one decimal (12,5 a week)."""
+    return _num(value, 0 if abs(value - round(value)) < 0.05 else 1)
+
+
 def _rate_text(value) -> str:
     return fmt.percent(value, state.lang(), 1) if value is not None else ""
 
@@ -395,10 +400,9 @@ def draw_planner(con, flt) -> None:
         st.info(tr("plan.missing", fields=", ".join(missing)))
         return
     out = plan.reverse_funnel(goal, average, rates, weeks)
-    lang = state.lang()
     for column, step in zip(st.columns(4), plan.STEPS):
-        column.metric(tr(f"plan.out.{step}"), fmt.number(out[step], lang, 1 if out[step] % 1 else 0), border=True,
-                      delta=tr("plan.per_week", value=fmt.number(out["per_week"][step], lang, 1)), delta_color="off",
+        column.metric(tr(f"plan.out.{step}"), _figure(out[step]), border=True,
+                      delta=tr("plan.per_week", value=_figure(out["per_week"][step])), delta_color="off",
                       delta_arrow="off")
     draw_pipeline_gap(con, flt, out)
 

@@ -4,6 +4,9 @@
   python -m analytics kpis --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME] [--team NAME]
                            [--region NAME] [--source NAME] --json
   python -m analytics demo --workspace DIR
+  python -m analytics funnel --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME]
+                             [--basis cohort|closed] --json
+  python -m analytics plan --goal G --average-deal A --rates R1,R2,R3 --weeks N [--workspace DIR --owner NAME] --json
 
 --workspace is the workspace's DuckDB file, or a folder (its workspace.duckdb is then used).
 """
@@ -96,6 +99,90 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _filter(args):
+    from analytics.filters import Filter
+
+    return Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
+                  region=args.region, source=args.source)
+
+
+def _records(frame, columns) -> list[dict]:
+    return [{c: _json_value(v) for c, v in zip(columns, row)} for row in frame[columns].itertuples(index=False)]
+
+
+def cmd_funnel(args) -> int:
+    from analytics import funnel
+
+    if args.start and args.end and args.start > args.end:
+        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+        return 2
+    con = _connect(args.workspace)
+    flt = _filter(args)
+    team = funnel.conversion(con, flt, args.basis)
+    reps = funnel.rep_comparison(con, flt, args.basis)
+    per_rep = funnel.conversion(con, flt, args.basis, by_owner=True)
+    columns = ["stage", "reached", "conversion_next", "from_start"]
+    flags = {(r.owner, r.stage) for r in reps.itertuples() if r.far_below}
+    out = {
+        "basis": args.basis,
+        "stages": _records(team, columns),
+        "summary": {k: _json_value(v) for k, v in funnel.summary(team).items()},
+        "unknown_stage": funnel.unknown_count(con, flt, args.basis),
+        "reps": {owner: [dict(rec, far_below=(owner, rec["stage"]) in flags) for rec in _records(g, columns)]
+                 for owner, g in per_rep.groupby("owner", sort=True)},
+    }
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for rec in out["stages"]:
+            conv = rec["conversion_next"]
+            print(f"{rec['stage']}: {rec['reached']}" + (f" -> {conv:.1%}" if conv is not None else ""))
+        print(f"unknown stage: {out['unknown_stage']}")
+    return 0
+
+
+def _amount(text: str) -> float:
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "").replace("_", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+
+
+def cmd_plan(args) -> int:
+    from analytics import plan
+
+    rates: list = [None, None, None]
+    if args.rates:
+        parts = args.rates.split(";") if ";" in args.rates else args.rates.split(",")
+        if len(parts) != 3:
+            print("--rates takes three rates: proposal->deal, opportunity->proposal, conversation->opportunity"
+                  " (e.g. 40%,50%,1/6; leave one empty to measure it: 40%,,1/6)", file=sys.stderr)
+            return 2
+        try:
+            rates = [plan.parse_rate(p) if p.strip() else None for p in parts]
+        except plan.PlanError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    try:
+        if args.workspace:
+            out = plan.plan(_connect(args.workspace), _filter(args), args.goal, args.average_deal, rates, args.weeks)
+        else:
+            out = plan.reverse_funnel(args.goal, args.average_deal, rates, args.weeks)
+    except plan.PlanError as exc:
+        hint = "" if args.workspace else " (give it, or --workspace to take it from the workspace's measured values)"
+        print(f"{exc}{hint}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for key in plan.STEPS:
+            print(f"{key}: {out[key]:.1f} ({out['per_week'][key]:.1f} per week)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Cockpit commercial")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +203,29 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="load the demo company into a workspace")
     p.add_argument("--workspace", required=True)
     p.set_defaults(run=cmd_demo)
+    p = sub.add_parser("funnel", help="print the funnel: reached counts and conversions, team and per rep")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--start", type=_iso_date)
+    p.add_argument("--end", type=_iso_date)
+    for dim in ("owner", "segment", "team", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--basis", choices=["cohort", "closed"], default="cohort",
+                   help="deals created in the period (cohort) or closed in it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_funnel)
+    p = sub.add_parser("plan", help="reverse funnel: from a revenue goal to the deals, proposals, opportunities"
+                                    " and conversations needed")
+    p.add_argument("--goal", type=_amount)
+    p.add_argument("--average-deal", type=_amount)
+    p.add_argument("--rates", help="proposal->deal, opportunity->proposal, conversation->opportunity: 0.4, 40%% or 1/6")
+    p.add_argument("--weeks", type=_amount)
+    p.add_argument("--workspace")
+    p.add_argument("--start", type=_iso_date)
+    p.add_argument("--end", type=_iso_date)
+    for dim in ("owner", "segment", "team", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_plan)
     args = parser.parse_args(argv)
     return args.run(args)
 

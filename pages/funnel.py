@@ -1,7 +1,470 @@
-"""Funnel page (placeholder until its issue lands)."""
+"""Funnel page: conversion per stage for the team and per rep side by side, the activity cascade, time in
+stage with editable "stuck" thresholds, whether probability rises with the stages, and the reverse-funnel
+planner. It reads the filter, calls analytics (through ui.cache) and draws.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-from ui import state
+from analytics import funnel, plan, reached, stays
+from analytics.export import to_csv_bytes
+from analytics.i18n import t
+from ui import cache, format as fmt, state
+from ui.cache import cached
+from ui.sidebar import FILTER_KEY, current_filter, draw_filters
 
-st.title(state.tr("nav.funnel"))
-st.info(state.tr("page.coming"))
+tr = state.tr
+BASIS_KEY = "funnel_basis"
+PLAN_KEYS = {"goal": "plan_goal", "weeks": "plan_weeks", "average_deal": "plan_average_deal",
+             "proposal_to_deal": "plan_rate_1", "opportunity_to_proposal": "plan_rate_2",
+             "conversation_to_opportunity": "plan_rate_3"}
+PLAN_SIGNATURE_KEY = "plan_defaults_for"
+BLUE, ORANGE, GREY, RED, GREEN = "#2f6fb0", "#e07b28", "#9aa3ad", "#c8453a", "#3b8a4f"
+
+
+def _stage(key) -> str:
+    return tr(f"stage.{key}") if isinstance(key, str) else fmt.DASH
+
+
+def _pct(value, decimals: int = 1) -> str:
+    return fmt.percent(value, state.lang(), decimals)
+
+
+def _num(value, decimals: int = 0) -> str:
+    return fmt.number(value, state.lang(), decimals)
+
+
+def draw_table(df: pd.DataFrame, key: str, file_name: str, config: dict | None = None, styled=None) -> None:
+    """A table on screen (optionally styled) and its CSV, built only when the button is clicked."""
+    labels, lang = {c: tr(f"funnel.col.{c}") for c in df.columns}, state.lang()
+    shown = df.copy()
+    if "stage" in shown:
+        shown["stage"] = shown["stage"].map(_stage)
+    st.dataframe(styled if styled is not None else shown, hide_index=True, key=f"{key}_table",
+                 column_config={c: (config or {}).get(c, st.column_config.Column(labels.get(c, c))) for c in df.columns},
+                 placeholder=fmt.DASH)
+
+    def csv() -> bytes:  # runs on the click, off the script thread: no Streamlit call in here
+        out = df.copy()
+        if "stage" in out:
+            out["stage"] = out["stage"].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else s)
+        return to_csv_bytes(out.rename(columns=labels), lang)
+
+    st.download_button(tr("funnel.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
+
+
+def _percent_column(col: str):
+    return st.column_config.NumberColumn(tr(f"funnel.col.{col}"), format="percent")
+
+
+def _file(name: str) -> str:
+    return f"entonnoir_{name}.csv" if state.lang() == "fr" else f"funnel_{name}.csv"
+
+
+# --- team funnel ---------------------------------------------------------------------------------------------
+
+def funnel_chart(team: pd.DataFrame) -> alt.LayerChart:
+    """Horizontal bars of deals per stage reached, labelled with the count and the share of entries; the two
+    benchmarks drawn on the 'won' bar: 10 % of deals entered, 30 % of proposals."""
+    data = team.assign(
+        label=team.stage.map(_stage),
+        text=[f"{_num(n)} · {_pct(s, 0)}" for n, s in zip(team.reached, team.from_start)],
+    )
+    order = list(data.label)
+    y = alt.Y("label:N", sort=order, title=None)
+    x = alt.X("reached:Q", title=tr("funnel.chart.reached"))
+    bars = alt.Chart(data).mark_bar(color=BLUE).encode(
+        y=y, x=x, tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("text:N", title=tr("funnel.col.reached"))])
+    text = alt.Chart(data).mark_text(align="left", dx=4, color="#333").encode(y=y, x=x, text="text:N")
+    reached_by = dict(zip(team.stage, team.reached))
+    marks = pd.DataFrame({
+        "label": [_stage("won")] * 2,
+        "value": [funnel.B2B_OVERALL * reached_by.get("lead", 0), funnel.PROPOSAL_GOAL * reached_by.get("proposal", 0)],
+        "what": [tr("funnel.chart.benchmark_overall"), tr("funnel.chart.goal_proposal")],
+    })
+    ticks = alt.Chart(marks).mark_tick(thickness=3, size=34).encode(
+        y=y, x="value:Q",
+        color=alt.Color("what:N", scale=alt.Scale(range=[ORANGE, RED]), legend=alt.Legend(title=None, orient="bottom")),
+        tooltip=[alt.Tooltip("what:N", title=" ")])
+    return alt.layer(bars, text, ticks).properties(height=260)
+
+
+def draw_team(con, flt, basis: str, available: set[str]) -> bool:
+    team = cached(funnel.conversion, con, flt, basis)
+    unknown = cached(funnel.unknown_count, con, flt, basis)
+    summary = funnel.summary(team)
+    st.subheader(tr("funnel.team.title"))
+    if summary["deals"] == 0 and unknown == 0:
+        st.info(tr("funnel.empty"))
+        return False
+    lang = state.lang()
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(tr("funnel.kpi.deals"), _num(summary["deals"]), border=True)
+    c2.metric(tr("funnel.kpi.overall"), _pct(summary["overall"]), help=tr("funnel.kpi.overall_help"), border=True,
+              delta=tr("funnel.vs_benchmark", value=fmt.percent(funnel.B2B_OVERALL, lang, 0)), delta_color="off",
+              delta_arrow="off")
+    c3.metric(tr("funnel.kpi.proposal_to_won"), _pct(summary["proposal_to_won"]),
+              help=tr("funnel.kpi.proposal_to_won_help"), border=True,
+              delta=tr("funnel.vs_benchmark", value=fmt.percent(funnel.PROPOSAL_GOAL, lang, 0)), delta_color="off",
+              delta_arrow="off")
+    c4.metric(tr("funnel.kpi.unknown"), _num(unknown), help=tr("funnel.kpi.unknown_help"), border=True)
+    if unknown:
+        st.caption(tr("funnel.unknown_note", count=_num(unknown)))
+    sources = cached(reached.unknown_summary, con, flt)["by_source"]
+    st.caption(tr("funnel.reached_sources", history=_num(sources["history"]), snapshots=_num(sources["snapshots"]),
+                  crm=_num(sources["crm"])))
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(funnel_chart(team), width="stretch")
+    with right:
+        draw_table(team[["stage", "reached", "conversion_next", "from_start"]], "funnel_team", _file("equipe"),
+                   {"conversion_next": _percent_column("conversion_next"), "from_start": _percent_column("from_start")})
+    return True
+
+
+# --- reps side by side ---------------------------------------------------------------------------------------
+
+def _shade(value, median) -> str:
+    """Background of a rep's conversion: green above the team's median, red below, stronger further away."""
+    if value is None or pd.isna(value) or median is None or pd.isna(median) or median == 0:
+        return f"background-color: #eceff1; color: {GREY}"
+    gap = max(-1.0, min(1.0, (value - median) / median))
+    alpha = 0.12 + 0.5 * abs(gap)
+    rgb = "59, 138, 79" if gap >= 0 else "200, 69, 58"
+    return f"background-color: rgba({rgb}, {alpha:.2f})"
+
+
+def draw_reps(con, flt, basis: str) -> None:
+    st.subheader(tr("funnel.reps.title"))
+    reps = cached(funnel.rep_comparison, con, flt, basis)
+    if reps.empty:
+        st.info(tr("funnel.reps.empty"))
+        return
+    st.caption(tr("funnel.reps.caption"))
+    lang = state.lang()
+    stages = [s for s in funnel.FUNNEL_STAGES if s != "won"]
+    wide = reps.pivot(index="owner", columns="stage", values="conversion_next")[stages]
+    deals = reps[reps.stage == "lead"].set_index("owner").reached
+    medians = reps.groupby("stage").team_median.first()
+    headers = {s: f"{_stage(s)} →" for s in stages}
+    table = wide.rename(columns=headers)
+    table.insert(0, tr("funnel.col.reached"), deals.reindex(table.index).astype(int))
+    table = table.reset_index().rename(columns={"owner": tr("funnel.col.owner")})
+    styled = table.style.apply(
+        lambda col: [_shade(v, medians.get(s)) for v in col] if (s := _key_of(col.name, headers)) else [""] * len(col),
+        axis=0,
+    ).format({h: (lambda v: fmt.percent(v, lang, 0)) for h in headers.values()}, na_rep=fmt.DASH)
+    st.dataframe(styled, hide_index=True, key="funnel_reps_table")
+    csv_frame = reps[["owner", "stage", "reached", "conversion_next", "team_median", "far_below"]]
+    labels = {c: tr(f"funnel.col.{c}") for c in csv_frame.columns}
+
+    def csv() -> bytes:
+        out = csv_frame.assign(stage=csv_frame.stage.map(lambda s: t(f"stage.{s}", lang)))
+        return to_csv_bytes(out.rename(columns=labels), lang)
+
+    st.download_button(tr("funnel.download"), csv, file_name=_file("commerciaux"), mime="text/csv",
+                       key="funnel_reps_download")
+    flagged = reps[reps.far_below]
+    for r in flagged.itertuples():
+        st.warning(tr("funnel.reps.far_below", owner=state.plain(r.owner), stage=_stage(r.stage),
+                      value=fmt.percent(r.conversion_next, lang, 0), median=fmt.percent(r.team_median, lang, 0),
+                      count=_num(r.reached)), icon=":material/trending_down:")
+    if flagged.empty:
+        st.caption(tr("funnel.reps.none_far_below"))
+    st.altair_chart(small_multiples(reps), width="stretch")
+
+
+def _key_of(header, headers: dict) -> str | None:
+    return next((k for k, v in headers.items() if v == header), None)
+
+
+def small_multiples(reps: pd.DataFrame) -> alt.FacetChart:
+    """One small chart per rep: conversion to the next stage per stage, the team's median as a tick."""
+    data = reps.assign(label=reps.stage.map(_stage), conv=reps.conversion_next.fillna(0),
+                       conv_text=[_pct(v, 0) for v in reps.conversion_next],
+                       median_text=[_pct(v, 0) for v in reps.team_median])
+    order = [_stage(s) for s in funnel.FUNNEL_STAGES if s != "won"]
+    x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=80))
+    y = alt.Y("conv:Q", title=None, axis=alt.Axis(format="%", tickCount=3), scale=alt.Scale(domain=[0, 1]))
+    tooltip = [alt.Tooltip("owner:N", title=tr("funnel.col.owner")), alt.Tooltip("label:N", title=tr("funnel.col.stage")),
+               alt.Tooltip("conv_text:N", title=tr("funnel.col.conversion_next")),
+               alt.Tooltip("median_text:N", title=tr("funnel.col.team_median"))]
+    bars = alt.Chart().mark_bar(color=BLUE).encode(
+        x=x, y=y, tooltip=tooltip,
+        color=alt.condition("datum.far_below", alt.value(RED), alt.value(BLUE)))
+    ticks = alt.Chart().mark_tick(color=ORANGE, thickness=2, size=18).encode(x=x, y="team_median:Q", tooltip=tooltip)
+    return alt.layer(bars, ticks, data=data).properties(width=150, height=110).facet(
+        facet=alt.Facet("owner:N", title=None, header=alt.Header(labelFontWeight="bold")), columns=4)
+
+
+# --- activity cascade ----------------------------------------------------------------------------------------
+
+def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
+    st.subheader(tr("funnel.cascade.title"))
+    if "activities" not in available:
+        st.info(tr("funnel.cascade.no_activities"))
+        return
+    result = cached(funnel.cascade, con, flt, basis)
+    if result is None:
+        st.info(tr("funnel.cascade.no_activities"))
+        return
+    st.caption(tr("funnel.cascade.caption"))
+    if not result["has_outcome"]:
+        st.warning(tr("funnel.cascade.no_outcome"))
+    article = {"conversations": 0.20, "meetings": 3.5 / 20, "deals": None}
+    rows = pd.DataFrame(result["steps"])
+    rows["article_ratio"] = rows.step.map(article)
+    data = rows.assign(label=rows.step.map(lambda s: tr(f"funnel.step.{s}")),
+                       text=[f"{_num(c) if c is not None else fmt.DASH}" + (f" ({_pct(r, 0)})" if r is not None else "")
+                             for c, r in zip(rows["count"], rows["ratio"])])
+    order = list(data.label)
+    chart_data = data[data["count"].notna()]
+    y = alt.Y("label:N", sort=order, title=None)
+    x = alt.X("count:Q", title=None, scale=alt.Scale(type="symlog"))
+    bars = alt.Chart(chart_data).mark_bar(color=BLUE).encode(y=y, x=x, tooltip=["label:N", "text:N"])
+    text = alt.Chart(chart_data).mark_text(align="left", dx=4, color="#333").encode(y=y, x=x, text="text:N")
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(alt.layer(bars, text).properties(height=220), width="stretch")
+    with right:
+        table = rows[["step", "count", "ratio", "article_ratio"]].assign(
+            step=rows.step.map(lambda s: tr(f"funnel.step.{s}")))
+        draw_table(table, "funnel_cascade", _file("cascade"),
+                   {"ratio": _percent_column("ratio"), "article_ratio": _percent_column("article_ratio")})
+
+
+# --- time in stage -------------------------------------------------------------------------------------------
+
+def draw_time(con, flt, available: set[str], today) -> None:
+    st.subheader(tr("funnel.time.title"))
+    n_snapshots = cached(reached.unknown_summary, con, flt)["snapshots"]
+    if "stage_history" not in available and n_snapshots < 2:
+        st.info(tr("funnel.time.missing"))
+        return
+    st.caption(tr("funnel.time.from_history" if "stage_history" in available else "funnel.time.from_snapshots"))
+    times = cached(stays.stage_times, con, flt)
+    if times.empty:
+        st.info(tr("funnel.time.empty"))
+    else:
+        left, right = st.columns([3, 2])
+        with left:
+            st.altair_chart(time_chart(times), width="stretch")
+        with right:
+            cols = ["stage", "stays", "median_days", "p25_days", "p75_days"]
+            draw_table(times[cols].round(1), "funnel_times", _file("temps_par_etape"))
+        by_rep = cached(stays.stage_times, con, flt, True)
+        if not by_rep.empty:
+            st.caption(tr("funnel.time.by_rep"))
+            wide = by_rep.pivot(index="owner", columns="stage", values="median_days")
+            wide = wide[[s for s in funnel.FUNNEL_STAGES if s in wide.columns]].round(1)
+            wide = wide.rename(columns=_stage).reset_index().rename(columns={"owner": tr("funnel.col.owner")})
+            st.dataframe(wide, hide_index=True, key="funnel_times_reps", placeholder=fmt.DASH)
+    draw_stuck(con, flt, today)
+
+
+def time_chart(times: pd.DataFrame) -> alt.LayerChart:
+    """Median days per stage as bars, the middle half (1st to 3rd quartile) as a rule."""
+    data = times.assign(label=times.stage.map(_stage),
+                        text=[f"{_num(m, 0)} ({_num(a, 0)}–{_num(b, 0)})"
+                              for m, a, b in zip(times.median_days, times.p25_days, times.p75_days)])
+    order = list(data.label)
+    x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(data).mark_bar(color=BLUE, size=36).encode(
+        x=x, y=alt.Y("median_days:Q", title=tr("funnel.time.chart_days")), tooltip=["label:N", "text:N"])
+    rule = alt.Chart(data).mark_rule(color=ORANGE, strokeWidth=2).encode(x=x, y="p25_days:Q", y2="p75_days:Q")
+    return alt.layer(bars, rule).properties(height=240)
+
+
+def draw_stuck(con, flt, today) -> None:
+    st.markdown(f"**{tr('funnel.thresholds.title')}**")
+    st.caption(tr("funnel.thresholds.caption", floor=stays.FLOOR_DAYS, min=stays.MIN_STAYS))
+    defaults = cached(stays.default_thresholds, con, flt)
+    frame = pd.DataFrame({
+        "stage": list(defaults),
+        "label": [_stage(s) for s in defaults],
+        "p75_days": [d["p75_days"] for d in defaults.values()],
+        "threshold_days": [d["threshold_days"] for d in defaults.values()],
+    })
+    edited = st.data_editor(
+        frame, hide_index=True, key=f"funnel_thresholds_{state.lang()}", disabled=["label", "p75_days"],
+        column_order=["label", "p75_days", "threshold_days"],
+        column_config={"label": st.column_config.Column(tr("funnel.col.stage")),
+                       "p75_days": st.column_config.NumberColumn(tr("funnel.col.p75_days"), format="%.0f"),
+                       "threshold_days": st.column_config.NumberColumn(tr("funnel.col.threshold_days"), min_value=0,
+                                                                       step=1, format="%.0f")},
+    )
+    chosen = tuple((s, float(v)) for s, v in zip(edited.stage, edited.threshold_days) if pd.notna(v))
+    stuck = cached(stays.stuck_deals, con, flt, today, chosen)
+    with st.expander(tr("funnel.stuck.title", count=_num(len(stuck))), expanded=False,
+                     icon=":material/warning:" if len(stuck) else None):
+        if stuck.empty:
+            st.write(tr("funnel.stuck.none"))
+        else:
+            shown = stuck[["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage",
+                           "threshold_days", "source"]].head(200)
+            shown = shown.assign(source=shown.source.map(lambda s: tr(f"funnel.source.{s}")),
+                                 amount=pd.to_numeric(shown.amount).round(0))
+            draw_table(shown, "funnel_stuck", _file("bloquees"), {
+                "amount": st.column_config.NumberColumn(tr("funnel.col.amount"), format="localized"),
+                "entered": st.column_config.DateColumn(tr("funnel.col.entered"), format="DD/MM/YYYY"),
+                "opportunity_id": st.column_config.Column("ID")})
+
+
+def draw_probability(con, flt) -> None:
+    st.subheader(tr("funnel.prob.title"))
+    team = cached(funnel.probability_by_stage, con, flt)
+    if team.empty:
+        st.info(tr("funnel.prob.empty"))
+        return
+    falls = team[team.falls]
+    if falls.empty:
+        st.success(tr("funnel.prob.ok"))
+    for r in falls.itertuples():
+        st.warning(tr("funnel.prob.falls", stage=_stage(r.stage)))
+    reps = cached(funnel.probability_by_stage, con, flt, True)
+    for r in reps[reps.falls].itertuples():
+        st.caption(tr("funnel.prob.falls_rep", owner=state.plain(r.owner), stage=_stage(r.stage)))
+    draw_table(team[["stage", "deals", "given", "mean_probability"]], "funnel_probability", _file("probabilites"),
+               {"mean_probability": _percent_column("mean_probability")})
+
+
+# --- reverse-funnel planner ----------------------------------------------------------------------------------
+
+def _figure(value) -> str:
+    """A planned count: whole when it is (20 deals), else to one decimal (12,5 a week)."""
+    return _num(value, 0 if abs(value - round(value)) < 0.05 else 1)
+
+
+def _rate_text(value) -> str:
+    return fmt.percent(value, state.lang(), 1) if value is not None else ""
+
+
+def _plan_defaults(con, flt) -> dict:
+    """Measured figures: rates and average deal over the last 12 months of the selection, goal and weeks
+    from the chosen period (its quota, else the last 12 months' pace)."""
+    today = cache.reference_date(con)
+    year = replace(flt, start=today - timedelta(days=364), end=today)
+    over_year = cached(plan.measured, con, year)
+    in_period = cached(plan.measured, con, flt)
+    weeks = in_period["weeks"]
+    goal, from_quota = in_period["goal"], True
+    if goal is None:
+        goal, from_quota = over_year["won_amount"] * weeks / (365 / 7), False
+    return {**over_year, "goal": round(goal or 0.0, -2), "weeks": round(weeks, 1), "from_quota": from_quota}
+
+
+def draw_planner(con, flt) -> None:
+    st.subheader(tr("plan.title"))
+    measured = _plan_defaults(con, flt)
+    st.caption(tr("plan.caption", who=state.plain(flt.owner) if flt.owner else tr("plan.team")))
+    signature = (state.workspace(), state.lang(), flt.owner, flt.team, flt.segment, flt.region, flt.source,
+                 flt.start, flt.end)
+    if st.session_state.get(PLAN_SIGNATURE_KEY) != signature:  # new selection: its own measured defaults
+        st.session_state[PLAN_SIGNATURE_KEY] = signature
+        st.session_state[PLAN_KEYS["goal"]] = float(measured["goal"])
+        st.session_state[PLAN_KEYS["weeks"]] = float(measured["weeks"])
+        st.session_state[PLAN_KEYS["average_deal"]] = float(round(measured["average_deal"] or 0.0))
+        for rate in plan.RATES:
+            st.session_state[PLAN_KEYS[rate]] = _rate_text(measured[rate])
+    st.caption(tr("plan.goal_from_quota" if measured["from_quota"] else "plan.goal_from_pace"))
+    c1, c2, c3 = st.columns(3)
+    goal = c1.number_input(tr("plan.goal"), min_value=0.0, step=10_000.0, format="%.0f", key=PLAN_KEYS["goal"])
+    average = c2.number_input(tr("plan.average_deal"), min_value=0.0, step=1_000.0, format="%.0f",
+                              key=PLAN_KEYS["average_deal"],
+                              help=tr("plan.measured", value=fmt.money(measured["average_deal"], state.lang())))
+    weeks = c3.number_input(tr("plan.weeks"), min_value=0.0, step=1.0, format="%.1f", key=PLAN_KEYS["weeks"])
+    rates, problems = [], []
+    for column, rate in zip(st.columns(3), plan.RATES):
+        label = tr(f"plan.{rate}")
+        found = measured[rate]
+        text = column.text_input(label, key=PLAN_KEYS[rate],
+                                 help=tr("plan.measured", value=_rate_text(found)) if found else tr("plan.not_measured"))
+        if not text.strip():
+            rates.append(None)
+            continue
+        try:
+            rates.append(plan.parse_rate(text))
+        except plan.PlanError as exc:
+            rates.append(None)
+            problems.append(tr("plan.bad_rate", label=label, error=str(exc)))
+    for problem in problems:
+        st.error(problem)
+    missing = [tr(f"plan.{k}") for k, v in (("goal", goal), ("average_deal", average), ("weeks", weeks)) if not v]
+    missing += [tr(f"plan.{r}") for r, v in zip(plan.RATES, rates) if v is None]
+    if missing:
+        st.info(tr("plan.missing", fields=", ".join(missing)))
+        return
+    out = plan.reverse_funnel(goal, average, rates, weeks)
+    for column, step in zip(st.columns(4), plan.STEPS):
+        column.metric(tr(f"plan.out.{step}"), _figure(out[step]), border=True,
+                      delta=tr("plan.per_week", value=_figure(out["per_week"][step])), delta_color="off",
+                      delta_arrow="off")
+    draw_pipeline_gap(con, flt, out)
+
+
+def draw_pipeline_gap(con, flt, out: dict) -> None:
+    st.markdown(f"**{tr('plan.pipeline.title')}**")
+    pipe = cached(plan.current_pipeline, con, flt)
+    st.caption(tr("plan.pipeline.caption", weeks=pipe["weeks_measured"]))
+    lang = state.lang()
+    left, right = st.columns([2, 1])
+    with left:
+        table = pd.DataFrame(pipe["stages"]).rename(columns={"deals": "deals", "amount": "amount"})
+        table["amount"] = table.amount.round(0)
+        labels = {"stage": tr("plan.col.stage"), "deals": tr("plan.col.deals"), "amount": tr("plan.col.amount")}
+        shown = table.assign(stage=table.stage.map(_stage))
+        st.dataframe(shown, hide_index=True, key="plan_pipeline_table", column_config={
+            "stage": st.column_config.Column(labels["stage"]), "deals": st.column_config.NumberColumn(labels["deals"]),
+            "amount": st.column_config.NumberColumn(labels["amount"], format="localized")})
+
+        def csv() -> bytes:
+            return to_csv_bytes(table.assign(stage=table.stage.map(lambda s: t(f"stage.{s}", lang)))
+                                .rename(columns=labels), lang)
+
+        st.download_button(tr("funnel.download"), csv, file_name=_file("pipeline_plan"), mime="text/csv",
+                           key="plan_pipeline_download")
+    needed = out["per_week"]["opportunities"]
+    with right:
+        st.metric(tr("plan.pipeline.new_per_week"), fmt.number(pipe["new_per_week"], lang, 1), border=True,
+                  delta=tr("plan.pipeline.needed", value=fmt.number(needed, lang, 1)), delta_color="off",
+                  delta_arrow="off")
+    gap = needed - pipe["new_per_week"]
+    if gap > 0:
+        st.warning(tr("plan.pipeline.gap", value=fmt.number(gap, lang, 1)))
+    else:
+        st.success(tr("plan.pipeline.ok"))
+
+
+# --- page ----------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    con = state.connection()
+    flt = current_filter() if FILTER_KEY in st.session_state else draw_filters(con)
+    st.title(tr("funnel.title"))
+    available = cache.available_tables(con)
+    if "opportunities" not in available:
+        st.info(tr("funnel.no_opportunities"))
+        return
+    lang = state.lang()
+    if flt.start is None or flt.end is None:
+        st.caption(tr("funnel.all_time"))
+    else:
+        st.caption(tr("funnel.period", start=fmt.day(flt.start, lang), end=fmt.day(flt.end, lang)))
+    st.session_state.setdefault(BASIS_KEY, "closed")  # a short period's cohort is mostly still open
+    basis = st.radio(tr("funnel.basis"), list(funnel.BASES), key=BASIS_KEY, horizontal=True,
+                     format_func=lambda b: t(f"funnel.basis.{b}", lang), help=tr("funnel.basis_help"))
+    today = cache.reference_date(con)
+    if draw_team(con, flt, basis, available):
+        draw_reps(con, flt, basis)
+    draw_cascade(con, flt, basis, available)
+    draw_time(con, flt, available, today)
+    draw_probability(con, flt)
+    draw_planner(con, flt)
+
+
+main()

@@ -1,0 +1,172 @@
+"""The funnel: deals that reached each stage, conversions, reps side by side, the activity cascade,
+and whether announced probabilities rise as stages advance.
+
+Definitions (PRODUCT.md):
+- a deal reached stage k as `analytics.reached` says (history, uploads, the stage the CRM kept);
+  a deal whose reached stage is unknown (lost, nothing places it) is counted apart, in no stage;
+- reached(k) = deals whose reached stage is k or beyond; conversion k -> k+1 = reached(k+1) / reached(k);
+  from start = reached(k) / reached(lead); overall = won / reached(lead). NULL when the denominator is 0;
+- the deals counted are either the cohort created in the period (`basis="cohort"`: some are still open,
+  so a recent cohort converts less so far) or the deals closed in it (`basis="closed"`: won or lost, by
+  outcome_date);
+- benchmarks (the seed articles): about 10 % of B2B opportunities end won; 30 % of proposals should;
+- a rep is pointed out at a stage when at least MIN_DEALS_FLAG of the rep's deals reached it and the
+  rep's conversion there is under FAR_BELOW x the team's median (the median over reps with a deal there).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.filters import Filter, activity_conditions, period_condition
+from analytics.reached import FUNNEL_STAGES, reached_cte
+from analytics.schema import OPEN_STAGES
+
+BASES = ("closed", "cohort")
+B2B_OVERALL = 0.10  # Kestio: about one B2B opportunity in ten ends won
+PROPOSAL_GOAL = 0.30  # the seed articles' goal: three proposals in ten signed
+FAR_BELOW = 2 / 3  # a third under the team's median
+MIN_DEALS_FLAG = 5  # a rep with fewer deals at a stage is not judged on it
+STAGE_ORDERS = list(range(1, len(FUNNEL_STAGES) + 1))
+# The articles' activity cascade: 100 calls -> 20 conversations -> 3 or 4 meetings -> 1 deal.
+ARTICLE_CASCADE = {"calls": 100.0, "conversations": 20.0, "meetings": 3.5, "deals": 1.0}
+
+# A call is a conversation when its outcome says someone was reached: any outcome but these misses
+# (lower case, accents stripped, matched as whole phrases inside the outcome).
+MISSED_CALL = ("pas de reponse|sans reponse|no answer|not answered|unanswered|messagerie|repondeur|voicemail|"
+               "voice mail|left message|message laisse|busy|occupe|injoignable|unreachable|non joint|"
+               "faux numero|wrong number|annule|cancelled|canceled|echec|failed|no show")
+# A meeting happened unless its outcome says it was cancelled or missed.
+MISSED_MEETING = "annule|cancelled|canceled|reporte|postponed|no show|absent|rescheduled"
+MEETING_TYPES = ("meeting", "video meeting", "demo")
+
+
+def _basis(basis: str, flt: Filter, alias: str = "r") -> tuple[str, list]:
+    if basis == "cohort":
+        return period_condition(f"{alias}.created_date", flt)
+    if basis == "closed":
+        cond, params = period_condition(f"{alias}.outcome_date", flt)
+        return f"{alias}.status IN ('won', 'lost') AND {cond}", params
+    raise ValueError(f"unknown basis {basis!r} (cohort or closed)")
+
+
+def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: bool = False,
+               snapshot_id: int | None = None) -> pd.DataFrame:
+    """Reached counts and conversions per stage, for the team (one row per stage) or per rep.
+
+    Columns: [owner,] stage, stage_order, reached, conversion_next (to the next stage; NULL at won),
+    from_start (reached / reached(lead)). Every stage is listed, reached or not (reached 0).
+    """
+    cte, params = reached_cte(flt, snapshot_id)
+    cond, cond_params = _basis(basis, flt)
+    key = "owner" if by_owner else "'team'"
+    stages = ", ".join(f"'{s}'" for s in FUNNEL_STAGES)  # fixed code strings
+    sql = (
+        f"WITH {cte},"
+        f" hist AS (SELECT {key} AS who, reached_order, count(*) AS n FROM reached r"
+        f"  WHERE reached_order IS NOT NULL AND {cond} GROUP BY ALL),"
+        " who AS (SELECT DISTINCT who FROM hist),"
+        f" grid AS (SELECT who, k FROM who CROSS JOIN (SELECT unnest({STAGE_ORDERS}) AS k)),"
+        " counts AS (SELECT g.who, g.k, coalesce(sum(h.n), 0) AS reached FROM grid g"
+        "  LEFT JOIN hist h ON h.who = g.who AND h.reached_order >= g.k GROUP BY g.who, g.k),"
+        " conv AS (SELECT who, k, reached,"
+        "  lead(reached) OVER (PARTITION BY who ORDER BY k) / nullif(reached, 0) AS conversion_next,"
+        "  reached / nullif(first_value(reached) OVER (PARTITION BY who ORDER BY k), 0) AS from_start FROM counts)"
+        f" SELECT who AS owner, ([{stages}])[k] AS stage, k AS stage_order, CAST(reached AS BIGINT) AS reached,"
+        " CAST(conversion_next AS DOUBLE) AS conversion_next, CAST(from_start AS DOUBLE) AS from_start"
+        " FROM conv ORDER BY who, k"
+    )
+    frame = con.execute(sql, params + cond_params).fetchdf()
+    if not by_owner:
+        frame = frame.drop(columns="owner")
+        if frame.empty:  # no deal at all: every stage at 0, conversions unknown
+            frame = pd.DataFrame({"stage": FUNNEL_STAGES, "stage_order": STAGE_ORDERS, "reached": 0,
+                                  "conversion_next": float("nan"), "from_start": float("nan")})
+    return frame
+
+
+def unknown_count(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> int:
+    """Deals of the basis whose reached stage is unknown (counted apart from every stage)."""
+    cte, params = reached_cte(flt, snapshot_id)
+    cond, cond_params = _basis(basis, flt)
+    return int(con.execute(f"WITH {cte} SELECT count(*) FROM reached r WHERE reached_order IS NULL AND {cond}",
+                           params + cond_params).fetchall()[0][0])
+
+
+def summary(frame: pd.DataFrame) -> dict:
+    """Overall conversion (won / reached lead) and proposal -> won of a `conversion` frame (team or one rep)."""
+    reached = dict(zip(frame.stage, frame.reached))
+    lead, proposal, won = reached.get("lead", 0), reached.get("proposal", 0), reached.get("won", 0)
+    return {
+        "deals": int(lead), "won": int(won),
+        "overall": won / lead if lead else None,
+        "proposal_to_won": won / proposal if proposal else None,
+        "benchmark_overall": B2B_OVERALL, "goal_proposal_to_won": PROPOSAL_GOAL,
+    }
+
+
+def rep_comparison(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> pd.DataFrame:
+    """Per rep and stage (but won): reached, conversion_next, the team's median of that conversion over reps
+    with a deal there (team_median), and far_below (see the module's rule)."""
+    reps = conversion(con, flt, basis, by_owner=True, snapshot_id=snapshot_id)
+    reps = reps[reps.stage != "won"].copy()
+    judged = reps[reps.reached > 0]
+    medians = judged.groupby("stage").conversion_next.median()
+    reps["team_median"] = reps.stage.map(medians).astype(float)
+    reps["far_below"] = ((reps.reached >= MIN_DEALS_FLAG) & reps.conversion_next.notna()
+                         & (reps.conversion_next < FAR_BELOW * reps.team_median)).astype(bool)
+    return reps.reset_index(drop=True)
+
+
+def cascade(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> dict | None:
+    """The activity cascade of the period: calls -> conversations -> meetings -> proposals -> deals.
+
+    calls: activities of type call; conversations: calls whose outcome says someone was reached (any outcome
+    but a miss, see MISSED_CALL; NULL when no call has an outcome); meetings: prospects met, i.e. the deals
+    (else accounts, else the meeting itself) with at least one meeting, video meeting or demo held (not
+    cancelled) in the period, so that five meetings on one deal count once; proposals and deals: deals of the basis that reached proposal,
+    and won. Each step's ratio is the step over the one before (NULL when it is 0 or unknown).
+    Returns None when the workspace has no activities. {steps: [{step, count, ratio}], has_outcome}.
+    """
+    if con.execute("SELECT count(*) FROM activities").fetchall()[0][0] == 0:
+        return None
+    where, params = activity_conditions(flt, "a")
+    norm = "strip_accents(lower(coalesce(a.outcome, '')))"
+    types = ", ".join(f"'{t}'" for t in MEETING_TYPES)
+    row = con.execute(
+        f"SELECT count(*) FILTER (WHERE a.type = 'call'),"
+        f" count(*) FILTER (WHERE a.type = 'call' AND a.outcome IS NOT NULL AND trim(a.outcome) <> ''"
+        f"  AND NOT regexp_matches({norm}, ?)),"
+        f" count(*) FILTER (WHERE a.type = 'call' AND a.outcome IS NOT NULL AND trim(a.outcome) <> ''),"
+        f" count(DISTINCT coalesce(a.opportunity_id, a.account, a.activity_id, CAST(a.date AS VARCHAR) || a.owner))"
+        f"  FILTER (WHERE a.type IN ({types}) AND NOT regexp_matches({norm}, ?))"
+        f" FROM activities a WHERE {where}",
+        [MISSED_CALL, MISSED_MEETING] + params).fetchall()[0]
+    calls, conversations, with_outcome, meetings = (int(v) for v in row)
+    team = conversion(con, flt, basis, snapshot_id=snapshot_id).set_index("stage").reached
+    counts = [("calls", calls), ("conversations", conversations if with_outcome else None),
+              ("meetings", meetings), ("proposals", int(team["proposal"])), ("deals", int(team["won"]))]
+    steps, before = [], None
+    for step, count in counts:
+        ratio = count / before if (before and count is not None) else None
+        steps.append({"step": step, "count": count, "ratio": ratio})
+        before = count
+    return {"steps": steps, "has_outcome": bool(with_outcome)}
+
+
+def probability_by_stage(con, flt: Filter = Filter(), by_owner: bool = False,
+                         snapshot_id: int | None = None) -> pd.DataFrame:
+    """Mean probability of the open deals per stage (the data's, else the stage's default) and whether it
+    falls from the stage before (`falls`: the alert). Columns: [owner,] stage, stage_order, deals,
+    given (deals with a probability of their own), mean_probability, falls."""
+    cte, params = reached_cte(flt, snapshot_id)
+    key = "owner, " if by_owner else ""
+    part = "PARTITION BY owner " if by_owner else ""
+    opens = ", ".join(f"'{s}'" for s in OPEN_STAGES)
+    sql = (
+        f"WITH {cte}, p AS (SELECT {key}stage, stage_order, count(*) AS deals, count(probability_given) AS given,"
+        "  avg(probability) AS mean_probability FROM reached"
+        f"  WHERE status = 'open' AND stage IN ({opens}) GROUP BY ALL)"
+        f" SELECT *, coalesce(mean_probability < lag(mean_probability) OVER ({part}ORDER BY stage_order), false)"
+        f" AS falls FROM p ORDER BY {key}stage_order"
+    )
+    return con.execute(sql, params).fetchdf()

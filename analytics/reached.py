@@ -1,0 +1,108 @@
+"""The highest stage each deal reached: one definition for the funnel, the reviews and every other view.
+
+A deal reached stage k when any of these shows it at stage k or beyond (the highest wins):
+
+1. its stage history (`stage_history`), when the workspace has one for the deal;
+2. every uploaded snapshot up to the one read (a deal seen at proposal last week and back at
+   qualification today reached proposal);
+3. the stage the CRM kept: Pipedrive keeps the stage at which a deal was lost, with the status apart,
+   and the importer stores it as is (stage 'proposal', status 'lost'), so a deal lost at stage k
+   reached k. A won deal went through every stage (order 5).
+
+A lost deal that none of them places on a funnel stage (its CRM wrote only "Closed Lost", no history,
+a single upload) has an unknown reached stage: `reached_order` is NULL and views count it apart,
+saying that a stage history or weekly uploads would tell.
+
+Stage orders are those of `schema.STAGES`: lead 1, qualification 2, proposal 3, negotiation 4, won 5.
+Lost (order 0) is not a funnel stage.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.filters import Filter
+from analytics.schema import STAGES
+from analytics.selection import LATEST_SNAPSHOT, deals_cte
+
+# The funnel's stages in order, won last (lost is an outcome, not a stage reached).
+FUNNEL_STAGES = [s.key for s in sorted(STAGES, key=lambda s: s.order) if s.order >= 1]
+STAGE_ORDER = {s.key: s.order for s in STAGES}
+SOURCES = ("history", "snapshots", "crm")
+
+
+def reached_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "reached") -> tuple[str, list]:
+    """`deals AS (...), name AS (...)`: the deals of `selection.deals_cte` with the stage each reached.
+
+    Extra columns: reached_order (1..5, NULL when unknown), reached_stage (its key), reached_source
+    ('history' | 'snapshots' | 'crm': the first of these, in that order, that shows the highest stage;
+    NULL when unknown). Snapshots count up to the one read (the latest when None); with an explicit
+    snapshot, history rows entered after its date are left out, so a past snapshot reads as it was then.
+    """
+    deals_sql, params = deals_cte(flt, snapshot_id)
+    if snapshot_id is None:
+        snap, snap_params = LATEST_SNAPSHOT, []
+        history_cut, history_params = "TRUE", []
+    else:
+        snap, snap_params = "?", [snapshot_id]
+        history_cut = "CAST(h.entered_at AS DATE) <= (SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?)"
+        history_params = [snapshot_id]
+    stage_keys = ", ".join(f"'{k}'" for k in FUNNEL_STAGES)  # fixed code strings
+    sql = (
+        f"{deals_sql},"
+        # the snapshot read and every one before it (by date, then id: the order selection uses)
+        f" _rs_snap AS (SELECT snapshot_date AS d, snapshot_id AS i FROM snapshots WHERE snapshot_id = {snap}),"
+        " _rs_seen AS (SELECT o.opportunity_id, max(s.stage_order) AS seen_order"
+        "  FROM opportunities o JOIN snapshots sn ON sn.snapshot_id = o.snapshot_id"
+        "  JOIN stages s ON s.stage = o.stage CROSS JOIN _rs_snap"
+        "  WHERE s.stage_order >= 1 AND (sn.snapshot_date < _rs_snap.d"
+        "   OR (sn.snapshot_date = _rs_snap.d AND sn.snapshot_id <= _rs_snap.i))"
+        "   AND o.opportunity_id IN (SELECT opportunity_id FROM deals)"
+        "  GROUP BY o.opportunity_id),"
+        " _rs_hist AS (SELECT h.opportunity_id, max(s.stage_order) AS hist_order"
+        "  FROM stage_history h JOIN stages s ON s.stage = h.stage"
+        f"  WHERE s.stage_order >= 1 AND {history_cut}"
+        "   AND h.opportunity_id IN (SELECT opportunity_id FROM deals)"
+        "  GROUP BY h.opportunity_id),"
+        " _rs AS (SELECT d.*, hi.hist_order, se.seen_order,"
+        "  CASE WHEN d.stage_order >= 1 THEN d.stage_order END AS crm_order"
+        "  FROM deals d LEFT JOIN _rs_hist hi ON hi.opportunity_id = d.opportunity_id"
+        "  LEFT JOIN _rs_seen se ON se.opportunity_id = d.opportunity_id),"
+        f" {name} AS (SELECT * EXCLUDE (hist_order, seen_order, crm_order, _top),"
+        f"  _top AS reached_order, ([{stage_keys}])[_top] AS reached_stage,"
+        "  CASE WHEN _top IS NULL THEN NULL WHEN hist_order = _top THEN 'history'"
+        "   WHEN crm_order = _top THEN 'crm' ELSE 'snapshots' END AS reached_source"
+        "  FROM (SELECT *, greatest(hist_order, seen_order, crm_order) AS _top FROM _rs))"
+    )
+    return sql, params + snap_params + history_params
+
+
+def reached(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:
+    """One row per deal of the filter: opportunity_id, owner, status, stage, created_date, outcome_date,
+    reached_order, reached_stage, reached_source (see `reached_cte`), sorted by id."""
+    cte, params = reached_cte(flt, snapshot_id)
+    return con.execute(
+        f"WITH {cte} SELECT opportunity_id, owner, status, stage, created_date, outcome_date,"
+        " reached_order, reached_stage, reached_source FROM reached ORDER BY opportunity_id", params
+    ).fetchdf()
+
+
+def unknown_summary(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dict:
+    """What the page says about deals whose reached stage is unknown.
+
+    Returns {deals, unknown, lost, has_history (bool), snapshots (uploads in the workspace),
+    by_source: {history, snapshots, crm: deals placed by each}}.
+    """
+    cte, params = reached_cte(flt, snapshot_id)
+    row = con.execute(
+        f"WITH {cte} SELECT count(*), count(*) FILTER (WHERE reached_order IS NULL),"
+        " count(*) FILTER (WHERE status = 'lost'),"
+        " count(*) FILTER (WHERE reached_source = 'history'), count(*) FILTER (WHERE reached_source = 'snapshots'),"
+        " count(*) FILTER (WHERE reached_source = 'crm') FROM reached", params
+    ).fetchall()[0]
+    has_history = con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]
+    n_snapshots = con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0]
+    return {
+        "deals": int(row[0]), "unknown": int(row[1]), "lost": int(row[2]),
+        "has_history": bool(has_history), "snapshots": int(n_snapshots),
+        "by_source": {"history": int(row[3]), "snapshots": int(row[4]), "crm": int(row[5])},
+    }

@@ -1,0 +1,162 @@
+"""Time in stage: each deal's stays per funnel stage, thresholds for "stuck", and the open deals stuck now.
+
+A stay is an unbroken time a deal spent in one funnel stage (lead, qualification, proposal, negotiation):
+
+- from `stage_history` when the deal has one: consecutive rows of the same funnel stage are one stay (two
+  CRM sub-stages mapped to "proposal" are one proposal stay); it starts at its first row's entered_at and
+  ends when the next stage (or the close, 'won' / 'lost') is entered;
+- else from the weekly uploads: consecutive uploads that saw the deal open in the same stage are one stay,
+  bounded by the uploads that saw it: it starts on the first upload that saw it there and ends on the
+  first upload that saw it elsewhere (or closed). Its length is known to the week; a stay seen on the
+  first upload of the workspace may have begun earlier.
+
+A stay that has not ended is `ongoing` when the deal is open in that stage in the snapshot read; other
+unended stays (history that stops, a deal dropped from the exports) have no length and are left out.
+
+"Stuck": an ongoing stay longer than its stage's threshold. The default threshold is the team's own 75th
+percentile of finished stays in that stage (3 deals in 4 left sooner), never below FLOOR_DAYS, and only
+when the stage has at least MIN_STAYS finished stays; the page lets the user edit each threshold.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+
+from analytics.filters import Filter, period_condition
+from analytics.schema import OPEN_STAGES
+from analytics.selection import LATEST_SNAPSHOT, deals_cte
+
+MIN_STAYS = 4  # "3 deals in 4" needs at least four finished stays in the stage to mean anything
+FLOOR_DAYS = 7  # a threshold under a week would flag deals that are merely in a busy week
+SOURCES = ("history", "snapshots")
+
+
+def _islands(src: str, name: str, order_by: str) -> str:
+    """Consecutive rows of one deal with the same `key` merged into one island (gaps and islands):
+    `name AS (opportunity_id, key, entered, left_at)`; left_at is the next island's start."""
+    return (
+        f" {name}_a AS (SELECT *, CASE WHEN lag(key) OVER (PARTITION BY opportunity_id ORDER BY {order_by}) = key"
+        f"  THEN 0 ELSE 1 END AS new_island FROM {src}),"
+        f" {name}_b AS (SELECT *, sum(new_island) OVER (PARTITION BY opportunity_id ORDER BY {order_by}"
+        f"  ROWS UNBOUNDED PRECEDING) AS island FROM {name}_a),"
+        f" {name}_c AS (SELECT opportunity_id, island, any_value(key) AS key, min(ts) AS entered"
+        f"  FROM {name}_b GROUP BY opportunity_id, island),"
+        f" {name} AS (SELECT opportunity_id, key, entered,"
+        f"  lead(entered) OVER (PARTITION BY opportunity_id ORDER BY island) AS left_at FROM {name}_c)"
+    )
+
+
+def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "stays") -> tuple[str, list]:
+    """`deals AS (...), ..., name AS (...)`: one row per stay of the deals of `deals_cte` (the filter's
+    dimensions; its period is not applied). Columns: opportunity_id, owner, stage, stage_order, entered,
+    left_on (DATEs; left_on NULL when the stay has not ended), days (NULL when not ended), ongoing,
+    source ('history' | 'snapshots'). Snapshots count up to the one read (the latest when None).
+    """
+    deals_sql, params = deals_cte(replace(flt, start=None, end=None), snapshot_id)
+    snap, snap_params = (LATEST_SNAPSHOT, []) if snapshot_id is None else ("?", [snapshot_id])
+    open_keys = ", ".join(f"'{k}'" for k in OPEN_STAGES)  # fixed code strings
+    sql = (
+        f"{deals_sql},"
+        f" _st_snap AS (SELECT snapshot_date AS d, snapshot_id AS i FROM snapshots WHERE snapshot_id = {snap}),"
+        # history rows; the close ('won' / 'lost') ends the stay before it
+        " _st_h AS (SELECT h.opportunity_id, h.stage AS key, h.entered_at AS ts, s.stage_order AS o"
+        "  FROM stage_history h JOIN stages s ON s.stage = h.stage"
+        "  WHERE h.entered_at IS NOT NULL AND h.opportunity_id IN (SELECT opportunity_id FROM deals)),"
+        + _islands("_st_h", "_st_hi", "ts, o") + ","
+        # uploads, for deals without history: a closed deal's row says its status, whatever stage it kept
+        " _st_s AS (SELECT o.opportunity_id, CASE WHEN o.status = 'open' THEN o.stage ELSE coalesce(o.status, o.stage)"
+        "  END AS key, CAST(sn.snapshot_date AS TIMESTAMP) AS ts, sn.snapshot_id AS i"
+        "  FROM opportunities o JOIN snapshots sn ON sn.snapshot_id = o.snapshot_id CROSS JOIN _st_snap"
+        "  WHERE (sn.snapshot_date < _st_snap.d OR (sn.snapshot_date = _st_snap.d AND sn.snapshot_id <= _st_snap.i))"
+        "   AND o.opportunity_id IN (SELECT opportunity_id FROM deals)"
+        "   AND o.opportunity_id NOT IN (SELECT opportunity_id FROM _st_h)),"
+        + _islands("_st_s", "_st_si", "ts, i") + ","
+        " _st_all AS (SELECT *, 'history' AS source FROM _st_hi UNION ALL SELECT *, 'snapshots' FROM _st_si),"
+        f" {name} AS (SELECT a.opportunity_id, d.owner, a.key AS stage, s.stage_order,"
+        "  CAST(a.entered AS DATE) AS entered, CAST(a.left_at AS DATE) AS left_on,"
+        "  date_diff('day', CAST(a.entered AS DATE), CAST(a.left_at AS DATE)) AS days,"
+        "  (a.left_at IS NULL AND d.status = 'open' AND d.stage = a.key) AS ongoing, a.source"
+        "  FROM _st_all a JOIN deals d ON d.opportunity_id = a.opportunity_id JOIN stages s ON s.stage = a.key"
+        f"  WHERE a.key IN ({open_keys}))"
+    )
+    return sql, params + snap_params
+
+
+def stays(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:
+    """Every stay of the filter's deals (see `stays_cte`), by deal then start."""
+    cte, params = stays_cte(flt, snapshot_id)
+    return con.execute(f"WITH {cte} SELECT * FROM stays ORDER BY opportunity_id, entered, stage_order",
+                       params).fetchdf()
+
+
+def stage_times(con, flt: Filter = Filter(), by_owner: bool = False, snapshot_id: int | None = None) -> pd.DataFrame:
+    """Days per funnel stage over finished stays (ended within the filter's period when it has one).
+
+    Columns: [owner,] stage, stage_order, stays, median_days, p25_days, p75_days, mean_days,
+    from_snapshots (stays measured from uploads, to the week); one row per stage with a finished stay.
+    """
+    cte, params = stays_cte(flt, snapshot_id)
+    period, period_params = period_condition("left_on", flt)
+    key = "owner, " if by_owner else ""
+    sql = (
+        f"WITH {cte} SELECT {key}stage, stage_order, count(*) AS stays,"
+        " quantile_cont(days, 0.5) AS median_days, quantile_cont(days, 0.25) AS p25_days,"
+        " quantile_cont(days, 0.75) AS p75_days, avg(days) AS mean_days,"
+        " count(*) FILTER (WHERE source = 'snapshots') AS from_snapshots"
+        f" FROM stays WHERE days IS NOT NULL AND {period} GROUP BY {key}stage, stage_order"
+        f" ORDER BY {key}stage_order"
+    )
+    return con.execute(sql, params + period_params).fetchdf()
+
+
+def default_thresholds(con, flt: Filter = Filter(), floor_days: float = FLOOR_DAYS,
+                       snapshot_id: int | None = None) -> dict[str, dict]:
+    """The team's own threshold per open stage: {stage: {p75_days, stays, threshold_days}}.
+
+    Read over every finished stay of the filter's team, segment, region and source (not its rep, not its
+    period: a rep is held to the team's pace). threshold_days = max(p75, floor_days), None when the stage has
+    fewer than MIN_STAYS finished stays (p75_days is then None too).
+    """
+    team = replace(flt, owner=None, start=None, end=None)
+    times = stage_times(con, team, snapshot_id=snapshot_id).set_index("stage")
+    out = {}
+    for stage in OPEN_STAGES:
+        n = int(times.loc[stage, "stays"]) if stage in times.index else 0
+        p75 = float(times.loc[stage, "p75_days"]) if n >= MIN_STAYS else None
+        out[stage] = {"p75_days": p75, "stays": n,
+                      "threshold_days": None if p75 is None else max(p75, float(floor_days))}
+    return out
+
+
+def stuck_deals(con, flt: Filter, today: date, thresholds=None,
+                floor_days: float = FLOOR_DAYS, snapshot_id: int | None = None) -> pd.DataFrame:
+    """Open deals in their current stage for longer than its threshold, on `today`.
+
+    `thresholds` ({stage: days}, or (stage, days) pairs: hashable for a cache) overrides the defaults of `default_thresholds` stage by stage.
+    Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage, threshold_days, p75_days,
+    source; the longest overstays first.
+    """
+    defaults = default_thresholds(con, flt, floor_days, snapshot_id)
+    given = dict(thresholds or {})
+    chosen = {s: given.get(s, d["threshold_days"]) for s, d in defaults.items()}
+    chosen = {s: float(v) for s, v in chosen.items() if v is not None}
+    columns = ["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage",
+               "threshold_days", "p75_days", "source"]
+    if not chosen:
+        return pd.DataFrame(columns=columns)
+    cte, params = stays_cte(flt, snapshot_id)
+    sql = (
+        f"WITH {cte}, _th AS (SELECT unnest(CAST(? AS VARCHAR[])) AS stage, unnest(CAST(? AS DOUBLE[])) AS t,"
+        "  unnest(CAST(? AS DOUBLE[])) AS p75)"
+        " SELECT s.opportunity_id, d.name, s.owner, s.stage, d.amount, s.entered,"
+        "  date_diff('day', s.entered, CAST(? AS DATE)) AS days_in_stage, _th.t AS threshold_days,"
+        "  _th.p75 AS p75_days, s.source"
+        " FROM stays s JOIN deals d ON d.opportunity_id = s.opportunity_id JOIN _th ON _th.stage = s.stage"
+        " WHERE s.ongoing AND date_diff('day', s.entered, CAST(? AS DATE)) > _th.t"
+        " ORDER BY date_diff('day', s.entered, CAST(? AS DATE)) - _th.t DESC, s.opportunity_id"
+    )
+    stages = list(chosen)
+    p75s = [defaults[s]["p75_days"] for s in stages]
+    return con.execute(sql, params + [stages, [chosen[s] for s in stages], p75s, today, today, today]).fetchdf()

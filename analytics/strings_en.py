@@ -320,4 +320,5 @@ EN: dict[str, str] = {
     "pipeline.col.announced_amount": "Announced weighted (€)",
     "pipeline.col.won_amount": "Won (€)",
     "pipeline.col.slip_rate": "Slip rate",
+    "pipeline.forecast.of_announced": "{pct} of the announced",
 }

@@ -324,4 +324,5 @@ FR: dict[str, str] = {
     "pipeline.col.announced_amount": "Annoncé pondéré (€)",
     "pipeline.col.won_amount": "Gagné (€)",
     "pipeline.col.slip_rate": "Taux de glissement",
+    "pipeline.forecast.of_announced": "{pct} de l'annoncé",
 }

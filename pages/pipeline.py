@@ -54,12 +54,8 @@ def _column_config(columns) -> dict:
         label = tr(f"pipeline.col.{col}")
         if col in _MONEY:
             config[col] = st.column_config.NumberColumn(label, format="localized")
-        elif col in _RATE:
-            config[col] = st.column_config.NumberColumn(label, format="percent")
-        elif col == "optimism":
-            config[col] = st.column_config.NumberColumn(label, format="percent")
-        elif col == "brier":
-            config[col] = st.column_config.NumberColumn(label, format="localized")
+        elif col in _RATE or col in ("optimism", "brier"):
+            config[col] = st.column_config.TextColumn(label, width="small")
         elif col in _DATES:
             config[col] = st.column_config.DateColumn(label, format="DD/MM/YYYY" if state.lang() == "fr" else
                                                       "D MMM YYYY")
@@ -93,12 +89,27 @@ def _rounded(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
     return out
 
 
-def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
-    """The first SHOWN_ROWS rows on screen, every row in a CSV built when the button is clicked."""
+def _screen(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Rates, points and scores written as the reader's language writes them (whole percents read from the back
+    of a meeting room); amounts stay numbers (sortable), rounded to the euro."""
+    out = _rounded(_words(df, lang), 0)
+    for col in _RATE & set(out.columns):
+        out[col] = [fmt.percent(v, lang, 0) for v in out[col]]
+    if "optimism" in out:
+        out["optimism"] = [fmt.points(v, lang, 0) for v in out["optimism"]]
+    if "brier" in out:
+        out["brier"] = [fmt.number(v, lang, 3) for v in out["brier"]]
+    return out
+
+
+def draw_table(df: pd.DataFrame, key: str, file_name: str, whole: bool = False) -> None:
+    """The first SHOWN_ROWS rows on screen, every row in a CSV built when the button is clicked.
+    `whole`: tall enough to show every row without scrolling (short tables read in a meeting)."""
     if len(df) > SHOWN_ROWS:
         st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=len(df)))
     lang = state.lang()
-    st.dataframe(_rounded(_words(df.head(SHOWN_ROWS), lang), 0), hide_index=True,
+    height = 38 + 35 * min(len(df), SHOWN_ROWS) if whole else "auto"
+    st.dataframe(_screen(df.head(SHOWN_ROWS), lang), hide_index=True, height=height,
                  column_config=_column_config(df.columns), key=f"{key}_table", placeholder=fmt.DASH)
     labels = {c: t(f"pipeline.col.{c}", lang) for c in df.columns}
 
@@ -148,16 +159,23 @@ def waterfall_chart(summary: dict) -> alt.Chart:
                      "text": _money(amount, signed=kind != "total")})
     data = pd.DataFrame(rows)
     order = list(data["label"])
+    # The axis starts near the lowest running total, not at zero: a week's movements are a few percent of the
+    # pipeline and would not show from zero. The totals' bars are clipped; their amounts are written on them.
+    levels = [v for r in rows for v in (r["start"], r["end"]) if not (r["kind"] == "total" and v == 0)]
+    low, high = min(levels), max(levels)
+    pad = max((high - low) * 0.25, abs(high) * 0.01, 1.0)
+    scale = alt.Scale(domain=[max(low - pad, 0.0) if low >= 0 else low - pad, high + pad * 0.6], zero=False,
+                      nice=False)
     y_axis = alt.Axis(title=tr("pipeline.waterfall.amount"), format=",.0f")
-    base = alt.Chart(data).encode(x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0,
-                                                                                          labelLimit=160)))
-    bars = base.mark_bar(size=46).encode(
-        y=alt.Y("start:Q", axis=y_axis), y2="end:Q",
+    base = alt.Chart(data).encode(x=alt.X("label:N", sort=order, title=None,
+                                          axis=alt.Axis(labelAngle=0, labelLimit=160)))
+    bars = base.mark_bar(size=46, clip=True).encode(
+        y=alt.Y("start:Q", axis=y_axis, scale=scale), y2="end:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())), legend=None),
         tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("text:N", title=tr("pipeline.waterfall.amount"))],
     )
-    labels = base.mark_text(dy=-8, fontSize=14, fontWeight="bold").encode(
-        y=alt.Y("top:Q"), text="text:N").transform_calculate(top="max(datum.start, datum.end)")
+    labels = base.mark_text(dy=-10, fontSize=15, fontWeight="bold").encode(
+        y=alt.Y("top:Q", scale=scale), text="text:N").transform_calculate(top="max(datum.start, datum.end)")
     return alt.layer(bars, labels).properties(height=380)
 
 
@@ -210,7 +228,7 @@ def draw_movement(con, flt, snaps: pd.DataFrame) -> None:
     rep_columns = ["owner", "open_amount_before", "new_count", "reopened_count", "won_count", "lost_count",
                    "dropped_count", "amount_change", "open_amount_after", "advanced_count", "moved_back_count",
                    "slipped_count", "pulled_in_count", "amount_changed_count"]
-    draw_table(reps[rep_columns], "moves_reps", f"{tr('pipeline.reps.title')}.csv")
+    draw_table(reps[rep_columns], "moves_reps", f"{tr('pipeline.reps.title')}.csv", whole=True)
 
 
 # --- trend ---------------------------------------------------------------------------------------------------
@@ -286,8 +304,8 @@ def draw_trend(con, flt, available: set[str]) -> None:
 
 # --- forecast reliability ------------------------------------------------------------------------------------
 
-REL_COLUMNS = ["owner", "deals", "brier", "optimism", "mean_probability", "win_rate", "announced_amount",
-               "won_amount", "slip_rate"]
+REL_COLUMNS = ["owner", "deals", "brier", "optimism", "announced_amount", "won_amount", "slip_rate",
+               "mean_probability", "win_rate"]
 
 
 def calibration_chart(df: pd.DataFrame, rep: str | None) -> alt.Chart:
@@ -315,9 +333,9 @@ def calibration_chart(df: pd.DataFrame, rep: str | None) -> alt.Chart:
         x=x, y=y, color=alt.Color("who:N", scale=color, legend=legend), detail="who:N")
     points = alt.Chart(shown).mark_circle(opacity=0.85).encode(
         x=x, y=y, color=alt.Color("who:N", scale=color, legend=legend),
-        size=alt.Size("deals:Q", title=tr("pipeline.forecast.deals"), scale=alt.Scale(range=[40, 600])),
+        size=alt.Size("deals:Q", scale=alt.Scale(range=[60, 600]), legend=None),
         tooltip=tooltip)
-    return alt.layer(diagonal, lines, points).properties(height=360)
+    return alt.layer(diagonal, lines, points).properties(height=400)
 
 
 def draw_team_tiles(team: dict, result: dict) -> None:
@@ -328,7 +346,8 @@ def draw_team_tiles(team: dict, result: dict) -> None:
         ("optimism", fmt.points(team.get("optimism"), lang, 0), None, "pipeline.forecast.optimism_help"),
         ("announced", _money(team.get("announced_amount")), None, "pipeline.forecast.announced_help"),
         ("won", _money(team.get("won_amount")),
-         fmt.percent(team.get("amount_ratio"), lang, 0) if team.get("amount_ratio") is not None else None, None),
+         tr("pipeline.forecast.of_announced", pct=fmt.percent(team.get("amount_ratio"), lang, 0))
+         if team.get("amount_ratio") is not None else None, None),
         ("slip_rate", fmt.percent(team.get("slip_rate"), lang, 0), None, "pipeline.forecast.slip_help"),
     ]
     for column, (key, value, delta, help_key) in zip(st.columns(len(tiles)), tiles):
@@ -342,7 +361,9 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
     as_of = None
     if len(snaps) >= 2:
         dates = [pd.Timestamp(d).date() for d in snaps["snapshot_date"]][:-1]
-        as_of = st.selectbox(tr("pipeline.forecast.as_of"), dates, index=0, format_func=_day, key="pipeline_as_of")
+        with st.columns([1, 2])[0]:
+            as_of = st.selectbox(tr("pipeline.forecast.as_of"), dates, index=0, format_func=_day,
+                                 key="pipeline_as_of")
     result = cached(forecast.reliability, con, flt, as_of)
     if result["method"] is None:
         st.info(tr(result["reason"]))
@@ -364,7 +385,7 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
         st.markdown(f"**{tr('pipeline.forecast.reps')}**")
         if any(r["too_few"] for r in result["reps"]):
             st.caption(tr("pipeline.forecast.too_few", min=result["min_deals"]))
-        draw_table(table, "reliability", f"{tr('pipeline.forecast.title')}.csv")
+        draw_table(table, "reliability", f"{tr('pipeline.forecast.title')}.csv", whole=True)
     with right:
         st.markdown(f"**{tr('pipeline.forecast.calibration')}**")
         judged = [r for r in result["reps"] if not r["too_few"]]

@@ -7,6 +7,8 @@
   python -m analytics funnel --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME]
                              [--basis cohort|closed] --json
   python -m analytics plan --goal G --average-deal A --rates R1,R2,R3 --weeks N [--workspace DIR --owner NAME] --json
+  python -m analytics movement --workspace DIR [--from D] [--to D] [--owner NAME] ... [--lang fr|en] --json
+  python -m analytics forecast --workspace DIR [--as-of D] [--owner NAME] ... [--lang fr|en] --json
 
 --workspace is the workspace's DuckDB file, or a folder (its workspace.duckdb is then used).
 """
@@ -180,6 +182,61 @@ def cmd_plan(args) -> int:
     else:
         for key in plan.STEPS:
             print(f"{key}: {out[key]:.1f} ({out['per_week'][key]:.1f} per week)")
+def _dimensions(args):
+    from analytics.filters import Filter
+
+    return Filter(owner=args.owner, segment=args.segment, team=args.team, region=args.region, source=args.source)
+
+
+def _print(values: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(values, ensure_ascii=False, sort_keys=True))
+    else:
+        for key, value in values.items():
+            print(f"{key}: {value}")
+
+
+def _number(value):
+    """An exact Decimal amount as a JSON number (cents kept), other values as _json_value does."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return _json_value(value)
+
+
+def cmd_movement(args) -> int:
+    """The movement between two uploads, as the Pipeline changes page shows it."""
+    from analytics.i18n import t
+    from analytics.movement import MovementError, movement_summary, resolve_pair
+
+    con = _connect(args.workspace)
+    try:
+        a_id, b_id = resolve_pair(con, args.date_from, args.date_to)
+    except MovementError as err:
+        print(t(err.key, args.lang, **{k: str(v) for k, v in err.params.items()}), file=sys.stderr)
+        return 1
+    summary = movement_summary(con, _dimensions(args), a_id, b_id)
+    values = {k: _number(v) for k, v in summary.items() if k != "waterfall"}
+    values["waterfall"] = [{"step": s["step"], "amount": _number(s["amount"])} for s in summary["waterfall"]]
+    _print(values, args.json)
+    return 0
+
+
+def cmd_forecast(args) -> int:
+    """Forecast reliability per rep and for the team, as the page shows it."""
+    from analytics.forecast import reliability
+    from analytics.i18n import t
+
+    con = _connect(args.workspace)
+    result = reliability(con, _dimensions(args), args.as_of)
+    if result["method"] is None:
+        print(t(result["reason"], args.lang), file=sys.stderr)
+        return 1
+    values = {k: _json_value(v) for k, v in result.items() if k not in ("team", "reps")}
+    values["team"] = {k: _json_value(v) for k, v in result["team"].items()}
+    values["reps"] = [{k: _json_value(v) for k, v in r.items()} for r in result["reps"]]
+    _print(values, args.json)
     return 0
 
 
@@ -200,6 +257,23 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(f"--{dim}")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_kpis)
+    p = sub.add_parser("movement", help="what moved in the pipeline between two uploads")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--from", dest="date_from", type=_iso_date, help="snapshot A: the upload on or before this date")
+    p.add_argument("--to", dest="date_to", type=_iso_date, help="snapshot B: the upload on or before this date")
+    for dim in ("owner", "segment", "team", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--lang", choices=["fr", "en"], default="fr")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_movement)
+    p = sub.add_parser("forecast", help="forecast reliability: announced probabilities against outcomes")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--as-of", type=_iso_date, help="judge the upload on or before this date (default: the earliest)")
+    for dim in ("owner", "segment", "team", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--lang", choices=["fr", "en"], default="fr")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_forecast)
     p = sub.add_parser("demo", help="load the demo company into a workspace")
     p.add_argument("--workspace", required=True)
     p.set_defaults(run=cmd_demo)

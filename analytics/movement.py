@@ -1,0 +1,412 @@
+"""What moved in the pipeline between two uploads, how often deals slipped, and the pipeline at each upload.
+
+Definitions (shared/PRODUCT.md, "movement between snapshots"), for two snapshots A (earlier) and B (later),
+deals matched by opportunity_id (the importer derives a stable id when an export has none):
+
+- new: in B, not in A.            won / lost: open in A, won / lost in B.    dropped: open in A, absent from B.
+- reopened: in A but not open there (won, lost or no status), open in B.
+- open in both: advanced / moved back (stage order higher / lower in B), slipped / pulled in (expected close
+  date later / earlier in B), amount changed (the amount differs, a missing amount included).
+
+A deal may have several changes (`changes`, all of them) and has one main reason (`reason`), the first of
+REASONS that applies, so that the lists by main reason add up to the deals that changed.
+
+The waterfall is exact (DECIMAL sums, no float):
+
+    open_amount_before + new_amount + reopened_amount - won_amount - lost_amount - dropped_amount
+        + amount_change = open_amount_after
+
+where every amount is a snapshot's own: what entered (new, reopened) at B's amount, what left (won, lost,
+dropped) at A's amount, and the deals open in both by B's amount minus A's (amount_change, the net of the
+re-quotes). A missing amount counts as 0 on both sides, so that the identity holds whatever the data; the
+deals concerned are counted in `missing_amount_count` for the page to say so. `new_amount` counts the new deals
+open in B (a deal created and closed between the uploads is new but never was in the open pipeline).
+
+Selection by a filter (owner, team, segment, region, source): a deal present in B is selected by what B says of it
+(its owner in B), a deal absent from B (dropped) by what A said. A deal handed from rep X to rep Y between the
+uploads is therefore Y's: it is in Y's movement with A's figures as its starting point (Y's "open before"
+includes it), and not in X's. Each rep's waterfall adds up, and the reps' waterfalls add up to the team's.
+The period filter does not apply: the two snapshots are the period.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from analytics import selection
+from analytics.filters import Filter, _add_months, _month_end
+
+# Main reason, highest rank first (the issue's order).
+REASONS = ("won", "lost", "dropped", "new", "reopened", "pulled_in", "slipped", "amount_changed", "advanced",
+           "moved_back")
+# Every change, as the flags of `_pair_sql` (same names as the reasons).
+CHANGES = ("new", "won", "lost", "dropped", "reopened", "advanced", "moved_back", "slipped", "pulled_in",
+           "amount_changed")
+# The waterfall's steps: (key, sign) from A's open amount to B's.
+WATERFALL = (("new", 1), ("reopened", 1), ("won", -1), ("lost", -1), ("dropped", -1), ("amount_change", 1))
+
+
+class MovementError(ValueError):
+    """Two snapshots cannot be compared; `key` is the interface string that says why."""
+
+    def __init__(self, key: str, **params):
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def _dimensions_only(flt: Filter) -> Filter:
+    return replace(flt, start=None, end=None)
+
+
+def _pair_sql(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
+    """CTEs ending in `pair`: one row per selected deal of A or B with both sides and the change flags."""
+    flt = _dimensions_only(flt)
+    a_all, p1 = selection.deals_cte(Filter(), a_id, "a_all")
+    b_all, p2 = selection.deals_cte(Filter(), b_id, "b_all")
+    a_sel, p3 = selection.deals_cte(flt, a_id, "a_sel")
+    b_sel, p4 = selection.deals_cte(flt, b_id, "b_sel")
+    sql = (
+        f"{a_all}, {b_all}, {a_sel}, {b_sel},"
+        # in B: by B's columns; absent from B: by A's
+        " sel AS (SELECT opportunity_id FROM b_sel UNION ALL"
+        "  SELECT opportunity_id FROM a_sel ANTI JOIN b_all USING (opportunity_id)),"
+        " joined AS (SELECT sel.opportunity_id, coalesce(b.name, a.name) AS name,"
+        "  coalesce(b.account, a.account) AS account, coalesce(b.owner, a.owner) AS owner,"
+        "  a.owner AS owner_before, b.owner AS owner_after,"
+        "  a.stage AS stage_before, b.stage AS stage_after, a.stage_order AS order_before,"
+        "  b.stage_order AS order_after, a.status AS status_before, b.status AS status_after,"
+        "  a.amount AS amount_before, b.amount AS amount_after, a.close_date AS close_before,"
+        "  b.close_date AS close_after, a.probability AS probability_before, b.probability AS probability_after,"
+        "  a.opportunity_id IS NOT NULL AS in_a, b.opportunity_id IS NOT NULL AS in_b,"
+        "  coalesce(a.status = 'open', false) AS open_a, coalesce(b.status = 'open', false) AS open_b"
+        "  FROM sel LEFT JOIN a_all a ON a.opportunity_id = sel.opportunity_id"
+        "  LEFT JOIN b_all b ON b.opportunity_id = sel.opportunity_id),"
+        " flagged AS (SELECT *, open_a AND open_b AS both_open,"
+        "  NOT in_a AS is_new,"
+        "  open_a AND coalesce(status_after = 'won', false) AS is_won,"
+        "  open_a AND in_b AND NOT open_b AND NOT coalesce(status_after = 'won', false) AS is_lost,"
+        "  open_a AND NOT in_b AS is_dropped,"
+        "  in_a AND NOT open_a AND open_b AS is_reopened,"
+        "  open_a AND open_b AND coalesce(order_after > order_before, false) AS is_advanced,"
+        "  open_a AND open_b AND coalesce(order_after < order_before, false) AS is_moved_back,"
+        "  open_a AND open_b AND coalesce(close_after > close_before, false) AS is_slipped,"
+        "  open_a AND open_b AND coalesce(close_after < close_before, false) AS is_pulled_in,"
+        "  open_a AND open_b AND amount_before IS DISTINCT FROM amount_after AS is_amount_changed,"
+        "  in_a AND in_b AND owner_before IS DISTINCT FROM owner_after AS owner_changed"
+        "  FROM joined),"
+        " pair AS (SELECT *,"
+        "  CASE " + " ".join(f"WHEN is_{r} THEN '{r}'" for r in REASONS) + " END AS reason,"
+        "  concat_ws(',', " + ", ".join(f"CASE WHEN is_{c} THEN '{c}' END" for c in CHANGES) + ") AS changes,"
+        "  CASE WHEN open_a AND open_b THEN coalesce(amount_after, 0) - coalesce(amount_before, 0)"
+        "   END AS amount_change"
+        "  FROM flagged)"
+    )
+    return sql, p1 + p2 + p3 + p4
+
+
+def _aggregates() -> str:
+    """The SELECT list of counts and exact amounts over `pair` (shared by the team and per-rep sums)."""
+    zero = "CAST(0 AS DECIMAL(38, 2))"
+    amt_a, amt_b = "coalesce(amount_before, 0)", "coalesce(amount_after, 0)"
+    parts = [
+        "count(*) FILTER (WHERE open_a) AS open_count_before",
+        f"coalesce(sum({amt_a}) FILTER (WHERE open_a), {zero}) AS open_amount_before",
+        "count(*) FILTER (WHERE open_b) AS open_count_after",
+        f"coalesce(sum({amt_b}) FILTER (WHERE open_b), {zero}) AS open_amount_after",
+        # entries at B's amount (a new deal already closed in B never entered the open pipeline)
+        f"coalesce(sum({amt_b}) FILTER (WHERE is_new AND open_b), {zero}) AS new_amount",
+        f"coalesce(sum({amt_b}) FILTER (WHERE is_reopened), {zero}) AS reopened_amount",
+        # exits at A's amount
+        f"coalesce(sum({amt_a}) FILTER (WHERE is_won), {zero}) AS won_amount",
+        f"coalesce(sum({amt_a}) FILTER (WHERE is_lost), {zero}) AS lost_amount",
+        f"coalesce(sum({amt_a}) FILTER (WHERE is_dropped), {zero}) AS dropped_amount",
+        f"coalesce(sum(amount_change), {zero}) AS amount_change",
+        # the amount each other list shows (B's amount; for amount changed, the net change of its deals)
+        f"coalesce(sum({amt_b}) FILTER (WHERE is_advanced), {zero}) AS advanced_amount",
+        f"coalesce(sum({amt_b}) FILTER (WHERE is_moved_back), {zero}) AS moved_back_amount",
+        f"coalesce(sum({amt_b}) FILTER (WHERE is_slipped), {zero}) AS slipped_amount",
+        f"coalesce(sum({amt_b}) FILTER (WHERE is_pulled_in), {zero}) AS pulled_in_amount",
+        f"coalesce(sum(amount_change) FILTER (WHERE is_amount_changed), {zero}) AS amount_changed_amount",
+        "count(*) FILTER (WHERE is_new AND NOT open_b) AS new_closed_count",
+        "count(*) FILTER (WHERE reason IS NOT NULL) AS changed_count",
+        "count(*) FILTER (WHERE owner_changed) AS owner_changed_count",
+        "count(*) FILTER (WHERE (open_a AND amount_before IS NULL) OR (open_b AND amount_after IS NULL))"
+        " AS missing_amount_count",
+    ]
+    parts += [f"count(*) FILTER (WHERE is_{c}) AS {c}_count" for c in CHANGES]
+    parts += [f"count(*) FILTER (WHERE reason = '{r}') AS reason_{r}_count" for r in REASONS]
+    return ", ".join(parts)
+
+
+# --- which two snapshots -------------------------------------------------------------------------------------
+
+def snapshot_date(con, snapshot_id: int) -> date | None:
+    rows = con.execute("SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def resolve_pair(con, start: date | None = None, end: date | None = None) -> tuple[int, int]:
+    """(A, B): the snapshots on or before `start` and `end`; by default the last two uploads.
+
+    Raises MovementError("movement.need_two") with fewer than two snapshots, ("movement.no_snapshot_before",
+    day=...) when a date precedes every snapshot, ("movement.same_snapshot") when both dates fall on one
+    snapshot and ("movement.order") when A is later than B.
+    """
+    snaps = selection.snapshots(con)
+    if len(snaps) < 2:
+        raise MovementError("movement.need_two")
+    ids = [int(s) for s in snaps["snapshot_id"]]
+    if end is None:
+        b_id = ids[-1]
+    else:
+        b_id = selection.snapshot_on_or_before(con, end)
+        if b_id is None:
+            raise MovementError("movement.no_snapshot_before", day=end)
+    if start is None:
+        earlier = ids[: ids.index(b_id)]
+        if not earlier:
+            raise MovementError("movement.same_snapshot")
+        a_id = earlier[-1]
+    else:
+        a_id = selection.snapshot_on_or_before(con, start)
+        if a_id is None:
+            raise MovementError("movement.no_snapshot_before", day=start)
+    if a_id == b_id:
+        raise MovementError("movement.same_snapshot")
+    if ids.index(a_id) > ids.index(b_id):
+        raise MovementError("movement.order")
+    return a_id, b_id
+
+
+# --- movement ------------------------------------------------------------------------------------------------
+
+def movement_summary(con, flt: Filter, a_id: int, b_id: int) -> dict:
+    """Counts and exact amounts (Decimal) of each movement from A to B, and the waterfall.
+
+    Keys: a_id, b_id, a_date, b_date; open_count_before/after, open_amount_before/after; for each change
+    `<change>_count` (every deal with that change); new/reopened/won/lost/dropped `_amount` and amount_change
+    (the waterfall's steps, see the module docstring); advanced/moved_back/slipped/pulled_in `_amount` (B's
+    amount of their deals) and amount_changed_amount (their net change); `reason_<reason>_count` (deals by main
+    reason, adding up to changed_count); new_closed_count, owner_changed_count, missing_amount_count;
+    waterfall: [{step, amount (signed)}] from "open_before" to "open_after", whose amounts add up exactly.
+    """
+    cte, params = _pair_sql(flt, a_id, b_id)
+    cur = con.execute(f"WITH {cte} SELECT {_aggregates()} FROM pair", params)
+    names = [d[0] for d in cur.description]
+    row = dict(zip(names, cur.fetchall()[0]))
+    out = {"a_id": a_id, "b_id": b_id, "a_date": snapshot_date(con, a_id), "b_date": snapshot_date(con, b_id)}
+    for key, value in row.items():
+        out[key] = int(value) if key.endswith("_count") else Decimal(value)
+    out["waterfall"] = waterfall(out)
+    return out
+
+
+def waterfall(summary: dict) -> list[dict]:
+    """The steps from A's open amount to B's: [{step, amount}] with exits negative. The last step
+    ("open_after") equals the first plus every change, exactly."""
+    steps = [{"step": "open_before", "amount": summary["open_amount_before"]}]
+    for key, sign in WATERFALL:
+        value = summary[key if key == "amount_change" else f"{key}_amount"]
+        steps.append({"step": key, "amount": value if sign > 0 else -value})
+    steps.append({"step": "open_after", "amount": summary["open_amount_after"]})
+    return steps
+
+
+DEAL_COLUMNS = [
+    "opportunity_id", "name", "account", "owner", "owner_before", "reason", "changes", "stage_before",
+    "stage_after", "status_before", "status_after", "amount_before", "amount_after", "amount_change",
+    "close_before", "close_after", "probability_before", "probability_after", "owner_changed",
+]
+
+
+def movement_deals(con, flt: Filter, a_id: int, b_id: int, changed_only: bool = True) -> pd.DataFrame:
+    """One row per selected deal (only those that changed unless `changed_only` is False): DEAL_COLUMNS,
+    `changes` as a comma-separated list of CHANGES, `reason` the main one (None when nothing changed).
+    Sorted by main reason rank, then by the larger of the two amounts, largest first."""
+    cte, params = _pair_sql(flt, a_id, b_id)
+    rank = "CASE reason " + " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS)) + " END"
+    where = "WHERE reason IS NOT NULL" if changed_only else ""
+    sql = (
+        f"WITH {cte} SELECT {', '.join(DEAL_COLUMNS)} FROM pair {where}"
+        f" ORDER BY {rank} NULLS LAST, greatest(coalesce(amount_before, 0), coalesce(amount_after, 0)) DESC,"
+        " opportunity_id"
+    )
+    return con.execute(sql, params).fetchdf()
+
+
+def movement_by_rep(con, flt: Filter, a_id: int, b_id: int) -> pd.DataFrame:
+    """The summary's counts and amounts per rep (the deal's owner in B, else in A), one row per owner, sorted
+    by owner. Amount columns are float64 (for tables and charts); each row's waterfall adds up."""
+    cte, params = _pair_sql(flt, a_id, b_id)
+    sql = f"WITH {cte} SELECT owner, {_aggregates()} FROM pair GROUP BY owner ORDER BY owner NULLS LAST"
+    return con.execute(sql, params).fetchdf()
+
+
+def largest_movements(summary: dict, n: int = 4) -> list[dict]:
+    """The `n` waterfall steps that moved the most money (absolute amount), largest first, with their count:
+    [{step, amount, count}]; steps that moved nothing are left out."""
+    counts = {"new": "new_count", "reopened": "reopened_count", "won": "won_count", "lost": "lost_count",
+              "dropped": "dropped_count", "amount_change": "amount_changed_count"}
+    steps = [dict(s, count=summary[counts[s["step"]]]) for s in summary["waterfall"] if s["step"] in counts]
+    steps = [s for s in steps if s["amount"] != 0 or s["count"]]
+    return sorted(steps, key=lambda s: (-abs(s["amount"]), -s["count"]))[:n]
+
+
+# --- slips over every upload ---------------------------------------------------------------------------------
+
+def slip_counts(con, flt: Filter, snapshot_id: int | None = None) -> pd.DataFrame:
+    """For each deal of a snapshot (the latest by default; filter as `selection.deals_cte`), how many times its
+    expected close date moved later between two consecutive uploads where it was open in both, over every
+    upload up to that snapshot.
+
+    Columns: opportunity_id, name, owner, status, amount, close_date (now), first_close_date (at its first
+    upload), uploads (how many snapshots held it), slips; most slips first.
+    """
+    snap = snapshot_id if snapshot_id is not None else selection.latest_snapshot_id(con)
+    cols = ["opportunity_id", "name", "owner", "status", "amount", "close_date", "first_close_date", "uploads",
+            "slips"]
+    if snap is None:
+        return pd.DataFrame(columns=cols)
+    cte, params = selection.deals_cte(_dimensions_only(flt), snap)
+    sql = (
+        f"WITH {cte},"
+        " upto AS (SELECT snapshot_id, snapshot_date FROM snapshots"
+        "  WHERE snapshot_date <= (SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?)),"
+        " h AS (SELECT o.opportunity_id, o.status, o.close_date, u.snapshot_date,"
+        "  lag(o.status) OVER w AS prev_status, lag(o.close_date) OVER w AS prev_close"
+        "  FROM opportunities o JOIN upto u ON u.snapshot_id = o.snapshot_id"
+        "  SEMI JOIN deals d ON d.opportunity_id = o.opportunity_id"
+        "  WINDOW w AS (PARTITION BY o.opportunity_id ORDER BY u.snapshot_date, u.snapshot_id)),"
+        " s AS (SELECT opportunity_id, count(*) AS uploads, arg_min(close_date, snapshot_date) AS first_close_date,"
+        "  count(*) FILTER (WHERE prev_status = 'open' AND status = 'open' AND close_date > prev_close) AS slips"
+        "  FROM h GROUP BY opportunity_id)"
+        " SELECT d.opportunity_id, d.name, d.owner, d.status, d.amount, d.close_date, s.first_close_date,"
+        "  s.uploads, s.slips FROM deals d JOIN s ON s.opportunity_id = d.opportunity_id"
+        " ORDER BY s.slips DESC, d.amount DESC NULLS LAST, d.opportunity_id"
+    )
+    return con.execute(sql, params + [snap]).fetchdf()[cols]
+
+
+# --- the pipeline at each upload -----------------------------------------------------------------------------
+
+HISTORY_MONTHS = 12  # the past months whose conversion sets the coverage needed
+
+
+def needed_coverage(con, flt: Filter, months: int = HISTORY_MONTHS) -> dict:
+    """The coverage this team needs, from its own history: 1 / the won-amount conversion of the pipeline open
+    at the start of past months.
+
+    For each of the last `months` full calendar months M before the latest upload, read in the latest snapshot
+    (filter's dimensions): the pipeline open at M's start = deals created before it and not closed before it
+    (open now, or won / lost on or after it), at their amount now; what it converted = those of them won
+    during M. conversion = sum of won / sum of open over the months pooled; needed = 1 / conversion.
+    Months before the first created deal are skipped. Deals deleted from the CRM before the latest upload are
+    not seen (a past snapshot would show them): the conversion is a little optimistic.
+
+    Returns {needed, conversion, months (used), open_amount, won_amount}; needed and conversion are None
+    when no month had open pipeline or nothing was won from it.
+    """
+    latest = selection.latest_snapshot_id(con)
+    empty = {"needed": None, "conversion": None, "months": 0, "open_amount": None, "won_amount": None}
+    if latest is None:
+        return empty
+    today = snapshot_date(con, latest)
+    first = today.replace(day=1)
+    starts = [_add_months(first, -k) for k in range(months, 0, -1)]
+    ends = [_month_end(s) for s in starts]
+    cte, params = selection.deals_cte(_dimensions_only(flt), latest)
+    sql = (
+        f"WITH {cte}, m AS (SELECT unnest(CAST(? AS DATE[])) AS m_start, unnest(CAST(? AS DATE[])) AS m_end),"
+        " per AS (SELECT m.m_start,"
+        "  sum(coalesce(d.amount, 0)) FILTER (WHERE d.created_date < m.m_start"
+        "   AND (d.status = 'open' OR d.outcome_date >= m.m_start)) AS open_amount,"
+        "  sum(coalesce(d.amount, 0)) FILTER (WHERE d.created_date < m.m_start AND d.status = 'won'"
+        "   AND d.outcome_date BETWEEN m.m_start AND m.m_end) AS won_amount"
+        "  FROM m CROSS JOIN deals d GROUP BY m.m_start"
+        "  HAVING m.m_start > (SELECT min(created_date) FROM deals))"
+        " SELECT count(*) FILTER (WHERE open_amount > 0), sum(open_amount), sum(won_amount),"
+        "  CASE WHEN sum(open_amount) > 0 THEN sum(won_amount) / sum(open_amount) END FROM per"
+    )
+    used, open_amount, won_amount, conversion = con.execute(sql, [*params, starts, ends]).fetchall()[0]
+    conversion = float(conversion) if conversion is not None else None
+    return {
+        "needed": (1.0 / conversion) if conversion else None,
+        "conversion": conversion,
+        "months": int(used or 0),
+        "open_amount": float(open_amount) if open_amount is not None else None,
+        "won_amount": float(won_amount) if won_amount is not None else None,
+    }
+
+
+TREND_COLUMNS = [
+    "snapshot_id", "snapshot_date", "open_count", "open_amount", "weighted_pipeline", "won_month_to_date",
+    "quota_month", "remaining_quota", "coverage", "coverage_weighted",
+]
+
+
+def pipeline_trend(con, flt: Filter) -> pd.DataFrame:
+    """One row per upload, oldest first: the open pipeline (count, amount, weighted: amount x probability, the
+    data's else the stage's), won so far in the upload's calendar month (won deals whose outcome date falls
+    between the 1st and the upload), that month's quota (prorated targets, team = sum of reps) and coverage =
+    open pipeline / (quota - won so far), raw and weighted (NaN without a quota or once it is reached).
+
+    The coverage here counts the whole open pipeline, whatever its expected close date, because the coverage
+    needed (`needed_coverage`) is measured on the whole pipeline open at the start of past months (their
+    expected close dates then are not kept); the flash page's coverage counts the deals closing in the period.
+    Each snapshot is read through `selection.deals_cte` with the filter's dimensions as they were that day.
+    """
+    snaps = selection.snapshots(con)
+    if snaps.empty:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    dims = _dimensions_only(flt)
+    ctes, cte_params, selects, select_params = [], [], [], []
+    for i, (sid, day) in enumerate(zip(snaps["snapshot_id"], snaps["snapshot_date"])):
+        sid, day = int(sid), pd.Timestamp(day).date()
+        cte, p = selection.deals_cte(dims, sid, f"s{i}")
+        ctes.append(cte)
+        cte_params += p
+        selects.append(
+            "SELECT CAST(? AS INTEGER) AS snapshot_id, CAST(? AS DATE) AS snapshot_date,"
+            " count(*) FILTER (WHERE status = 'open') AS open_count,"
+            " coalesce(sum(amount) FILTER (WHERE status = 'open'), 0) AS open_amount,"
+            " coalesce(sum(amount * probability) FILTER (WHERE status = 'open'), 0) AS weighted_pipeline,"
+            " coalesce(sum(amount) FILTER (WHERE status = 'won' AND outcome_date BETWEEN ? AND ?), 0)"
+            f" AS won_month_to_date FROM s{i}"
+        )
+        select_params += [sid, day, day.replace(day=1), day]
+    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects) + " ORDER BY snapshot_date"
+    params = cte_params + select_params
+    df = con.execute(sql, params).fetchdf()
+    months = sorted({d.replace(day=1) for d in pd.to_datetime(df["snapshot_date"]).dt.date})
+    quotas = _month_quotas(con, dims, months)
+    df["quota_month"] = [quotas.get(pd.Timestamp(d).date().replace(day=1)) for d in df["snapshot_date"]]
+    df["quota_month"] = pd.to_numeric(df["quota_month"], errors="coerce").astype("float64")
+    for col in ("open_amount", "weighted_pipeline", "won_month_to_date"):
+        df[col] = df[col].astype("float64")
+    df["remaining_quota"] = df["quota_month"] - df["won_month_to_date"]
+    left = df["remaining_quota"].where(df["remaining_quota"] > 0)
+    df["coverage"] = df["open_amount"] / left
+    df["coverage_weighted"] = df["weighted_pipeline"] / left
+    df["snapshot_date"] = pd.to_datetime(df["snapshot_date"]).dt.date
+    return df[TREND_COLUMNS]
+
+
+def _month_quotas(con, dims: Filter, months: list[date]) -> dict[date, float]:
+    """The team's (or the filter's) quota of each calendar month: targets prorated to the month."""
+    from analytics.kpis import quota  # the one quota definition (prorated, team = sum of reps)
+
+    if not months:
+        return {}
+    windows = [(m, _month_end(m)) for m in months]
+    df = quota(con, replace(dims, start=windows[0][0], end=windows[-1][1]), "window", windows)
+    return {pd.Timestamp(k).date(): float(q) for k, q in zip(df["key"], df["quota"]) if q is not None}
+
+
+__all__ = [
+    "REASONS", "CHANGES", "MovementError", "resolve_pair", "movement_summary", "movement_deals", "movement_by_rep",
+    "largest_movements", "slip_counts", "needed_coverage", "pipeline_trend", "waterfall",
+]

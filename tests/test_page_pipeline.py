@@ -1,0 +1,155 @@
+"""The Pipeline changes page as a user sees it (AppTest through app.py): the demo company, a workspace with a
+single upload, with and without stage history, and the figures of the CLI."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import forecast, movement, store
+from analytics.filters import Filter
+from tests import test_movement
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/pipeline.py"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=180)
+    yield at
+    for name in store.list_workspaces():
+        store.close_workspace(name)
+    st.cache_resource.clear()
+
+
+def _open(at, workspace=None, lang=None):
+    if workspace:
+        at.session_state["workspace"] = workspace
+    if lang:
+        at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tiles(at) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def _three_uploads(name="three"):
+    con = store.open_workspace(name)
+    for day, rows in test_movement.SNAPSHOTS.items():
+        test_movement.insert_snapshot(con, day, rows)
+    store.log_import(con, {"test": True})
+    return con
+
+
+def _space(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_renders_on_the_demo_company(app):
+    from data.demo import OPTIMISTIC_REP
+
+    _open(app)
+    assert app.title[0].value == "Dynamique du pipeline"
+    # A and B default to the last two uploads
+    con = store.open_workspace(store.DEMO_WORKSPACE)
+    a_id, b_id = movement.resolve_pair(con)
+    assert (app.selectbox(key="pipeline_a").value, app.selectbox(key=f"pipeline_b_{a_id}").value) == (a_id, b_id)
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 4  # waterfall, pipeline per upload, coverage, calibration
+    waterfall = json.loads(charts[0].proto.spec)
+    steps = waterfall["layer"][0]["encoding"]["x"]["sort"]  # from A's open pipeline to B's
+    assert steps == ["Pipeline du 16/11/2026", "Nouvelles", "Rouvertes", "Gagnées", "Perdues", "Disparues",
+                     "Montants revus", "Pipeline du 23/11/2026"]
+    # the four largest movements on top, then the team's reliability tiles
+    top = [m.label for m in app.metric][:4]
+    assert top == [f"{t}" for t in ("Nouvelles", "Perdues", "Gagnées", "Montants revus")]
+    assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
+    # the over-optimistic rep is the one the calibration chart opens on, and his optimism is the team's highest
+    assert app.selectbox(key="pipeline_rep").value == OPTIMISTIC_REP
+    result = forecast.reliability(con, Filter())
+    by_rep = {r["owner"]: r for r in result["reps"]}
+    assert max(by_rep, key=lambda o: by_rep[o]["optimism"]) == OPTIMISTIC_REP
+
+
+def test_the_lists_add_up_to_the_deals_that_changed(app):
+    _open(app)
+    con = store.open_workspace(store.DEMO_WORKSPACE)
+    a_id, b_id = movement.resolve_pair(con)
+    summary = movement.movement_summary(con, Filter(), a_id, b_id)
+    tabs = [t.label for t in app.tabs]
+    shown = sum(int(label.rsplit("(", 1)[1].rstrip(")")) for label in tabs)
+    assert shown == summary["changed_count"]
+
+
+def test_three_uploads_hand_values_and_pickers(app):
+    _three_uploads()
+    _open(app, "three")
+    # default: S2 -> S3; pick S1 -> S2 and the hand-computed waterfall of tests/test_movement.py shows
+    s1 = app.selectbox(key="pipeline_a").options[0]
+    app.selectbox(key="pipeline_a").set_value(s1).run()
+    key = [s.key for s in app.selectbox if s.key and s.key.startswith("pipeline_b_")][0]
+    app.selectbox(key=key).set_value(app.selectbox(key=key).options[0]).run()
+    assert not app.exception
+    shown = tiles(app)
+    assert _space(shown["Gagnées"][0]) == "-20 000 €" and _space(shown["Nouvelles"][0]) == "+9 000 €"
+    assert _space(shown["Montants revus"][0]) == "+8 000 €" and _space(shown["Disparues"][0]) == "-5 000 €"
+    captions = " ".join(c.value for c in app.caption)
+    assert "1 affaire(s) sans montant" in captions  # D6
+    assert "1 affaire(s) ont changé de commercial" in captions  # D7
+
+
+def test_single_upload_says_it_needs_two(app):
+    con = store.open_workspace("single")
+    test_movement.insert_snapshot(con, test_movement.S1, test_movement.SNAPSHOTS[test_movement.S1])
+    store.log_import(con, {"test": True})
+    _open(app, "single")
+    infos = [i.value for i in app.info]
+    assert any(v.startswith("Il faut au moins deux imports du pipeline") for v in infos)
+    assert any("stage_history" in v for v in infos)  # reliability needs two uploads or a stage history
+    assert not app.get("vega_lite_chart")
+
+
+def test_single_upload_with_stage_history_shows_reliability(app):
+    con = store.open_workspace("history")
+    test_movement.insert_snapshot(con, test_movement.S1, test_movement.SNAPSHOTS[test_movement.S1])
+    con.executemany("INSERT INTO stage_history (opportunity_id, stage, entered_at) VALUES (?, ?, ?)", [
+        ("D5", "proposal", "2026-02-01 09:00"), ("D5", "lost", "2026-04-30 09:00")])
+    store.log_import(con, {"test": True})
+    _open(app, "history")
+    assert any(c.value.startswith("Un seul import") for c in app.caption)
+    assert any(w.value.startswith("Trop peu d'affaires") for w in app.warning)  # one deal judged
+
+
+def test_english(app):
+    _three_uploads()
+    _open(app, "three", "en")
+    assert app.title[0].value == "Pipeline changes"
+    labels = [m.label for m in app.metric]
+    assert "Brier score" in labels and "Slip rate" in labels
+
+
+def test_the_cli_prints_what_the_page_shows(app, capsys):
+    from analytics.__main__ import main as cli
+
+    _three_uploads()
+    _open(app, "three")
+    shown = tiles(app)  # default S2 -> S3
+    assert cli(["movement", "--workspace", str(store.workspace_path("three")), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    # S2 -> S3: D5 won (3 000 at S2), D8 was lost in S2 (not open): won 3 000 is the largest movement
+    assert printed["won_amount"] == 3000 and _space(shown["Gagnées"][0]) == "-3 000 €"
+    summary = movement.movement_summary(store.open_workspace("three"), Filter(), *movement.resolve_pair(
+        store.open_workspace("three")))
+    assert printed["open_amount_after"] == summary["open_amount_after"] == Decimal("42000")

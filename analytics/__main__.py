@@ -182,6 +182,9 @@ def cmd_plan(args) -> int:
     else:
         for key in plan.STEPS:
             print(f"{key}: {out[key]:.1f} ({out['per_week'][key]:.1f} per week)")
+    return 0
+
+
 def _dimensions(args):
     from analytics.filters import Filter
 

@@ -397,13 +397,12 @@ def pipeline_trend(con, flt: Filter) -> pd.DataFrame:
 
 def _month_quotas(con, dims: Filter, months: list[date]) -> dict[date, float]:
     """The team's (or the filter's) quota of each calendar month: targets prorated to the month."""
-    from analytics.kpis import quota  # the one quota definition (prorated, team = sum of reps)
+    from analytics.kpis import kpi_table  # the one quota definition (prorated, team = sum of reps)
 
     if not months:
         return {}
-    windows = [(m, _month_end(m)) for m in months]
-    df = quota(con, replace(dims, start=windows[0][0], end=windows[-1][1]), "window", windows)
-    return {pd.Timestamp(k).date(): float(q) for k, q in zip(df["key"], df["quota"]) if q is not None}
+    df = kpi_table(con, replace(dims, start=min(months), end=_month_end(max(months))), "month")
+    return {pd.Timestamp(k).date(): float(q) for k, q in zip(df["key"], df["quota"]) if pd.notna(q)}
 
 
 __all__ = [

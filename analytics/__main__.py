@@ -4,6 +4,8 @@
   python -m analytics kpis --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME] [--team NAME]
                            [--region NAME] [--source NAME] --json
   python -m analytics demo --workspace DIR
+  python -m analytics segments --workspace DIR [--by segment|region|source|team|product|owner] [--start D] [--end D]
+                               [--owner NAME] [--segment NAME] [--team NAME] [--region NAME] [--source NAME] --json
 
 --workspace is the workspace's DuckDB file, or a folder (its workspace.duckdb is then used).
 """
@@ -89,6 +91,27 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def cmd_segments(args) -> int:
+    from analytics.filters import Filter
+    from analytics.segments import cli_rows
+
+    if args.start and args.end and args.start > args.end:
+        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+        return 2
+    con = _connect(args.workspace)
+    flt = Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
+                 region=args.region, source=args.source)
+    out = cli_rows(con, flt, args.by)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for row in out["rows"]:
+            print("; ".join(f"{k}: {v}" for k, v in row.items()))
+        for figure, sheet in out["missing"].items():
+            print(f"{figure}: add {sheet}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from data.demo import load_demo
 
@@ -113,6 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(f"--{dim}")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_kpis)
+    p = sub.add_parser("segments", help="effort against result per segment (or another axis)")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--by", choices=["segment", "region", "source", "team", "product", "owner"], default="segment")
+    p.add_argument("--start", type=_iso_date)
+    p.add_argument("--end", type=_iso_date)
+    for dim in ("owner", "segment", "team", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_segments)
     p = sub.add_parser("demo", help="load the demo company into a workspace")
     p.add_argument("--workspace", required=True)
     p.set_defaults(run=cmd_demo)

@@ -394,16 +394,17 @@ def suggestions(con, flt: Filter = Filter(), axis: str = "segment") -> pd.DataFr
       a move_down candidate;
     - account_up / account_down (axis segment only): see `account_tiers`.
     Columns: SUGGESTION_COLUMNS."""
-    df = segment_table(con, flt, axis)
-    df = df[df["value"].notna()]
+    whole = segment_table(con, flt, axis)
+    df = whole[whole["value"].notna()]
     out = []
     down = df[df["acquisition_cost"] > df["margin_per_customer"]]
     for r in down.itertuples():
         out.append({"kind": "move_down", "value": r.value, "acquisition_cost": r.acquisition_cost,
                     "margin_per_customer": r.margin_per_customer, "contribution": r.contribution})
-    won, lost = df["won_count"].sum(), df["lost_count"].sum()
+    # the selection's own figures, unattributed effort included
+    won, lost = whole["won_count"].sum(), whole["lost_count"].sum()
     ref_rate = won / (won + lost) if won + lost else None
-    ref_hours = df["activity_hours"].sum(min_count=1) / won if won else None
+    ref_hours = whole["activity_hours"].sum(min_count=1) / won if won else None
     if ref_rate is not None and ref_hours is not None and ref_hours == ref_hours:
         pays = ~(df["acquisition_cost"] > df["margin_per_customer"])  # a move_down candidate is not one up
         up = df[(df["won_count"] + df["lost_count"] >= MIN_CLOSED) & (df["win_rate"] > ref_rate)

@@ -56,10 +56,10 @@ def _axis_format() -> str:
 
 # --- tables --------------------------------------------------------------------------------------------------
 
-def _column_config(columns) -> dict:
+def _column_config(columns, value_label: str | None = None) -> dict:
     config = {}
     for col in columns:
-        label = tr(f"segments.col.{col}")
+        label = value_label if (col == "value" and value_label) else tr(f"segments.col.{col}")
         if col in _RATE:
             config[col] = st.column_config.NumberColumn(label, format="percent")
         elif col in _MONEY or col in _ONE_DECIMAL:
@@ -81,13 +81,15 @@ def _rounded(df: pd.DataFrame, money_decimals: int) -> pd.DataFrame:
     return out
 
 
-def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
+def draw_table(df: pd.DataFrame, key: str, file_name: str, value_label: str | None = None) -> None:
     """The first SHOWN_ROWS rows on screen, all of them in the CSV (built when the button is clicked)."""
     if len(df) > SHOWN_ROWS:
         st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=len(df)))
-    st.dataframe(_rounded(df.head(SHOWN_ROWS), 0), hide_index=True, column_config=_column_config(df.columns),
+    st.dataframe(_rounded(df.head(SHOWN_ROWS), 0), hide_index=True, column_config=_column_config(df.columns, value_label),
                  key=f"{key}_table", placeholder=fmt.DASH)
     labels, lang = {c: tr(f"segments.col.{c}") for c in df.columns}, state.lang()
+    if value_label:
+        labels["value"] = value_label
 
     def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
         return to_csv_bytes(_rounded(df, 2).rename(columns=labels), lang)
@@ -164,7 +166,7 @@ def cac_chart(df: pd.DataFrame) -> alt.LayerChart:
         x=x, y=y, size=alt.Size("won_amount:Q", legend=None, scale=alt.Scale(range=[150, 2500])),
         color=alt.condition("datum.contribution < 0", alt.value("#c0392b"), alt.value("#2f6fb0")),
         tooltip=tooltip)
-    labels = points.mark_text(dy=-18, fontSize=12, color="#222").encode(text="label:N", size=alt.value(12))
+    labels = points.mark_text(align="left", dx=30, fontSize=12, fontWeight="bold", color="#222").encode(text="label:N", size=alt.value(12))
     return alt.layer(line, note, points, labels).properties(height=380)
 
 
@@ -185,7 +187,7 @@ def shares_chart(df: pd.DataFrame) -> alt.LayerChart:
         .mark_line(strokeDash=[6, 4], color="#888").encode(x="x:Q", y="y:Q", tooltip=alt.Tooltip("name:N", title=" "))
     points = alt.Chart(data).mark_circle(opacity=0.75, color="#2f6fb0", stroke="#333", strokeWidth=0.5).encode(
         x=x, y=y, size=alt.Size("won_amount:Q", legend=None, scale=alt.Scale(range=[150, 2500])), tooltip=tooltip)
-    labels = points.mark_text(dy=-18, fontSize=12, color="#222").encode(text="label:N", size=alt.value(12))
+    labels = points.mark_text(align="left", dx=30, fontSize=12, fontWeight="bold", color="#222").encode(text="label:N", size=alt.value(12))
     return alt.layer(line, points, labels).properties(height=340)
 
 
@@ -223,7 +225,7 @@ def draw_effort_result(con, flt, axis: str, have: dict, df: pd.DataFrame) -> Non
     st.subheader(tr("segments.table.title"))
     shown = df.assign(value=[_label(v) for v in df["value"]])
     columns = [c for c in TABLE_COLUMNS if shown[c].notna().any() or c in segments.CLI_KEYS]
-    draw_table(shown[columns], "segments", "segments.csv")
+    draw_table(shown[columns], "segments", "segments.csv", tr(f"segments.axis.{axis}"))
 
 
 # --- reps x segments -----------------------------------------------------------------------------------------
@@ -238,18 +240,23 @@ def rep_heatmap(df: pd.DataFrame, metric: str) -> alt.LayerChart:
         wins=df["won_count"].astype("int64"),
     )
     reps = sorted(data.loc[~data["is_median"], "rep"].unique(), key=str.casefold) + [median]
+    dark = float(data[metric].max()) * 0.6 if data[metric].notna().any() else 0.0
     base = alt.Chart(data).encode(
-        x=alt.X("label:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("rep:N", sort=reps, title=None),
+        x=alt.X("label:N", title=None, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=200)),
+        y=alt.Y("rep:N", sort=reps, title=None, axis=alt.Axis(labelLimit=220)),
     )
     tooltip = [alt.Tooltip("rep:N", title=tr("segments.col.owner")),
                alt.Tooltip("label:N", title=tr("segments.col.value")),
                alt.Tooltip("text:N", title=tr(f"segments.reps.{metric}")),
                alt.Tooltip("wins:Q", title=tr("segments.col.won_count"))]
     cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color(f"{metric}:Q", title=tr(f"segments.reps.{metric}"), scale=alt.Scale(scheme="oranges")),
+        color=alt.Color(f"{metric}:Q", title=None, scale=alt.Scale(scheme="oranges"),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=240)),
         tooltip=tooltip)
-    text = base.mark_text(fontSize=12).encode(text="text:N", color=alt.value("#222"), tooltip=tooltip)
+    # dark cells get white figures
+    text = base.mark_text(fontSize=12).encode(
+        text="text:N", color=alt.condition(f"datum.{metric} > {dark}", alt.value("white"), alt.value("#222")),
+        tooltip=tooltip)
     frame = base.transform_filter("datum.is_median").mark_rect(fill=None, stroke="#222", strokeWidth=1.5)
     return alt.layer(cells, text, frame).properties(height=28 * len(reps) + 30)
 
@@ -271,7 +278,7 @@ def draw_reps(con, flt, axis: str, have: dict) -> None:
     shown = df.assign(owner=[tr("segments.reps.median") if m else o for o, m in zip(df["owner"], df["is_median"])],
                       value=[_label(v) for v in df["value"]]).drop(columns="is_median")
     with st.expander(tr("segments.table.title")):
-        draw_table(shown, "rep_effort", "segments_reps.csv")
+        draw_table(shown, "rep_effort", "segments_reps.csv", tr(f"segments.axis.{'segment' if axis == 'owner' else axis}"))
 
 
 # --- sources -------------------------------------------------------------------------------------------------
@@ -291,11 +298,13 @@ def draw_sources(con, flt) -> None:
                alt.Tooltip("created_count:Q", title=tr("segments.col.created_count")),
                alt.Tooltip("conv_text:N", title=tr("segments.col.conversion")),
                alt.Tooltip("won_text:N", title=tr("segments.col.won_amount"))]
+    height = max(120, 36 * len(data))
     bars = alt.Chart(data).mark_bar(color="#2f6fb0").encode(
-        y=alt.Y("label:N", sort=list(data["label"]), title=None),
-        x=alt.X("created_count:Q", title=tr("segments.col.created_count")), tooltip=tooltip)
+        y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("created_count:Q", title=tr("segments.col.created_count")), tooltip=tooltip,
+    ).properties(height=height)
     text = bars.mark_text(align="left", dx=4, color="#222").encode(text="conv_text:N")
-    st.altair_chart(alt.layer(bars, text).properties(height=max(120, 34 * len(data))), width="stretch")
+    st.altair_chart(alt.layer(bars, text), width="stretch")
     shown = df.assign(source=data["label"])
     if shown["in_target_share"].isna().all():
         shown = shown.drop(columns="in_target_share")

@@ -9,6 +9,8 @@
   python -m analytics plan --goal G --average-deal A --rates R1,R2,R3 --weeks N [--workspace DIR --owner NAME] --json
   python -m analytics movement --workspace DIR [--from D] [--to D] [--owner NAME] ... [--lang fr|en] --json
   python -m analytics forecast --workspace DIR [--as-of D] [--owner NAME] ... [--lang fr|en] --json
+  python -m analytics segments --workspace DIR [--by segment|region|source|team|product|owner] [--start D] [--end D]
+                               [--owner NAME] [--segment NAME] [--team NAME] [--region NAME] [--source NAME] --json
 
 --workspace is the workspace's DuckDB file, or a folder (its workspace.duckdb is then used).
 """
@@ -91,6 +93,27 @@ def cmd_kpis(args) -> int:
     else:
         for key, value in values.items():
             print(f"{key}: {value}")
+    return 0
+
+
+def cmd_segments(args) -> int:
+    from analytics.filters import Filter
+    from analytics.segments import cli_rows
+
+    if args.start and args.end and args.start > args.end:
+        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+        return 2
+    con = _connect(args.workspace)
+    flt = Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
+                 region=args.region, source=args.source)
+    out = cli_rows(con, flt, args.by)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for row in out["rows"]:
+            print("; ".join(f"{k}: {v}" for k, v in row.items()))
+        for figure, sheet in out["missing"].items():
+            print(f"{figure}: add {sheet}")
     return 0
 
 
@@ -277,6 +300,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_forecast)
+    p = sub.add_parser("segments", help="effort against result per segment (or another axis)")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--by", choices=["segment", "region", "source", "team", "product", "owner"], default="segment")
+    p.add_argument("--start", type=_iso_date)
+    p.add_argument("--end", type=_iso_date)
+    for dim in ("owner", "segment", "team", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_segments)
     p = sub.add_parser("demo", help="load the demo company into a workspace")
     p.add_argument("--workspace", required=True)
     p.set_defaults(run=cmd_demo)

@@ -1,7 +1,378 @@
-"""Segments page (placeholder until its issue lands)."""
+"""Segments page: effort against result per segment (or any axis), acquisition cost and contribution,
+effort per won deal per rep, opportunity sources and the leads the director can check.
+It only reads the filter, calls analytics.segments (through ui.cache) and draws.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-from ui import state
+from analytics import segments
+from analytics.export import to_csv_bytes
+from analytics.i18n import t
+from ui import cache, format as fmt, state
+from ui.cache import cached
+from ui.sidebar import FILTER_KEY, current_filter, draw_filters
 
-st.title(state.tr("nav.segments"))
-st.info(state.tr("page.coming"))
+tr = state.tr
+AXIS_KEY = "segments_axis"
+METRIC_KEY = "segments_rep_metric"
+SHOWN_ROWS = 200
+
+_MONEY = {"won_amount", "lost_amount", "average_basket", "margin", "margin_per_customer", "time_cost",
+          "marketing_spend", "acquisition_spend", "acquisition_cost", "contribution"}
+_RATE = {"win_rate", "activities_vs_plan", "effort_share", "revenue_share", "margin_share", "marketing_share",
+         "conversion", "in_target_share"}
+_ONE_DECIMAL = {"activity_hours", "uncosted_hours", "meetings_per_win", "hours_per_win", "planned_activities"}
+
+# The table's columns, in reading order: result, then effort, then what it costs and brings.
+TABLE_COLUMNS = [
+    "value", "won_count", "won_amount", "lost_count", "win_rate", "average_basket", "margin", "new_customers",
+    "activities", "meetings", "activity_hours", "time_cost", "marketing_spend", "acquisition_cost",
+    "margin_per_customer", "contribution", "effort_share", "revenue_share", "planned_activities",
+    "activities_vs_plan", "meetings_per_win", "hours_per_win", "calls", "emails", "demos", "uncosted_hours",
+    "created_count", "lost_amount", "won_without_margin", "acquisition_spend", "margin_share", "marketing_share",
+]
+
+
+def _label(value, lang: str | None = None) -> str:
+    """An axis value as shown: the unattributed row (None) in words."""
+    if value is None or (isinstance(value, float) and value != value):
+        return t("segments.unattributed", lang or state.lang())
+    return str(value)
+
+
+def _money(value) -> str:
+    return fmt.money(value, state.lang())
+
+
+def _axis_format() -> str:
+    """Vega labelExpr writing thousands as the language does (French: narrow spaces)."""
+    if state.lang() == "fr":
+        return "replace(format(datum.value, ',.0f'), /,/g, '\u202f')"
+    return "format(datum.value, ',.0f')"
+
+
+# --- tables --------------------------------------------------------------------------------------------------
+
+def _column_config(columns, value_label: str | None = None) -> dict:
+    config = {}
+    for col in columns:
+        label = value_label if (col == "value" and value_label) else tr(f"segments.col.{col}")
+        if col in _RATE:
+            config[col] = st.column_config.NumberColumn(label, format="percent")
+        elif col in _MONEY or col in _ONE_DECIMAL:
+            config[col] = st.column_config.NumberColumn(label, format="localized")
+        elif col in ("value", "owner", "source"):
+            config[col] = st.column_config.TextColumn(label)
+        else:
+            config[col] = st.column_config.NumberColumn(label, format="localized")
+    return config
+
+
+def _rounded(df: pd.DataFrame, money_decimals: int) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if col in _MONEY:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round(money_decimals)
+        elif col in _ONE_DECIMAL:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round(1)
+    return out
+
+
+def draw_table(df: pd.DataFrame, key: str, file_name: str, value_label: str | None = None) -> None:
+    """The first SHOWN_ROWS rows on screen, all of them in the CSV (built when the button is clicked)."""
+    if len(df) > SHOWN_ROWS:
+        st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=len(df)))
+    st.dataframe(_rounded(df.head(SHOWN_ROWS), 0), hide_index=True, column_config=_column_config(df.columns, value_label),
+                 key=f"{key}_table", placeholder=fmt.DASH)
+    labels, lang = {c: tr(f"segments.col.{c}") for c in df.columns}, state.lang()
+    if value_label:
+        labels["value"] = value_label
+
+    def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
+        return to_csv_bytes(_rounded(df, 2).rename(columns=labels), lang)
+
+    st.download_button(tr("flash.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
+
+
+# --- messages ------------------------------------------------------------------------------------------------
+
+def draw_missing(have: dict, flt, axis: str, df: pd.DataFrame) -> None:
+    """Say what each missing sheet or column would add; the page goes on with what it has."""
+    messages = []
+    if not have["activities"]:
+        messages.append("segments.missing.activities")
+    elif not have["durations"]:
+        messages.append("segments.missing.durations")
+    elif not have["hourly_costs"]:
+        messages.append("segments.missing.hourly_costs")
+    if not have["marketing_spend"]:
+        messages.append("segments.missing.marketing_spend")
+    if not have["margins"]:
+        messages.append("segments.missing.margins")
+    if not have["accounts"]:
+        messages.append("segments.missing.accounts")
+    for key in messages:
+        st.info(tr(key), icon=":material/add_notes:")
+    uncosted = df["uncosted_hours"].sum() if have["durations"] and have["hourly_costs"] else 0
+    if uncosted > 0:
+        st.caption(tr("segments.uncosted", hours=fmt.number(uncosted, state.lang(), 1)))
+    if have["marketing_spend"]:
+        if any(getattr(flt, d) is not None for d in ("owner", "team", "region")):
+            st.caption(tr("segments.spend_filtered"))
+        elif axis not in ("segment", "source"):
+            spend = df.loc[df["value"].isna(), "marketing_spend"].sum()
+            st.caption(tr("segments.spend_not_by_axis", amount=_money(spend)))
+
+
+# --- charts --------------------------------------------------------------------------------------------------
+
+def _marks(df: pd.DataFrame) -> pd.DataFrame:
+    lang = state.lang()
+    return df.assign(
+        label=[_label(v) for v in df["value"]],
+        won_text=[fmt.money(v, lang) for v in df["won_amount"]],
+        cac_text=[fmt.money(v, lang) for v in df["acquisition_cost"]],
+        margin_text=[fmt.money(v, lang) for v in df["margin_per_customer"]],
+        contribution_text=[fmt.money(v, lang) for v in df["contribution"]],
+        effort_text=[fmt.percent(v, lang) for v in df["effort_share"]],
+        revenue_text=[fmt.percent(v, lang) for v in df["revenue_share"]],
+        rate_text=[fmt.percent(v, lang) for v in df["win_rate"]],
+    )
+
+
+def cac_chart(df: pd.DataFrame) -> alt.LayerChart:
+    """x = acquisition cost, y = margin per new customer, size = revenue won; the break-even diagonal."""
+    data = _marks(df[df["acquisition_cost"].notna() & df["margin_per_customer"].notna()])
+    top = float(max(data["acquisition_cost"].max(), data["margin_per_customer"].max())) * 1.1
+    axis = dict(labelExpr=_axis_format())
+    x = alt.X("acquisition_cost:Q", title=tr("segments.col.acquisition_cost"), scale=alt.Scale(domain=[0, top]),
+              axis=alt.Axis(**axis))
+    y = alt.Y("margin_per_customer:Q", title=tr("segments.col.margin_per_customer"),
+              scale=alt.Scale(domain=[0, top]), axis=alt.Axis(**axis))
+    tooltip = [alt.Tooltip("label:N", title=tr("segments.col.value")),
+               alt.Tooltip("cac_text:N", title=tr("segments.col.acquisition_cost")),
+               alt.Tooltip("margin_text:N", title=tr("segments.col.margin_per_customer")),
+               alt.Tooltip("contribution_text:N", title=tr("segments.col.contribution")),
+               alt.Tooltip("won_text:N", title=tr("segments.col.won_amount"))]
+    line_data = pd.DataFrame({"x": [0.0, top], "y": [0.0, top], "name": tr("segments.chart.breakeven")})
+    line = alt.Chart(line_data).mark_line(strokeDash=[6, 4], color="#888").encode(
+        x="x:Q", y="y:Q", tooltip=alt.Tooltip("name:N", title=" "))
+    below = alt.Chart(pd.DataFrame({"x": [top * 0.97], "y": [top * 0.05], "t": [tr("segments.chart.breakeven")]}))
+    note = below.mark_text(align="right", color="#888", fontSize=11).encode(x="x:Q", y="y:Q", text="t:N")
+    points = alt.Chart(data).mark_circle(opacity=0.75, stroke="#333", strokeWidth=0.5).encode(
+        x=x, y=y, size=alt.Size("won_amount:Q", legend=None, scale=alt.Scale(range=[150, 2500])),
+        color=alt.condition("datum.contribution < 0", alt.value("#c0392b"), alt.value("#2f6fb0")),
+        tooltip=tooltip)
+    labels = points.mark_text(align="left", dx=30, fontSize=12, fontWeight="bold", color="#222").encode(text="label:N", size=alt.value(12))
+    return alt.layer(line, note, points, labels).properties(height=380)
+
+
+def shares_chart(df: pd.DataFrame) -> alt.LayerChart:
+    """x = share of effort, y = share of revenue, size = revenue won; the diagonal where they are equal."""
+    data = _marks(df[df["effort_share"].notna() & df["revenue_share"].notna()])
+    top = float(max(data["effort_share"].max(), data["revenue_share"].max(), 0.05)) * 1.1
+    tooltip = [alt.Tooltip("label:N", title=tr("segments.col.value")),
+               alt.Tooltip("effort_text:N", title=tr("segments.col.effort_share")),
+               alt.Tooltip("revenue_text:N", title=tr("segments.col.revenue_share")),
+               alt.Tooltip("won_text:N", title=tr("segments.col.won_amount"))]
+    fmt_pct = "format(datum.value * 100, '.0f') + (" + ("'\u00a0%'" if state.lang() == "fr" else "'%'") + ")"
+    x = alt.X("effort_share:Q", title=tr("segments.col.effort_share"), scale=alt.Scale(domain=[0, top]),
+              axis=alt.Axis(labelExpr=fmt_pct))
+    y = alt.Y("revenue_share:Q", title=tr("segments.col.revenue_share"), scale=alt.Scale(domain=[0, top]),
+              axis=alt.Axis(labelExpr=fmt_pct))
+    line = alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top], "name": tr("segments.shares.equal")})) \
+        .mark_line(strokeDash=[6, 4], color="#888").encode(x="x:Q", y="y:Q", tooltip=alt.Tooltip("name:N", title=" "))
+    points = alt.Chart(data).mark_circle(opacity=0.75, color="#2f6fb0", stroke="#333", strokeWidth=0.5).encode(
+        x=x, y=y, size=alt.Size("won_amount:Q", legend=None, scale=alt.Scale(range=[150, 2500])), tooltip=tooltip)
+    labels = points.mark_text(align="left", dx=30, fontSize=12, fontWeight="bold", color="#222").encode(text="label:N", size=alt.value(12))
+    return alt.layer(line, points, labels).properties(height=340)
+
+
+def won_chart(df: pd.DataFrame) -> alt.Chart:
+    """What opportunities alone give: revenue won per value, win rate in the tooltip."""
+    data = _marks(df)
+    tooltip = [alt.Tooltip("label:N", title=tr("segments.col.value")),
+               alt.Tooltip("won_text:N", title=tr("segments.col.won_amount")),
+               alt.Tooltip("rate_text:N", title=tr("segments.col.win_rate"))]
+    return alt.Chart(data).mark_bar(color="#2f6fb0").encode(
+        y=alt.Y("label:N", sort=list(data["label"]), title=None),
+        x=alt.X("won_amount:Q", title=tr("segments.col.won_amount"), axis=alt.Axis(labelExpr=_axis_format())),
+        tooltip=tooltip,
+    ).properties(height=max(120, 32 * len(data)))
+
+
+def draw_effort_result(con, flt, axis: str, have: dict, df: pd.DataFrame) -> None:
+    if df.empty:
+        st.info(tr("segments.sources.empty"))
+        return
+    named = df[df["value"].notna()]
+    if named["acquisition_cost"].notna().any() and named["margin_per_customer"].notna().any():
+        st.subheader(tr("segments.chart.title"))
+        st.caption(tr("segments.chart.help"))
+        st.altair_chart(cac_chart(named), width="stretch")
+    elif have["activities"] and have["marketing_spend"] and axis in ("segment", "source"):
+        st.info(tr("segments.chart.no_cac"))
+    if have["activities"] and df["effort_share"].notna().any():
+        st.subheader(tr("segments.shares.title"))
+        st.caption(tr("segments.shares.help"))
+        st.altair_chart(shares_chart(df), width="stretch")
+    else:
+        st.subheader(tr("segments.won.title"))
+        st.altair_chart(won_chart(df), width="stretch")
+    st.subheader(tr("segments.table.title"))
+    shown = df.assign(value=[_label(v) for v in df["value"]])
+    columns = [c for c in TABLE_COLUMNS if shown[c].notna().any() or c in segments.CLI_KEYS]
+    draw_table(shown[columns], "segments", "segments.csv", tr(f"segments.axis.{axis}"))
+
+
+# --- reps x segments -----------------------------------------------------------------------------------------
+
+def rep_heatmap(df: pd.DataFrame, metric: str) -> alt.LayerChart:
+    lang = state.lang()
+    median = tr("segments.reps.median")
+    data = df.assign(
+        rep=[median if m else o for o, m in zip(df["owner"], df["is_median"])],
+        label=[_label(v) for v in df["value"]],
+        text=[fmt.number(v, lang, 1) for v in df[metric]],
+        wins=df["won_count"].astype("int64"),
+    )
+    reps = sorted(data.loc[~data["is_median"], "rep"].unique(), key=str.casefold) + [median]
+    dark = float(data[metric].max()) * 0.6 if data[metric].notna().any() else 0.0
+    base = alt.Chart(data).encode(
+        x=alt.X("label:N", title=None, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=200)),
+        y=alt.Y("rep:N", sort=reps, title=None, axis=alt.Axis(labelLimit=220)),
+    )
+    tooltip = [alt.Tooltip("rep:N", title=tr("segments.col.owner")),
+               alt.Tooltip("label:N", title=tr("segments.col.value")),
+               alt.Tooltip("text:N", title=tr(f"segments.reps.{metric}")),
+               alt.Tooltip("wins:Q", title=tr("segments.col.won_count"))]
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color(f"{metric}:Q", title=None, scale=alt.Scale(scheme="oranges"),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=240)),
+        tooltip=tooltip)
+    # dark cells get white figures
+    text = base.mark_text(fontSize=12).encode(
+        text="text:N", color=alt.condition(f"datum.{metric} > {dark}", alt.value("white"), alt.value("#222")),
+        tooltip=tooltip)
+    frame = base.transform_filter("datum.is_median").mark_rect(fill=None, stroke="#222", strokeWidth=1.5)
+    return alt.layer(cells, text, frame).properties(height=28 * len(reps) + 30)
+
+
+def draw_reps(con, flt, axis: str, have: dict) -> None:
+    st.subheader(tr("segments.reps.title"))
+    if not have["activities"]:
+        st.info(tr("segments.missing.activities"), icon=":material/add_notes:")
+        return
+    st.caption(tr("segments.reps.help"))
+    df = cached(segments.rep_effort, con, flt, axis)
+    if df.empty:
+        st.info(tr("segments.reps.empty"))
+        return
+    options = ["meetings_per_win"] + (["hours_per_win"] if have["durations"] else [])
+    metric = st.segmented_control(tr("segments.reps.metric"), options, key=METRIC_KEY, default=options[0],
+                                  format_func=lambda m: tr(f"segments.reps.{m}")) or options[0]
+    st.altair_chart(rep_heatmap(df, metric), width="stretch")
+    shown = df.assign(owner=[tr("segments.reps.median") if m else o for o, m in zip(df["owner"], df["is_median"])],
+                      value=[_label(v) for v in df["value"]]).drop(columns="is_median")
+    with st.expander(tr("segments.table.title")):
+        draw_table(shown, "rep_effort", "segments_reps.csv", tr(f"segments.axis.{'segment' if axis == 'owner' else axis}"))
+
+
+# --- sources -------------------------------------------------------------------------------------------------
+
+def draw_sources(con, flt) -> None:
+    st.subheader(tr("segments.sources.title"))
+    st.caption(tr("segments.sources.help"))
+    df = cached(segments.sources, con, flt)
+    if df.empty:
+        st.info(tr("segments.sources.empty"))
+        return
+    lang = state.lang()
+    data = df.assign(label=[s if isinstance(s, str) else tr("segments.sources.no_source") for s in df["source"]],
+                     conv_text=[fmt.percent(v, lang) for v in df["conversion"]],
+                     won_text=[fmt.money(v, lang) for v in df["won_amount"]])
+    tooltip = [alt.Tooltip("label:N", title=tr("segments.col.source")),
+               alt.Tooltip("created_count:Q", title=tr("segments.col.created_count")),
+               alt.Tooltip("conv_text:N", title=tr("segments.col.conversion")),
+               alt.Tooltip("won_text:N", title=tr("segments.col.won_amount"))]
+    height = max(120, 36 * len(data))
+    bars = alt.Chart(data).mark_bar(color="#2f6fb0").encode(
+        y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("created_count:Q", title=tr("segments.col.created_count")), tooltip=tooltip,
+    ).properties(height=height)
+    text = bars.mark_text(align="left", dx=4, color="#222").encode(text="conv_text:N")
+    st.altair_chart(alt.layer(bars, text), width="stretch")
+    shown = df.assign(source=data["label"])
+    if shown["in_target_share"].isna().all():
+        shown = shown.drop(columns="in_target_share")
+    draw_table(shown, "sources", "sources.csv")
+
+
+# --- suggestions ---------------------------------------------------------------------------------------------
+
+def _sentence(row) -> str:
+    lang = state.lang()
+    num = lambda v: fmt.number(v, lang, 1)  # noqa: E731
+    return tr(
+        f"segments.suggestion.{row.kind}", value=state.plain(_label(row.value)),
+        target=state.plain(row.target) if isinstance(row.target, str) else "",
+        cac=_money(row.acquisition_cost), margin=_money(row.margin_per_customer),
+        contribution=_money(row.contribution), rate=fmt.percent(row.win_rate, lang),
+        ref_rate=fmt.percent(row.reference_win_rate, lang), hours=num(row.hours_per_win if row.kind == "move_up"
+                                                                      else row.activity_hours),
+        ref_hours=num(row.reference_hours_per_win if row.kind == "move_up" else row.reference_hours),
+        won=_money(row.won_amount), ref_won=_money(row.reference_won_amount),
+    )
+
+
+def draw_suggestions(con, flt, axis: str) -> None:
+    st.subheader(tr("segments.suggestions.title"))
+    st.caption(tr("segments.suggestions.help"))
+    df = cached(segments.suggestions, con, flt, axis)
+    if df.empty:
+        st.write(tr("segments.suggestions.none"))
+        return
+    groups = [("segments.suggestions.segments", ("move_down", "move_up")),
+              ("segments.suggestions.accounts_up", ("account_up",)),
+              ("segments.suggestions.accounts_down", ("account_down",))]
+    for title, kinds in groups:
+        part = df[df["kind"].isin(kinds)]
+        if part.empty:
+            continue
+        with st.expander(f"{tr(title)} ({len(part)})", expanded=kinds[0] == "move_down"):
+            st.markdown("\n".join(f"- {_sentence(r)}" for r in part.itertuples()))
+
+
+# --- page ----------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    con = state.connection()
+    flt = current_filter() if FILTER_KEY in st.session_state else draw_filters(con)
+    st.title(tr("segments.title"))
+    if "opportunities" not in cache.available_tables(con):
+        st.info(tr("segments.no_opportunities"))
+        return
+    st.caption(tr("segments.intro"))
+    if flt.start is None or flt.end is None:
+        st.caption(tr("segments.all_time"))
+    else:
+        st.caption(tr("segments.period", start=fmt.day(flt.start, state.lang()), end=fmt.day(flt.end, state.lang())))
+    axis = st.segmented_control(tr("segments.axis"), list(segments.AXES), key=AXIS_KEY, default="segment",
+                                format_func=lambda a: tr(f"segments.axis.{a}")) or "segment"
+    have = cached(_available, con)
+    df = cached(segments.segment_table, con, flt, axis)
+    draw_missing(have, flt, axis, df)
+    draw_effort_result(con, flt, axis, have, df)
+    draw_reps(con, flt, axis, have)
+    draw_sources(con, flt)
+    draw_suggestions(con, flt, axis)
+
+
+def _available(con, _flt):
+    return segments.data_available(con)
+
+
+main()

@@ -253,13 +253,15 @@ def cmd_report(args) -> int:
         print(t(key, lang, **params), file=sys.stderr)
         return 2
 
-    outputs = [Path(args.out)] + ([Path(args.pptx)] if args.pptx else [])
-    for out in outputs:
-        if out.suffix.lower() not in (".xlsx", ".pptx") or (args.pptx and out == Path(args.pptx)
-                                                              and out.suffix.lower() != ".pptx"):
-            return fail("report.cli.bad_out", out=str(out))
-        if not out.parent.exists():
-            return fail("report.cli.bad_out", out=str(out))
+    out, pptx = Path(args.out), (Path(args.pptx) if args.pptx else None)
+    if out.suffix.lower() not in (".xlsx", ".pptx"):
+        return fail("report.cli.bad_out", out=str(out))
+    if pptx is not None and pptx.suffix.lower() != ".pptx":
+        return fail("report.cli.bad_out", out=str(pptx))
+    outputs = [out] + ([pptx] if pptx else [])
+    for path in outputs:
+        if not path.parent.is_dir():
+            return fail("report.cli.no_folder", folder=str(path.parent))
     if (args.start is None) != (args.end is None):
         return fail("report.cli.half_period")
     if args.start is not None and args.start > args.end:

@@ -292,6 +292,9 @@ ALERT_KINDS = {
     "probability": "rate", "earlier_stage": "text", "earlier_typical": "rate",
 }
 
+# every column of the flash page's tables (per-rep table and alert lists), for the pages' xlsx downloads
+FLASH_KINDS = REP_KINDS | ALERT_KINDS
+
 
 def alerts_section(con, flt: Filter, ctx: Context) -> Part:
     """The flash page's four alerts, one sheet each (each list has its own header row and filter)."""

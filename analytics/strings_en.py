@@ -535,4 +535,5 @@ EN: dict[str, str] = {
     "report.cli.unknown_owner": "Unknown rep in this workspace: {owner}",
     "report.cli.written": "Written: {path}",
     "report.cli.unknown_value": "Unknown value for --{dimension} in this workspace: {value}",
+    "report.cli.no_folder": "No such folder for the output file: {folder}",
 }

@@ -539,4 +539,5 @@ FR: dict[str, str] = {
     "report.cli.unknown_owner": "Commercial inconnu dans cet espace : {owner}",
     "report.cli.written": "Écrit : {path}",
     "report.cli.unknown_value": "Valeur inconnue pour --{dimension} dans cet espace : {value}",
+    "report.cli.no_folder": "Dossier introuvable pour le fichier de sortie : {folder}",
 }

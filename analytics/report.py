@@ -168,13 +168,14 @@ def _translated_stages(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 # --- sections: flash figures ------------------------------------------------------------------------------------
 
-# (KPI, kind, direction): +1 when a rise is good, -1 when it is bad, 0 when it has no comparison (a "now" value)
+# (KPI, kind, direction), as the page's tiles: +1 when a rise is good (green), -1 when it is bad (red), 0 when the
+# change is shown uncoloured (time spent), None when the KPI is a "now" value with no comparison (open pipeline)
 SUMMARY_KPIS = [
     ("won_count", "count", 1), ("won_amount", "money", 1), ("win_rate", "rate", 1),
     ("average_basket", "money", 1), ("lost_count", "count", -1), ("lost_amount", "money", -1),
-    ("new_opportunities", "count", 1), ("average_cycle_days", "days", -1), ("open_amount", "money", 0),
-    ("weighted_pipeline", "money", 0), ("coverage_raw", "ratio", 0), ("coverage_weighted", "ratio", 0),
-    ("quota_attainment", "rate", 1), ("quota", "money", 0), ("time_spent_hours", "hours", 0),
+    ("new_opportunities", "count", 1), ("average_cycle_days", "days", -1), ("open_amount", "money", None),
+    ("weighted_pipeline", "money", None), ("coverage_raw", "ratio", None), ("coverage_weighted", "ratio", None),
+    ("quota_attainment", "rate", 1), ("quota", "money", None), ("time_spent_hours", "hours", 0),
     ("time_cost", "money", 0),
 ]
 
@@ -223,13 +224,13 @@ def summary_section(con, flt: Filter, ctx: Context) -> Part:
     before = kpis.flash_kpis(con, ctx.compare) if ctx.compare is not None else None
     rows, value_kinds, change_kinds, fonts = [], [], [], []
     for key, kind, direction in SUMMARY_KPIS:
-        prior = before.get(key) if (before is not None and direction) else None
-        delta, delta_kind = change(kind, now.get(key), prior) if direction else (None, "text")
+        prior = before.get(key) if (before is not None and direction is not None) else None
+        delta, delta_kind = change(kind, now.get(key), prior)
         rows.append({"kpi": _tr(ctx, f"flash.kpi.{key}"), "value": now.get(key), "compared": prior, "change": delta})
         value_kinds.append(kind)
         change_kinds.append(delta_kind)
-        good = delta is not None and delta * direction > 0
-        bad = delta is not None and delta * direction < 0
+        good = delta is not None and bool(direction) and delta * direction > 0
+        bad = delta is not None and bool(direction) and delta * direction < 0
         fonts.append(GOOD if good else BAD if bad else None)
     df = pd.DataFrame(rows, columns=["kpi", "value", "compared", "change"])
     table = Table(

@@ -82,7 +82,7 @@ def test_summary_values_are_the_flash_kpis(con, pack):
     for key, kind, direction in report.SUMMARY_KPIS:
         value, compared, _ = rows[report.t(f"flash.kpi.{key}", "fr")]
         assert value.value == pytest.approx(now[key]) if now[key] is not None else value.value is None, key
-        if direction:
+        if direction is not None:
             assert compared.value == pytest.approx(before[key]) if before[key] is not None else compared.value is None
 
 
@@ -91,6 +91,7 @@ def test_summary_values_are_the_flash_kpis(con, pack):
     ("Affaires gagnées", 3, 1, 2),  # 3 - 1
     ("Taux de transformation", 0.75, 1.0, -25.0),  # 75 % - 100 % = -25 pts
     ("Quota de la période", 150000, None, None),  # a "now" value: no comparison
+    ("Temps passé", 2.5, 0.5, 4.0),  # 60 + 90 min in May; April 1-20: 30 min; (2.5 - 0.5) / 0.5 = +400 %
 ])
 def test_summary_by_hand(pack, label, value, compared, change):
     cells = _summary_rows(pack["Synthèse"])[label]
@@ -123,6 +124,7 @@ def test_summary_change_colours(pack):
     rows = _summary_rows(pack["Synthèse"])
     assert rows["Montant gagné"][2].font.color.rgb.endswith(report.GOOD)  # more won: green
     assert rows["Taux de transformation"][2].font.color.rgb.endswith(report.BAD)  # lower win rate: red
+    assert rows["Temps passé"][2].font.color.type == "theme"  # more time spent: shown, uncoloured (the default)
 
 
 def test_summary_states_the_data_date_and_filters(con):

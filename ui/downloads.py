@@ -41,11 +41,9 @@ def table_buttons(df: pd.DataFrame, key: str, file_stem: str, labels: dict[str, 
     def xlsx() -> bytes:
         return report.table_workbook(frame(), kinds, labels, title, lang, data_date)
 
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    with st.container(horizontal=True):
         st.download_button(state.tr("report.download.csv"), csv, file_name=f"{file_stem}.csv", mime="text/csv",
                            key=f"{key}_download", icon=":material/download:")
-    with right:
         st.download_button(state.tr("report.download.xlsx"), xlsx, file_name=f"{file_stem}.xlsx", mime=XLSX,
                            key=f"{key}_xlsx", icon=":material/download:")
 
@@ -61,11 +59,9 @@ def chart_buttons(chart, key: str, file_stem: str, title: str) -> None:
     def svg() -> bytes:
         return charts.to_svg(chart, title, data_date, lang)
 
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    with st.container(horizontal=True):
         st.download_button(state.tr("report.download.png"), png, file_name=f"{file_stem}.png", mime="image/png",
                            key=f"{key}_png", icon=":material/image:")
-    with right:
         st.download_button(state.tr("report.download.svg"), svg, file_name=f"{file_stem}.svg", mime="image/svg+xml",
                            key=f"{key}_svg", icon=":material/image:")
 
@@ -92,15 +88,12 @@ def pack_buttons(flt) -> None:
     stem = "dossier_revue" if lang == "fr" else "review_pack"
     st.subheader(state.tr("report.download.title"))
     st.caption(state.tr("report.download.help"))
-    columns = st.columns(3)
-    with columns[0]:
+    with st.container(horizontal=True):
         st.download_button(state.tr("report.download.pack_team"), build("pack", team), file_name=f"{stem}.xlsx",
                            mime=XLSX, key="pack_team", icon=":material/folder_zip:")
-    if flt.owner:
-        with columns[1]:
+        if flt.owner:
             st.download_button(state.tr("report.download.pack_rep", owner=state.plain(flt.owner)), build("pack", flt),
                                file_name=f"{stem}_{store.workspace_slug(flt.owner)}.xlsx", mime=XLSX, key="pack_rep",
                                icon=":material/person:")
-    with columns[2]:
         st.download_button(state.tr("report.download.deck"), build("deck", flt), file_name=f"{stem}.pptx", mime=PPTX,
                            key="pack_deck", icon=":material/slideshow:")

@@ -184,6 +184,9 @@ def cmd_plan(args) -> int:
     else:
         for key in plan.STEPS:
             print(f"{key}: {out[key]:.1f} ({out['per_week'][key]:.1f} per week)")
+    return 0
+
+
 def _dimensions(args):
     from analytics.filters import Filter
 
@@ -239,6 +242,9 @@ def cmd_forecast(args) -> int:
     values["team"] = {k: _json_value(v) for k, v in result["team"].items()}
     values["reps"] = [{k: _json_value(v) for k, v in r.items()} for r in result["reps"]]
     _print(values, args.json)
+    return 0
+
+
 def cmd_report(args) -> int:
     """The review pack (xlsx) and/or the deck (pptx) of the filter, as the flash page's buttons build them."""
     from dataclasses import replace

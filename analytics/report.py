@@ -31,9 +31,9 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from analytics import charts, kpis, store
+from analytics import charts, kpis, settings, store
 from analytics.export import formula_like
-from analytics.filters import Filter, previous, reference_date
+from analytics.filters import Filter, reference_date
 from analytics.i18n import t
 
 MAX_ROWS = 1000  # rows of a list written in the pack; the page's CSV holds every row
@@ -57,6 +57,7 @@ def number_format(kind: str, lang: str) -> str | None:
         "ratio": '0.00 "×"',
         "hours": '#,##0.0 "h"',
         "number": "#,##0.00",
+        "decimal": "#,##0.0",
         "points": '+0.0 "pts";-0.0 "pts";0.0 "pts"',
         "relative": "+0 %;-0 %;0 %" if fr else "+0%;-0%;0%",
         "count_change": "+#,##0;-#,##0;0",
@@ -132,10 +133,11 @@ class Context:
 
     lang: str
     today: date
-    compare: Filter | None
+    compare: dict | None  # kpis.comparison_kpis: the comparison window's figures, with start and end
     charts: bool = True
     max_rows: int = MAX_ROWS
     available: frozenset = frozenset()
+    fiscal_start: int = 1
 
 
 @dataclass(frozen=True)
@@ -168,36 +170,29 @@ def _translated_stages(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 # --- sections: flash figures ------------------------------------------------------------------------------------
 
-# (KPI, kind, direction), as the page's tiles: +1 when a rise is good (green), -1 when it is bad (red), 0 when the
-# change is shown uncoloured (time spent), None when the KPI is a "now" value with no comparison (open pipeline)
-SUMMARY_KPIS = [
-    ("won_count", "count", 1), ("won_amount", "money", 1), ("win_rate", "rate", 1),
-    ("average_basket", "money", 1), ("lost_count", "count", -1), ("lost_amount", "money", -1),
-    ("new_opportunities", "count", 1), ("average_cycle_days", "days", -1), ("open_amount", "money", None),
-    ("weighted_pipeline", "money", None), ("coverage_raw", "ratio", None), ("coverage_weighted", "ratio", None),
-    ("quota_attainment", "rate", 1), ("quota", "money", None), ("time_spent_hours", "hours", 0),
-    ("time_cost", "money", 0),
-]
-
-
 def _defined(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def change(kind: str, now, before) -> tuple[float | None, str]:
-    """The change of a KPI against the comparison period, as on the flash page, and the kind it is written
-    in: points for rates (difference x 100), relative change for amounts and hours (the amount itself when the
-    comparison is 0), plain difference for counts, days and ratios."""
-    if not (_defined(now) and _defined(before)):
+def summary_kpis() -> list[kpis.KPI]:
+    """The KPIs of the summary: the page's tiles, in the registry's order."""
+    return [k for k in kpis.REGISTRY if k.tile]
+
+
+def change(kpi: kpis.KPI, now, before) -> tuple[float | None, str]:
+    """The change of a KPI against the comparison period by its registry delta rule (as the page's tiles), and
+    the kind it is written in: points for rates (difference x 100), relative change for amounts and hours (the
+    difference itself when the comparison is 0), plain difference for counts and days; none for "now" figures."""
+    if kpi.delta == "none" or not (_defined(now) and _defined(before)):
         return None, "text"
     now, before = float(now), float(before)
     diff = now - before
-    if kind == "rate":
+    if kpi.delta == "points":
         return 100 * diff, "points"
-    if kind in ("money", "hours"):
+    if kpi.delta == "relative":
         if before:
             return diff / abs(before), "relative"
-        return diff, f"{kind}_change"
+        return diff, f"{kpi.kind}_change"
     return diff, "count_change"
 
 
@@ -209,8 +204,8 @@ def _filter_info(flt: Filter, ctx: Context) -> list[tuple[str, object, str]]:
     else:
         info.append((_tr(ctx, "report.period"), _tr(ctx, "report.all_dates"), "text"))
     if ctx.compare is not None:
-        info += [(_tr(ctx, "report.compare_start"), ctx.compare.start, "date"),
-                 (_tr(ctx, "report.compare_end"), ctx.compare.end, "date")]
+        info += [(_tr(ctx, "report.compare_start"), ctx.compare["start"], "date"),
+                 (_tr(ctx, "report.compare_end"), ctx.compare["end"], "date")]
     for dim in ("team", "owner", "segment", "region", "source"):
         value = getattr(flt, dim)
         info.append((_tr(ctx, f"filters.{dim}"), every if value is None else value, "text"))
@@ -218,20 +213,19 @@ def _filter_info(flt: Filter, ctx: Context) -> list[tuple[str, object, str]]:
 
 
 def summary_section(con, flt: Filter, ctx: Context) -> Part:
-    """The flash figures of the period, the comparison period's and the change, as the page's tiles; the
-    filters and the data's date beside them; the won-versus-quota trend."""
-    now = kpis.flash_kpis(con, flt)
-    before = kpis.flash_kpis(con, ctx.compare) if ctx.compare is not None else None
+    """The flash figures of the period, the comparison period's (read like for like, kpis.comparison_kpis) and
+    the change, as the page's tiles; the filters and the data's date beside them; the won-versus-quota trend."""
+    now = kpis.flash_kpis(con, flt, fiscal_start=ctx.fiscal_start)
+    before = ctx.compare if ctx.compare is not None and not ctx.compare["empty"] else None
     rows, value_kinds, change_kinds, fonts = [], [], [], []
-    for key, kind, direction in SUMMARY_KPIS:
-        prior = before.get(key) if (before is not None and direction is not None) else None
-        delta, delta_kind = change(kind, now.get(key), prior)
-        rows.append({"kpi": _tr(ctx, f"flash.kpi.{key}"), "value": now.get(key), "compared": prior, "change": delta})
-        value_kinds.append(kind)
+    for kpi in summary_kpis():
+        prior = before.get(kpi.key) if (before is not None and kpi.delta != "none") else None
+        delta, delta_kind = change(kpi, now.get(kpi.key), prior)
+        rows.append({"kpi": _tr(ctx, kpi.label_key), "value": now.get(kpi.key), "compared": prior, "change": delta})
+        value_kinds.append(kpi.kind)
         change_kinds.append(delta_kind)
-        good = delta is not None and bool(direction) and delta * direction > 0
-        bad = delta is not None and bool(direction) and delta * direction < 0
-        fonts.append(GOOD if good else BAD if bad else None)
+        sign = {"higher": 1, "lower": -1}.get(kpi.better, 0)
+        fonts.append(None if not delta or not sign else GOOD if delta * sign > 0 else BAD)
     df = pd.DataFrame(rows, columns=["kpi", "value", "compared", "change"])
     table = Table(
         df, {"kpi": "text"},
@@ -290,7 +284,7 @@ ALERT_KINDS = {
     "owner": "text", "quota": "money", "prorated_goal": "money", "won_amount": "money", "gap": "money",
     "opportunity_id": "text", "name": "text", "stage": "text", "amount": "money", "entered": "date",
     "days_in_stage": "days", "p75_days": "days", "close_date": "date", "days_overdue": "days",
-    "probability": "rate", "earlier_stage": "text", "earlier_typical": "rate",
+    "probability": "rate", "earlier_stage": "text", "earlier_typical": "rate", "threshold_days": "decimal",
 }
 
 # every column of the flash page's tables (per-rep table and alert lists), for the pages' xlsx downloads
@@ -353,10 +347,12 @@ def _module_present(name: str | None) -> bool:
 def context(con, flt: Filter, lang: str = "fr", compare: str = "previous", charts_on: bool = True,
             max_rows: int = MAX_ROWS) -> Context:
     """The context of a pack: the data's date is the latest snapshot's (the workspace's today), and the
-    comparison period is the one the sidebar gives for that today."""
+    comparison is the page's: `compare` mode, read like for like while the period is in progress."""
     today = reference_date(con)
-    return Context(lang=lang, today=today, compare=previous(flt, compare, today=today), charts=charts_on,
-                   max_rows=max_rows, available=frozenset(store.available_tables(con)))
+    fiscal = settings.fiscal_start(con)
+    return Context(lang=lang, today=today, compare=kpis.comparison_kpis(con, flt, compare, today, fiscal),
+                   charts=charts_on, max_rows=max_rows, available=frozenset(store.available_tables(con)),
+                   fiscal_start=fiscal)
 
 
 def build_parts(con, flt: Filter, ctx: Context, sections: list[Section] | None = None) -> list[Part]:

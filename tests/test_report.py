@@ -25,7 +25,6 @@ from pptx import Presentation
 from analytics import charts, deck, kpis, report, store
 from analytics.__main__ import main as cli
 from analytics.export import to_csv_bytes
-from analytics.filters import previous
 from tests.test_kpis import ACTIVITIES, MAY, OPPORTUNITIES, REPS, TARGETS, TODAY, insert_opportunities, make_workspace
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -76,13 +75,14 @@ def test_sheet_names(con, lang, names):
 
 def test_summary_values_are_the_flash_kpis(con, pack):
     now = kpis.flash_kpis(con, MAY)
-    before = kpis.flash_kpis(con, previous(MAY, today=TODAY))
+    before = kpis.comparison_kpis(con, MAY, "previous", TODAY)
     rows = _summary_rows(pack["Synthèse"])
-    assert len(rows) == len(report.SUMMARY_KPIS)
-    for key, kind, direction in report.SUMMARY_KPIS:
-        value, compared, _ = rows[report.t(f"flash.kpi.{key}", "fr")]
+    assert len(rows) == len(report.summary_kpis()) == 16  # the page's tiles
+    for kpi in report.summary_kpis():
+        key = kpi.key
+        value, compared, _ = rows[report.t(kpi.label_key, "fr")]
         assert value.value == pytest.approx(now[key]) if now[key] is not None else value.value is None, key
-        if direction is not None:
+        if kpi.delta != "none":
             assert compared.value == pytest.approx(before[key]) if before[key] is not None else compared.value is None
 
 

@@ -11,6 +11,8 @@
   python -m analytics forecast --workspace DIR [--as-of D] [--owner NAME] ... [--lang fr|en] --json
   python -m analytics segments --workspace DIR [--by segment|region|source|team|product|owner] [--start D] [--end D]
                                [--owner NAME] [--segment NAME] [--team NAME] [--region NAME] [--source NAME] --json
+  python -m analytics report --workspace DIR [--owner NAME] [--start D --end D] [--lang fr|en]
+                             --out pack.xlsx [--pptx deck.pptx]     (or --out deck.pptx for the deck alone)
 
 --workspace is the workspace's DuckDB file, or a folder (its workspace.duckdb is then used).
 """
@@ -266,6 +268,59 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    """The review pack (xlsx) and/or the deck (pptx) of the filter, as the flash page's buttons build them."""
+    from dataclasses import replace
+
+    from analytics import deck, report
+    from analytics.filters import Filter, filter_options, period_bounds, reference_date
+    from analytics.i18n import t
+
+    lang = args.lang
+
+    def fail(key: str, **params) -> int:
+        print(t(key, lang, **params), file=sys.stderr)
+        return 2
+
+    out, pptx = Path(args.out), (Path(args.pptx) if args.pptx else None)
+    if out.suffix.lower() not in (".xlsx", ".pptx"):
+        return fail("report.cli.bad_out", out=str(out))
+    if pptx is not None and pptx.suffix.lower() != ".pptx":
+        return fail("report.cli.bad_out", out=str(pptx))
+    outputs = [out] + ([pptx] if pptx else [])
+    for path in outputs:
+        if not path.parent.is_dir():
+            return fail("report.cli.no_folder", folder=str(path.parent))
+    if (args.start is None) != (args.end is None):
+        return fail("report.cli.half_period")
+    if args.start is not None and args.start > args.end:
+        return fail("report.cli.bad_period", start=args.start.isoformat(), end=args.end.isoformat())
+    path = Path(args.workspace)
+    if not (path if path.suffix == ".duckdb" else path / "workspace.duckdb").exists():
+        return fail("report.cli.no_workspace", workspace=args.workspace)
+    con = _connect(args.workspace)
+    if store.table_count(con, "opportunities") == 0:
+        return fail("report.cli.no_opportunities", workspace=args.workspace)
+    options = filter_options(con)
+    for dim in ("owner", "team", "segment", "region", "source"):
+        value = getattr(args, dim)
+        if value is not None and value not in options.get(dim, []):
+            return fail("report.cli.unknown_owner" if dim == "owner" else "report.cli.unknown_value",
+                        owner=value, value=value, dimension=dim)
+    flt = Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
+                 region=args.region, source=args.source)
+    if flt.start is None:  # the pages' default: the current month of the data
+        start, end = period_bounds("month", reference_date(con))
+        flt = replace(flt, start=start, end=end)
+    ctx = report.context(con, flt, lang, args.compare)
+    parts = report.build_parts(con, flt, ctx)
+    for out in outputs:
+        data = deck.deck_bytes(parts, flt, ctx) if out.suffix.lower() == ".pptx" else report.workbook_bytes(parts, lang)
+        out.write_bytes(data)
+        print(t("report.cli.written", lang, path=str(out)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Cockpit commercial")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -335,6 +390,17 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(f"--{dim}")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_plan)
+    p = sub.add_parser("report", help="build the review pack (xlsx) and/or the slide deck (pptx)")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--start", type=_iso_date, help="first day of the period (default: the data's current month)")
+    p.add_argument("--end", type=_iso_date, help="last day of the period")
+    for dim in ("owner", "segment", "team", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--compare", choices=["previous", "last_year"], default="previous")
+    p.add_argument("--lang", choices=["fr", "en"], default="fr")
+    p.add_argument("--out", required=True, help="pack.xlsx, or deck.pptx")
+    p.add_argument("--pptx", help="also write the slide deck to this .pptx file")
+    p.set_defaults(run=cmd_report)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,7 +1,10 @@
 """Safe exports: tables as CSV bytes that a spreadsheet opens without running anything.
 
 OWASP CSV injection: a cell that starts with = + - @, a tab, CR or LF can be taken for a formula by
-Excel or LibreOffice; such text cells get a leading single quote. Numbers stay numbers (-5 is data).
+Excel or LibreOffice, and so can one that starts with spaces before such a character (LibreOffice and
+some Excel imports trim leading spaces before they parse). Such text cells get a leading single quote in
+CSV; in xlsx they are written as text cells with the quote-prefix style (analytics/report.py), which keeps
+the text exactly as typed. Numbers stay numbers (-5 is data).
 """
 from __future__ import annotations
 
@@ -10,15 +13,21 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
+def formula_like(value) -> bool:
+    """True for text that a spreadsheet could run as a formula: it starts with one of FORMULA_STARTS,
+    after any leading spaces (a tab, CR or LF is itself a formula start)."""
+    return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS)
+
+
 def neutralise(value):
     """The value, with a leading ' when it is text that a spreadsheet could run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if formula_like(value):
         return "'" + value
     return value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` whose text cells and column names are neutralised (for CSV and xlsx alike)."""
+    """A copy of `df` whose text cells and column names are neutralised (for CSV)."""
     out = df.copy()
     out.columns = [neutralise(str(c)) for c in out.columns]
     for col in out.columns:

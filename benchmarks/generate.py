@@ -117,6 +117,7 @@ def _opportunities_sql(n: int) -> str:
       CASE WHEN closed THEN created + cycle
            WHEN u(j, 17) < 0.15 THEN DATE '{today}' - (1 + (u(j, 18) * 60)::INTEGER)  -- overdue
            ELSE GREATEST(created + cycle, DATE '{today}' + (1 + (u(j, 18) * 150)::INTEGER)) END AS close_date,
+      CASE WHEN closed THEN created + cycle END AS closed_date,  -- when it was won or lost
       round(amount * (0.18 + 0.3 * u(j, 19)), 2) AS margin,
       CASE WHEN d.status = 'lost' THEN pick({_sql_list(LOST_REASONS)}, j, 20) END AS lost_reason,
       CASE WHEN u(j, 21) < 0.1 THEN NULL ELSE pick({_sql_list(REGIONS)}, j, 22) END AS region,
@@ -203,6 +204,8 @@ def _previous_expr(column: str) -> str:
         return f"CASE WHEN {closed_since} THEN 'open' ELSE g.status END AS status"
     if column == "probability":
         return f"CASE WHEN {closed_since} THEN ps.default_probability ELSE g.probability END AS probability"
+    if column == "closed_date":
+        return f"CASE WHEN {closed_since} THEN NULL ELSE g.closed_date END AS closed_date"
     if column == "lost_reason":
         return f"CASE WHEN {closed_since} THEN NULL ELSE g.lost_reason END AS lost_reason"
     if column == "amount":

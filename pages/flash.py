@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import kpis
-from analytics.export import to_csv_bytes
 from analytics.i18n import t
-from ui import cache, state
+from ui import cache, downloads, state
 from ui import format as fmt
 from ui.cache import cached
 from ui.sidebar import FILTER_KEY, comparison_mode, current_filter, draw_filters, fiscal_start, today
@@ -135,7 +134,10 @@ def draw_trend(con, flt) -> None:
     if df.empty or (df["won_amount"].sum() == 0 and df["quota"].isna().all()):
         st.info(tr("flash.trend.empty"))
         return
-    st.altair_chart(trend_chart(df, state.lang()), width="stretch")
+    chart = trend_chart(df, state.lang())
+    st.altair_chart(chart, width="stretch")
+    downloads.chart_buttons(chart, "trend", "chiffres_flash_tendance" if state.lang() == "fr" else "flash_trend",
+                            tr("flash.trend.title"))
 
 
 # --- tables --------------------------------------------------------------------------------------------------
@@ -184,11 +186,9 @@ def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
     }
     st.dataframe(shown, hide_index=True, column_config=config, key=f"{key}_table", placeholder=fmt.DASH)
     labels = {c: t(f"flash.col.{c}", lang) for c in df.columns}
-
-    def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
-        return to_csv_bytes(_for_csv(_translated(df, lang)).rename(columns=labels), lang)
-
-    st.download_button(tr("flash.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
+    # CSV and xlsx built on the click, in another thread: the prepare function makes no Streamlit call
+    downloads.table_buttons(df, key, file_name.removesuffix(".csv"), labels, COLUMN_KINDS,
+                            prepare=lambda d: _for_csv(_translated(d, lang)))
 
 
 def draw_reps(con, flt) -> None:
@@ -258,6 +258,7 @@ def main() -> None:
     draw_trend(con, flt)
     draw_reps(con, flt)
     draw_alerts(con, flt, reference, available)
+    downloads.pack_buttons(flt)
 
 
 main()

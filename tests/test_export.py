@@ -19,7 +19,11 @@ from analytics.export import neutralise, to_csv_bytes
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
         ("\ncmd", "'\ncmd"),
-        ("Acme = best", "Acme = best"),  # only the first character matters
+        (" =1+1", "' =1+1"),  # spaces first: some imports trim them before they parse
+        ("   @SUM(A1)", "'   @SUM(A1)"),
+        ("  -2", "'  -2"),
+        ("  plain", "  plain"),
+        ("Acme = best", "Acme = best"),  # only the first character (after spaces) matters
         ("", ""),
         (-5, -5),  # a number is data, not a formula
         (None, None),

@@ -80,7 +80,11 @@ def test_renders_on_the_demo_company(app):
     assert spec["config"]["locale"]["number"]["thousands"] == "\u202f"
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     assert len(app.dataframe) >= 2  # per-rep table + at least one alert listing
-    assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
+    keys = [b.key for b in app.get("download_button")]
+    # every table downloadable as CSV and xlsx; the chart as PNG and SVG; the pack and the deck
+    assert len([k for k in keys if k.endswith("_download")]) == len(app.dataframe)
+    assert len([k for k in keys if k.endswith("_xlsx")]) == len(app.dataframe)
+    assert {"trend_png", "trend_svg", "pack_team", "pack_deck"} <= set(keys)
     assert len(app.main.expander) == 4  # the four alerts
 
 

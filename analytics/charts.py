@@ -1,0 +1,165 @@
+"""Chart images for slides and the review pack: Altair charts rendered server-side to PNG and SVG with
+vl-convert (no browser), each with its title and the data's date on the image; and the pack's own charts,
+built from the same aggregated frames as the pages (a few dozen rows each).
+
+Numbers on the images are written as the reader's language writes them: vl-convert is given the d3 format
+locale (fr-FR groups thousands with a space and uses a decimal comma), and the text of key figures goes
+through `figure_text` (Babel), so a slide reads "1 250 000 €" in French and "€1,250,000" in English.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import altair as alt
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from analytics.i18n import t
+
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+D3_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+DASH = "—"
+WON_COLOUR, QUOTA_COLOUR, LOST_COLOUR = "#2f6fb0", "#e07b28", "#b03a2e"
+WIDTH, HEIGHT = 640, 320  # in CSS pixels; PNGs are rendered at SCALE x that
+SCALE = 2
+
+
+# --- text of a figure -----------------------------------------------------------------------------------------
+
+def _defined(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def day_text(value: date | None, lang: str) -> str:
+    """23/11/2026 in French, 23 Nov 2026 in English."""
+    if value is None:
+        return DASH
+    return format_date(value, "dd/MM/yyyy" if lang == "fr" else "d MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
+
+
+def figure_text(value, kind: str, lang: str) -> str:
+    """A key figure as text (slides, image subtitles): money, count, rate, days, ratio; a dash when undefined."""
+    if not _defined(value):
+        return DASH
+    loc = LOCALES.get(lang, "fr_FR")
+    value = float(value)
+    if kind == "money":
+        text = format_decimal(round(abs(value)), format="#,##0", locale=loc)
+        sign = "-" if round(value) < 0 else ""
+        return f"{sign}{text}\u00a0€" if lang == "fr" else f"{sign}€{text}"
+    if kind == "rate":
+        text = format_decimal(round(100 * value, 1), format="#,##0.0", locale=loc)
+        return f"{text}\u00a0%" if lang == "fr" else f"{text}%"
+    if kind == "ratio":
+        return format_decimal(round(value, 2), format="#,##0.00", locale=loc) + "\u00a0×"
+    if kind == "days":
+        return t("report.unit.days", lang, value=format_decimal(round(value), format="#,##0", locale=loc))
+    if kind == "hours":
+        return t("report.unit.hours", lang, value=format_decimal(round(value, 1), format="#,##0.0", locale=loc))
+    return format_decimal(round(value), format="#,##0", locale=loc)
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+def titled(chart, title: str, data_date: date | None, lang: str):
+    """The chart with `title` above it and "Data as of <date>" as its subtitle (the image stands alone on a slide)."""
+    subtitle = t("report.data_as_of", lang, date=day_text(data_date, lang)) if data_date else ""
+    params = alt.TitleParams(text=title, subtitle=subtitle, anchor="start", fontSize=15, subtitleFontSize=11,
+                             subtitleColor="#555555")
+    return chart.properties(title=params)
+
+
+def _spec(chart) -> dict:
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    spec.setdefault("background", "white")
+    return spec
+
+
+def to_png(chart, title: str, data_date: date | None, lang: str, scale: int = SCALE) -> bytes:
+    """The chart as a PNG image (white background, `scale` x its CSS size), title and data date on it."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(_spec(titled(chart, title, data_date, lang)), scale=scale,
+                               format_locale=D3_LOCALES.get(lang, "fr-FR"))
+
+
+def to_svg(chart, title: str, data_date: date | None, lang: str) -> bytes:
+    """The chart as an SVG image (vector, for slides that zoom), title and data date on it."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(_spec(titled(chart, title, data_date, lang)), format_locale=D3_LOCALES.get(lang, "fr-FR"))
+    return svg.encode("utf-8")
+
+
+# --- the pack's charts ------------------------------------------------------------------------------------------
+
+def bucket_label(bucket: date, grain: str, lang: str) -> str:
+    """'Sem. du 02/11' / 'Week of 02/11' for weeks, 'nov. 2026' / 'Nov 2026' for months."""
+    if grain == "week":
+        return t("flash.trend.week", lang, date=bucket.strftime("%d/%m"))
+    return format_date(bucket, "MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
+
+
+def _amount_axis(title: str) -> alt.Axis:
+    return alt.Axis(format=",.0f", title=title)
+
+
+def won_trend_chart(df: pd.DataFrame, lang: str):
+    """Won amount per bucket as bars and the bucket's quota as a line (kpis.won_trend's frame), as on the
+    flash page."""
+    won, quota = t("flash.trend.won", lang), t("flash.trend.quota", lang)
+    data = pd.DataFrame({
+        "label": [bucket_label(b, g, lang) for b, g in zip(df["bucket_start"], df["grain"])],
+        "won_amount": df["won_amount"].astype("float64"),
+        "quota": pd.to_numeric(df["quota"], errors="coerce").astype("float64"),
+        "won_series": won,
+        "quota_series": quota,
+    })
+    order = list(data["label"])
+    color = alt.Scale(domain=[won, quota], range=[WON_COLOUR, QUOTA_COLOUR])
+    legend = alt.Legend(title=None, orient="top")
+    x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40 if len(order) > 8 else 0))
+    bars = alt.Chart(data).mark_bar(**({"size": 28} if len(order) <= 8 else {})).encode(
+        x=x, y=alt.Y("won_amount:Q", axis=_amount_axis(t("flash.trend.amount", lang))),
+        color=alt.Color("won_series:N", scale=color, legend=legend),
+    )
+    layers = [bars]
+    if data["quota"].notna().any():
+        layers.append(alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
+            x=x, y=alt.Y("quota:Q"), color=alt.Color("quota_series:N", scale=color, legend=legend),
+        ))
+    return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+
+
+def bar_chart(df: pd.DataFrame, category: str, value: str, value_title: str, lang: str, kind: str = "money",
+              colour: str = WON_COLOUR, top: int = 15):
+    """Horizontal bars of `value` per `category`, largest first, the `top` largest only (a slide holds about
+    fifteen bars). Rates are drawn as percents."""
+    data = df[[category, value]].copy()
+    data[value] = pd.to_numeric(data[value], errors="coerce").astype("float64")
+    data = data.dropna(subset=[value]).sort_values(value, ascending=False).head(top)
+    data[category] = data[category].astype(str)
+    axis = alt.Axis(format=".0%" if kind == "rate" else ",.0f", title=value_title)
+    return alt.Chart(data).mark_bar(color=colour).encode(
+        y=alt.Y(f"{category}:N", sort=list(data[category]), title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X(f"{value}:Q", axis=axis),
+    ).properties(width=WIDTH - 160, height=max(60, 22 * len(data)))
+
+
+def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], value_title: str, lang: str):
+    """Bars of several measures per category side by side (`series`: column -> legend label), e.g. won and
+    lost per rep."""
+    long = df.melt(id_vars=[category], value_vars=list(series), var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map(series)
+    long[category] = long[category].astype(str)
+    labels = list(series.values())
+    colours = [WON_COLOUR, QUOTA_COLOUR, LOST_COLOUR][: len(labels)]
+    return alt.Chart(long).mark_bar().encode(
+        y=alt.Y(f"{category}:N", title=None, sort=list(dict.fromkeys(long[category]))),
+        yOffset=alt.YOffset("measure:N", sort=labels),
+        x=alt.X("value:Q", axis=_amount_axis(value_title)),
+        color=alt.Color("measure:N", scale=alt.Scale(domain=labels, range=colours),
+                        legend=alt.Legend(title=None, orient="top")),
+    ).properties(width=WIDTH - 160, height=HEIGHT + 40)

@@ -1,0 +1,591 @@
+"""The review pack: an Excel workbook (openpyxl) built from the same analytics functions as the pages.
+
+A pack is a list of parts, one per view, each built by a *section* function `(con, flt, ctx) -> Part`
+registered in SECTIONS: adding a view to the pack is adding one function to that list. A Part holds the
+sheets of the view (tables as DataFrames with a kind per column: money, count, rate, date, days, ratio,
+hours, text...; conditional colours; chart images) and, for the slide deck (analytics/deck.py), its chart
+and three key figures.
+
+Cells hold real numbers and dates with number formats (never text), written with locale-neutral Excel codes
+(`#,##0 "€"`, `0.0 %`, `dd/mm/yyyy`): the spreadsheet shows them with the reader's own separators, so a French
+Excel or LibreOffice shows 1 250 000 € and 12,5 %. Text from the data that a spreadsheet could take for a
+formula (= + - @ tab CR LF, after leading spaces too) is written as a text cell with the quote-prefix style:
+it shows as typed and never runs. Lists are capped at `Context.max_rows` rows (the pack holds aggregates and
+bounded lists, never the raw table); the sheet says how many rows there were.
+"""
+from __future__ import annotations
+
+import importlib.util
+import io
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Callable
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.image import Image
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from analytics import charts, kpis, settings, store
+from analytics.export import formula_like
+from analytics.filters import Filter, reference_date
+from analytics.i18n import t
+
+MAX_ROWS = 1000  # rows of a list written in the pack; the page's CSV holds every row
+SHEET_NAME_MAX = 31  # Excel's limit
+
+GOOD, BAD = "1E7B34", "B03A2E"  # the page's delta colours: green when better, red when worse
+GOOD_FILL, BAD_FILL = "E3F1E6", "F6E0DD"
+HEADER_FILL = "DCE6F1"
+
+
+def number_format(kind: str, lang: str) -> str | None:
+    """The Excel number format of a kind. Codes are locale-neutral: ',' groups thousands and '.' marks the
+    decimals in the code; the spreadsheet application writes them as its locale does."""
+    fr = lang == "fr"
+    return {
+        "money": '#,##0 "€";-#,##0 "€"' if fr else '"€"#,##0;-"€"#,##0',
+        "count": "#,##0",
+        "rate": "0.0 %" if fr else "0.0%",
+        "date": "dd/mm/yyyy" if fr else "d mmm yyyy",
+        "days": '#,##0 "j"' if fr else '#,##0 "d"',
+        "ratio": '0.00 "×"',
+        "hours": '#,##0.0 "h"',
+        "number": "#,##0.00",
+        "decimal": "#,##0.0",
+        "points": '+0.0 "pts";-0.0 "pts";0.0 "pts"',
+        "relative": "+0 %;-0 %;0 %" if fr else "+0%;-0%;0%",
+        "count_change": "+#,##0;-#,##0;0",
+        "money_change": '+#,##0 "€";-#,##0 "€";0 "€"' if fr else '+"€"#,##0;-"€"#,##0;"€"0',
+        "hours_change": "+#,##0.0;-#,##0.0;0.0",
+    }.get(kind)
+
+
+# --- what a section returns -----------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """A table to write: `df`'s columns in order, headed by `labels`, formatted by `kinds` (column -> kind;
+    a column missing there is text). `row_kinds`: column -> a list of kinds, one per row, for columns whose
+    rows differ (the summary's values). `fonts`: column -> a list of colours (or None) per row.
+    `rules`: (column, operator, value, fill colour) conditional formats, e.g. ("quota_attainment", "lessThan", 1,
+    BAD_FILL). `total`: how many rows there were before capping (None when not capped)."""
+
+    df: pd.DataFrame
+    kinds: dict[str, str]
+    labels: dict[str, str]
+    title: str | None = None
+    row_kinds: dict[str, list[str]] = field(default_factory=dict)
+    fonts: dict[str, list[str | None]] = field(default_factory=dict)
+    rules: list[tuple[str, str, float, str]] = field(default_factory=list)
+    total: int | None = None
+
+
+@dataclass
+class Chart:
+    """An Altair chart with its title; `png` is rendered when the pack is written (or given)."""
+
+    key: str
+    title: str
+    chart: object
+    png: bytes | None = None
+
+
+@dataclass
+class Figure:
+    """A key figure of a view, for the deck: label, value and kind (money, rate, count...)."""
+
+    label: str
+    value: object
+    kind: str
+
+
+@dataclass
+class Sheet:
+    name: str
+    heading: str
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    message: str | None = None  # instead of a table: what is missing, or that there is nothing to report
+    info: list[tuple[str, object, str]] = field(default_factory=list)  # (label, value, kind) beside the table
+
+
+@dataclass
+class Part:
+    """One view of the pack: its sheets, and for the deck its title, chart and (up to) three key figures."""
+
+    key: str
+    title: str
+    sheets: list[Sheet]
+    figures: list[Figure] = field(default_factory=list)
+    chart: Chart | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every section needs beside the filter: language, the data's date (the latest snapshot, the
+    workspace's "today"), the comparison period, whether to render chart images, the cap on list rows."""
+
+    lang: str
+    today: date
+    compare: dict | None  # kpis.comparison_kpis: the comparison window's figures, with start and end
+    charts: bool = True
+    max_rows: int = MAX_ROWS
+    available: frozenset = frozenset()
+    fiscal_start: int = 1
+
+
+@dataclass(frozen=True)
+class Section:
+    """A view of the pack. `module`: the analytics module it needs (skipped while that view is not there)."""
+
+    key: str
+    build: Callable[..., Part]
+    module: str | None = None
+
+
+def _tr(ctx: Context, key: str, **params) -> str:
+    return t(key, ctx.lang, **params)
+
+
+def capped(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, int | None]:
+    """The first ctx.max_rows rows, and the row count when there were more (else None)."""
+    if len(df) > ctx.max_rows:
+        return df.head(ctx.max_rows), len(df)
+    return df, None
+
+
+def _translated_stages(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = df.copy()
+    for col in ("stage", "earlier_stage"):
+        if col in out:
+            out[col] = out[col].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else s)
+    return out
+
+
+# --- sections: flash figures ------------------------------------------------------------------------------------
+
+def _defined(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def summary_kpis() -> list[kpis.KPI]:
+    """The KPIs of the summary: the page's tiles, in the registry's order."""
+    return [k for k in kpis.REGISTRY if k.tile]
+
+
+def change(kpi: kpis.KPI, now, before) -> tuple[float | None, str]:
+    """The change of a KPI against the comparison period by its registry delta rule (as the page's tiles), and
+    the kind it is written in: points for rates (difference x 100), relative change for amounts and hours (the
+    difference itself when the comparison is 0), plain difference for counts and days; none for "now" figures."""
+    if kpi.delta == "none" or not (_defined(now) and _defined(before)):
+        return None, "text"
+    now, before = float(now), float(before)
+    diff = now - before
+    if kpi.delta == "points":
+        return 100 * diff, "points"
+    if kpi.delta == "relative":
+        if before:
+            return diff / abs(before), "relative"
+        return diff, f"{kpi.kind}_change"
+    return diff, "count_change"
+
+
+def _filter_info(flt: Filter, ctx: Context) -> list[tuple[str, object, str]]:
+    every = _tr(ctx, "filters.all")
+    info = [(_tr(ctx, "report.data_date"), ctx.today, "date")]
+    if flt.start is not None and flt.end is not None:
+        info += [(_tr(ctx, "report.period_start"), flt.start, "date"), (_tr(ctx, "report.period_end"), flt.end, "date")]
+    else:
+        info.append((_tr(ctx, "report.period"), _tr(ctx, "report.all_dates"), "text"))
+    if ctx.compare is not None:
+        info += [(_tr(ctx, "report.compare_start"), ctx.compare["start"], "date"),
+                 (_tr(ctx, "report.compare_end"), ctx.compare["end"], "date")]
+    for dim in ("team", "owner", "segment", "region", "source"):
+        value = getattr(flt, dim)
+        info.append((_tr(ctx, f"filters.{dim}"), every if value is None else value, "text"))
+    return info
+
+
+def summary_section(con, flt: Filter, ctx: Context) -> Part:
+    """The flash figures of the period, the comparison period's (read like for like, kpis.comparison_kpis) and
+    the change, as the page's tiles; the filters and the data's date beside them; the won-versus-quota trend."""
+    now = kpis.flash_kpis(con, flt, fiscal_start=ctx.fiscal_start)
+    before = ctx.compare if ctx.compare is not None and not ctx.compare["empty"] else None
+    rows, value_kinds, change_kinds, fonts = [], [], [], []
+    for kpi in summary_kpis():
+        prior = before.get(kpi.key) if (before is not None and kpi.delta != "none") else None
+        delta, delta_kind = change(kpi, now.get(kpi.key), prior)
+        rows.append({"kpi": _tr(ctx, kpi.label_key), "value": now.get(kpi.key), "compared": prior, "change": delta})
+        value_kinds.append(kpi.kind)
+        change_kinds.append(delta_kind)
+        sign = {"higher": 1, "lower": -1}.get(kpi.better, 0)
+        fonts.append(None if not delta or not sign else GOOD if delta * sign > 0 else BAD)
+    df = pd.DataFrame(rows, columns=["kpi", "value", "compared", "change"])
+    table = Table(
+        df, {"kpi": "text"},
+        {"kpi": _tr(ctx, "report.col.kpi"), "value": _tr(ctx, "report.col.value"),
+         "compared": _tr(ctx, "report.col.compared"), "change": _tr(ctx, "report.col.change")},
+        row_kinds={"value": value_kinds, "compared": value_kinds, "change": change_kinds},
+        fonts={"change": fonts},
+    )
+    trend = kpis.won_trend(con, flt)
+    chart = None
+    if not trend.empty and not (trend["won_amount"].sum() == 0 and trend["quota"].isna().all()):
+        chart = Chart("trend", _tr(ctx, "flash.trend.title"), charts.won_trend_chart(trend, ctx.lang))
+    title = _tr(ctx, "report.summary.title")
+    sheet = Sheet(_tr(ctx, "report.sheet.summary"), title, [table], [chart] if chart else [],
+                  info=_filter_info(flt, ctx))
+    figures = [Figure(_tr(ctx, f"flash.kpi.{k}"), now.get(k), kind)
+               for k, kind in (("won_amount", "money"), ("win_rate", "rate"), ("quota_attainment", "rate"))]
+    return Part("summary", _tr(ctx, "flash.title"), [sheet], figures, chart)
+
+
+REP_KINDS = {
+    "owner": "text", "won_count": "count", "won_amount": "money", "lost_count": "count", "win_rate": "rate",
+    "open_amount": "money", "weighted_pipeline": "money", "quota": "money", "quota_attainment": "rate",
+    "coverage_raw": "ratio", "coverage_weighted": "ratio",
+}
+
+
+def reps_section(con, flt: Filter, ctx: Context) -> Part:
+    """kpis.rep_table, as the page's per-rep table; attainment coloured below / at or above 100 %."""
+    df = kpis.rep_table(con, flt)
+    labels = {c: _tr(ctx, f"flash.col.{c}") for c in df.columns}
+    title = _tr(ctx, "flash.reps.title")
+    if df.empty:
+        return Part("reps", title, [Sheet(_tr(ctx, "report.sheet.reps"), title, message=_tr(ctx, "flash.reps.empty"))])
+    shown, total = capped(df, ctx)
+    rules = [("quota_attainment", "lessThan", 1, BAD_FILL), ("quota_attainment", "greaterThanOrEqual", 1, GOOD_FILL)]
+    table = Table(shown, REP_KINDS, labels, rules=rules, total=total)
+    chart = None
+    if (df["won_amount"] > 0).any() or df["quota"].notna().any():
+        series = {"won_amount": _tr(ctx, "flash.trend.won"), "quota": _tr(ctx, "flash.trend.quota")}
+        top = df.head(15).fillna({"quota": 0.0})
+        chart = Chart("reps", _tr(ctx, "report.chart.reps"),
+                      charts.stacked_bar_chart(top, "owner", series, _tr(ctx, "flash.trend.amount"), ctx.lang))
+    reached = int((df["quota_attainment"] >= 1).sum())
+    with_quota = int(df["quota"].notna().sum())
+    figures = [
+        Figure(_tr(ctx, "report.figure.reps"), len(df), "count"),
+        Figure(_tr(ctx, "report.figure.reps_at_quota"), reached if with_quota else None, "count"),
+        Figure(_tr(ctx, "report.figure.best_attainment"), df["quota_attainment"].max() if with_quota else None, "rate"),
+    ]
+    sheet = Sheet(_tr(ctx, "report.sheet.reps"), title, [table], [chart] if chart else [])
+    return Part("reps", title, [sheet], figures, chart)
+
+
+ALERT_KINDS = {
+    "owner": "text", "quota": "money", "prorated_goal": "money", "won_amount": "money", "gap": "money",
+    "opportunity_id": "text", "name": "text", "stage": "text", "amount": "money", "entered": "date",
+    "days_in_stage": "days", "p75_days": "days", "close_date": "date", "days_overdue": "days",
+    "probability": "rate", "earlier_stage": "text", "earlier_typical": "rate", "threshold_days": "decimal",
+}
+
+# every column of the flash page's tables (per-rep table and alert lists), for the pages' xlsx downloads
+FLASH_KINDS = REP_KINDS | ALERT_KINDS
+
+
+def alerts_section(con, flt: Filter, ctx: Context) -> Part:
+    """The flash page's four alerts, one sheet each (each list has its own header row and filter)."""
+    today = ctx.today
+    alerts = [
+        ("behind", "targets", lambda: kpis.reps_behind_goal(con, flt, today)),
+        ("stuck", "stage_history", lambda: kpis.stuck_deals(con, flt, today)),
+        ("overdue", None, lambda: kpis.overdue_deals(con, flt, today)),
+        ("inversion", None, lambda: kpis.probability_inversions(con, flt)),
+    ]
+    sheets, counts = [], {}
+    for name, needed, compute in alerts:
+        title = _tr(ctx, f"flash.alert.{name}")
+        sheet = Sheet(_tr(ctx, f"report.sheet.alert_{name}"), title)
+        if needed and needed not in ctx.available:
+            sheet.message = _tr(ctx, "flash.add_sheet", sheet=_tr(ctx, f"table.{needed}"))
+            counts[name] = None
+        else:
+            df = compute()
+            counts[name] = len(df)
+            if df.empty:
+                sheet.message = _tr(ctx, "flash.alert.none")
+            else:
+                shown, total = capped(df, ctx)
+                shown = _translated_stages(shown, ctx.lang)
+                sheet.tables.append(Table(shown, ALERT_KINDS, {c: _tr(ctx, f"flash.col.{c}") for c in df.columns},
+                                          total=total))
+        sheets.append(sheet)
+    known = {k: v for k, v in counts.items() if v is not None}
+    chart = None
+    if known:
+        data = pd.DataFrame({"alert": [_tr(ctx, f"report.alert_short.{k}") for k in known],
+                             "count": list(known.values())})
+        chart = Chart("alerts", _tr(ctx, "report.chart.alerts"),
+                      charts.bar_chart(data, "alert", "count", _tr(ctx, "report.col.count"), ctx.lang, kind="count",
+                                       colour=charts.LOST_COLOUR))
+    figures = [Figure(_tr(ctx, f"report.alert_short.{k}"), counts[k], "count") for k in ("behind", "stuck", "overdue")]
+    return Part("alerts", _tr(ctx, "flash.alerts.title"), sheets, figures, chart)
+
+
+# The pack's views, in order. A view written later (funnel, segments, pipeline movement, reviews) is added here
+# as one more Section whose function calls that view's analytics; `module` keeps the pack working while the
+# module is absent.
+SECTIONS: list[Section] = [
+    Section("summary", summary_section),
+    Section("reps", reps_section),
+    Section("alerts", alerts_section),
+]
+
+
+def _module_present(name: str | None) -> bool:
+    return name is None or importlib.util.find_spec(name) is not None
+
+
+def context(con, flt: Filter, lang: str = "fr", compare: str = "previous", charts_on: bool = True,
+            max_rows: int = MAX_ROWS) -> Context:
+    """The context of a pack: the data's date is the latest snapshot's (the workspace's today), and the
+    comparison is the page's: `compare` mode, read like for like while the period is in progress."""
+    today = reference_date(con)
+    fiscal = settings.fiscal_start(con)
+    return Context(lang=lang, today=today, compare=kpis.comparison_kpis(con, flt, compare, today, fiscal),
+                   charts=charts_on, max_rows=max_rows, available=frozenset(store.available_tables(con)),
+                   fiscal_start=fiscal)
+
+
+def build_parts(con, flt: Filter, ctx: Context, sections: list[Section] | None = None) -> list[Part]:
+    """Every section's Part, with its chart images rendered when ctx.charts."""
+    parts = []
+    for section in sections if sections is not None else SECTIONS:
+        if not _module_present(section.module):
+            continue
+        part = section.build(con, flt, ctx)
+        if ctx.charts:
+            for chart in _charts_of(part):
+                if chart.png is None:
+                    chart.png = charts.to_png(chart.chart, chart.title, ctx.today, ctx.lang)
+        parts.append(part)
+    return parts
+
+
+def _charts_of(part: Part) -> list[Chart]:
+    seen, out = set(), []
+    for chart in [c for s in part.sheets for c in s.charts] + ([part.chart] if part.chart else []):
+        if id(chart) not in seen:
+            seen.add(id(chart))
+            out.append(chart)
+    return out
+
+
+# --- writing cells ----------------------------------------------------------------------------------------------
+
+def cell_value(value, kind: str = "text"):
+    """A Python value an openpyxl cell takes: None for missing (NaN, NaT), float for Decimal and numpy numbers,
+    date for dates (datetime kept when it has a time), text cleaned of the control characters xlsx refuses."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.date() if kind == "date" or value.time() == datetime.min.time() else value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return value
+    if isinstance(value, (bool, int, float)):
+        return value
+    if pd.isna(value) if not isinstance(value, str) else False:
+        return None
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def write_cell(ws, row: int, column: int, value, kind: str = "text", lang: str = "fr"):
+    """Write one value; formula-like text stays text (data type 's' and the quote-prefix style)."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = cell_value(value, kind)
+    if isinstance(cell.value, str):
+        if formula_like(cell.value) or cell.data_type == "f":
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    elif cell.value is not None:
+        fmt = number_format(kind, lang)
+        if fmt is None and isinstance(cell.value, date):
+            fmt = number_format("date", lang)
+        if fmt:
+            cell.number_format = fmt
+    return cell
+
+
+def _display_width(value, kind: str, lang: str) -> int:
+    """About how many characters the value takes on screen, for the column width."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 1
+    if isinstance(value, (date, datetime, pd.Timestamp)):
+        return 11
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        shown = "relative" if kind in ("relative", "points") else kind
+        return len(charts.figure_text(value, {"relative": "rate", "points": "rate", "count_change": "count",
+                                              "money_change": "money", "hours_change": "hours"}.get(shown, shown),
+                                      lang)) + 1
+    return max((len(line) for line in str(value).splitlines()), default=1)
+
+
+FONT = "Calibri"  # named on every styled cell: a Font without a name prints in a serif face in LibreOffice
+HEADER_FONT = Font(name=FONT, bold=True)
+TITLE_FONT = Font(name=FONT, bold=True, size=14)
+SUBTITLE_FONT = Font(name=FONT, bold=True, size=11)
+NOTE_FONT = Font(name=FONT, italic=True, color="555555")
+SIDE_BY_SIDE_COLUMNS = 5  # a chart stands right of a table this narrow, below a wider one
+
+
+def write_table(ws, table: Table, top: int, left: int, lang: str, widths: dict[int, int]) -> tuple[int, int]:
+    """Write `table` with its header at row `top`; return (first data row, last row written)."""
+    df = table.df
+    columns = list(df.columns)
+    row = top
+    if table.title:
+        ws.cell(row=row, column=left, value=table.title).font = SUBTITLE_FONT
+        row += 1
+    header_row = row
+    for j, col in enumerate(columns):
+        cell = write_cell(ws, header_row, left + j, table.labels.get(col, col))
+        cell.font = HEADER_FONT
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths[left + j] = max(widths.get(left + j, 0), min(len(str(cell.value)), 28) + 2)
+    # a wrapped header gets the height of its lines (LibreOffice does not grow the row by itself)
+    lines = max((math.ceil(len(str(table.labels.get(c, c))) / 28) for c in columns), default=1)
+    ws.row_dimensions[header_row].height = 15 * max(lines, 1) + 2
+    values = {col: df[col].tolist() for col in columns}
+    for i in range(len(df)):
+        r = header_row + 1 + i
+        for j, col in enumerate(columns):
+            kind = table.row_kinds[col][i] if col in table.row_kinds else table.kinds.get(col, "text")
+            value = values[col][i]
+            cell = write_cell(ws, r, left + j, value, kind, lang)
+            colour = table.fonts.get(col, [None] * len(df))[i]
+            if colour:
+                cell.font = Font(name=FONT, color=colour, bold=True)
+            if i < 300:  # widths from the first rows: enough to fit, cheap on long lists
+                widths[left + j] = max(widths.get(left + j, 0), min(_display_width(cell.value, kind, lang), 60) + 2)
+    last = header_row + len(df)
+    for col, operator, value, fill in table.rules:
+        if col in columns and len(df):
+            letter = get_column_letter(left + columns.index(col))
+            ws.conditional_formatting.add(
+                f"{letter}{header_row + 1}:{letter}{last}",
+                CellIsRule(operator=operator, formula=[str(value)], fill=PatternFill("solid", fgColor=fill,
+                                                                                     bgColor=fill)),
+            )
+    if table.total is not None:
+        ws.cell(row=last + 1, column=left,
+                value=t("report.capped", lang, shown=len(df), total=table.total)).font = NOTE_FONT
+        last += 1
+    return header_row, last
+
+
+def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
+    ws = wb.create_sheet(_sheet_name(sheet.name, taken))
+    ws.cell(row=1, column=1, value=sheet.heading).font = TITLE_FONT
+    widths: dict[int, int] = {1: 12}
+    row = 3
+    first_header = None
+    ncols = 1
+    if sheet.message:
+        write_cell(ws, row, 1, sheet.message).font = NOTE_FONT
+        row += 2
+    for table in sheet.tables:
+        header_row, last = write_table(ws, table, row, 1, lang, widths)
+        ncols = max(ncols, len(table.df.columns))
+        if first_header is None:
+            first_header = header_row
+            if len(table.df):
+                ref = f"A{header_row}:{get_column_letter(len(table.df.columns))}{header_row + len(table.df)}"
+                ws.auto_filter.ref = ref
+        row = last + 2
+    if first_header is not None:
+        ws.freeze_panes = ws.cell(row=first_header + 1, column=1)
+    side = ncols + 2  # info and charts stand to the right of the table, clear of the filter buttons
+    side_row = 3
+    below = ncols > SIDE_BY_SIDE_COLUMNS and not sheet.info
+    if sheet.info:
+        for label, value, kind in sheet.info:
+            ws.cell(row=side_row, column=side, value=label).font = HEADER_FONT
+            write_cell(ws, side_row, side + 1, value, kind, lang)
+            widths[side] = max(widths.get(side, 0), len(label) + 2)
+            widths[side + 1] = max(widths.get(side + 1, 0), min(_display_width(value, kind, lang), 40) + 2)
+            side_row += 1
+        side_row += 1
+    for chart in sheet.charts:
+        if chart.png is None:
+            continue
+        image = Image(io.BytesIO(chart.png))
+        image.width, image.height = image.width // charts.SCALE, image.height // charts.SCALE
+        if below:  # under the last table, in the first column
+            ws.add_image(image, f"A{row}")
+            row += image.height // 20 + 2
+        else:
+            ws.add_image(image, f"{get_column_letter(side)}{side_row}")
+            side_row += image.height // 20 + 2
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = width
+    # printed or turned into PDF: landscape, every column on one page wide, as many pages tall as needed
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    if first_header:
+        ws.print_title_rows = f"{first_header}:{first_header}"
+    return ws
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name: Excel forbids []:*?/\\ and more than 31 characters."""
+    clean = "".join("-" if ch in "[]:*?/\\" else ch for ch in name).strip("'")[:SHEET_NAME_MAX] or "Sheet"
+    candidate, n = clean, 2
+    while candidate.casefold() in {x.casefold() for x in taken}:
+        suffix = f" ({n})"
+        candidate = clean[: SHEET_NAME_MAX - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def workbook_bytes(parts: list[Part], lang: str) -> bytes:
+    """The pack as xlsx bytes: the parts' sheets in order."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for part in parts:
+        for sheet in part.sheets:
+            write_sheet(wb, sheet, lang, taken)
+    wb.properties.creator = "Cockpit commercial"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def build_pack(con, flt: Filter, lang: str = "fr", compare: str = "previous", charts_on: bool = True,
+               sections: list[Section] | None = None) -> bytes:
+    """The review pack of `flt` (the whole team, or one rep when flt.owner is set) as xlsx bytes."""
+    ctx = context(con, flt, lang, compare, charts_on)
+    return workbook_bytes(build_parts(con, flt, ctx, sections), lang)
+
+
+def table_workbook(df: pd.DataFrame, kinds: dict[str, str], labels: dict[str, str], title: str, lang: str,
+                   data_date: date | None = None) -> bytes:
+    """One table as an xlsx workbook (the pages' "xlsx" download): same formats and safety as the pack."""
+    info = [(t("report.data_date", lang), data_date, "date")] if data_date else []
+    sheet = Sheet(title, title, [Table(df, kinds, labels)], info=info)
+    return workbook_bytes([Part("table", title, [sheet])], lang)

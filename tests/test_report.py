@@ -1,0 +1,406 @@
+"""The review pack (xlsx), its chart images and the slide deck, opened again with openpyxl, Pillow and python-pptx.
+
+Fixture: tests/test_kpis.py's workspace on 2026-05-20, period May 2026. By hand (see that file's table):
+  May:   won O1 30 000 + O2 20 000 + O4 0 = 3 deals, 50 000 €; lost O3 = 1 deal; win rate 3 / (3 + 1) = 75 %;
+         quota alice 100 000 + bob 50 000 = 150 000 €; attainment 50 000 / 150 000 = 33.3 %.
+  Comparison: May is in progress on the 20th, so April 1st to April 20th (same elapsed days):
+         won O5 10 000 (closed 04-20) = 1 deal, no loss (O6 closed 04-25); win rate 1 / 1 = 100 %.
+  Changes: won amount (50 000 - 10 000) / 10 000 = +400 %; win rate 75 - 100 = -25 pts; won deals 3 - 1 = +2.
+"""
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from dataclasses import replace
+from datetime import date, datetime
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from PIL import Image
+from pptx import Presentation
+
+from analytics import charts, deck, kpis, report, store
+from analytics.__main__ import main as cli
+from analytics.export import to_csv_bytes
+from tests.test_kpis import ACTIVITIES, MAY, OPPORTUNITIES, REPS, TARGETS, TODAY, insert_opportunities, make_workspace
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+SPACED = " =1+1"
+
+
+def _pack(con, flt=MAY, lang="fr", **kw) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(report.build_pack(con, flt, lang, **kw)))
+
+
+@pytest.fixture(scope="module")
+def con():
+    return make_workspace()
+
+
+@pytest.fixture(scope="module")
+def pack(con):
+    return _pack(con)
+
+
+def _rows(ws, first_row: int) -> list[list]:
+    """The rows of the table whose first data row is `first_row`, up to the first empty first cell."""
+    out = []
+    for row in ws.iter_rows(min_row=first_row):
+        if row[0].value is None:
+            break
+        out.append(row)
+    return out
+
+
+def _summary_rows(ws) -> dict[str, tuple]:
+    """KPI label -> (value cell, comparison cell, change cell)."""
+    return {r[0].value: (r[1], r[2], r[3]) for r in _rows(ws, 4)}
+
+
+# --- sheets ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, names", [
+    ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées", "Alerte clôtures dépassées",
+            "Alerte probabilités"]),
+    ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities"]),
+])
+def test_sheet_names(con, lang, names):
+    assert _pack(con, lang=lang, charts_on=False).sheetnames == names
+
+
+# --- summary ----------------------------------------------------------------------------------------------------
+
+def test_summary_values_are_the_flash_kpis(con, pack):
+    now = kpis.flash_kpis(con, MAY)
+    before = kpis.comparison_kpis(con, MAY, "previous", TODAY)
+    rows = _summary_rows(pack["Synthèse"])
+    assert len(rows) == len(report.summary_kpis()) == 16  # the page's tiles
+    for kpi in report.summary_kpis():
+        key = kpi.key
+        value, compared, _ = rows[report.t(kpi.label_key, "fr")]
+        assert value.value == pytest.approx(now[key]) if now[key] is not None else value.value is None, key
+        if kpi.delta != "none":
+            assert compared.value == pytest.approx(before[key]) if before[key] is not None else compared.value is None
+
+
+@pytest.mark.parametrize("label, value, compared, change", [
+    ("Montant gagné", 50000, 10000, 4.0),  # (50 000 - 10 000) / 10 000 = +400 %
+    ("Affaires gagnées", 3, 1, 2),  # 3 - 1
+    ("Taux de transformation", 0.75, 1.0, -25.0),  # 75 % - 100 % = -25 pts
+    ("Quota de la période", 150000, None, None),  # a "now" value: no comparison
+    ("Temps passé", 2.5, 0.5, 4.0),  # 60 + 90 min in May; April 1-20: 30 min; (2.5 - 0.5) / 0.5 = +400 %
+])
+def test_summary_by_hand(pack, label, value, compared, change):
+    cells = _summary_rows(pack["Synthèse"])[label]
+    assert [c.value for c in cells] == [pytest.approx(value) if value is not None else None,
+                                        pytest.approx(compared) if compared is not None else None,
+                                        pytest.approx(change) if change is not None else None]
+
+
+@pytest.mark.parametrize("label, value_format, change_format", [
+    ("Montant gagné", '#,##0 "€";-#,##0 "€"', "+0 %;-0 %;0 %"),
+    ("Affaires gagnées", "#,##0", "+#,##0;-#,##0;0"),
+    ("Taux de transformation", "0.0 %", '+0.0 "pts";-0.0 "pts";0.0 "pts"'),
+    ("Cycle de vente moyen", '#,##0 "j"', "+#,##0;-#,##0;0"),
+    ("Temps passé", '#,##0.0 "h"', None),
+    ("Couverture du reste à faire", '0.00 "×"', None),
+])
+def test_summary_number_formats(pack, label, value_format, change_format):
+    value, _, change = _summary_rows(pack["Synthèse"])[label]
+    assert value.number_format == value_format
+    if change_format:
+        assert change.number_format == change_format
+
+
+def test_english_money_format(con):
+    ws = _pack(con, lang="en", charts_on=False)["Summary"]
+    assert _summary_rows(ws)["Amount won"][0].number_format == '"€"#,##0;-"€"#,##0'
+
+
+def test_summary_change_colours(pack):
+    rows = _summary_rows(pack["Synthèse"])
+    assert rows["Montant gagné"][2].font.color.rgb.endswith(report.GOOD)  # more won: green
+    assert rows["Taux de transformation"][2].font.color.rgb.endswith(report.BAD)  # lower win rate: red
+    assert rows["Temps passé"][2].font.color.type == "theme"  # more time spent: shown, uncoloured (the default)
+
+
+def test_summary_states_the_data_date_and_filters(con):
+    ws = _pack(con, replace(MAY, owner="alice"), charts_on=False)["Synthèse"]
+    info = {ws.cell(row=r, column=6).value: ws.cell(row=r, column=7) for r in range(3, 15)}
+    assert info["Données au"].value == datetime(2026, 5, 20)  # the latest snapshot, as a date cell
+    assert info["Données au"].number_format == "dd/mm/yyyy"
+    assert info["Période : début"].value == datetime(2026, 5, 1)
+    assert info["Comparaison : fin"].value == datetime(2026, 4, 20)  # May in progress: April to the 20th
+    assert info["Commercial"].value == "alice"
+    assert info["Équipe"].value == "Tous"
+
+
+def test_summary_header_is_frozen(pack):
+    ws = pack["Synthèse"]
+    assert ws["A3"].value == "Indicateur"
+    assert ws.freeze_panes == "A4"
+
+
+# --- per-rep and alert sheets -----------------------------------------------------------------------------------
+
+def test_rep_sheet_is_the_rep_table(con, pack):
+    ws = pack["Par commercial"]
+    expected = kpis.rep_table(con, MAY)
+    rows = _rows(ws, 4)
+    assert [c.value for c in ws[3]][: len(expected.columns)] == [report.t(f"flash.col.{c}", "fr")
+                                                                  for c in expected.columns]
+    assert len(rows) == len(expected)
+    for row, (_, want) in zip(rows, expected.iterrows()):
+        for cell, column in zip(row, expected.columns):
+            if pd.isna(want[column]):
+                assert cell.value is None
+            elif isinstance(want[column], str):
+                assert cell.value == want[column]
+            else:
+                assert cell.value == pytest.approx(float(want[column])), column
+
+
+def test_rep_sheet_formats_filter_and_frozen_header(pack):
+    ws = pack["Par commercial"]
+    header = {c.value: c.column_letter for c in ws[3] if c.value}
+    assert ws[f"{header['Gagné (€)']}4"].number_format == '#,##0 "€";-#,##0 "€"'
+    assert ws[f"{header['Atteinte']}4"].number_format == "0.0 %"
+    assert ws[f"{header['Couverture (×)']}4"].number_format == '0.00 "×"'
+    assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref.startswith("A3:")
+    # the attainment column is coloured below and at or above 100 %
+    ranges = [str(r.sqref) for r in ws.conditional_formatting]
+    assert any(r.startswith(header["Atteinte"]) for r in ranges)
+
+
+def test_column_widths_fit_the_longest_value(pack):
+    ws = pack["Par commercial"]
+    assert ws.column_dimensions["A"].width >= len("Commercial") + 1
+    assert ws.column_dimensions["C"].width >= len("50 000 €")
+
+
+def test_overdue_alert_sheet_holds_dates_as_dates(con, pack):
+    expected = kpis.overdue_deals(con, MAY, TODAY)  # O11 (31/03) and O9 (10/05): open, close date passed
+    rows = _rows(pack["Alerte clôtures dépassées"], 4)
+    assert [r[0].value for r in rows] == list(expected["opportunity_id"]) == ["O11", "O9"]
+    close = [c for c in rows[0] if isinstance(c.value, datetime)][0]
+    assert close.value == datetime(2026, 3, 31) and close.number_format == "dd/mm/yyyy"
+
+
+def test_an_alert_without_its_table_says_which_sheet_to_add(pack):
+    ws = pack["Alerte affaires bloquées"]  # no stage history in the fixture
+    assert ws["A3"].value == "Ajoutez une feuille « Historique des étapes » pour voir ce chiffre."
+
+
+def test_long_lists_are_capped_and_say_so(con):
+    ctx = replace(report.context(con, MAY, charts_on=False), max_rows=1)
+    parts = report.build_parts(con, MAY, ctx)
+    ws = openpyxl.load_workbook(io.BytesIO(report.workbook_bytes(parts, "fr")))["Alerte clôtures dépassées"]
+    assert ws["A4"].value == "O11"
+    assert ws["A5"].value == "Les 1 premières lignes sur 2 ; le CSV de la page les contient toutes."
+
+
+def test_one_rep_pack_holds_that_rep_only(con):
+    ws = _pack(con, replace(MAY, owner="bob"), charts_on=False)["Par commercial"]
+    assert [r[0].value for r in _rows(ws, 4)] == ["bob"]
+
+
+# --- injection ----------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hostile():
+    """The fixture with chloe renamed to a formula and O9's name (an overdue deal) a hyperlink formula."""
+    con = make_workspace()
+    con.execute("UPDATE opportunities SET owner = ? WHERE owner = 'chloe'", [SPACED])
+    con.execute("UPDATE opportunities SET name = ? WHERE opportunity_id = 'O9'", [HYPERLINK])
+    return con
+
+
+def test_formula_like_text_is_inert_in_the_pack(hostile):
+    wb = _pack(hostile, charts_on=False)
+    owners = [c for c in wb["Par commercial"]["A"] if c.value == SPACED]
+    names = [c for c in wb["Alerte clôtures dépassées"]["B"] if c.value == HYPERLINK]
+    assert owners and names  # written exactly as typed...
+    for cell in owners + names:
+        assert cell.data_type == "s"  # ...as text, not as a formula
+        assert cell.quotePrefix  # and marked so that editing the cell keeps it text
+
+
+@pytest.mark.parametrize("text", [HYPERLINK, SPACED, "+33 1 23", "-2+3", "@SUM(A1)", "\tcmd", "  \n=1"])
+def test_write_cell_keeps_formula_like_text_inert(text):
+    wb = openpyxl.Workbook()
+    report.write_cell(wb.active, 1, 1, text)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    cell = openpyxl.load_workbook(buffer).active["A1"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+
+
+def test_plain_text_gets_no_quote_prefix():
+    wb = openpyxl.Workbook()
+    cell = report.write_cell(wb.active, 1, 1, "Acme = best")
+    assert cell.data_type == "s" and not cell.quotePrefix
+
+
+def test_formula_like_text_is_inert_in_the_csv(hostile):
+    raw = to_csv_bytes(kpis.rep_table(hostile, MAY), "fr").decode("utf-8-sig")
+    assert "\n' =1+1;" in raw
+
+
+def test_table_workbook_is_inert_too():
+    df = pd.DataFrame({"owner": [HYPERLINK], "won_amount": [1500.5], "close_date": [date(2026, 5, 2)]})
+    ws = openpyxl.load_workbook(io.BytesIO(report.table_workbook(
+        df, {"won_amount": "money", "close_date": "date"}, {"owner": "Commercial"}, "Test", "fr", TODAY))).active
+    assert (ws["A4"].value, ws["A4"].data_type) == (HYPERLINK, "s")
+    assert ws["B4"].value == 1500.5 and ws["B4"].number_format == '#,##0 "€";-#,##0 "€"'
+    assert ws["C4"].value == datetime(2026, 5, 2)
+    assert ws.freeze_panes == "A4"
+
+
+# --- chart images -----------------------------------------------------------------------------------------------
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"  # the PNG signature
+    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
+    return width, height
+
+
+def _chart_types(con):
+    trend = kpis.won_trend(con, MAY)
+    reps = kpis.rep_table(con, MAY).fillna({"quota": 0.0})
+    return {
+        "trend (bars and line)": charts.won_trend_chart(trend, "fr"),
+        "bars": charts.bar_chart(reps, "owner", "won_amount", "Montant", "fr"),
+        "grouped bars": charts.stacked_bar_chart(reps, "owner", {"won_amount": "Gagné", "quota": "Quota"},
+                                                 "Montant", "fr"),
+    }
+
+
+@pytest.mark.parametrize("name", ["trend (bars and line)", "bars", "grouped bars"])
+def test_every_chart_type_renders_a_png_of_sensible_size(con, name):
+    png = charts.to_png(_chart_types(con)[name], "Titre", TODAY, "fr")
+    width, height = _png_size(png)
+    assert 400 <= width <= 3000 and 200 <= height <= 3000, (width, height)
+    image = Image.open(io.BytesIO(png))
+    image.verify()  # a whole, decodable image
+    assert image.size == (width, height)
+
+
+def test_svg_carries_the_title_and_the_data_date(con):
+    svg = charts.to_svg(_chart_types(con)["bars"], "Gagné par commercial", TODAY, "fr").decode()
+    assert svg.lstrip().startswith("<svg")
+    assert "Gagné par commercial" in svg and "Données au 20/05/2026" in svg
+
+
+def test_the_pack_embeds_the_chart_images(con):
+    data = report.build_pack(con, MAY, "fr")
+    media = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/media/")]
+    assert len(media) == 2  # the trend on the summary, won and quota per rep (the alerts chart is for the deck)
+
+
+# --- deck -------------------------------------------------------------------------------------------------------
+
+def test_deck_has_a_title_slide_and_one_slide_per_view(con):
+    prs = Presentation(io.BytesIO(deck.build_deck(con, MAY, "fr")))
+    slides = list(prs.slides)
+    assert len(slides) == 4  # title, flash figures, per rep, alerts
+    texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in slides]
+    assert texts[0][0] == "Dossier de revue commerciale"
+    assert "Chiffres flash" in texts[1]
+    assert "50\u202f000\u00a0€" in texts[1] and "75,0\u00a0%" in texts[1]  # won amount and win rate of May
+    assert all("Données au 20/05/2026" in t for t in texts)
+    pictures = [s for slide in slides[1:] for s in slide.shapes if s.shape_type == 13]  # 13: picture
+    assert len(pictures) == 3
+
+
+# --- the section registry ---------------------------------------------------------------------------------------
+
+def test_a_new_view_is_one_section_function(con):
+    def extra(con, flt, ctx):
+        df = pd.DataFrame({"segment": ["Or"], "won_amount": [50000.0]})
+        sheet = report.Sheet("Segments", "Segments", [report.Table(df, {"won_amount": "money"}, {})])
+        return report.Part("segments", "Segments", [sheet])
+
+    sections = report.SECTIONS + [report.Section("segments", extra),
+                                  report.Section("absent", extra, module="analytics.no_such_view")]
+    wb = openpyxl.load_workbook(io.BytesIO(report.build_pack(con, MAY, "fr", charts_on=False, sections=sections)))
+    assert wb.sheetnames[-1] == "Segments"  # the absent view is skipped, not an error
+    assert wb["Segments"]["B4"].value == 50000
+
+
+# --- command line -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def workspace(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    store.init_schema(con)
+    insert_opportunities(con, OPPORTUNITIES)
+    con.executemany("INSERT INTO reps (owner, team, region, hourly_cost) VALUES (?, ?, ?, ?)", REPS)
+    con.executemany("INSERT INTO targets (owner, period, quota_amount, period_start, period_end)"
+                    " VALUES (?, ?, ?, ?, ?)", TARGETS)
+    con.executemany("INSERT INTO activities (activity_id, date, owner, type, segment, opportunity_id,"
+                    " duration_minutes) VALUES (?, ?, ?, ?, ?, ?, ?)", ACTIVITIES)
+    con.close()
+    return path
+
+
+def test_cli_writes_the_pack_and_the_deck(workspace, tmp_path, capsys):
+    out, pptx = tmp_path / "pack.xlsx", tmp_path / "deck.pptx"
+    code = cli(["report", "--workspace", str(workspace), "--start", "2026-05-01", "--end", "2026-05-31",
+                "--out", str(out), "--pptx", str(pptx)])
+    assert code == 0
+    ws = openpyxl.load_workbook(out)["Synthèse"]
+    assert _summary_rows(ws)["Montant gagné"][0].value == 50000
+    assert len(Presentation(str(pptx)).slides) == 4
+    assert f"Écrit : {out}" in capsys.readouterr().out
+
+
+def test_cli_one_rep_in_english_defaults_to_the_data_month(workspace, tmp_path):
+    out = tmp_path / "bob.xlsx"
+    assert cli(["report", "--workspace", str(workspace), "--owner", "bob", "--lang", "en", "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)["Summary"]
+    info = {ws.cell(row=r, column=6).value: ws.cell(row=r, column=7).value for r in range(3, 15)}
+    assert info["Rep"] == "bob"
+    assert (info["Period: start"], info["Period: end"]) == (datetime(2026, 5, 1), datetime(2026, 5, 31))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "{tmp}/pack.txt"], "must end in .xlsx or .pptx"),
+    (["--out", "{tmp}/pack.xlsx", "--pptx", "{tmp}/deck.xlsx"], "must end in .xlsx or .pptx"),
+    (["--out", "{tmp}/no/such/folder/pack.xlsx"], "No such folder for the output file"),
+    (["--out", "{tmp}/pack.xlsx", "--start", "2026-05-31", "--end", "2026-05-01"], "is after the end date"),
+    (["--out", "{tmp}/pack.xlsx", "--start", "2026-05-01"], "Give --start and --end together"),
+    (["--out", "{tmp}/pack.xlsx", "--owner", "nobody"], "Unknown rep in this workspace: nobody"),
+    (["--out", "{tmp}/pack.xlsx", "--segment", "Platine"], "Unknown value for --segment"),
+])
+def test_cli_bad_arguments_fail_with_a_clear_message(workspace, tmp_path, capsys, args, message):
+    args = [a.format(tmp=tmp_path) for a in args]
+    assert cli(["report", "--workspace", str(workspace), "--lang", "en", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.glob("pack.*"))
+
+
+def test_cli_missing_workspace(tmp_path, capsys):
+    assert cli(["report", "--workspace", str(tmp_path / "none"), "--lang", "en", "--out",
+                str(tmp_path / "p.xlsx")]) == 2
+    assert "Workspace not found" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()  # a typo does not create an empty workspace
+
+
+def test_cli_empty_workspace(tmp_path, capsys):
+    store.init_schema(duckdb.connect(str(tmp_path / "empty.duckdb")))
+    assert cli(["report", "--workspace", str(tmp_path / "empty.duckdb"), "--lang", "en", "--out",
+                str(tmp_path / "p.xlsx")]) == 2
+    assert "No opportunities" in capsys.readouterr().err
+
+
+def test_cli_bad_date_is_refused_by_the_parser(workspace, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli(["report", "--workspace", str(workspace), "--start", "2026-13-01", "--end", "2026-05-31",
+             "--out", str(tmp_path / "p.xlsx")])
+    assert exit_.value.code == 2
+    assert "not a date (YYYY-MM-DD)" in capsys.readouterr().err

@@ -168,7 +168,8 @@ def mix(con, flt: Filter, owner: str, axis: str = "segment") -> pd.DataFrame:
 
     Columns: value, rep_closed, rep_won, rep_won_amount, team_closed, team_won, team_won_amount, team_win_rate,
     team_basket, expected_won (rep_closed x team_win_rate), expected_amount (rep_closed x team won amount per
-    closed deal = rep_closed x team_win_rate x team_basket), rep_share (share of the rep's closed deals).
+    closed deal = rep_closed x team_win_rate x team_basket), rep_share and team_share (the value's share of the
+    rep's and of the team's closed deals).
     A rep alone on a value meets their own rates there: that value explains none of the gap.
     """
     expr = MIX_AXES[axis]
@@ -191,13 +192,14 @@ def mix(con, flt: Filter, owner: str, axis: str = "segment") -> pd.DataFrame:
         " CASE WHEN team.won > 0 THEN team.won_amount / team.won END AS team_basket,"
         " rep.closed * team.won / team.closed AS expected_won,"
         " rep.closed * team.won_amount / team.closed AS expected_amount,"
-        " rep.closed / sum(rep.closed) OVER () AS rep_share"
+        " rep.closed / sum(rep.closed) OVER () AS rep_share,"
+        " team.closed / (SELECT sum(closed) FROM team) AS team_share"
         " FROM rep LEFT JOIN team ON team.value IS NOT DISTINCT FROM rep.value"
         " ORDER BY rep.closed DESC, rep.value"
     )
     df = con.execute(sql, team_params + rep_params + pparams + pparams).fetchdf()
     for col in ("rep_won_amount", "team_won_amount", "team_win_rate", "team_basket", "expected_won",
-                "expected_amount", "rep_share"):
+                "expected_amount", "rep_share", "team_share"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     return df
 

@@ -478,4 +478,16 @@ EN: dict[str, str] = {
     "pipeline.col.won_amount": "Won (€)",
     "pipeline.col.slip_rate": "Slip rate",
     "pipeline.forecast.of_announced": "{pct} of the announced",
+    # review pages (pages/review_individual.py, pages/review_collective.py, analytics/reviews.py)
+    "review.summary.title": "Three things to discuss",
+    "review.summary.quota_coverage": "Quota attainment: {attainment} ({won} won against a {quota} quota). Coverage of the {remaining} still to win by the pipeline expected in the period: {coverage_raw} ({coverage_weighted} weighted).",
+    "review.summary.quota_reached": "Quota reached: {attainment} ({won} won against a {quota} quota).",
+    "review.summary.no_quota": "No quota for the period: {won} won, {pipeline} of pipeline expected in the period.",
+    "review.summary.gap_won_amount": "Won amount: {rep} against {team} on average per rep of the team; at the team's rates and baskets on the rep's own segments it would be {expected}.",
+    "review.summary.gap_average_basket": "Average basket: {rep} against {team} for the team; at the team's baskets on the rep's own segments it would be {expected}.",
+    "review.summary.gap_win_rate": "Win rate: {rep} against {team} for the team; at the team's rates on the rep's own segments it would be {expected}.",
+    "review.summary.in_target": "{share} of the deals closed in the period were in the target, against {team_share} for the team.",
+    "review.summary.late_deals": "{count} open deal(s) are past their expected close date ({amount}); the first to work on: {first} (score {score} out of 100).",
+    "review.summary.activity": "Activities in {month}: {done} against {planned} planned.",
+    "review.summary.new_rep": "Joined {days} days ago: little history behind these figures.",
 }

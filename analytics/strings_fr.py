@@ -482,4 +482,16 @@ FR: dict[str, str] = {
     "pipeline.col.won_amount": "Gagné (€)",
     "pipeline.col.slip_rate": "Taux de glissement",
     "pipeline.forecast.of_announced": "{pct} de l'annoncé",
+    # review pages (pages/review_individual.py, pages/review_collective.py, analytics/reviews.py)
+    "review.summary.title": "Trois points à discuter",
+    "review.summary.quota_coverage": "Atteinte du quota : {attainment} ({won} gagnés sur un quota de {quota}). Couverture du reste à faire de {remaining} par le pipeline attendu dans la période : {coverage_raw} ({coverage_weighted} en pondéré).",
+    "review.summary.quota_reached": "Quota atteint : {attainment} ({won} gagnés sur un quota de {quota}).",
+    "review.summary.no_quota": "Pas de quota sur la période : {won} gagnés, {pipeline} de pipeline attendu dans la période.",
+    "review.summary.gap_won_amount": "Montant gagné : {rep} contre {team} en moyenne par commercial de l'équipe ; aux taux et paniers de l'équipe sur ses propres segments, il serait de {expected}.",
+    "review.summary.gap_average_basket": "Panier moyen : {rep} contre {team} pour l'équipe ; aux paniers de l'équipe sur ses propres segments, il serait de {expected}.",
+    "review.summary.gap_win_rate": "Taux de transformation : {rep} contre {team} pour l'équipe ; aux taux de l'équipe sur ses propres segments, il serait de {expected}.",
+    "review.summary.in_target": "{share} de ses affaires clôturées dans la période étaient dans la cible, contre {team_share} pour l'équipe.",
+    "review.summary.late_deals": "{count} affaire(s) ouverte(s) ont passé leur date de clôture prévue ({amount}) ; la première à travailler : {first} (score {score} sur 100).",
+    "review.summary.activity": "Activités de {month} : {done} pour {planned} prévues.",
+    "review.summary.new_rep": "Dans l'équipe depuis {days} jours : peu d'historique derrière ces chiffres.",
 }

@@ -89,7 +89,8 @@ def draw_losses(by_reason: pd.DataFrame, lost: pd.DataFrame) -> None:
     )
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(rv.localised(chart.properties(height=max(140, 36 * len(data)))), width="stretch")
+        height = max(140, 36 * len(data))  # a discrete y axis needs the element's own height in Streamlit
+        st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 50)
     with right:
         rv.table(by_reason, "review_loss_reasons", tr("review.file.loss_reasons"), kinds={"lost_count": "count"})
     with st.expander(tr("review.losses.list", count=len(lost))):

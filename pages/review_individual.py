@@ -32,7 +32,8 @@ def pick_owner(con, flt) -> str | None:
         chosen = flt.owner  # the sidebar's rep changed: follow it
     st.session_state["review_sidebar_owner"] = flt.owner
     st.session_state[OWNER_KEY] = chosen if chosen in options else options[0]
-    return st.selectbox(tr("review.pick_rep"), options, key=OWNER_KEY)
+    with st.columns([1, 2])[0]:
+        return st.selectbox(tr("review.pick_rep"), options, key=OWNER_KEY)
 
 
 def draw_summary(items: list[dict]) -> None:
@@ -111,7 +112,8 @@ def draw_gaps(gaps: pd.DataFrame, mixes: dict[str, pd.DataFrame], ctx: dict, own
             bars = alt.Chart(data).mark_bar(size=34).encode(
                 x=alt.X("what:N", sort=list(data["what"]), title=None, axis=alt.Axis(labelAngle=0, labelLimit=140)),
                 y=alt.Y("value:Q", title=None, axis=alt.Axis(format=rv.number_format(kind))),
-                color=alt.Color("what:N", legend=None, scale=alt.Scale(range=["#2f6fb0", "#9aa5b1", "#7fb3d5"])),
+                color=alt.Color("what:N", legend=None, scale=alt.Scale(domain=list(data["what"]),
+                                                                       range=["#2f6fb0", "#9aa5b1", "#7fb3d5"])),
                 tooltip=[alt.Tooltip("what:N", title=" "), alt.Tooltip("text:N", title=tr("review.col.rep"))],
             )
             text = bars.mark_text(dy=-10, fontSize=14).encode(text="text:N", color=alt.value("#333"))
@@ -138,21 +140,24 @@ def draw_gaps(gaps: pd.DataFrame, mixes: dict[str, pd.DataFrame], ctx: dict, own
         st.info(tr("review.mix.empty"))
         return
     values = mixed.assign(value=mixed["value"].map(lambda v: _axis_value(axis, v)))
-    long = pd.concat([
-        values.assign(series=owner, share=values["rep_share"]),
-        values.assign(series=tr("review.series.team"), share=values["team_share"]),
-    ])
-    long["text"] = [fmt.percent(v, lang, 0) for v in long["share"]]
-    chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("value:N", title=None, sort=list(values["value"])),
-        yOffset=alt.YOffset("series:N", sort=[owner, tr("review.series.team")]),
-        x=alt.X("share:Q", title=tr("review.mix.share_axis"), axis=alt.Axis(format=".0%")),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=[owner, tr("review.series.team")], range=["#2f6fb0", "#9aa5b1"])),
-        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("value:N", title=tr(f"review.axis.{axis}")),
-                 alt.Tooltip("text:N", title=tr("review.mix.share_axis"))],
-    )
-    st.altair_chart(rv.localised(chart.properties(height=max(120, 48 * len(values)))), width="stretch")
+    team_name = tr("review.series.team")
+    data = values.rename(columns={"value": "group"}).assign(rep_text=[fmt.percent(v, lang, 0) for v in values["rep_share"]],
+                         team_text=[fmt.percent(v, lang, 0) for v in values["team_share"]],
+                         rep_series=owner, team_series=team_name)
+    color = alt.Scale(domain=[owner, team_name], range=["#2f6fb0", "#333333"])
+    y = alt.Y("group:N", title=None, sort=list(values["value"]), axis=alt.Axis(labelLimit=220))
+    tooltip = [alt.Tooltip("group:N", title=tr(f"review.axis.{axis}")),
+               alt.Tooltip("rep_text:N", title=owner), alt.Tooltip("team_text:N", title=team_name)]
+    # the rep's share as a bar, the team's as a dark tick across it: the gap reads at a glance
+    bars = alt.Chart(data).mark_bar(size=20).encode(
+        y=y, x=alt.X("rep_share:Q", title=tr("review.mix.share_axis"), axis=alt.Axis(format=".0%")),
+        color=alt.Color("rep_series:N", scale=color, title=None, legend=alt.Legend(orient="top")), tooltip=tooltip)
+    ticks = alt.Chart(data).mark_tick(thickness=4, size=32).encode(
+        y=y, x="team_share:Q", color=alt.Color("team_series:N", scale=color), tooltip=tooltip)
+    chart = bars + ticks
+    # Streamlit sizes a chart with a discrete y axis to its content unless given a height of its own
+    height = max(110, 52 * len(values))
+    st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 70)
     shown = values[["value", "rep_closed", "rep_won", "rep_share", "team_share", "team_win_rate", "team_basket",
                     "expected_won", "rep_won_amount", "expected_amount"]]
     rv.table(shown, f"review_mix_{axis}", tr("review.file.mix") + f"_{axis}", kinds={"rep_closed": "count"})

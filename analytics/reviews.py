@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
-from analytics import kpis, selection, store
+from analytics import forecast, funnel, kpis, movement, selection, store, stays
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, target_conditions
 
 # --- the deals-to-work score ----------------------------------------------------------------------------------
@@ -45,6 +45,9 @@ SPREAD_KPIS = ("won_amount", "quota_attainment", "win_rate", "average_basket", "
                "coverage_weighted")
 MIX_AXES = {"segment": "d.segment", "region": "d.region", "in_target": "CAST(d.in_target AS VARCHAR)"}
 GAP_METRICS = ("won_amount", "average_basket", "win_rate")
+FUNNEL_BASIS = "closed"  # the funnel of the deals closed in the period: every one of them has run its course
+MOVEMENT_COUNTS = ("new", "advanced", "slipped", "won", "lost", "amount_changed", "moved_back", "pulled_in",
+                   "dropped", "reopened")
 
 
 def _plain(value):
@@ -112,28 +115,21 @@ def trend_months(flt: Filter, today: date, months: int = TREND_MONTHS) -> list[t
 
 def attainment_trend(con, flt: Filter, owner: str | None = None, months: int = TREND_MONTHS,
                      today: date | None = None) -> pd.DataFrame:
-    """Won amount and quota per calendar month (quota attainment = won / quota, NaN without a quota).
-
-    `owner` None: the filter's selection (the team's total against the sum of individual quotas).
-    Columns: month, won_amount, quota, attainment. One row per month of `trend_months`.
+    """Won amount and quota per calendar month, and quota attainment = won / quota (the KPI registry's, by
+    month; NaN without a quota). `owner` None: the filter's selection (the team's total against the sum of
+    individual quotas). Columns: month, won_amount, quota, attainment. One row per month of `trend_months`.
     """
     today = today or today_of(con)
-    sel = replace(flt, owner=owner) if owner else flt
     windows = trend_months(flt, today, months)
-    cte, params = selection.deals_cte(sel)
-    lo, hi = windows[0][0], windows[-1][1]
-    won = con.execute(
-        f"WITH {cte} SELECT CAST(date_trunc('month', outcome_date) AS DATE) AS month, sum(amount) AS won_amount"
-        " FROM deals WHERE status = 'won' AND outcome_date BETWEEN ? AND ? GROUP BY 1", params + [lo, hi]
-    ).fetchdf()
-    where, tparams = target_conditions(sel, "t")
-    quota = selection.prorated(con, "targets", "quota_amount", windows, where, tparams)
+    sel = replace(flt, owner=owner if owner else flt.owner, start=windows[0][0], end=windows[-1][1])
+    table = kpis.kpi_table(con, sel, "month")
+    by_month = {pd.Timestamp(k).date(): r for k, r in zip(table["key"], table.to_dict("records")) if k is not None}
     df = pd.DataFrame({"month": [w[0] for w in windows]})
-    won_by = {pd.Timestamp(m).date(): float(v) for m, v in zip(won["month"], won["won_amount"])}
-    quota_by = {pd.Timestamp(m).date(): float(v) for m, v in zip(quota["w_start"], quota["value"])}
-    df["won_amount"] = [won_by.get(m, 0.0) for m in df["month"]]
-    df["quota"] = [quota_by.get(m, float("nan")) for m in df["month"]]
-    df["attainment"] = df["won_amount"].where(df["quota"] > 0) / df["quota"].where(df["quota"] > 0)
+    df["won_amount"] = [float(by_month[m]["won_amount"]) if m in by_month else 0.0 for m in df["month"]]
+    df["quota"] = [by_month[m]["quota"] if m in by_month else float("nan") for m in df["month"]]
+    df["attainment"] = [by_month[m]["quota_attainment"] if m in by_month else float("nan") for m in df["month"]]
+    for col in ("quota", "attainment"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     return df
 
 
@@ -303,50 +299,33 @@ def context(con, flt: Filter, owner: str, today: date | None = None) -> dict:
 
 # --- the open deals to work on first -----------------------------------------------------------------------------
 
-def deal_history(con, flt: Filter) -> pd.DataFrame:
-    """Per open deal of the selection (latest snapshot): how its expected close date and amount moved across
-    the uploads, oldest first. Columns: opportunity_id, uploads, slips (times the close date moved later from
-    one upload to the next), cuts (times the amount fell), amount_before (the largest amount an earlier
-    upload showed), stage_since (the first upload of the current run of uploads that show its stage)."""
-    cte, params = selection.deals_cte(flt)
-    sql = (
-        f"WITH {cte}, open_now AS (SELECT opportunity_id, stage FROM deals WHERE status = 'open'),"
-        " h AS (SELECT o.opportunity_id, s.snapshot_date, o.close_date, o.amount, o.stage <> n.stage AS other,"
-        "  lag(o.close_date) OVER w AS prev_close, lag(o.amount) OVER w AS prev_amount,"
-        "  row_number() OVER w AS k, count(*) OVER (PARTITION BY o.opportunity_id) AS n"
-        "  FROM opportunities o JOIN snapshots s ON s.snapshot_id = o.snapshot_id"
-        "  JOIN open_now n ON n.opportunity_id = o.opportunity_id"
-        "  WINDOW w AS (PARTITION BY o.opportunity_id ORDER BY s.snapshot_date, s.snapshot_id)),"
-        # the last upload showing another stage: the current stay starts at the next upload
-        " hl AS (SELECT *, max(CASE WHEN other THEN snapshot_date END) OVER (PARTITION BY opportunity_id)"
-        "  AS last_other FROM h)"
-        " SELECT opportunity_id, max(n) AS uploads,"
-        "  count(*) FILTER (WHERE close_date > prev_close) AS slips,"
-        "  count(*) FILTER (WHERE amount < prev_amount) AS cuts,"
-        "  max(amount) FILTER (WHERE k < n) AS amount_before,"
-        "  min(snapshot_date) FILTER (WHERE last_other IS NOT NULL AND snapshot_date > last_other) AS stage_since,"
-        "  bool_and(NOT other) AS same_stage_throughout"
-        " FROM hl GROUP BY opportunity_id"
-    )
-    return con.execute(sql, params).fetchdf()
+def amount_cuts(con, flt: Filter) -> pd.DataFrame:
+    """Open deals whose amount is lower now than at the first upload (analytics.movement between the earliest
+    and the latest snapshot). Columns: opportunity_id, amount_before (the first upload's amount)."""
+    snaps = selection.snapshots(con)
+    if len(snaps) < 2:
+        return pd.DataFrame(columns=["opportunity_id", "amount_before"])
+    first, latest = int(snaps["snapshot_id"].iloc[0]), int(snaps["snapshot_id"].iloc[-1])
+    moved = movement.movement_deals(con, replace(flt, start=None, end=None), first, latest)
+    moved = moved[(moved["status_after"] == "open") & moved["amount_before"].notna() & moved["amount_after"].notna()]
+    moved = moved[moved["amount_after"].astype(float) < moved["amount_before"].astype(float)]
+    return moved[["opportunity_id", "amount_before"]].reset_index(drop=True)
 
 
-def _stage_entered(con, flt: Filter) -> pd.DataFrame:
-    """When each open deal entered its current stage, from stage_history (its latest entry in that stage)."""
-    cte, params = selection.deals_cte(flt)
-    return con.execute(
-        f"WITH {cte} SELECT d.opportunity_id, CAST(max(h.entered_at) AS DATE) AS entered"
-        " FROM deals d JOIN stage_history h ON h.opportunity_id = d.opportunity_id AND h.stage = d.stage"
-        " WHERE d.status = 'open' GROUP BY d.opportunity_id", params
-    ).fetchdf()
+def stage_entered(con, flt: Filter) -> pd.DataFrame:
+    """When each open deal entered its current stage: its ongoing stay (analytics.stays: stage history when
+    given, else the first of the uploads in a row that show the stage). Columns: opportunity_id, entered."""
+    cte, params = stays.stays_cte(replace(flt, start=None, end=None))
+    return con.execute(f"WITH {cte} SELECT opportunity_id, max(entered) AS entered FROM stays WHERE ongoing"
+                       " GROUP BY opportunity_id", params).fetchdf()
 
 
 def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None = None) -> pd.DataFrame:
     """The rep's open deals (latest snapshot) ranked by SCORE, highest first.
 
-    Age in stage: days since the deal entered its current stage, from stage_history when it gives the stage;
-    else since the first of the latest uploads that show that stage (the creation date when every upload shows
-    it). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
+    Age in stage: days since the deal entered its current stage (`stage_entered`, analytics.stays); slips:
+    analytics.movement.slip_counts (the close date moved later between two uploads); amount cut: lower than at
+    the first upload (`amount_cuts`, analytics.movement). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
     days_in_stage, close_date_passed, slips, amount_before, then one column of points per SCORE component
     (points_<component>) and score.
     """
@@ -362,16 +341,15 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
                *[f"points_{k}" for k in SCORE], "score"]
     if df.empty:
         return pd.DataFrame(columns=columns)
-    hist = deal_history(con, sel)
-    entered = _stage_entered(con, sel)
-    df = df.merge(hist, on="opportunity_id", how="left").merge(entered, on="opportunity_id", how="left")
-    since = pd.to_datetime(df["stage_since"]).where(~df["same_stage_throughout"].fillna(False).astype(bool))
-    since = since.fillna(pd.to_datetime(df["created_date"]))
-    since = pd.to_datetime(df["entered"]).fillna(since)
+    slips = movement.slip_counts(con, sel)[["opportunity_id", "slips"]]
+    df = (df.merge(slips, on="opportunity_id", how="left")
+          .merge(stage_entered(con, sel), on="opportunity_id", how="left")
+          .merge(amount_cuts(con, sel), on="opportunity_id", how="left"))
+    since = pd.to_datetime(df["entered"]).fillna(pd.to_datetime(df["created_date"]))
     df["days_in_stage"] = (pd.Timestamp(today) - since).dt.days.clip(lower=0)
     close = pd.to_datetime(df["close_date"])
     df["close_date_passed"] = (close < pd.Timestamp(today)).fillna(False).astype(bool)
-    df["slips"] = df["slips"].fillna(0).astype("int64")
+    df["slips"] = pd.to_numeric(df["slips"], errors="coerce").fillna(0).astype("int64")
     for col in ("amount", "weighted", "amount_before", "probability"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     top = df["weighted"].max()
@@ -387,6 +365,36 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
     return df[columns].reset_index(drop=True)
 
 
+# --- funnel and forecast reliability (analytics.funnel, analytics.forecast) ---------------------------------------
+
+def funnel_against_team(con, flt: Filter, owner: str) -> pd.DataFrame:
+    """The rep's funnel beside the team's, on the deals closed in the period (analytics.funnel, basis
+    FUNNEL_BASIS). Columns: stage, stage_order, rep_reached, rep_conversion (to the next stage), rep_from_start
+    (reached / reached lead), team_reached, team_conversion, team_from_start, team_median (the median rep's
+    conversion), far_below (funnel's rule: a third under the median with enough deals)."""
+    ref = reference_filter(con, flt, owner)
+    rep = funnel.conversion(con, replace(ref, owner=owner), FUNNEL_BASIS)
+    team = funnel.conversion(con, ref, FUNNEL_BASIS)
+    cols = {"reached": "reached", "conversion_next": "conversion", "from_start": "from_start"}
+    df = rep.rename(columns={k: f"rep_{v}" for k, v in cols.items()}).merge(
+        team.drop(columns="stage_order").rename(columns={k: f"team_{v}" for k, v in cols.items()}), on="stage")
+    medians = funnel.rep_comparison(con, ref, FUNNEL_BASIS)
+    mine = medians[medians["owner"] == owner][["stage", "team_median", "far_below"]]
+    if mine.empty:
+        mine = medians.drop_duplicates("stage")[["stage", "team_median"]].assign(far_below=False)
+    df = df.merge(mine, on="stage", how="left")
+    df["far_below"] = df["far_below"].fillna(False).astype(bool)
+    return df.sort_values("stage_order").reset_index(drop=True)
+
+
+def forecast_of(con, flt: Filter, owner: str) -> dict:
+    """The rep's forecast reliability beside the team's (analytics.forecast.reliability on the rep's team):
+    {method, base_date, latest_date, reason, min_deals, rep: {...} or None, team: {...}}."""
+    result = forecast.reliability(con, reference_filter(con, flt, owner))
+    rep = next((r for r in result.get("reps", []) if r.get("owner") == owner), None)
+    return {k: v for k, v in result.items() if k != "reps"} | {"rep": rep}
+
+
 # --- the individual review, whole ----------------------------------------------------------------------------
 
 def headline(con, flt: Filter, owner: str | None = None) -> dict:
@@ -399,17 +407,20 @@ def headline(con, flt: Filter, owner: str | None = None) -> dict:
     return {k: values.get(k) for k in keys}
 
 
-def summary(head: dict, gap: pd.DataFrame, ctx: dict, work: pd.DataFrame, activity: pd.DataFrame) -> list[dict]:
+def summary(head: dict, gap: pd.DataFrame, ctx: dict, work: pd.DataFrame, activity: pd.DataFrame,
+            forecast_: dict | None = None) -> list[dict]:
     """The three things to discuss, each {"key": a strings key "review.summary.*", "values": {name: value},
-    "kinds": {name: money|rate|count|days|cover|text}}: sentences are templates filled with these numbers only.
+    "kinds": {name: money|rate|points|count|cover|month|text}}: sentences are templates filled with these numbers only.
 
     Candidates, in this order, the first three that apply are kept:
     1. quota: attainment and coverage of what is left (or "no quota" with the won amount and the pipeline);
-    2. the gap (revenue, basket or win rate) the segment mix explains least, when the rep is below the team;
+    2. the largest relative gap below the team (revenue, basket or win rate), beside the rep's expected value
+       at the team's rates on the rep's own segments;
     3. in-target share 10 points or more below the team's;
-    4. open deals whose close date has passed (count, amount) and the first deal to work on;
-    5. activities of the last complete month below 80 % of the plan;
-    6. a new rep (seniority below NEW_REP_DAYS).
+    4. announced probabilities at least 10 points more optimistic than the team's (analytics.forecast);
+    5. open deals whose close date has passed (count, amount) and the first deal to work on;
+    6. activities of the last complete month below 80 % of the plan;
+    7. a new rep (seniority below NEW_REP_DAYS).
     """
     items = []
     if head.get("quota") is not None and head["quota"] > 0:
@@ -440,6 +451,13 @@ def summary(head: dict, gap: pd.DataFrame, ctx: dict, work: pd.DataFrame, activi
     if share is not None and team_share is not None and team_share - share >= 0.10:
         items.append({"key": "review.summary.in_target", "values": {"share": share, "team_share": team_share},
                       "kinds": {"share": "rate", "team_share": "rate"}})
+    rep_fc, team_fc = (forecast_ or {}).get("rep") or {}, (forecast_ or {}).get("team") or {}
+    if rep_fc.get("optimism") is not None and team_fc.get("optimism") is not None \
+            and rep_fc["optimism"] - team_fc["optimism"] >= 0.10:
+        items.append({"key": "review.summary.optimism", "values": {
+            "announced": rep_fc["mean_probability"], "won": rep_fc["win_rate"], "deals": rep_fc["deals"],
+            "team_optimism": team_fc["optimism"]},
+            "kinds": {"announced": "rate", "won": "rate", "deals": "count", "team_optimism": "points"}})
     late = work[work["close_date_passed"]] if len(work) else work
     if len(late):
         first = work.iloc[0]
@@ -461,7 +479,7 @@ def summary(head: dict, gap: pd.DataFrame, ctx: dict, work: pd.DataFrame, activi
 def individual(con, flt: Filter, owner: str, today: date | None = None) -> dict:
     """Everything the individual review shows of `owner` for the filter's period (the page and the CLI):
     headline, context, attainment_trend, team_attainment_trend, activity_trend, mix (per axis), gaps,
-    deals_to_work, summary."""
+    deals_to_work, funnel, forecast, summary."""
     today = today or today_of(con)
     available = store.available_tables(con)
     head = headline(con, flt, owner)
@@ -469,6 +487,7 @@ def individual(con, flt: Filter, owner: str, today: date | None = None) -> dict:
     gap = gaps(con, flt, owner)
     work = deals_to_work(con, flt, owner, today)
     activity = activity_trend(con, flt, owner, today=today) if "activities" in available else None
+    reliability = forecast_of(con, flt, owner)
     return {
         "owner": owner,
         "today": today,
@@ -480,8 +499,10 @@ def individual(con, flt: Filter, owner: str, today: date | None = None) -> dict:
         "mix": {axis: mix(con, flt, owner, axis) for axis in MIX_AXES},
         "gaps": gap,
         "deals_to_work": work,
+        "funnel": funnel_against_team(con, flt, owner),
+        "forecast": reliability,
         "summary": summary(head, gap, ctx, work, activity if activity is not None else pd.DataFrame(
-            columns=["month", "activities", "planned", "ratio"])),
+            columns=["month", "activities", "planned", "ratio"]), reliability),
     }
 
 
@@ -527,10 +548,9 @@ def losses(con, flt: Filter) -> pd.DataFrame:
 
 
 def rep_kpis(con, flt: Filter) -> pd.DataFrame:
-    """One row per rep with the SPREAD_KPIS (analytics.kpis.rep_table, plus average basket = won / wins)."""
-    df = kpis.rep_table(con, replace(flt, owner=None))
-    df["average_basket"] = df["won_amount"].where(df["won_count"] > 0) / df["won_count"].where(df["won_count"] > 0)
-    return df
+    """One row per rep (owner) with the registry's KPIs (analytics.kpis.kpi_table by owner)."""
+    df = kpis.kpi_table(con, replace(flt, owner=None), "owner").rename(columns={"key": "owner"})
+    return df[df["owner"].notna()].reset_index(drop=True)
 
 
 def spread(con, flt: Filter) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -591,7 +611,7 @@ def best_converters(con, flt: Filter, min_closed: int = MIN_CLOSED_BEST) -> pd.D
 def collective(con, flt: Filter, today: date | None = None) -> dict:
     """Everything the collective review shows for the filter's selection (the owner filter is left out: the
     review is the team's): headline (team total against the sum of individual quotas), attainment_trend,
-    wins, losses_by_reason, losses, spread, spread_summary, best_converters."""
+    wins, losses_by_reason, losses, spread, spread_summary, best_converters, movement (this week's)."""
     today = today or today_of(con)
     team = replace(flt, owner=None)
     values, summary_df = spread(con, team)
@@ -605,9 +625,25 @@ def collective(con, flt: Filter, today: date | None = None) -> dict:
         "spread": values,
         "spread_summary": summary_df,
         "best_converters": best_converters(con, team),
+        "movement": week_movement(con, team),
     }
 
 
-def week_window(today: date) -> tuple[date, date]:
-    """The seven days ending today (this week's movement is read between the uploads of that window)."""
-    return today - timedelta(days=7), today
+def week_movement(con, flt: Filter) -> dict:
+    """This week's pipeline movement: analytics.movement between the last two uploads, for the filter's
+    dimensions (not its owner: the team's). {a_date, b_date, waterfall: [{step, amount}], counts: [{change,
+    count, amount}] for MOVEMENT_COUNTS, largest: the steps that moved the most}; {error, params} when there
+    are fewer than two uploads."""
+    try:
+        a_id, b_id = movement.resolve_pair(con)
+    except movement.MovementError as problem:
+        return {"error": problem.key, "params": problem.params}
+    moved = movement.movement_summary(con, replace(flt, owner=None), a_id, b_id)
+    counts = [{"change": c, "count": moved[f"{c}_count"],
+               "amount": float(moved["amount_change" if c == "amount_changed" else f"{c}_amount"])
+               if ("amount_change" if c == "amount_changed" else f"{c}_amount") in moved else None}
+              for c in MOVEMENT_COUNTS]
+    return {"a_date": moved["a_date"], "b_date": moved["b_date"],
+            "waterfall": [{"step": w["step"], "amount": float(w["amount"])} for w in moved["waterfall"]],
+            "counts": counts,
+            "largest": [dict(m, amount=float(m["amount"])) for m in movement.largest_movements(moved)]}

@@ -647,4 +647,5 @@ EN: dict[str, str] = {
     "review.col.average_basket": "Average basket",
     "review.col.weighted_pipeline": "Weighted pipeline",
     "review.col.coverage_weighted": "Weighted coverage",
+    "review.summary.optimism": "Announced probabilities too optimistic: {announced} on average for {won} won out of {deals} deals judged (the team's gap: {team_optimism}).",
 }

@@ -651,4 +651,5 @@ FR: dict[str, str] = {
     "review.col.average_basket": "Panier moyen",
     "review.col.weighted_pipeline": "Pipeline pondéré",
     "review.col.coverage_weighted": "Couverture pondérée",
+    "review.summary.optimism": "Probabilités annoncées trop optimistes : {announced} en moyenne pour {won} gagnées sur {deals} affaires jugées (écart de l'équipe : {team_optimism}).",
 }

@@ -255,10 +255,10 @@ DEALS = {
     "O20": dict(days_in_stage=7, close_date_passed=False, slips=2, points_weighted_value=40,
                 points_age_in_stage=20 * 7 / 60, points_slipped_twice=10, points_amount_cut=10,
                 score=40 + 20 * 7 / 60 + 10 + 10),
-    # O21: 6 000 x 0.5 (proposal default) = 3 000 (24), proposal in every upload: since creation 20 April
-    # (30 days: 10), due 10 May (passed: 20)
-    "O21": dict(days_in_stage=30, close_date_passed=True, slips=0, points_weighted_value=24,
-                points_age_in_stage=10, points_close_date_passed=20, score=54),
+    # O21: 6 000 x 0.5 (proposal default) = 3 000 (24), proposal in every upload: since the first of them,
+    # 6 May (analytics.stays: 14 days, 4.67), due 10 May (passed: 20)
+    "O21": dict(days_in_stage=14, close_date_passed=True, slips=0, points_weighted_value=24,
+                points_age_in_stage=20 * 14 / 60, points_close_date_passed=20, score=24 + 20 * 14 / 60 + 20),
     # O22: 2 000 weighted (16), entered lead on 16 May by stage_history (4 days: 1.33)
     "O22": dict(days_in_stage=4, points_weighted_value=16, points_age_in_stage=20 * 4 / 60, score=16 + 20 * 4 / 60),
 }
@@ -357,3 +357,44 @@ def test_opportunities_only_workspace():
     team = reviews.collective(con, MAY, TODAY)
     assert team["headline"]["quota"] is None
     assert len(team["wins"]) == 6
+
+
+# --- pieces read from the funnel, movement and forecast modules -------------------------------------------------
+
+@pytest.mark.parametrize("stage, rep_reached, rep_conversion, team_reached, team_conversion", [
+    # deals closed in May; a lost deal reached the stage it was lost at (O2 proposal, the others lead), a won
+    # deal every stage. ana: O1 O7 won, O2 lost at proposal, O3 at lead.
+    ("lead", 4, 3 / 4, 14, 7 / 14),  # team: 6 won + O2 go past lead
+    ("proposal", 3, 2 / 3, 7, 6 / 7),
+])
+def test_funnel_against_the_team(con, stage, rep_reached, rep_conversion, team_reached, team_conversion):
+    got = row(reviews.funnel_against_team(con, MAY, "ana"), "stage", stage)
+    assert got["rep_reached"] == rep_reached
+    assert got["rep_conversion"] == approx(rep_conversion)
+    assert got["team_reached"] == team_reached
+    assert got["team_conversion"] == approx(team_conversion)
+
+
+def test_week_movement_between_the_last_two_uploads(con):
+    moved = reviews.week_movement(con, MAY)
+    assert (moved["a_date"], moved["b_date"]) == (date(2026, 5, 13), TODAY)
+    steps = {s["step"]: s["amount"] for s in moved["waterfall"]}
+    assert steps["open_before"] == 18000  # O20 12 000 + O21 6 000 on 13 May
+    assert steps["new"] == 20000  # O22 (the deals new and already closed never were in the open pipeline)
+    assert steps["amount_change"] == -2000  # O20 12 000 -> 10 000
+    assert steps["open_after"] == 36000  # 18 000 + 20 000 - 2 000
+    counts = {c["change"]: c["count"] for c in moved["counts"]}
+    assert counts["slipped"] == 1  # O20: 21 -> 28 May
+
+
+def test_week_movement_needs_two_uploads():
+    con = store.memory_workspace()
+    insert_upload(con, TODAY, CLOSED)
+    assert reviews.week_movement(con, MAY) == {"error": "movement.need_two", "params": {}}
+
+
+def test_forecast_reliability_with_too_few_deals_judged(con):
+    # judged: open on 6 May (O20, O21) and closed by 20 May: none, so no score
+    reliability = reviews.forecast_of(con, MAY, "ana")
+    assert reliability["method"] == "snapshots"
+    assert reliability["team"]["deals"] == 0 and reliability["team"]["too_few"] is True

@@ -13,6 +13,8 @@ def _value(kind: str, value, lang: str, escape: Callable[[str], str]) -> str:
         return fmt.money(value, lang)
     if kind == "rate":
         return fmt.percent(value, lang, 0)
+    if kind == "points":
+        return fmt.points(value, lang, 0)
     if kind == "cover":
         return fmt.ratio(value, lang, 1)
     if kind == "count":

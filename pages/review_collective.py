@@ -145,6 +145,45 @@ def draw_best(best: pd.DataFrame) -> None:
                                                                  "qualified": "count", "min_closed": "count"})
 
 
+def draw_movement(moved: dict) -> None:
+    st.subheader(tr("review.movement.title"))
+    if "error" in moved:
+        st.info(tr(moved["error"], **moved["params"]))
+        return
+    lang = state.lang()
+    a, b = fmt.day(moved["a_date"], lang), fmt.day(moved["b_date"], lang)
+    st.caption(tr("review.movement.help", a=a, b=b))
+    steps, running, rows = moved["waterfall"], 0.0, []
+    for i, step in enumerate(steps):
+        total = step["step"] in ("open_before", "open_after")
+        name = tr(f"pipeline.step.{step['step']}", date=a if i == 0 else b)
+        start, end = (0.0, step["amount"]) if total else (running, running + step["amount"])
+        running = step["amount"] if total else running + step["amount"]
+        kind = "total" if total else ("up" if step["amount"] >= 0 else "down")
+        rows.append({"step": name, "start": start, "end": end, "kind": kind,
+                     "text": fmt.money(step["amount"], lang, signed=not total)})
+    data = pd.DataFrame(rows)
+    order = list(data["step"])
+    # the bars start near the smallest total so that the changes read (the totals are much larger)
+    low = 0.9 * min(min(r["start"], r["end"]) for r in rows)
+    data["start"] = data["start"].clip(lower=low)
+    chart = alt.Chart(data).mark_bar(size=46).encode(
+        x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        y=alt.Y("start:Q", title=None, scale=alt.Scale(domainMin=low, zero=False), axis=alt.Axis(format=",.0f")),
+        y2="end:Q",
+        color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=["total", "up", "down"],
+                                                               range=["#2f6fb0", "#4c9a4c", "#c0504d"])),
+        tooltip=[alt.Tooltip("step:N", title=" "), alt.Tooltip("text:N", title=tr("review.col.amount"))],
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(rv.localised(chart.properties(height=280)), width="stretch")
+    with right:
+        counts = pd.DataFrame(moved["counts"])
+        counts["change"] = [tr(f"review.change.{c}") for c in counts["change"]]
+        rv.table(counts, "review_movement", tr("review.file.movement"), kinds={"count": "count", "amount": "money"})
+
+
 def main() -> None:
     con = state.connection()
     flt = current_filter() if FILTER_KEY in st.session_state else draw_filters(con)
@@ -166,8 +205,7 @@ def main() -> None:
     draw_losses(review["losses_by_reason"], review["losses"])
     draw_spread(review["spread"], review["spread_summary"])
     draw_best(review["best_converters"])
-    st.subheader(tr("review.movement.title"))
-    rv.not_available("movement")
+    draw_movement(review["movement"])
 
 
 main()

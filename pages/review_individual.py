@@ -209,6 +209,65 @@ def draw_deals(work: pd.DataFrame) -> None:
              kinds={"close_date_passed": "bool", "days_in_stage": "count", "slips": "count"})
 
 
+def draw_funnel(frame: pd.DataFrame, owner: str) -> None:
+    st.subheader(tr("review.funnel.title"))
+    st.caption(tr("review.funnel.help"))
+    if frame.empty or frame["rep_reached"].sum() == 0:
+        st.info(tr("review.funnel.empty"))
+        return
+    lang = state.lang()
+    team_name = tr("review.series.team")
+    stages = [tr(f"stage.{s}") for s in frame["stage"]]
+    rows = []
+    for series, prefix in ((owner, "rep"), (team_name, "team")):
+        for stage, share, reached in zip(stages, frame[f"{prefix}_from_start"], frame[f"{prefix}_reached"]):
+            rows.append({"stage": stage, "series": series, "share": share,
+                         "text": f"{fmt.percent(share, lang, 0)} ({fmt.number(reached, lang)})"})
+    data = pd.DataFrame(rows)
+    chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=80), strokeWidth=3).encode(
+        x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title=tr("review.funnel.axis"), axis=alt.Axis(format=".0%")),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=[owner, team_name], range=["#2f6fb0", "#9aa5b1"])),
+        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("stage:N", title=tr("review.col.stage")),
+                 alt.Tooltip("text:N", title=tr("review.funnel.axis"))],
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(rv.localised(chart.properties(height=260)), width="stretch")
+    with right:
+        shown = frame[frame["stage"] != "won"][["stage", "rep_reached", "rep_conversion", "team_conversion",
+                                                 "team_median", "far_below"]]
+        rv.table(shown, "review_funnel", tr("review.file.funnel"),
+                 kinds={"rep_reached": "count", "rep_conversion": "rate", "team_conversion": "rate",
+                        "team_median": "rate", "far_below": "bool"})
+
+
+def draw_forecast(result: dict) -> None:
+    st.subheader(tr("review.forecast.title"))
+    if result.get("method") is None:
+        st.info(tr(result.get("reason") or "forecast.need_two_uploads"))
+        return
+    lang = state.lang()
+    rep, team = result.get("rep") or {}, result.get("team") or {}
+    st.caption(tr("review.forecast.help", base=fmt.day(result["base_date"], lang),
+                  latest=fmt.day(result["latest_date"], lang)))
+    if not rep or rep.get("too_few"):
+        st.info(tr("review.forecast.too_few", min=result["min_deals"], deals=rep.get("deals", 0)))
+        return
+    cols = st.columns(4)
+    tiles = [
+        ("brier", fmt.number(rep.get("brier"), lang, 2), fmt.number(team.get("brier"), lang, 2)),
+        ("optimism", fmt.points(rep.get("optimism"), lang, 0), fmt.points(team.get("optimism"), lang, 0)),
+        ("amount_ratio", fmt.percent(rep.get("amount_ratio"), lang, 0), fmt.percent(team.get("amount_ratio"), lang, 0)),
+        ("slip_rate", fmt.percent(rep.get("slip_rate"), lang, 0), fmt.percent(team.get("slip_rate"), lang, 0)),
+    ]
+    for col, (key, value, team_value) in zip(cols, tiles):
+        with col:
+            st.metric(tr(f"review.forecast.{key}"), value, border=True, help=tr(f"review.forecast.{key}_help"))
+            st.caption(tr("review.forecast.team_value", value=team_value))
+
+
 def main() -> None:
     con = state.connection()
     flt = current_filter() if FILTER_KEY in st.session_state else draw_filters(con)
@@ -228,11 +287,9 @@ def main() -> None:
     draw_headline(review["headline"], review["context"])
     draw_attainment(review["attainment_trend"], review["team_attainment_trend"], owner)
     draw_gaps(review["gaps"], review["mix"], review["context"], owner)
-    st.subheader(tr("review.funnel.title"))
-    rv.not_available("funnel")
+    draw_funnel(review["funnel"], owner)
     draw_activity(review["activity_trend"])
-    st.subheader(tr("review.forecast.title"))
-    rv.not_available("forecast")
+    draw_forecast(review["forecast"])
     draw_deals(review["deals_to_work"])
 
 

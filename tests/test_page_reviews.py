@@ -69,9 +69,9 @@ def test_individual_review_shows_the_coverage_of_the_rep_with_a_poor_month(app):
     assert shown["Couverture du reste à faire"] == fmt.ratio(head["coverage_raw"], "fr", 1)
     assert shown["Couverture pondérée"] == fmt.ratio(head["coverage_weighted"], "fr", 1)
     assert "Couverture du reste à faire de" in summary_text(app)  # the first thing to discuss
-    assert len(app.get("vega_lite_chart")) >= 5  # attainment, three gaps, mix, activity
+    assert len(app.get("vega_lite_chart")) == 7  # attainment, three gaps, mix, funnel, activity
     assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
-    assert any("pas encore disponible" in i.value for i in app.info)  # funnel, forecast: said plainly
+    assert "Score de Brier" in shown  # forecast reliability beside the team's
 
 
 def test_individual_review_shows_the_out_of_target_mix(app):
@@ -97,7 +97,7 @@ def test_collective_review_on_the_demo(app):
     assert shown["Gagné par l'équipe"] == fmt.money(team["headline"]["won_amount"], "fr")
     assert shown["Quota de l'équipe"] == fmt.money(team["headline"]["quota"], "fr")
     charts = app.get("vega_lite_chart")
-    assert len(charts) == 2 + len(reviews.SPREAD_KPIS)  # trend, losses, one strip per KPI
+    assert len(charts) == 3 + len(reviews.SPREAD_KPIS)  # trend, losses, one strip per KPI, movement
     strip = json.dumps(json.loads(charts[2].proto.spec))
     assert "boxplot" in strip and '"owner"' in strip  # a distribution, names on hover
     assert len(app.get("download_button")) == len(app.dataframe)
@@ -128,7 +128,7 @@ def test_pages_render_with_only_an_opportunities_table(app, page):
         assert tiles(app)["Atteinte du quota"] == "—"
     else:
         assert tiles(app)["Quota de l'équipe"] == "—"
-        assert len(app.dataframe) >= 2  # wins, losses by reason
+        assert len(app.dataframe) >= 3  # wins, losses by reason, this week's movement (three uploads)
 
 
 def test_the_cli_prints_what_the_individual_page_shows(app, capsys):

@@ -107,11 +107,6 @@ def value_text(kind: str, value) -> str:
     return fmt.number(value, lang)
 
 
-def not_available(block: str) -> None:
-    """A block whose analytics has not landed yet: say so plainly instead of guessing."""
-    st.info(tr("review.not_available", block=tr(f"review.block.{block}")), icon=":material/hourglass_empty:")
-
-
 def needs_sheet(sheet: str) -> None:
     st.info(tr("review.add_sheet", sheet=tr(f"table.{sheet}")))
 

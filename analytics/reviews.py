@@ -115,21 +115,30 @@ def trend_months(flt: Filter, today: date, months: int = TREND_MONTHS) -> list[t
 
 def attainment_trend(con, flt: Filter, owner: str | None = None, months: int = TREND_MONTHS,
                      today: date | None = None) -> pd.DataFrame:
-    """Won amount and quota per calendar month, and quota attainment = won / quota (the KPI registry's, by
-    month; NaN without a quota). `owner` None: the filter's selection (the team's total against the sum of
-    individual quotas). Columns: month, won_amount, quota, attainment. One row per month of `trend_months`.
+    """Won amount and quota per calendar month, and quota attainment = won / quota (NaN without a quota): the
+    registry's won_amount (won deals by outcome_date) and quota (targets prorated by `selection.prorated`) by
+    month, read in two small queries rather than every KPI family (tests check they agree with kpis.kpi_table).
+
+    `owner` None: the filter's selection (the team's total against the sum of individual quotas).
+    Columns: month, won_amount, quota, attainment. One row per month of `trend_months`.
     """
     today = today or today_of(con)
+    sel = replace(flt, owner=owner) if owner else flt
     windows = trend_months(flt, today, months)
-    sel = replace(flt, owner=owner if owner else flt.owner, start=windows[0][0], end=windows[-1][1])
-    table = kpis.kpi_table(con, sel, "month")
-    by_month = {pd.Timestamp(k).date(): r for k, r in zip(table["key"], table.to_dict("records")) if k is not None}
+    cte, params = selection.deals_cte(sel)
+    lo, hi = windows[0][0], windows[-1][1]
+    won = con.execute(
+        f"WITH {cte} SELECT CAST(date_trunc('month', outcome_date) AS DATE) AS month, sum(amount) AS won_amount"
+        " FROM deals WHERE status = 'won' AND outcome_date BETWEEN ? AND ? GROUP BY 1", params + [lo, hi]
+    ).fetchall()
+    where, tparams = target_conditions(sel, "t")
+    quota = selection.prorated(con, "targets", "quota_amount", windows, where, tparams)
+    won_by = {m: float(v) for m, v in won}
+    quota_by = {pd.Timestamp(m).date(): float(v) for m, v in zip(quota["w_start"], quota["value"])}
     df = pd.DataFrame({"month": [w[0] for w in windows]})
-    df["won_amount"] = [float(by_month[m]["won_amount"]) if m in by_month else 0.0 for m in df["month"]]
-    df["quota"] = [by_month[m]["quota"] if m in by_month else float("nan") for m in df["month"]]
-    df["attainment"] = [by_month[m]["quota_attainment"] if m in by_month else float("nan") for m in df["month"]]
-    for col in ("quota", "attainment"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    df["won_amount"] = [won_by.get(m, 0.0) for m in df["month"]]
+    df["quota"] = [quota_by.get(m, float("nan")) for m in df["month"]]
+    df["attainment"] = df["won_amount"].where(df["quota"] > 0) / df["quota"].where(df["quota"] > 0)
     return df
 
 
@@ -224,10 +233,10 @@ def _expected(mixed: pd.DataFrame) -> dict:
     return {"won_amount": amount if n else None, "win_rate": _ratio(won, n), "average_basket": _ratio(amount, won)}
 
 
-def gaps(con, flt: Filter, owner: str) -> pd.DataFrame:
+def gaps(con, flt: Filter, owner: str, mixes: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The rep against the team on revenue (won amount; the team's is its average per rep), average basket
     and win rate, each beside the rep's expected value at the team's rates on the rep's own mix of segments,
-    regions and in-target deals.
+    regions and in-target deals (`mixes`: the `mix` of each axis, computed here when not given).
 
     Columns: metric, rep, team, gap (rep - team), expected_segment, explained_segment (expected_segment -
     team: what the segment mix accounts for), remaining_segment (rep - expected_segment), expected_region,
@@ -241,7 +250,8 @@ def gaps(con, flt: Filter, owner: str) -> pd.DataFrame:
         "team": {"won_amount": _ratio(team["won_amount"], team["reps"]), "win_rate": _ratio(team["won"], team["closed"]),
                  "average_basket": _ratio(team["won_amount"], team["won"])},
     }
-    expected = {axis: _expected(mix(con, flt, owner, axis)) for axis in MIX_AXES}
+    mixes = mixes or {axis: mix(con, flt, owner, axis) for axis in MIX_AXES}
+    expected = {axis: _expected(mixes[axis]) for axis in MIX_AXES}
     rows = []
     for metric in GAP_METRICS:
         r, t, e = values["rep"][metric], values["team"][metric], expected["segment"][metric]
@@ -373,18 +383,29 @@ def funnel_against_team(con, flt: Filter, owner: str) -> pd.DataFrame:
     (reached / reached lead), team_reached, team_conversion, team_from_start, team_median (the median rep's
     conversion), far_below (funnel's rule: a third under the median with enough deals)."""
     ref = reference_filter(con, flt, owner)
-    rep = funnel.conversion(con, replace(ref, owner=owner), FUNNEL_BASIS)
     team = funnel.conversion(con, ref, FUNNEL_BASIS)
-    cols = {"reached": "reached", "conversion_next": "conversion", "from_start": "from_start"}
-    df = rep.rename(columns={k: f"rep_{v}" for k, v in cols.items()}).merge(
-        team.drop(columns="stage_order").rename(columns={k: f"team_{v}" for k, v in cols.items()}), on="stage")
-    medians = funnel.rep_comparison(con, ref, FUNNEL_BASIS)
-    mine = medians[medians["owner"] == owner][["stage", "team_median", "far_below"]]
-    if mine.empty:
-        mine = medians.drop_duplicates("stage")[["stage", "team_median"]].assign(far_below=False)
-    df = df.merge(mine, on="stage", how="left")
+    reps = funnel.rep_comparison(con, ref, FUNNEL_BASIS)
+    rep = reps[reps["owner"] == owner]
+    if rep.empty:  # the rep is outside the team the filter chose: the rep's own funnel, no median to compare
+        rep = funnel.conversion(con, replace(ref, owner=owner), FUNNEL_BASIS)[["stage", "reached", "conversion_next"]]
+        rep = rep.assign(far_below=False).merge(reps.drop_duplicates("stage")[["stage", "team_median"]], on="stage",
+                                                how="left")
+    else:  # rep_comparison leaves out the won stage: its reached count is the last conversion's numerator
+        last = rep[rep["stage"] == funnel.FUNNEL_STAGES[-2]].iloc[0]
+        won = round(float(last["reached"]) * float(last["conversion_next"])) if last["reached"] else 0
+        rep = pd.concat([rep, pd.DataFrame([{"stage": funnel.FUNNEL_STAGES[-1], "reached": won,
+                                             "conversion_next": float("nan"), "far_below": False}])])
+    df = team.rename(columns={"reached": "team_reached", "conversion_next": "team_conversion",
+                              "from_start": "team_from_start"})
+    rep = rep.rename(columns={"reached": "rep_reached", "conversion_next": "rep_conversion"})
+    df = df.merge(rep[["stage", "rep_reached", "rep_conversion", "team_median", "far_below"]], on="stage", how="left")
+    df["rep_reached"] = df["rep_reached"].fillna(0).astype("int64")
+    lead = df.loc[df["stage"] == funnel.FUNNEL_STAGES[0], "rep_reached"].iloc[0]
+    df["rep_from_start"] = df["rep_reached"] / lead if lead else float("nan")
     df["far_below"] = df["far_below"].fillna(False).astype(bool)
-    return df.sort_values("stage_order").reset_index(drop=True)
+    cols = ["stage", "stage_order", "rep_reached", "rep_conversion", "rep_from_start", "team_reached",
+            "team_conversion", "team_from_start", "team_median", "far_below"]
+    return df.sort_values("stage_order")[cols].reset_index(drop=True)
 
 
 def forecast_of(con, flt: Filter, owner: str) -> dict:
@@ -484,7 +505,8 @@ def individual(con, flt: Filter, owner: str, today: date | None = None) -> dict:
     available = store.available_tables(con)
     head = headline(con, flt, owner)
     ctx = context(con, flt, owner, today)
-    gap = gaps(con, flt, owner)
+    mixes = {axis: mix(con, flt, owner, axis) for axis in MIX_AXES}
+    gap = gaps(con, flt, owner, mixes)
     work = deals_to_work(con, flt, owner, today)
     activity = activity_trend(con, flt, owner, today=today) if "activities" in available else None
     reliability = forecast_of(con, flt, owner)
@@ -496,7 +518,7 @@ def individual(con, flt: Filter, owner: str, today: date | None = None) -> dict:
         "attainment_trend": attainment_trend(con, flt, owner, today=today),
         "team_attainment_trend": attainment_trend(con, reference_filter(con, flt, owner), today=today),
         "activity_trend": activity,
-        "mix": {axis: mix(con, flt, owner, axis) for axis in MIX_AXES},
+        "mix": mixes,
         "gaps": gap,
         "deals_to_work": work,
         "funnel": funnel_against_team(con, flt, owner),

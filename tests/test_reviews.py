@@ -231,6 +231,16 @@ def test_attainment_trend_of_ana(con):
     assert row(trend, "month", date(2026, 5, 1))["attainment"] == approx(0.8)
 
 
+@pytest.mark.parametrize("owner", ["ana", None])
+def test_attainment_trend_agrees_with_the_kpi_registry(con, owner):
+    from analytics import kpis
+
+    trend = reviews.attainment_trend(con, MAY, owner, today=TODAY)
+    table = kpis.kpi_table(con, Filter(date(2025, 12, 1), MAY.end, owner=owner), "month")
+    assert list(trend["won_amount"]) == pytest.approx(list(table["won_amount"]))
+    assert list(trend["quota"].fillna(-1)) == pytest.approx(list(table["quota"].fillna(-1)))
+
+
 def test_team_attainment_trend_sums_individual_quotas(con):
     may = row(reviews.attainment_trend(con, MAY, today=TODAY), "month", date(2026, 5, 1))
     assert may["quota"] == approx(35000)  # 20 000 + 10 000 + 5 000
@@ -366,13 +376,16 @@ def test_opportunities_only_workspace():
     # deal every stage. ana: O1 O7 won, O2 lost at proposal, O3 at lead.
     ("lead", 4, 3 / 4, 14, 7 / 14),  # team: 6 won + O2 go past lead
     ("proposal", 3, 2 / 3, 7, 6 / 7),
+    ("won", 2, None, 6, None),  # O1 O7; the team's six wins
 ])
 def test_funnel_against_the_team(con, stage, rep_reached, rep_conversion, team_reached, team_conversion):
     got = row(reviews.funnel_against_team(con, MAY, "ana"), "stage", stage)
     assert got["rep_reached"] == rep_reached
-    assert got["rep_conversion"] == approx(rep_conversion)
+    if rep_conversion is not None:
+        assert got["rep_conversion"] == approx(rep_conversion)
+        assert got["team_conversion"] == approx(team_conversion)
     assert got["team_reached"] == team_reached
-    assert got["team_conversion"] == approx(team_conversion)
+    assert got["rep_from_start"] == approx(rep_reached / 4)  # ana's 4 deals closed in May all reached lead
 
 
 def test_week_movement_between_the_last_two_uploads(con):

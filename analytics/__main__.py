@@ -13,6 +13,8 @@
                                [--owner NAME] [--segment NAME] [--team NAME] [--region NAME] [--source NAME] --json
   python -m analytics report --workspace DIR [--owner NAME] [--start D --end D] [--lang fr|en]
                              --out pack.xlsx [--pptx deck.pptx]     (or --out deck.pptx for the deck alone)
+  python -m analytics review --workspace DIR --owner NAME [--start D] [--end D] [--lang fr|en] --json
+  python -m analytics review --workspace DIR --team [TEAM] [--start D] [--end D] --json
 
 --workspace is the workspace's DuckDB file, or a folder (its workspace.duckdb is then used).
 """
@@ -321,6 +323,82 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _review_records(df) -> list[dict]:
+    """A DataFrame as JSON-friendly records (NaN -> null, dates as ISO text)."""
+    if df is None:
+        return None
+    return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _plain_tree(value):
+    """The review's dict of DataFrames and values as plain JSON-friendly values."""
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return _review_records(value)
+    if isinstance(value, dict):
+        return {str(k): _plain_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_tree(v) for v in value]
+    return _json_value(value)
+
+
+def cmd_review(args) -> int:
+    """The individual review of --owner, or the collective review of --team (the whole selection when
+    --team is given no value), for the period (default: the current month of the latest upload, as the
+    pages' sidebar opens)."""
+    from analytics import reviews
+    from analytics.filters import Filter, period_bounds, reference_date
+    from ui.summary import sentence
+
+    if (args.owner is None) == (args.team is None):
+        print("review: give either --owner NAME (individual review) or --team [TEAM] (collective review)",
+              file=sys.stderr)
+        return 2
+    if (args.start is None) != (args.end is None):
+        print("review: give both --start and --end, or neither (the current month)", file=sys.stderr)
+        return 2
+    con = _connect(args.workspace)
+    if con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0] == 0:
+        print(f"review: no opportunities in the workspace {args.workspace}; import a CRM export first",
+              file=sys.stderr)
+        return 1
+    today = reference_date(con)
+    start, end = (args.start, args.end) if args.start else period_bounds("month", today)
+    if start > end:
+        print(f"review: --start {start} is after --end {end}", file=sys.stderr)
+        return 2
+    team = args.team or None
+    flt = Filter(start=start, end=end, team=team, segment=args.segment, region=args.region, source=args.source)
+    if args.owner is not None:
+        known = reviews.owners(con, flt)
+        if args.owner not in known:
+            print(f"review: no deal or target for the owner {args.owner!r}; owners: {', '.join(known)}",
+                  file=sys.stderr)
+            return 1
+        result = reviews.individual(con, flt, args.owner, today)
+        result["summary"] = [item | {"text": sentence(item, args.lang)} for item in result["summary"]]
+        result["view"] = "individual"
+    else:
+        result = reviews.collective(con, flt, today)
+        result["view"] = "collective"
+    result["period"] = {"start": start, "end": end}
+    out = _plain_tree(result)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, sort_keys=True))
+    else:
+        for key, value in out.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict) and "text" in value[0]:
+                print(f"{key}:")
+                for item in value:
+                    print(f"  - {item['text']}")
+            elif isinstance(value, list):
+                print(f"{key}: {len(value)} row(s)")
+            else:
+                print(f"{key}: {value}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Cockpit commercial")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -401,6 +479,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="pack.xlsx, or deck.pptx")
     p.add_argument("--pptx", help="also write the slide deck to this .pptx file")
     p.set_defaults(run=cmd_report)
+    p = sub.add_parser("review", help="print the individual (--owner) or collective (--team) review")
+    p.add_argument("--workspace", required=True)
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--owner", help="the rep of the individual review")
+    who.add_argument("--team", nargs="?", const="", help="the collective review of TEAM (all reps without a value)")
+    p.add_argument("--start", type=_iso_date)
+    p.add_argument("--end", type=_iso_date)
+    for dim in ("segment", "region", "source"):
+        p.add_argument(f"--{dim}")
+    p.add_argument("--lang", choices=["fr", "en"], default="fr")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_review)
     args = parser.parse_args(argv)
     return args.run(args)
 

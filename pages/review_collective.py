@@ -1,7 +1,211 @@
-"""Collective review page (placeholder until its issue lands)."""
+"""Collective review: the team's weekly meeting, projected. The team against its quota (the sum of individual
+quotas) in large figures, then the wins to celebrate, the losses and their reasons, the spread between reps as a
+distribution (names on hover, no ranking), the best converter of each segment and this week's pipeline movement.
+It reads the filter, calls analytics (through ui.cache) and draws."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-from ui import state
+from analytics import reviews
+from ui import cache, state
+from ui import format as fmt
+from ui import review as rv
+from ui.cache import cached
+from ui.sidebar import FILTER_KEY, current_filter, draw_filters
 
-st.title(state.tr("nav.review_collective"))
-st.info(state.tr("page.coming"))
+tr = state.tr
+KPI_KINDS = {"won_amount": "money", "quota_attainment": "rate", "win_rate": "rate", "average_basket": "money",
+             "weighted_pipeline": "money", "coverage_weighted": "cover"}
+WINS_SHOWN = 20
+
+
+def draw_headline(head: dict, wins: pd.DataFrame) -> None:
+    cols = st.columns(4)
+    tiles = [("won_amount", "money", tr("review.team.won_help", count=len(wins))),
+             ("quota", "money", tr("review.team.quota_help")),
+             ("quota_attainment", "rate", None),
+             ("coverage_weighted", "cover", tr("review.tile.coverage_help",
+                                               remaining=rv.value_text("money", head["remaining_quota"]),
+                                               pipeline=rv.value_text("money", head["open_amount_in_period"])))]
+    for col, (key, kind, caption) in zip(cols, tiles):
+        with col:
+            st.metric(tr(f"review.team.{key}"), rv.value_text(kind, head.get(key)), border=True)
+            if caption:
+                st.caption(caption)
+    if head.get("quota") is None:
+        st.caption(tr("review.team.no_quota"))
+
+
+def draw_trend(trend: pd.DataFrame) -> None:
+    st.subheader(tr("review.team.trend"))
+    lang = state.lang()
+    won, quota = tr("review.activity.won"), tr("review.tile.quota")
+    data = trend.assign(label=[fmt.month(m, lang) for m in trend["month"]],
+                        won_text=[fmt.money(v, lang) for v in trend["won_amount"]],
+                        quota_text=[fmt.money(v, lang) for v in trend["quota"]],
+                        att_text=[fmt.percent(v, lang, 0) for v in trend["attainment"]])
+    months = list(data["label"])
+    color = alt.Scale(domain=[won, quota], range=["#2f6fb0", "#e07b28"])
+    tooltip = [alt.Tooltip("label:N", title=" "), alt.Tooltip("won_text:N", title=won),
+               alt.Tooltip("quota_text:N", title=quota), alt.Tooltip("att_text:N", title=tr("review.team.quota_attainment"))]
+    x = alt.X("label:N", sort=months, title=None, axis=alt.Axis(labelAngle=0))
+    layers = [alt.Chart(data.assign(s=won)).mark_bar(size=40).encode(
+        x=x, y=alt.Y("won_amount:Q", title=None, axis=alt.Axis(format=",.0f")),
+        color=alt.Color("s:N", scale=color, title=None, legend=alt.Legend(orient="top")), tooltip=tooltip)]
+    if data["quota"].notna().any():
+        layers.append(alt.Chart(data.assign(s=quota)).mark_line(point=True, strokeWidth=3).encode(
+            x=x, y="quota:Q", color=alt.Color("s:N", scale=color), tooltip=tooltip))
+    st.altair_chart(rv.localised(alt.layer(*layers).properties(height=260)), width="stretch")
+
+
+def draw_wins(wins: pd.DataFrame) -> None:
+    st.subheader(tr("review.wins.title"))
+    if wins.empty:
+        st.info(tr("review.wins.empty"))
+        return
+    rv.table(wins, "review_wins", tr("review.file.wins"), shown_rows=WINS_SHOWN, kinds={"cycle_days": "count"})
+
+
+def draw_losses(by_reason: pd.DataFrame, lost: pd.DataFrame) -> None:
+    st.subheader(tr("review.losses.title"))
+    if lost.empty:
+        st.info(tr("review.losses.empty"))
+        return
+    lang = state.lang()
+    data = by_reason.assign(reason=by_reason["lost_reason"].fillna(tr("review.losses.no_reason")),
+                            amount_text=[fmt.money(v, lang) for v in by_reason["lost_amount"]],
+                            share_text=[fmt.percent(v, lang, 0) for v in by_reason["share"]])
+    chart = alt.Chart(data).mark_bar(color="#c0504d").encode(
+        y=alt.Y("reason:N", sort=list(data["reason"]), title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("lost_count:Q", title=tr("review.col.lost_count")),
+        tooltip=[alt.Tooltip("reason:N", title=tr("review.col.lost_reason")),
+                 alt.Tooltip("lost_count:Q", title=tr("review.col.lost_count")),
+                 alt.Tooltip("share_text:N", title=tr("review.col.share")),
+                 alt.Tooltip("amount_text:N", title=tr("review.col.lost_amount"))],
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        height = max(140, 36 * len(data))  # a discrete y axis needs the element's own height in Streamlit
+        st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 50)
+    with right:
+        rv.table(by_reason, "review_loss_reasons", tr("review.file.loss_reasons"), kinds={"lost_count": "count"})
+    with st.expander(tr("review.losses.list", count=len(lost))):
+        rv.table(lost, "review_losses", tr("review.file.losses"))
+
+
+def draw_spread(values: pd.DataFrame, summary: pd.DataFrame) -> None:
+    st.subheader(tr("review.spread.title"))
+    st.caption(tr("review.spread.help"))
+    if values.empty:
+        st.info(tr("review.spread.empty"))
+        return
+    lang = state.lang()
+    kpis = [k for k in reviews.SPREAD_KPIS if (values["kpi"] == k).any()]
+    for start in range(0, len(kpis), 3):
+        for col, kpi in zip(st.columns(3), kpis[start:start + 3]):
+            kind = KPI_KINDS[kpi]
+            data = values[values["kpi"] == kpi].assign(
+                owner=lambda d: d["owner"].astype(str),
+                text=lambda d: [rv.value_text(kind, v) for v in d["value"]], row="")
+            axis = alt.Axis(format=rv.number_format(kind), title=None)
+            box = alt.Chart(data).mark_boxplot(extent="min-max", size=40, opacity=0.35, color="#9aa5b1",
+                                               median={"color": "#333"}).encode(
+                x=alt.X("value:Q", axis=axis), y=alt.Y("row:N", title=None, axis=None))
+            dots = alt.Chart(data).mark_circle(size=140, color="#2f6fb0", opacity=0.85).encode(
+                x="value:Q", y=alt.Y("row:N", axis=None),
+                tooltip=[alt.Tooltip("owner:N", title=tr("review.col.owner")),
+                         alt.Tooltip("text:N", title=tr(f"review.kpi.{kpi}"))])
+            with col:
+                st.markdown(f"**{tr(f'review.kpi.{kpi}')}**")
+                st.altair_chart(rv.localised((box + dots).properties(height=110)), width="stretch")
+                row = summary[summary["kpi"] == kpi].iloc[0]
+                st.caption(tr("review.spread.caption", reps=int(row["reps"]), low=rv.value_text(kind, row["min"]),
+                              median=rv.value_text(kind, row["median"]), high=rv.value_text(kind, row["max"])))
+    with st.expander(tr("review.spread.values")):
+        st.caption(tr("review.spread.values_help"))
+        wide = values.pivot(index="owner", columns="kpi", values="value").reindex(columns=kpis).reset_index()
+        wide = wide.sort_values("owner", key=lambda s: s.str.casefold())
+        rv.table(wide, "review_spread_values", tr("review.file.spread"), kinds={"coverage_weighted": "points"})
+        rv.table(summary, "review_spread_summary", tr("review.file.spread_summary"),
+                 kinds={"reps": "count", "spread_ratio": "points"})
+    del lang
+
+
+def draw_best(best: pd.DataFrame) -> None:
+    st.subheader(tr("review.best.title"))
+    st.caption(tr("review.best.help", min=reviews.MIN_CLOSED_BEST))
+    if best.empty:
+        st.info(tr("review.best.empty"))
+        return
+    rv.table(best, "review_best", tr("review.file.best"), kinds={"closed": "count", "won": "count",
+                                                                 "qualified": "count", "min_closed": "count"})
+
+
+def draw_movement(moved: dict) -> None:
+    st.subheader(tr("review.movement.title"))
+    if "error" in moved:
+        st.info(tr(moved["error"], **moved["params"]))
+        return
+    lang = state.lang()
+    a, b = fmt.day(moved["a_date"], lang), fmt.day(moved["b_date"], lang)
+    st.caption(tr("review.movement.help", a=a, b=b))
+    steps, running, rows = moved["waterfall"], 0.0, []
+    for i, step in enumerate(steps):
+        total = step["step"] in ("open_before", "open_after")
+        name = tr(f"pipeline.step.{step['step']}", date=a if i == 0 else b)
+        start, end = (0.0, step["amount"]) if total else (running, running + step["amount"])
+        running = step["amount"] if total else running + step["amount"]
+        kind = "total" if total else ("up" if step["amount"] >= 0 else "down")
+        rows.append({"step": name, "start": start, "end": end, "kind": kind,
+                     "text": fmt.money(step["amount"], lang, signed=not total)})
+    data = pd.DataFrame(rows)
+    order = list(data["step"])
+    # the bars start near the smallest total so that the changes read (the totals are much larger)
+    low = 0.9 * min(min(r["start"], r["end"]) for r in rows)
+    data["start"] = data["start"].clip(lower=low)
+    chart = alt.Chart(data).mark_bar(size=46).encode(
+        x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        y=alt.Y("start:Q", title=None, scale=alt.Scale(domainMin=low, zero=False), axis=alt.Axis(format=",.0f")),
+        y2="end:Q",
+        color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=["total", "up", "down"],
+                                                               range=["#2f6fb0", "#4c9a4c", "#c0504d"])),
+        tooltip=[alt.Tooltip("step:N", title=" "), alt.Tooltip("text:N", title=tr("review.col.amount"))],
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(rv.localised(chart.properties(height=280)), width="stretch")
+    with right:
+        counts = pd.DataFrame(moved["counts"])
+        counts["change"] = [tr(f"review.change.{c}") for c in counts["change"]]
+        rv.table(counts, "review_movement", tr("review.file.movement"), kinds={"count": "count", "amount": "money"})
+
+
+def main() -> None:
+    con = state.connection()
+    flt = current_filter() if FILTER_KEY in st.session_state else draw_filters(con)
+    st.title(tr("nav.review_collective"))
+    if "opportunities" not in cache.available_tables(con):
+        st.info(tr("flash.no_opportunities"))
+        return
+    lang = state.lang()
+    if flt.start is not None and flt.end is not None:
+        st.caption(tr("review.period", start=fmt.day(flt.start, lang), end=fmt.day(flt.end, lang)))
+    if flt.owner is not None:
+        st.caption(tr("review.team.owner_ignored", owner=state.plain(flt.owner)))
+    team = replace(flt, owner=None)
+    today = cache.reference_date(con)
+    review = cached(reviews.collective, con, team, today)
+    draw_headline(review["headline"], review["wins"])
+    draw_trend(review["attainment_trend"])
+    draw_wins(review["wins"])
+    draw_losses(review["losses_by_reason"], review["losses"])
+    draw_spread(review["spread"], review["spread_summary"])
+    draw_best(review["best_converters"])
+    draw_movement(review["movement"])
+
+
+main()

@@ -34,7 +34,7 @@ def _pages() -> dict[str, str]:
 
 PAGES = _pages()
 # pages with no chart of their own on the demo company (placeholders leave this set as their page lands)
-NO_CHART_PAGES = {"import_page", "review_individual", "review_collective"}
+NO_CHART_PAGES = {"import_page"}
 
 
 def _space(text: str) -> str:

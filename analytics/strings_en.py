@@ -11,6 +11,7 @@ EN: dict[str, str] = {
     "problem.encrypted": "The workbook is password-protected. Remove the password in Excel and export it again.",
     "problem.legacy_xls": "Old Excel format (.xls). Save it as .xlsx (File > Save as) and try again.",
     "problem.corrupt_xlsx": "The workbook is damaged and cannot be read ({detail}). Export it again.",
+    "problem.far_cell": "The sheet uses a cell far away from the table ({cell}): its grid would be {count} rows × {width} columns, beyond the limit of {limit} cells. Delete the empty rows and columns beyond the table (or that cell), save and import again.",
     "problem.zip_bomb": "The workbook unpacks to an abnormal size ({detail}): refused for safety.",
     "problem.too_large": "The file is larger than allowed ({detail}). Filter the export or split it.",
     "problem.too_many_rows": "Too many rows ({count}; at most {limit}). Filter the export on a shorter period.",

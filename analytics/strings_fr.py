@@ -13,6 +13,7 @@ FR: dict[str, str] = {
     "problem.encrypted": "Le classeur est protégé par un mot de passe. Retirez le mot de passe dans Excel puis exportez de nouveau.",
     "problem.legacy_xls": "Ancien format Excel (.xls). Enregistrez-le en .xlsx (Fichier > Enregistrer sous) puis réessayez.",
     "problem.corrupt_xlsx": "Le classeur est endommagé et ne peut pas être lu ({detail}). Exportez-le de nouveau.",
+    "problem.far_cell": "La feuille utilise une cellule très éloignée du tableau ({cell}) : sa grille ferait {count} lignes × {width} colonnes, au-delà de la limite de {limit} cellules. Supprimez les lignes et colonnes vides au-delà du tableau (ou cette cellule), enregistrez et importez de nouveau.",
     "problem.zip_bomb": "Le classeur se décompresse en un volume anormal ({detail}) : il est refusé par sécurité.",
     "problem.too_large": "Le fichier dépasse la taille admise ({detail}). Filtrez l'export ou découpez-le.",
     "problem.too_many_rows": "Trop de lignes ({count} ; maximum {limit}). Filtrez l'export sur une période plus courte.",

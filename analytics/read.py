@@ -116,11 +116,11 @@ def _check_zip(name: str, data: bytes) -> str:
 
 
 def _ods_mimetype(data: bytes) -> bool:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        try:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return archive.read("mimetype").strip() == b"application/vnd.oasis.opendocument.spreadsheet"
-        except KeyError:
-            return False
+    except Exception:  # noqa: BLE001 - no or damaged mimetype: not an OpenDocument spreadsheet
+        return False
 
 
 # One workbook is turned into a grid at a time in this process: the memory a read may take (MAX_CELLS) is then
@@ -286,20 +286,29 @@ def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 
 def _check_extents(name: str, data: bytes, kind: str) -> None:
     """Refuse a sheet whose grid (first row and column to its farthest cell) exceeds MAX_CELLS."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if kind == "ods":
-            extents = _ods_extents(archive)
-        else:
-            extents = []
-            available = set(archive.namelist())
-            for sheet_name, path in _worksheet_parts(archive):
-                if path in available:
-                    with archive.open(path) as stream:
-                        extents.append((sheet_name, *sheet_extent(stream)))
+    try:
+        extents = _extents(data, kind)
+    except Exception as error:  # noqa: BLE001 - a damaged part: the one error type promised to callers
+        raise ImportProblem("problem.corrupt_xlsx", name, detail=_short(error)) from error
     for sheet_name, rows, cols, far in extents:
         if rows * cols > MAX_CELLS:
             raise ImportProblem("problem.far_cell", name, sheet_name, cell=far or "?",
-                                count=f"{rows:,}".replace(",", " "), width=f"{cols:,}".replace(",", " "), limit=f"{MAX_CELLS:,}".replace(",", " "))
+                                count=f"{rows:,}".replace(",", " "), width=f"{cols:,}".replace(",", " "),
+                                limit=f"{MAX_CELLS:,}".replace(",", " "))
+
+
+def _extents(data: bytes, kind: str) -> list[tuple[str, int, int, str | None]]:
+    """(sheet, last row, last column, farthest cell) of every sheet of an xlsx or ods."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if kind == "ods":
+            return _ods_extents(archive)
+        extents = []
+        available = set(archive.namelist())
+        for sheet_name, path in _worksheet_parts(archive):
+            if path in available:
+                with archive.open(path) as stream:
+                    extents.append((sheet_name, *sheet_extent(stream)))
+        return extents
 
 
 _ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")

@@ -31,6 +31,7 @@ _BAD_VALUE_KEYS = {
     "boolean": "problem.bad_boolean",
 }
 _SAMPLE = 5000
+SAMPLE_ROWS = 300  # rows whose values content recognition reads (recognise.SAMPLE)
 _names = itertools.count(1)
 
 
@@ -75,14 +76,20 @@ def plan_sheet(con, raw: RawSheet, table: str | None = None) -> SheetPlan:
         return SheetPlan(raw, saved[0], 1.0, kept, {h: 1.0 for h in kept}, from_saved=True)
     confidence = 1.0
     if table is None:
-        table, confidence = mapping.guess_table(raw.headers, raw.sheet)
+        table, confidence = mapping.guess_table(raw.headers, raw.sheet, samples(raw), raw.table.num_rows)
     if table is None:
         return SheetPlan(raw, None, 0.0, {})
     return plan_with_table(raw, table, confidence)
 
 
+def samples(raw: RawSheet) -> dict[str, list]:
+    """header -> its first cells as text: what content recognition looks at."""
+    head = raw.table.slice(0, SAMPLE_ROWS)
+    return {h: head.column(h).to_pylist() for h in raw.headers}
+
+
 def plan_with_table(raw: RawSheet, table: str, table_confidence: float = 1.0) -> SheetPlan:
-    matches = mapping.match_columns(raw.headers, table)
+    matches = mapping.match_columns(raw.headers, table, samples(raw), raw.table.num_rows)
     return SheetPlan(
         raw, table, table_confidence,
         {m.header: m.column for m in matches if m.column},

@@ -97,6 +97,16 @@ def plan_with_table(raw: RawSheet, table: str, table_confidence: float = 1.0) ->
     )
 
 
+def missing_columns(plan: SheetPlan) -> list[str]:
+    """The required columns of the plan's table that no header is mapped to (an opportunity id is not
+    required: it is derived when the export has none)."""
+    if plan.table is None:
+        return []
+    derivable = {"opportunity_id"} if plan.table == "opportunities" else set()
+    return [c.name for c in columns(plan.table)
+            if c.required and c.name not in plan.mapping.values() and c.name not in derivable]
+
+
 def plan_file(con, name: str, data: bytes) -> list[SheetPlan]:
     """Read a file and plan each of its sheets. Raises ImportProblem for a file that cannot be read."""
     return [plan_sheet(con, raw) for raw in read_file(name, data)]
@@ -274,11 +284,33 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                  " ELSE c.stage END")
     else:
         stage = "c.stage"
+    replaced_id = added = ""
+    if plan.table == "opportunities":
+        # Rows carry their gaps: an unreadable cell is left NULL and its column listed in bad_values (the
+        # quality report counts them, the KPIs leave the value out), never a refusal of the whole file.
+        flags = ", ".join(f"CASE WHEN c.{quote('bad:' + column)} THEN '{column}' END" for column, _, _ in checks)
+        bad_values = f"nullif(concat_ws(',', {flags}), '')" if checks else "NULL::VARCHAR"
+        key, parts = derived_key_sql(plan)
+        replaced_id = f", coalesce(c.opportunity_id, {key}) AS opportunity_id"
+        added = f"{bad_values} AS bad_values, c.opportunity_id IS NULL AS key_derived, "
+        if plan.header_for("opportunity_id") is None:
+            notes.append(Note("note.derived_key", **where, params={"parts": " + ".join(parts)}))
     if plan.table in ("opportunities", "stage_history"):
-        cleaned = (f"SELECT c.* REPLACE ({stage} AS stage), st.stage_order FROM ({cleaned}) c"
+        cleaned = (f"SELECT c.* REPLACE ({stage} AS stage{replaced_id}), {added}st.stage_order FROM ({cleaned}) c"
                    f" LEFT JOIN stages st ON st.stage = {stage}")
     name = f"_clean_{uid}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {cleaned}")
+    if plan.table == "opportunities":
+        for column, header, _ in checks:
+            bad = [r[0] for r in con.execute(
+                f"SELECT _row FROM {name} WHERE {quote('bad:' + column)} ORDER BY _row LIMIT 10").fetchall()]
+            if bad:
+                count = con.execute(f"SELECT count(*) FROM {name} WHERE {quote('bad:' + column)}").fetchall()[0][0]
+                value = con.execute(f"SELECT {quote(header)} FROM {raw_name} WHERE _row = ?", [bad[0]]).fetchall()[0][0]
+                notes.append(Note("note.bad_values", column=header, rows=bad, **where,
+                                  params={"count": int(count), "value": str(value)[:60]}))
+        checks = []
+        _split_collisions(con, name, notes, where)
     for column, header, key in checks:
         bad = [r[0] for r in con.execute(
             f"SELECT _row FROM {name} WHERE {quote('bad:' + column)} ORDER BY _row LIMIT 10").fetchall()]
@@ -293,6 +325,35 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                                 stages=", ".join(unmapped), **where)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return _Staged(plan, name, int(rows), notes)
+
+
+def derived_key_sql(plan: SheetPlan) -> tuple[str, list[str]]:
+    """(SQL of a deal's key over the cleaned columns `c.*`, headers it is made of), for rows without an id.
+
+    The key is made of what does not change from one week's export to the next: the account, the deal's name
+    and its created date (owner added when fewer than two of those are in the file), folded (case, accents,
+    spaces) so that next week's export of the same shape gives the same key to the same deal."""
+    columns = [c for c in ("account", "name", "created_date") if plan.header_for(c)]
+    if len(columns) < 2 and plan.header_for("owner"):
+        columns.append("owner")
+    parts = [f"coalesce(strip_accents(lower(CAST(c.{quote(col)} AS VARCHAR))), '')" for col in columns] or ["''"]
+    sql = f"'K-' || substr(md5(concat_ws('|', {', '.join(parts)})), 1, 12)"
+    return sql, [plan.header_for(col) for col in columns]
+
+
+def _split_collisions(con, name: str, notes: list[Note], where: dict) -> None:
+    """Rows of one file given the same derived key are different deals as far as we know: they are kept apart
+    (key, key-2, key-3 in row order) and reported with their rows, never merged."""
+    rows = con.execute(
+        f"SELECT _row FROM {name} WHERE key_derived AND opportunity_id IN (SELECT opportunity_id FROM {name}"
+        " WHERE key_derived GROUP BY 1 HAVING count(*) > 1) ORDER BY _row").fetchall()
+    if not rows:
+        return
+    con.execute(
+        f"UPDATE {name} t SET opportunity_id = t.opportunity_id || '-' || d.n FROM (SELECT _row, row_number()"
+        f" OVER (PARTITION BY opportunity_id ORDER BY _row) AS n FROM {name} WHERE key_derived) d"
+        " WHERE t._row = d._row AND d.n > 1")
+    notes.append(Note("note.derived_key_collisions", rows=[r[0] for r in rows], params={"count": len(rows)}, **where))
 
 
 def _stage_frame(stage_map: dict[str, tuple[str, str]]) -> pd.DataFrame:
@@ -378,10 +439,10 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
         raise ImportProblem("problem.unknown_table", file=first.file if first else "", sheet=first.sheet if first else None)
     for plan in active:
         notes.extend(plan.raw.notes)
-        missing = [c for c in (col.name for col in columns(plan.table) if col.required) if c not in plan.mapping.values()]
+        missing = missing_columns(plan)
         if missing:
             raise ImportProblem("problem.missing_columns", file=plan.raw.file, sheet=plan.raw.sheet,
-                                columns=", ".join(missing))
+                                columns=", ".join(missing), fields=[f"{plan.table}.{c}" for c in missing])
     stages = stage_values(con, active)
     stage_map = {r.crm_stage: (r.stage, r.status) for r in stages.itertuples()}
     stage_map.update(stage_mapping or {})

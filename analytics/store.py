@@ -24,7 +24,10 @@ DEMO_WORKSPACE = "demo"
 
 # Columns stored beside the canonical ones.
 EXTRA_COLUMNS = {
-    "opportunities": [("snapshot_id", "INTEGER"), ("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
+    # bad_values: the columns whose cell could not be read on that row (left NULL, listed in the quality
+    # report); key_derived: the id was derived from account + name + created date (the export had none).
+    "opportunities": [("snapshot_id", "INTEGER"), ("crm_stage", "VARCHAR"), ("stage_order", "INTEGER"),
+                      ("bad_values", "VARCHAR"), ("key_derived", "BOOLEAN")],
     "stage_history": [("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
     "targets": [("period_start", "DATE"), ("period_end", "DATE")],
     "marketing_spend": [("period_start", "DATE"), ("period_end", "DATE")],
@@ -88,6 +91,9 @@ def _ddl() -> list[str]:
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in _ddl():
         con.execute(stmt)
+    for table, extra in EXTRA_COLUMNS.items():  # workspaces made before a column was added
+        for column, sql_type in extra:
+            con.execute(f"ALTER TABLE {quote(table)} ADD COLUMN IF NOT EXISTS {quote(column)} {sql_type}")
     if con.execute("SELECT count(*) FROM stages").fetchall()[0][0] == 0:
         con.executemany(
             "INSERT INTO stages VALUES (?, ?, ?, ?)",

@@ -378,7 +378,9 @@ def _stored_columns(table: str) -> list[str]:
     return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, []) if n != "snapshot_id"]
 
 
-def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) -> int:
+def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], added: bool = False) -> int:
+    """Store one cleaned sheet; the number of rows (distinct deals) it brings. added: the opportunities join a
+    snapshot stored by an earlier upload, whose deals they hold again are replaced (not duplicates)."""
     table = staged.plan.table
     cols = _stored_columns(table)
     col_sql = ", ".join(quote(c) for c in cols)
@@ -397,8 +399,9 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
         earlier = con.execute(
             f"DELETE FROM opportunities WHERE snapshot_id = ? AND opportunity_id IN (SELECT opportunity_id FROM {src})"
             " RETURNING 1", [snapshot_id]).fetchall()
-        if dups or earlier:
-            notes.append(Note("note.duplicate_ids", params={"count": int(dups) + len(earlier)}, **where))
+        if dups or (earlier and not added):
+            notes.append(Note("note.duplicate_ids", params={"count": int(dups) + (0 if added else len(earlier))},
+                              **where))
         # Of rows sharing an id, the last one in the file wins (the window costs a sort: only when needed).
         last_only = " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1" if dups else ""
         con.execute(
@@ -422,8 +425,12 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
 
 
 def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, str]] | None = None,
-               snapshot_date: date | None = None, progress: Progress | None = None) -> ImportReport:
+               snapshot_date: date | None = None, progress: Progress | None = None,
+               replace_snapshot: bool = False) -> ImportReport:
     """Clean, check and store the planned sheets in one transaction; nothing is stored when anything fails.
+
+    The opportunities join the snapshot of their date: a new one, or the existing one of that date, where they
+    replace only the deals they hold again (replace_snapshot=True empties that snapshot first).
 
     stage_mapping: CRM stage name -> (canonical stage, status); missing names fall back to the workspace's
     saved mapping, then to the suggestion. Raises ImportProblem (the workspace is then unchanged).
@@ -464,14 +471,29 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
         with store.transaction(con):
             opp = [s for s in staged if s.plan.table == "opportunities"]
             if opp:
-                snapshot_id = store.new_snapshot(con, snap_date, ", ".join(s.plan.label for s in opp),
-                                                 sum(s.rows for s in opp))
+                before = con.execute(
+                    "SELECT count(*) FROM opportunities o JOIN snapshots s USING (snapshot_id)"
+                    " WHERE s.snapshot_date = ?", [snap_date]).fetchall()[0][0]
+                snapshot_id, existed = store.upload_snapshot(con, snap_date, ", ".join(s.plan.label for s in opp),
+                                                          sum(s.rows for s in opp), replace=replace_snapshot)
+                if before and not existed:
+                    notes.append(Note("note.snapshot_replaced", params={"date": snap_date.isoformat(),
+                                                                        "count": before}))
+            kept_before = before if snapshot_id is not None and existed else 0
             for s in staged:
-                counts[s.plan.table] = counts.get(s.plan.table, 0) + _insert(con, s, snapshot_id, notes)
+                counts[s.plan.table] = counts.get(s.plan.table, 0) + _insert(con, s, snapshot_id, notes,
+                                                                             added=bool(kept_before))
             if snapshot_id is not None:
                 # What the snapshot holds once ids repeated across its sheets are kept once.
                 counts["opportunities"] = con.execute(
                     "SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
+                if kept_before:
+                    uploaded = con.execute(
+                        "SELECT count(DISTINCT opportunity_id) FROM (" + " UNION ALL ".join(
+                            f"SELECT opportunity_id FROM {s.name}" for s in opp) + ")").fetchall()[0][0]
+                    notes.append(Note("note.snapshot_added", params={
+                        "date": snap_date.isoformat(), "count": kept_before,
+                        "replaced": kept_before + uploaded - counts["opportunities"]}))
                 con.execute("UPDATE snapshots SET row_count = ? WHERE snapshot_id = ?",
                             [counts["opportunities"], snapshot_id])
             for s in sorted(staged, key=lambda s: s.plan.edited):  # hand-made mappings saved last, so kept
@@ -495,9 +517,43 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
 
 
 def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None = None,
-                 progress: Progress | None = None) -> ImportReport:
-    """The unattended path (CLI, scheduled imports): saved or automatic mappings, unknown sheets skipped."""
+                 progress: Progress | None = None, replace_snapshot: bool = False, table: str | None = None,
+                 column_overrides: dict[str, str] | None = None,
+                 stage_mapping: dict[str, tuple[str, str]] | None = None) -> ImportReport:
+    """The unattended path (CLI, scheduled imports): saved or automatic mappings, unknown sheets skipped.
+
+    table forces the table of every sheet; column_overrides (header -> canonical column, or None to leave a
+    header out) and stage_mapping override what recognition or the saved mappings chose."""
     plans: list[SheetPlan] = []
     for name, data in files:
-        plans.extend(plan_file(con, name, data))
-    return run_import(con, plans, snapshot_date=snapshot_date, progress=progress)
+        for plan in plan_file(con, name, data):
+            if table and plan.table != table:
+                plan = plan_with_table(plan.raw, table)
+            if column_overrides and plan.table:
+                plan = override_columns(plan, column_overrides)
+            plans.append(plan)
+    return run_import(con, plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date, progress=progress,
+                      replace_snapshot=replace_snapshot)
+
+
+def override_columns(plan: SheetPlan, overrides: dict[str, str | None]) -> SheetPlan:
+    """The plan with some headers mapped by hand (header -> column; None leaves the header out). A column
+    given to a header is taken from any other header. Headers are matched as normalized (case, accents)."""
+    by_norm = {mapping.normalize_header(h): h for h in plan.raw.headers}
+    new = dict(plan.mapping)
+    valid = {c.name for c in columns(plan.table)}
+    for given, column in overrides.items():
+        header = by_norm.get(mapping.normalize_header(given))
+        if header is None:
+            raise ImportProblem("problem.unknown_header", file=plan.raw.file, sheet=plan.raw.sheet, column=given)
+        if column is not None and column not in valid:
+            raise ImportProblem("problem.unknown_field", file=plan.raw.file, sheet=plan.raw.sheet, column=given,
+                                field=column, choices=", ".join(sorted(valid)))
+        if column is not None:
+            new = {h: c for h, c in new.items() if c != column}
+            new[header] = column
+        else:
+            new.pop(header, None)
+    return SheetPlan(plan.raw, plan.table, plan.table_confidence, new,
+                     {h: (1.0 if h in {by_norm.get(mapping.normalize_header(g)) for g in overrides}
+                          else plan.confidence.get(h, 0.0)) for h in new}, plan.from_saved, edited=True)

@@ -22,7 +22,8 @@ from analytics.schema import SQL_TYPES, STAGES, TABLES
 DEFAULT_ROOT = Path.home() / ".cockpit" / "workspaces"
 DEMO_WORKSPACE = "demo"
 
-# Columns stored beside the canonical ones.
+# Columns stored beside the canonical ones (IMPORT_ONLY: written by a file import, NULL for generated data).
+IMPORT_ONLY = {"bad_values", "key_derived"}
 EXTRA_COLUMNS = {
     # bad_values: the columns whose cell could not be read on that row (left NULL, listed in the quality
     # report); key_derived: the id was derived from account + name + created date (the export had none).
@@ -171,8 +172,22 @@ def available_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def new_snapshot(con, snapshot_date, source: str, row_count: int) -> int:
-    """Register an opportunities snapshot; an upload dated like an existing one replaces it."""
-    old = con.execute("SELECT snapshot_id FROM snapshots WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+    """Register an opportunities snapshot; one dated like an existing snapshot replaces it (demo, tests)."""
+    return upload_snapshot(con, snapshot_date, source, row_count, replace=True)[0]
+
+
+def upload_snapshot(con, snapshot_date, source: str, row_count: int, replace: bool = False) -> tuple[int, bool]:
+    """(snapshot id, whether it existed) for an opportunities upload.
+
+    A snapshot may come in several files (North, then South): an upload dated like an existing snapshot adds
+    its deals to it (the caller replaces the deals it holds again). replace=True, an explicit choice, empties
+    that snapshot first."""
+    old = con.execute("SELECT snapshot_id FROM snapshots WHERE snapshot_date = ? ORDER BY snapshot_id",
+                      [snapshot_date]).fetchall()
+    if old and not replace:
+        sid = int(old[-1][0])
+        con.execute("UPDATE snapshots SET source = concat_ws(', ', source, ?) WHERE snapshot_id = ?", [source, sid])
+        return sid, True
     for (sid,) in old:
         con.execute("DELETE FROM opportunities WHERE snapshot_id = ?", [sid])
         con.execute("DELETE FROM snapshots WHERE snapshot_id = ?", [sid])
@@ -181,7 +196,7 @@ def new_snapshot(con, snapshot_date, source: str, row_count: int) -> int:
         "INSERT INTO snapshots (snapshot_id, snapshot_date, source, row_count) VALUES (?, ?, ?, ?)",
         [sid, snapshot_date, source, row_count],
     )
-    return int(sid)
+    return int(sid), False
 
 
 def log_import(con, summary: dict) -> int:

@@ -534,4 +534,9 @@ EN: dict[str, str] = {
     "field.stage_history.opportunity_id": 'Opportunity ID',
     "field.stage_history.stage": 'Stage',
     "field.stage_history.entered_at": 'Entered at',
+    "note.snapshot_added": 'Added to the existing snapshot of {date} ({count} deals; {replaced} replaced by their new version). To replace the whole snapshot, tick “Replace the snapshot of this date”.',
+    "note.snapshot_replaced": 'The snapshot of {date} ({count} deals) was replaced as a whole.',
+    "problem.unknown_header": 'Column not found in the file. Check the header given to --map.',
+    "problem.unknown_field": 'Unknown field “{field}”. Possible fields: {choices}.',
+    "problem.unknown_stage_name": 'Unknown stage “{stage}”. Possible stages: {choices}.',
 }

@@ -538,4 +538,9 @@ FR: dict[str, str] = {
     "field.stage_history.opportunity_id": 'ID opportunité',
     "field.stage_history.stage": 'Étape',
     "field.stage_history.entered_at": "Date d'entrée",
+    "note.snapshot_added": "Ajouté à l'instantané du {date} qui existait déjà ({count} affaires ; {replaced} remplacées par leur nouvelle version). Pour remplacer tout l'instantané, cochez « Remplacer l'instantané de cette date ».",
+    "note.snapshot_replaced": "L'instantané du {date} ({count} affaires) a été remplacé en entier.",
+    "problem.unknown_header": "Colonne introuvable dans le fichier. Vérifiez l'en-tête donné à --map.",
+    "problem.unknown_field": 'Champ « {field} » inconnu. Champs possibles : {choices}.',
+    "problem.unknown_stage_name": 'Étape « {stage} » inconnue. Étapes possibles : {choices}.',
 }

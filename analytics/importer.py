@@ -277,6 +277,19 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
             selects.append(f"({expr}) IS NULL AND r.{quote(header)} IS NOT NULL AS {quote('bad:' + col.name)}")
             checks.append((col.name, header, _BAD_VALUE_KEYS[kind]))
 
+    closed = [h for h, c in plan.mapping.items() if c == "closed_date"] if plan.table == "opportunities" else []
+    lost_header = next((h for h in closed if mapping.lost_date_header(h)), None) if len(closed) == 2 else None
+    if lost_header:
+        # "Won time" and "Lost time": the closed date of a lost deal is read from the lost column.
+        won_header = next(h for h in closed if h != lost_header)
+        drop = (f"AS {quote('closed_date')}", f"AS {quote('bad:closed_date')}")
+        selects = [x for x in selects if not x.endswith(drop)]
+        for h, alias in ((won_header, "closed_date"), (lost_header, "closed_date_lost")):
+            expr = _date_expr(con, raw, raw_name, h, notes, where)
+            selects.append(f"{expr} AS {quote(alias)}")
+            selects.append(f"({expr}) IS NULL AND r.{quote(h)} IS NOT NULL AS {quote('bad:' + alias)}")
+        checks = [c for c in checks if c[0] != "closed_date"]
+        checks += [("closed_date", won_header, "problem.bad_date"), ("closed_date_lost", lost_header, "problem.bad_date")]
     cleaned = f"SELECT {', '.join(selects)} FROM {raw_name} r {' '.join(joins)}"
     if plan.table == "opportunities":
         # A status column that says won: the deal went through every stage, whichever it was last seen in.
@@ -296,7 +309,11 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
         if plan.header_for("opportunity_id") is None:
             notes.append(Note("note.derived_key", **where, params={"parts": " + ".join(parts)}))
     if plan.table in ("opportunities", "stage_history"):
-        cleaned = (f"SELECT c.* REPLACE ({stage} AS stage{replaced_id}), {added}st.stage_order FROM ({cleaned}) c"
+        if lost_header:
+            replaced_id += (", CASE WHEN c.status = 'lost' THEN coalesce(c.closed_date_lost, c.closed_date)"
+                            " ELSE coalesce(c.closed_date, c.closed_date_lost) END AS closed_date")
+        exclude = " EXCLUDE (closed_date_lost)" if lost_header else ""
+        cleaned = (f"SELECT c.*{exclude} REPLACE ({stage} AS stage{replaced_id}), {added}st.stage_order FROM ({cleaned}) c"
                    f" LEFT JOIN stages st ON st.stage = {stage}")
     name = f"_clean_{uid}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {cleaned}")
@@ -325,6 +342,17 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                                 stages=", ".join(unmapped), **where)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return _Staged(plan, name, int(rows), notes)
+
+
+def _date_expr(con, raw: RawSheet, raw_name: str, header: str, notes: list[Note], where: dict) -> str:
+    """The DATE expression of a date column, its day/month order decided on its values."""
+    sample = _sample(con, raw_name, header)
+    order, assumed = clean.date_order(sample, raw.language)
+    main_format = clean.main_date_format(con, sample[:500], order)
+    if assumed:
+        notes.append(Note("note.date_order", column=header, **where, params={
+            "order": "jj/mm/aaaa" if order == "dmy" else "mm/dd/yyyy"}))
+    return clean.date_sql(f"r.{quote(header)}", order, main_format)
 
 
 def derived_key_sql(plan: SheetPlan) -> tuple[str, list[str]]:

@@ -153,14 +153,14 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "close date | closedate | date de cloture | closing date | expected close date | expected close | "
             "date de cloture prevue | cloture prevue | expected closing | expected closing date | est close date | "
             "est. close date | estimated close date | date de cloture estimee | date de fermeture | "
-            "date de fermeture prevue | date de signature prevue | date de signature@0.95 | date d'echeance | "
+            "date de fermeture prevue | date de signature prevue | date d'echeance | "
             "echeance | due date@0.8 | date previsionnelle | date de cloture previsionnelle | "
             "date previsionnelle de signature | date de conclusion@0.9"),
         # When the deal was actually won or lost, where the export gives it apart from the expected close date.
         "closed_date": (
             "closed date | closed on | deal closed on | affaire fermee le | fermee le | close time@0.9 | "
             "actual close date | date de cloture reelle | won time | date de gain | lost time | date de perte | "
-            "closed at | date de signature ou de perte | date de signature effective | signe le | gagnee le | "
+            "closed at | date de signature ou de perte | date de signature | date de signature effective | signe le | gagnee le | "
             "perdue le | won date | lost date | date de fermeture reelle"),
         "margin": (
             "margin | marge | marge brute | gross margin | margin amount | montant de la marge | marge ht | "
@@ -503,8 +503,14 @@ def match_columns(headers: list[str], table: str, samples: dict[str, list] | Non
     taken: set[str] = set()
     for conf, _req, neg_i, col in sorted(claims, reverse=True):
         i = -neg_i
-        if i in result or col in taken:
+        if i in result:
             continue
+        if col in taken:
+            # Pipedrive dates wins and losses in two columns ("Won time", "Lost time"): both are when the deal
+            # closed, one per status; the importer takes each deal's from the column of its status.
+            if not (col == "closed_date" and conf >= 0.9 and lost_date_header(headers[i]) != any(
+                    lost_date_header(headers[j]) for j, (c, _) in result.items() if c == col)):
+                continue
         result[i] = (col, conf)
         taken.add(col)
     out = []
@@ -512,6 +518,14 @@ def match_columns(headers: list[str], table: str, samples: dict[str, list] | Non
         column, conf = result.get(i, (None, 0.0))
         out.append(ColumnMatch(header, column, float(conf)))
     return out
+
+
+_LOST_WORDS = {"lost", "perdu", "perdue", "perte", "loss", "echec"}
+
+
+def lost_date_header(header: str) -> bool:
+    """True for a header of the date a deal was lost ("Lost time", "Date de perte")."""
+    return bool(set(normalize_header(header).split()) & _LOST_WORDS)
 
 
 def missing_required(matches: list[ColumnMatch], table: str) -> list[str]:

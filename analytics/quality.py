@@ -66,6 +66,6 @@ _CHECKS.update({
                                     " WHERE created_date > coalesce(closed_date, close_date)",
     "quality.bad_amount": _bad("amount margin"),
     "quality.bad_probability": _bad("probability"),
-    "quality.bad_date": _bad("created_date close_date closed_date"),
+    "quality.bad_date": _bad("created_date close_date closed_date closed_date_lost"),
     "quality.derived_keys": "SELECT opportunity_id FROM opportunities_current WHERE key_derived",
 })

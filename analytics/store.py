@@ -7,6 +7,7 @@ An import runs in one transaction followed by a CHECKPOINT, so the file never de
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -46,10 +47,19 @@ def workspace_root() -> Path:
 
 
 def workspace_slug(name: str) -> str:
-    """A safe file stem from a name the user typed: never used as a path as typed."""
+    """A safe file stem from a name the user typed: never used as a path as typed.
+
+    Two different names never share a file: a name that the plain ASCII stem does not spell exactly (accents,
+    non-Latin letters, punctuation other than spaces) gets a short hash of the name itself, so "Démo" is not
+    the demo workspace and two Japanese or Arabic names are two workspaces. A slug passed back (the
+    workspace list holds slugs) is its own slug."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60]
-    return slug or "workspace"
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:50]
+    spelled = re.sub(r"\s+", "-", name.strip().casefold())
+    if spelled == slug and slug:
+        return slug
+    digest = hashlib.sha1(unicodedata.normalize("NFC", name.strip()).encode("utf-8")).hexdigest()[:6]
+    return f"{slug or 'workspace'}-{digest}"
 
 
 def workspace_path(name: str) -> Path:
@@ -59,6 +69,21 @@ def workspace_path(name: str) -> Path:
 def list_workspaces() -> list[str]:
     root = workspace_root()
     return sorted(p.stem for p in root.glob("*.duckdb")) if root.exists() else []
+
+
+def remember_name(slug: str, name: str) -> None:
+    """Keep the name as typed beside the workspace file, to show it instead of the slug."""
+    path = workspace_root() / f"{slug}.name"
+    if not path.exists() and name.strip() and name.strip() != slug:
+        path.write_text(name.strip()[:60], encoding="utf-8")
+
+
+def display_name(slug: str) -> str:
+    """The name typed when the workspace was created, else its slug."""
+    try:
+        return (workspace_root() / f"{slug}.name").read_text(encoding="utf-8").strip() or slug
+    except OSError:
+        return slug
 
 
 def _ddl() -> list[str]:

@@ -539,4 +539,6 @@ EN: dict[str, str] = {
     "problem.unknown_header": 'Column not found in the file. Check the header given to --map.',
     "problem.unknown_field": 'Unknown field “{field}”. Possible fields: {choices}.',
     "problem.unknown_stage_name": 'Unknown stage “{stage}”. Possible stages: {choices}.',
+    "app.hide_workspaces": 'Hide other workspaces',
+    "app.hide_workspaces_help": 'In front of a client: only the open workspace and the demo stay listed, while this browser tab stays open.',
 }

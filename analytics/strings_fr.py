@@ -543,4 +543,6 @@ FR: dict[str, str] = {
     "problem.unknown_header": "Colonne introuvable dans le fichier. Vérifiez l'en-tête donné à --map.",
     "problem.unknown_field": 'Champ « {field} » inconnu. Champs possibles : {choices}.',
     "problem.unknown_stage_name": 'Étape « {stage} » inconnue. Étapes possibles : {choices}.',
+    "app.hide_workspaces": 'Masquer les autres espaces',
+    "app.hide_workspaces_help": "Devant un client : seuls l'espace ouvert et la démo restent dans la liste, tant que cet onglet reste ouvert.",
 }

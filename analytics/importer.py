@@ -107,6 +107,28 @@ def missing_columns(plan: SheetPlan) -> list[str]:
             if c.required and c.name not in plan.mapping.values() and c.name not in derivable]
 
 
+def fill_candidates(plan: SheetPlan, column: str) -> list[str]:
+    """Headers that could fill a column no header is mapped to, the likeliest first (header or values speak
+    for it a little, below the confidence that maps a column on its own)."""
+    cands = mapping.candidates(plan.raw.headers, plan.table, samples(plan.raw), plan.raw.table.num_rows)
+    scored = sorted(((c.get(column, 0.0), i) for i, c in enumerate(cands) if c.get(column, 0.0) > 0.2),
+                    reverse=True)
+    return [plan.raw.headers[i] for _, i in scored][:3]
+
+
+def doubled_fields(plan: SheetPlan) -> list[str]:
+    """Fields given to more than one header (a won date and a lost date may share closed_date)."""
+    headers_by_field: dict[str, list[str]] = {}
+    for header, column in plan.mapping.items():
+        headers_by_field.setdefault(column, []).append(header)
+    out = []
+    for column, headers in headers_by_field.items():
+        pair = column == "closed_date" and len(headers) == 2 and sum(map(mapping.lost_date_header, headers)) == 1
+        if len(headers) > 1 and not pair:
+            out.append(column)
+    return out
+
+
 def plan_file(con, name: str, data: bytes) -> list[SheetPlan]:
     """Read a file and plan each of its sheets. Raises ImportProblem for a file that cannot be read."""
     return [plan_sheet(con, raw) for raw in read_file(name, data)]

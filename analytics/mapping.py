@@ -479,6 +479,12 @@ def _with_content(headers: list[str], table: str, samples: dict[str, list] | Non
     return out
 
 
+def candidates(headers: list[str], table: str, samples: dict[str, list] | None = None,
+               total_rows: int = 0) -> list[dict[str | None, float]]:
+    """Per header, every column it could be with its confidence (header and values combined)."""
+    return _with_content(headers, table, samples, total_rows)
+
+
 def match_columns(headers: list[str], table: str, samples: dict[str, list] | None = None,
                   total_rows: int = 0) -> list[ColumnMatch]:
     """One ColumnMatch per header, in the headers' order. Each canonical column goes to at most one header: the

@@ -8,6 +8,7 @@ from ui import state
 from ui.sidebar import draw_filters
 
 st.set_page_config(page_title="Cockpit commercial", page_icon="📊", layout="wide")
+HIDE_KEY = "hide_workspaces"
 
 
 def _ensure_demo() -> None:
@@ -29,10 +30,11 @@ def _create_workspace() -> None:
         slug = store.workspace_slug(name)
         existed = slug in store.list_workspaces()
         store.open_workspace(slug)
+        store.remember_name(slug, name)
         st.session_state[state.WORKSPACE_KEY] = slug
         st.session_state["new_workspace_name"] = ""
         st.session_state["workspace_message"] = state.tr("app.workspace_exists" if existed else "app.workspace_created",
-                                                         name=slug)
+                                                         name=store.display_name(slug))
 
 
 def _sidebar() -> None:
@@ -43,11 +45,17 @@ def _sidebar() -> None:
         )
         if st.session_state.get(state.LANG_KEY) is None:  # a click on the selected option clears it
             st.session_state[state.LANG_KEY] = "fr"
-        names = sorted(set(store.list_workspaces()) | {store.DEMO_WORKSPACE, state.workspace()})
-        st.selectbox(state.tr("app.workspace"), names, key=state.WORKSPACE_KEY, help=state.tr("app.workspace_help"))
+        # In front of a client, a consultant hides the other clients' workspaces: only the open one and the demo
+        # are listed (remembered for this browser tab's session).
+        hide = st.session_state.get(HIDE_KEY, False)
+        others = set() if hide else set(store.list_workspaces())
+        names = sorted(others | {store.DEMO_WORKSPACE, state.workspace()})
+        st.selectbox(state.tr("app.workspace"), names, key=state.WORKSPACE_KEY, help=state.tr("app.workspace_help"),
+                     format_func=store.display_name)
         with st.popover(state.tr("app.new_workspace"), width="stretch"):
             st.text_input(state.tr("app.new_workspace"), key="new_workspace_name", max_chars=60)
             st.button(state.tr("app.create_workspace"), on_click=_create_workspace, key="create_workspace")
+        st.toggle(state.tr("app.hide_workspaces"), key=HIDE_KEY, help=state.tr("app.hide_workspaces_help"))
 
 
 st.session_state.setdefault(state.WORKSPACE_KEY, store.DEMO_WORKSPACE)

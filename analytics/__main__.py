@@ -1,6 +1,8 @@
 """The command line, on the same code path as the pages: scheduled imports and checking figures.
 
   python -m analytics import FILE [FILE ...] --workspace DIR [--snapshot-date YYYY-MM-DD] [--lang fr|en]
+                            [--table opportunities] [--map "Header=field"]... [--stage "CRM stage=stage"]...
+                            [--replace]
   python -m analytics kpis --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME] [--team NAME]
                            [--region NAME] [--source NAME] --json
   python -m analytics demo --workspace DIR
@@ -30,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from analytics import store
+from analytics.schema import TABLES
 from analytics.problems import ImportProblem
 
 
@@ -71,9 +74,19 @@ def cmd_import(args) -> int:
         except OSError as exc:
             print(f"{name}: {exc.strerror}", file=sys.stderr)
             return 2
+    try:
+        overrides = _pairs(args.map, "--map", _field)
+        stages = _pairs(args.stage, "--stage", _stage)
+    except ImportProblem as problem:
+        print(problem.render(args.lang), file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 2
     con = _connect(args.workspace)
     try:
-        report = import_files(con, files, snapshot_date=args.snapshot_date)
+        report = import_files(con, files, snapshot_date=args.snapshot_date, replace_snapshot=args.replace,
+                              table=args.table, column_overrides=overrides or None, stage_mapping=stages or None)
     except ImportProblem as problem:
         print(problem.render(args.lang), file=sys.stderr)
         return 1
@@ -82,6 +95,48 @@ def cmd_import(args) -> int:
     for table, count in report.counts.items():
         print(f"{table}: {count}")
     return 0
+
+
+def _pairs(items: list[str] | None, option: str, convert) -> dict:
+    """'Left=right' option values -> {left: convert(right)}; ValueError naming the option when one has no '='."""
+    out = {}
+    for item in items or []:
+        left, sep, right = item.partition("=")
+        if not sep or not left.strip():
+            raise ValueError(f'{option} {item!r}: write it as "name=value"')
+        out[left.strip()] = convert(right.strip())
+    return out
+
+
+def _field(text: str) -> str | None:
+    """A canonical column from its name or its label in either language ('' or '-': leave the header out)."""
+    from analytics.i18n import STRINGS
+    from analytics.mapping import normalize_header
+
+    if text in ("", "-"):
+        return None
+    wanted = normalize_header(text)
+    for lang_strings in STRINGS.values():
+        for key, label in lang_strings.items():
+            if key.startswith("field.opportunities.") or key.startswith("field."):
+                column = key.rsplit(".", 1)[1]
+                if wanted in (normalize_header(label), normalize_header(column)):
+                    return column
+    return text  # checked against the sheet's table by the importer (problem.unknown_field)
+
+
+def _stage(text: str) -> tuple[str, str]:
+    """(stage, status) for a --stage value: a canonical stage key, or its name in either language."""
+    from analytics.i18n import STRINGS
+    from analytics.mapping import normalize_header
+    from analytics.schema import STAGE_BY_KEY
+
+    wanted = normalize_header(text)
+    for key, stage in STAGE_BY_KEY.items():
+        names = {normalize_header(key)} | {normalize_header(s.get(f"stage.{key}", "")) for s in STRINGS.values()}
+        if wanted in names:
+            return key, stage.status
+    raise ImportProblem("problem.unknown_stage_name", stage=text, choices=", ".join(STAGE_BY_KEY))
 
 
 def cmd_kpis(args) -> int:
@@ -407,6 +462,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workspace", required=True)
     p.add_argument("--snapshot-date", type=_iso_date)
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
+    p.add_argument("--table", choices=sorted(TABLES), help="the table every sheet holds (else recognised)")
+    p.add_argument("--map", action="append", metavar="HEADER=FIELD",
+                   help='map a header of the file to a field, e.g. --map "Proba=probability"; repeatable')
+    p.add_argument("--stage", action="append", metavar="CRM_STAGE=STAGE",
+                   help='map a CRM stage to a funnel stage, e.g. --stage "Devis envoyé=proposal"; repeatable')
+    p.add_argument("--replace", action="store_true",
+                   help="replace the whole snapshot of that date (by default the deals are added to it)")
     p.set_defaults(run=cmd_import)
     p = sub.add_parser("kpis", help="print the flash figures")
     p.add_argument("--workspace", required=True)

@@ -21,6 +21,12 @@ def t(key: str, lang: str = "fr", **params) -> str:
         return text
 
 
+def field_label(field: str, lang: str = "fr") -> str:
+    """'opportunities.created_date' -> "Date de création" / "Created date": a field in the user's words."""
+    table, _, column = field.partition(".")
+    return t(f"field.{table}.{column}", lang) if f"field.{table}.{column}" in STRINGS["fr"] else column
+
+
 def _rows_text(rows: list[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:10])
     return shown + ("…" if len(rows) > 10 else "")
@@ -35,5 +41,8 @@ def render_problem(note, lang: str = "fr") -> str:
         where.append(t("where.column", lang, column=note.column))
     if note.rows:
         where.append(t("where.rows", lang, rows=_rows_text(note.rows)))
-    message = t(note.key, lang, **note.params)
+    params = dict(note.params)
+    if isinstance(params.get("fields"), list):  # canonical fields, named in the user's language
+        params["columns"] = ", ".join(field_label(f, lang) for f in params["fields"])
+    message = t(note.key, lang, **params)
     return (", ".join(where) + " : " if lang == "fr" else ", ".join(where) + ": ") + message if where else message

@@ -31,6 +31,7 @@ _BAD_VALUE_KEYS = {
     "boolean": "problem.bad_boolean",
 }
 _SAMPLE = 5000
+SAMPLE_ROWS = 300  # rows whose values content recognition reads (recognise.SAMPLE)
 _names = itertools.count(1)
 
 
@@ -75,19 +76,57 @@ def plan_sheet(con, raw: RawSheet, table: str | None = None) -> SheetPlan:
         return SheetPlan(raw, saved[0], 1.0, kept, {h: 1.0 for h in kept}, from_saved=True)
     confidence = 1.0
     if table is None:
-        table, confidence = mapping.guess_table(raw.headers, raw.sheet)
+        table, confidence = mapping.guess_table(raw.headers, raw.sheet, samples(raw), raw.table.num_rows)
     if table is None:
         return SheetPlan(raw, None, 0.0, {})
     return plan_with_table(raw, table, confidence)
 
 
+def samples(raw: RawSheet) -> dict[str, list]:
+    """header -> its first cells as text: what content recognition looks at."""
+    head = raw.table.slice(0, SAMPLE_ROWS)
+    return {h: head.column(h).to_pylist() for h in raw.headers}
+
+
 def plan_with_table(raw: RawSheet, table: str, table_confidence: float = 1.0) -> SheetPlan:
-    matches = mapping.match_columns(raw.headers, table)
+    matches = mapping.match_columns(raw.headers, table, samples(raw), raw.table.num_rows)
     return SheetPlan(
         raw, table, table_confidence,
         {m.header: m.column for m in matches if m.column},
         {m.header: m.confidence for m in matches},
     )
+
+
+def missing_columns(plan: SheetPlan) -> list[str]:
+    """The required columns of the plan's table that no header is mapped to (an opportunity id is not
+    required: it is derived when the export has none)."""
+    if plan.table is None:
+        return []
+    derivable = {"opportunity_id"} if plan.table == "opportunities" else set()
+    return [c.name for c in columns(plan.table)
+            if c.required and c.name not in plan.mapping.values() and c.name not in derivable]
+
+
+def fill_candidates(plan: SheetPlan, column: str) -> list[str]:
+    """Headers that could fill a column no header is mapped to, the likeliest first (header or values speak
+    for it a little, below the confidence that maps a column on its own)."""
+    cands = mapping.candidates(plan.raw.headers, plan.table, samples(plan.raw), plan.raw.table.num_rows)
+    scored = sorted(((c.get(column, 0.0), i) for i, c in enumerate(cands) if c.get(column, 0.0) > 0.2),
+                    reverse=True)
+    return [plan.raw.headers[i] for _, i in scored][:3]
+
+
+def doubled_fields(plan: SheetPlan) -> list[str]:
+    """Fields given to more than one header (a won date and a lost date may share closed_date)."""
+    headers_by_field: dict[str, list[str]] = {}
+    for header, column in plan.mapping.items():
+        headers_by_field.setdefault(column, []).append(header)
+    out = []
+    for column, headers in headers_by_field.items():
+        pair = column == "closed_date" and len(headers) == 2 and sum(map(mapping.lost_date_header, headers)) == 1
+        if len(headers) > 1 and not pair:
+            out.append(column)
+    return out
 
 
 def plan_file(con, name: str, data: bytes) -> list[SheetPlan]:
@@ -260,6 +299,19 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
             selects.append(f"({expr}) IS NULL AND r.{quote(header)} IS NOT NULL AS {quote('bad:' + col.name)}")
             checks.append((col.name, header, _BAD_VALUE_KEYS[kind]))
 
+    closed = [h for h, c in plan.mapping.items() if c == "closed_date"] if plan.table == "opportunities" else []
+    lost_header = next((h for h in closed if mapping.lost_date_header(h)), None) if len(closed) == 2 else None
+    if lost_header:
+        # "Won time" and "Lost time": the closed date of a lost deal is read from the lost column.
+        won_header = next(h for h in closed if h != lost_header)
+        drop = (f"AS {quote('closed_date')}", f"AS {quote('bad:closed_date')}")
+        selects = [x for x in selects if not x.endswith(drop)]
+        for h, alias in ((won_header, "closed_date"), (lost_header, "closed_date_lost")):
+            expr = _date_expr(con, raw, raw_name, h, notes, where)
+            selects.append(f"{expr} AS {quote(alias)}")
+            selects.append(f"({expr}) IS NULL AND r.{quote(h)} IS NOT NULL AS {quote('bad:' + alias)}")
+        checks = [c for c in checks if c[0] != "closed_date"]
+        checks += [("closed_date", won_header, "problem.bad_date"), ("closed_date_lost", lost_header, "problem.bad_date")]
     cleaned = f"SELECT {', '.join(selects)} FROM {raw_name} r {' '.join(joins)}"
     if plan.table == "opportunities":
         # A status column that says won: the deal went through every stage, whichever it was last seen in.
@@ -267,11 +319,37 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                  " ELSE c.stage END")
     else:
         stage = "c.stage"
+    replaced_id = added = ""
+    if plan.table == "opportunities":
+        # Rows carry their gaps: an unreadable cell is left NULL and its column listed in bad_values (the
+        # quality report counts them, the KPIs leave the value out), never a refusal of the whole file.
+        flags = ", ".join(f"CASE WHEN c.{quote('bad:' + column)} THEN '{column}' END" for column, _, _ in checks)
+        bad_values = f"nullif(concat_ws(',', {flags}), '')" if checks else "NULL::VARCHAR"
+        key, parts = derived_key_sql(plan)
+        replaced_id = f", coalesce(c.opportunity_id, {key}) AS opportunity_id"
+        added = f"{bad_values} AS bad_values, c.opportunity_id IS NULL AS key_derived, "
+        if plan.header_for("opportunity_id") is None:
+            notes.append(Note("note.derived_key", **where, params={"parts": " + ".join(parts)}))
     if plan.table in ("opportunities", "stage_history"):
-        cleaned = (f"SELECT c.* REPLACE ({stage} AS stage), st.stage_order FROM ({cleaned}) c"
+        if lost_header:
+            replaced_id += (", CASE WHEN c.status = 'lost' THEN coalesce(c.closed_date_lost, c.closed_date)"
+                            " ELSE coalesce(c.closed_date, c.closed_date_lost) END AS closed_date")
+        exclude = " EXCLUDE (closed_date_lost)" if lost_header else ""
+        cleaned = (f"SELECT c.*{exclude} REPLACE ({stage} AS stage{replaced_id}), {added}st.stage_order FROM ({cleaned}) c"
                    f" LEFT JOIN stages st ON st.stage = {stage}")
     name = f"_clean_{uid}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {cleaned}")
+    if plan.table == "opportunities":
+        for column, header, _ in checks:
+            bad = [r[0] for r in con.execute(
+                f"SELECT _row FROM {name} WHERE {quote('bad:' + column)} ORDER BY _row LIMIT 10").fetchall()]
+            if bad:
+                count = con.execute(f"SELECT count(*) FROM {name} WHERE {quote('bad:' + column)}").fetchall()[0][0]
+                value = con.execute(f"SELECT {quote(header)} FROM {raw_name} WHERE _row = ?", [bad[0]]).fetchall()[0][0]
+                notes.append(Note("note.bad_values", column=header, rows=bad, **where,
+                                  params={"count": int(count), "value": str(value)[:60]}))
+        checks = []
+        _split_collisions(con, name, notes, where)
     for column, header, key in checks:
         bad = [r[0] for r in con.execute(
             f"SELECT _row FROM {name} WHERE {quote('bad:' + column)} ORDER BY _row LIMIT 10").fetchall()]
@@ -286,6 +364,46 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                                 stages=", ".join(unmapped), **where)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return _Staged(plan, name, int(rows), notes)
+
+
+def _date_expr(con, raw: RawSheet, raw_name: str, header: str, notes: list[Note], where: dict) -> str:
+    """The DATE expression of a date column, its day/month order decided on its values."""
+    sample = _sample(con, raw_name, header)
+    order, assumed = clean.date_order(sample, raw.language)
+    main_format = clean.main_date_format(con, sample[:500], order)
+    if assumed:
+        notes.append(Note("note.date_order", column=header, **where, params={
+            "order": "jj/mm/aaaa" if order == "dmy" else "mm/dd/yyyy"}))
+    return clean.date_sql(f"r.{quote(header)}", order, main_format)
+
+
+def derived_key_sql(plan: SheetPlan) -> tuple[str, list[str]]:
+    """(SQL of a deal's key over the cleaned columns `c.*`, headers it is made of), for rows without an id.
+
+    The key is made of what does not change from one week's export to the next: the account, the deal's name
+    and its created date (owner added when fewer than two of those are in the file), folded (case, accents,
+    spaces) so that next week's export of the same shape gives the same key to the same deal."""
+    columns = [c for c in ("account", "name", "created_date") if plan.header_for(c)]
+    if len(columns) < 2 and plan.header_for("owner"):
+        columns.append("owner")
+    parts = [f"coalesce(strip_accents(lower(CAST(c.{quote(col)} AS VARCHAR))), '')" for col in columns] or ["''"]
+    sql = f"'K-' || substr(md5(concat_ws('|', {', '.join(parts)})), 1, 12)"
+    return sql, [plan.header_for(col) for col in columns]
+
+
+def _split_collisions(con, name: str, notes: list[Note], where: dict) -> None:
+    """Rows of one file given the same derived key are different deals as far as we know: they are kept apart
+    (key, key-2, key-3 in row order) and reported with their rows, never merged."""
+    rows = con.execute(
+        f"SELECT _row FROM {name} WHERE key_derived AND opportunity_id IN (SELECT opportunity_id FROM {name}"
+        " WHERE key_derived GROUP BY 1 HAVING count(*) > 1) ORDER BY _row").fetchall()
+    if not rows:
+        return
+    con.execute(
+        f"UPDATE {name} t SET opportunity_id = t.opportunity_id || '-' || d.n FROM (SELECT _row, row_number()"
+        f" OVER (PARTITION BY opportunity_id ORDER BY _row) AS n FROM {name} WHERE key_derived) d"
+        " WHERE t._row = d._row AND d.n > 1")
+    notes.append(Note("note.derived_key_collisions", rows=[r[0] for r in rows], params={"count": len(rows)}, **where))
 
 
 def _stage_frame(stage_map: dict[str, tuple[str, str]]) -> pd.DataFrame:
@@ -310,7 +428,9 @@ def _stored_columns(table: str) -> list[str]:
     return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, []) if n != "snapshot_id"]
 
 
-def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) -> int:
+def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], added: bool = False) -> int:
+    """Store one cleaned sheet; the number of rows (distinct deals) it brings. added: the opportunities join a
+    snapshot stored by an earlier upload, whose deals they hold again are replaced (not duplicates)."""
     table = staged.plan.table
     cols = _stored_columns(table)
     col_sql = ", ".join(quote(c) for c in cols)
@@ -329,8 +449,9 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
         earlier = con.execute(
             f"DELETE FROM opportunities WHERE snapshot_id = ? AND opportunity_id IN (SELECT opportunity_id FROM {src})"
             " RETURNING 1", [snapshot_id]).fetchall()
-        if dups or earlier:
-            notes.append(Note("note.duplicate_ids", params={"count": int(dups) + len(earlier)}, **where))
+        if dups or (earlier and not added):
+            notes.append(Note("note.duplicate_ids", params={"count": int(dups) + (0 if added else len(earlier))},
+                              **where))
         # Of rows sharing an id, the last one in the file wins (the window costs a sort: only when needed).
         last_only = " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1" if dups else ""
         con.execute(
@@ -354,8 +475,12 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note]) ->
 
 
 def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, str]] | None = None,
-               snapshot_date: date | None = None, progress: Progress | None = None) -> ImportReport:
+               snapshot_date: date | None = None, progress: Progress | None = None,
+               replace_snapshot: bool = False) -> ImportReport:
     """Clean, check and store the planned sheets in one transaction; nothing is stored when anything fails.
+
+    The opportunities join the snapshot of their date: a new one, or the existing one of that date, where they
+    replace only the deals they hold again (replace_snapshot=True empties that snapshot first).
 
     stage_mapping: CRM stage name -> (canonical stage, status); missing names fall back to the workspace's
     saved mapping, then to the suggestion. Raises ImportProblem (the workspace is then unchanged).
@@ -371,10 +496,10 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
         raise ImportProblem("problem.unknown_table", file=first.file if first else "", sheet=first.sheet if first else None)
     for plan in active:
         notes.extend(plan.raw.notes)
-        missing = [c for c in (col.name for col in columns(plan.table) if col.required) if c not in plan.mapping.values()]
+        missing = missing_columns(plan)
         if missing:
             raise ImportProblem("problem.missing_columns", file=plan.raw.file, sheet=plan.raw.sheet,
-                                columns=", ".join(missing))
+                                columns=", ".join(missing), fields=[f"{plan.table}.{c}" for c in missing])
     stages = stage_values(con, active)
     stage_map = {r.crm_stage: (r.stage, r.status) for r in stages.itertuples()}
     stage_map.update(stage_mapping or {})
@@ -396,14 +521,29 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
         with store.transaction(con):
             opp = [s for s in staged if s.plan.table == "opportunities"]
             if opp:
-                snapshot_id = store.new_snapshot(con, snap_date, ", ".join(s.plan.label for s in opp),
-                                                 sum(s.rows for s in opp))
+                before = con.execute(
+                    "SELECT count(*) FROM opportunities o JOIN snapshots s USING (snapshot_id)"
+                    " WHERE s.snapshot_date = ?", [snap_date]).fetchall()[0][0]
+                snapshot_id, existed = store.upload_snapshot(con, snap_date, ", ".join(s.plan.label for s in opp),
+                                                          sum(s.rows for s in opp), replace=replace_snapshot)
+                if before and not existed:
+                    notes.append(Note("note.snapshot_replaced", params={"date": snap_date.isoformat(),
+                                                                        "count": before}))
+            kept_before = before if snapshot_id is not None and existed else 0
             for s in staged:
-                counts[s.plan.table] = counts.get(s.plan.table, 0) + _insert(con, s, snapshot_id, notes)
+                counts[s.plan.table] = counts.get(s.plan.table, 0) + _insert(con, s, snapshot_id, notes,
+                                                                             added=bool(kept_before))
             if snapshot_id is not None:
                 # What the snapshot holds once ids repeated across its sheets are kept once.
                 counts["opportunities"] = con.execute(
                     "SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
+                if kept_before:
+                    uploaded = con.execute(
+                        "SELECT count(DISTINCT opportunity_id) FROM (" + " UNION ALL ".join(
+                            f"SELECT opportunity_id FROM {s.name}" for s in opp) + ")").fetchall()[0][0]
+                    notes.append(Note("note.snapshot_added", params={
+                        "date": snap_date.isoformat(), "count": kept_before,
+                        "replaced": kept_before + uploaded - counts["opportunities"]}))
                 con.execute("UPDATE snapshots SET row_count = ? WHERE snapshot_id = ?",
                             [counts["opportunities"], snapshot_id])
             for s in sorted(staged, key=lambda s: s.plan.edited):  # hand-made mappings saved last, so kept
@@ -427,9 +567,43 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
 
 
 def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None = None,
-                 progress: Progress | None = None) -> ImportReport:
-    """The unattended path (CLI, scheduled imports): saved or automatic mappings, unknown sheets skipped."""
+                 progress: Progress | None = None, replace_snapshot: bool = False, table: str | None = None,
+                 column_overrides: dict[str, str] | None = None,
+                 stage_mapping: dict[str, tuple[str, str]] | None = None) -> ImportReport:
+    """The unattended path (CLI, scheduled imports): saved or automatic mappings, unknown sheets skipped.
+
+    table forces the table of every sheet; column_overrides (header -> canonical column, or None to leave a
+    header out) and stage_mapping override what recognition or the saved mappings chose."""
     plans: list[SheetPlan] = []
     for name, data in files:
-        plans.extend(plan_file(con, name, data))
-    return run_import(con, plans, snapshot_date=snapshot_date, progress=progress)
+        for plan in plan_file(con, name, data):
+            if table and plan.table != table:
+                plan = plan_with_table(plan.raw, table)
+            if column_overrides and plan.table:
+                plan = override_columns(plan, column_overrides)
+            plans.append(plan)
+    return run_import(con, plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date, progress=progress,
+                      replace_snapshot=replace_snapshot)
+
+
+def override_columns(plan: SheetPlan, overrides: dict[str, str | None]) -> SheetPlan:
+    """The plan with some headers mapped by hand (header -> column; None leaves the header out). A column
+    given to a header is taken from any other header. Headers are matched as normalized (case, accents)."""
+    by_norm = {mapping.normalize_header(h): h for h in plan.raw.headers}
+    new = dict(plan.mapping)
+    valid = {c.name for c in columns(plan.table)}
+    for given, column in overrides.items():
+        header = by_norm.get(mapping.normalize_header(given))
+        if header is None:
+            raise ImportProblem("problem.unknown_header", file=plan.raw.file, sheet=plan.raw.sheet, column=given)
+        if column is not None and column not in valid:
+            raise ImportProblem("problem.unknown_field", file=plan.raw.file, sheet=plan.raw.sheet, column=given,
+                                field=column, choices=", ".join(sorted(valid)))
+        if column is not None:
+            new = {h: c for h, c in new.items() if c != column}
+            new[header] = column
+        else:
+            new.pop(header, None)
+    return SheetPlan(plan.raw, plan.table, plan.table_confidence, new,
+                     {h: (1.0 if h in {by_norm.get(mapping.normalize_header(g)) for g in overrides}
+                          else plan.confidence.get(h, 0.0)) for h in new}, plan.from_saved, edited=True)

@@ -194,8 +194,12 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
         " sum(d.amount) FILTER (WHERE d.status = 'won') AS won_amount,"
         " count(*) FILTER (WHERE d.status = 'lost') AS lost_count,"
         " sum(d.amount) FILTER (WHERE d.status = 'lost') AS lost_amount,"
-        " sum(date_diff('day', d.created_date, d.outcome_date)) FILTER (WHERE d.status = 'won') AS cycle_days_sum,"
-        " count(date_diff('day', d.created_date, d.outcome_date)) FILTER (WHERE d.status = 'won') AS cycle_count"
+        # A deal created after it closed (a CRM migration's dates) is left out of the cycle, never averaged in
+        # as a negative number of days; the quality report lists it (quality.created_after_closed).
+        " sum(date_diff('day', d.created_date, d.outcome_date))"
+        "   FILTER (WHERE d.status = 'won' AND d.created_date <= d.outcome_date) AS cycle_days_sum,"
+        " count(date_diff('day', d.created_date, d.outcome_date))"
+        "   FILTER (WHERE d.status = 'won' AND d.created_date <= d.outcome_date) AS cycle_count"
         f" FROM deals d WHERE d.status IN ('won', 'lost') AND {closed_in}{_group(by)})"
     )
     params += p_closed

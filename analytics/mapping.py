@@ -80,7 +80,8 @@ _OWNER = ("owner | proprietaire | commercial | commerciale | vendeur | vendeuse 
           "sales rep | sales representative | representant | representant commercial | rep | collaborateur | "
           "utilisateur | user | assigned to | assigne a | attribue a | affecte a | charge d'affaires | "
           "charge de compte | account manager | account executive | owner name | owner full name | nom du commercial | "
-          "commercial responsable | suivi par | hubspot owner | owner id | ownerid")
+          "commercial responsable | suivi par | hubspot owner | owner id | ownerid | sales agent | agent@0.9 | "
+          "agent commercial")
 _ACCOUNT = ("account | account name | compte | nom du compte | client | customer | nom du client | customer name | "
             "company | company name | societe | nom de la societe | entreprise | nom de l'entreprise | organization | "
             "organisation | organization name | organization - name | organisation - nom | nom de l'organisation | "
@@ -100,7 +101,8 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "id de la fiche d'informations | id | deal id | id deal | id affaire | id de l'affaire | affaire id | "
             "numero affaire | numero d'affaire | transaction id | id transaction | id de la transaction | "
             "hs object id | reference@0.9 | ref@0.9 | reference affaire | code affaire | code@0.85 | "
-            "record id deal | lead id@0.9 | id piste@0.9"),
+            "record id deal | lead id@0.9 | id piste@0.9 | n@0.85 | no@0.8 | num@0.85 | numero@0.85 | "
+            "n affaire | numero de l'affaire@0.95 | ref affaire"),
         "name": (
             "name | nom | opportunity name | nom de l'opportunite | nom opportunite | deal name | dealname | "
             "nom de la transaction | nom de l'affaire | nom affaire | title | titre | deal title | titre de l'affaire | "
@@ -134,7 +136,7 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "estimated revenue | revenu estime | amount in company currency@0.95 | "
             "montant dans la devise de l'entreprise@0.95 | actual revenue@0.85 | revenu reel@0.85 | "
             "montant potentiel | potential amount | valeur de l'affaire | valeur de la transaction | "
-            "montant estime | budget@0.7 | prix@0.7 | price@0.7 | total@0.7"),
+            "montant estime | budget@0.7 | prix@0.7 | price@0.7 | total@0.7 | close value@0.9 | valeur conclue@0.9"),
         "probability": (
             "probability | probabilite | deal probability | probabilite de la transaction | hs deal stage probability | "
             "deal stage probability | probabilite de la phase de transaction | win probability | "
@@ -146,19 +148,19 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "creation date | created time | heure de creation | deal created | affaire creee | deal created on | "
             "created at | createddate | date d'ouverture | opening date | add time | date d'ajout | ajoute le | "
             "date de creation de la transaction | date de creation de l'opportunite | date de creation de l'affaire | "
-            "date creation | creation"),
+            "date creation | creation | engage date | engaged on | engagement date | date d'engagement@0.9"),
         "close_date": (
             "close date | closedate | date de cloture | closing date | expected close date | expected close | "
             "date de cloture prevue | cloture prevue | expected closing | expected closing date | est close date | "
             "est. close date | estimated close date | date de cloture estimee | date de fermeture | "
-            "date de fermeture prevue | date de signature prevue | date de signature@0.95 | date d'echeance | "
+            "date de fermeture prevue | date de signature prevue | date d'echeance | "
             "echeance | due date@0.8 | date previsionnelle | date de cloture previsionnelle | "
             "date previsionnelle de signature | date de conclusion@0.9"),
         # When the deal was actually won or lost, where the export gives it apart from the expected close date.
         "closed_date": (
             "closed date | closed on | deal closed on | affaire fermee le | fermee le | close time@0.9 | "
             "actual close date | date de cloture reelle | won time | date de gain | lost time | date de perte | "
-            "closed at | date de signature ou de perte | date de signature effective | signe le | gagnee le | "
+            "closed at | date de signature ou de perte | date de signature | date de signature effective | signe le | gagnee le | "
             "perdue le | won date | lost date | date de fermeture reelle"),
         "margin": (
             "margin | marge | marge brute | gross margin | margin amount | montant de la marge | marge ht | "
@@ -298,7 +300,8 @@ _EXACT_ONLY = {"id", "nom", "name", "titre", "title", "type", "client", "custome
                "nature", "rep", "user", "utilisateur", "total", "start", "debut", "de", "from", "temps", "state",
                "etat", "step", "service", "group", "groupe", "bu", "age", "label", "labels", "note", "notes",
                "minutes", "length", "issue", "prix", "price", "budget", "revenue", "ca", "project", "projet",
-               "contact", "team", "equipe", "canal", "channel", "origin", "cost", "cout", "media"}
+               "contact", "team", "equipe", "canal", "channel", "origin", "cost", "cout", "media", "n", "no", "num",
+               "numero", "agent"}
 
 # Prefixes an export puts before the field of the row's own entity ("Deal - Value", "Affaire - Valeur").
 _OWN_PREFIXES = {
@@ -434,16 +437,67 @@ def header_signature(headers: list[str]) -> str:
     return hashlib.sha1("\n".join(keys).encode("utf-8")).hexdigest()
 
 
-def match_columns(headers: list[str], table: str) -> list[ColumnMatch]:
+CONTENT_WEIGHT = 0.8  # a column recognised by its values alone stays below a known header's confidence
+
+
+def _with_content(headers: list[str], table: str, samples: dict[str, list] | None,
+                  total_rows: int) -> list[dict[str | None, float]]:
+    """Per header, its candidates from the header combined with those from its values (opportunities only):
+    both agreeing raise the confidence; values alone give at most CONTENT_WEIGHT x their own score."""
+    header_cands = [_candidates(h, table) for h in headers]
+    if not samples or table != "opportunities":
+        return header_cands
+    from analytics.recognise import content_scores, creation_first
+
+    out, dated = [], []
+    for header, cands in zip(headers, header_cands):
+        if None in cands and max(cands.values()) == cands[None]:
+            out.append(cands)  # a column we know and leave alone (currency, weighted amount...)
+            continue
+        content = content_scores(header, samples.get(header, []), total_rows)
+        if "date" in content:
+            content.pop("date")
+            if not any(c in cands for c in ("created_date", "close_date", "closed_date")):
+                dated.append(header)
+        merged = dict(cands)
+        for column, score in content.items():
+            if column in cands:
+                merged[column] = round(min(1.0, cands[column] + (1 - cands[column]) * 0.6 * score), 4)
+            else:
+                merged[column] = round(CONTENT_WEIGHT * score, 4)
+        out.append(merged)
+    # Of the date columns no header names, the one that comes first on most rows is the creation date.
+    order = creation_first({h: samples.get(h, []) for h in dated})
+    for rank, header in enumerate(order):
+        i = headers.index(header)
+        if rank == 0:
+            out[i].update({"created_date": 0.65, "close_date": 0.56})
+        elif rank == 1:
+            out[i].update({"close_date": 0.62, "created_date": 0.56})
+        else:
+            out[i].update({"closed_date": 0.56})
+    return out
+
+
+def candidates(headers: list[str], table: str, samples: dict[str, list] | None = None,
+               total_rows: int = 0) -> list[dict[str | None, float]]:
+    """Per header, every column it could be with its confidence (header and values combined)."""
+    return _with_content(headers, table, samples, total_rows)
+
+
+def match_columns(headers: list[str], table: str, samples: dict[str, list] | None = None,
+                  total_rows: int = 0) -> list[ColumnMatch]:
     """One ColumnMatch per header, in the headers' order. Each canonical column goes to at most one header: the
-    most confident claim wins, a required column first when confidences tie, then the leftmost header."""
+    most confident claim wins, a required column first when confidences tie, then the leftmost header.
+    samples (header -> first cells as text) lets the values speak where the headers do not (recognise.py)."""
     if table not in TABLES:
         raise KeyError(f"unknown table {table!r}")
     required = {c.name for c in TABLES[table] if c.required}
     result: dict[int, tuple[str | None, float]] = {}
     claims = []
+    all_cands = _with_content(headers, table, samples, total_rows)
     for i, header in enumerate(headers):
-        cands = _candidates(header, table)
+        cands = all_cands[i]
         if not cands:
             continue
         top_column, top_conf = max(cands.items(), key=lambda kv: (kv[1], kv[0] is None))
@@ -455,8 +509,14 @@ def match_columns(headers: list[str], table: str) -> list[ColumnMatch]:
     taken: set[str] = set()
     for conf, _req, neg_i, col in sorted(claims, reverse=True):
         i = -neg_i
-        if i in result or col in taken:
+        if i in result:
             continue
+        if col in taken:
+            # Pipedrive dates wins and losses in two columns ("Won time", "Lost time"): both are when the deal
+            # closed, one per status; the importer takes each deal's from the column of its status.
+            if not (col == "closed_date" and conf >= 0.9 and lost_date_header(headers[i]) != any(
+                    lost_date_header(headers[j]) for j, (c, _) in result.items() if c == col)):
+                continue
         result[i] = (col, conf)
         taken.add(col)
     out = []
@@ -464,6 +524,14 @@ def match_columns(headers: list[str], table: str) -> list[ColumnMatch]:
         column, conf = result.get(i, (None, 0.0))
         out.append(ColumnMatch(header, column, float(conf)))
     return out
+
+
+_LOST_WORDS = {"lost", "perdu", "perdue", "perte", "loss", "echec"}
+
+
+def lost_date_header(header: str) -> bool:
+    """True for a header of the date a deal was lost ("Lost time", "Date de perte")."""
+    return bool(set(normalize_header(header).split()) & _LOST_WORDS)
 
 
 def missing_required(matches: list[ColumnMatch], table: str) -> list[str]:
@@ -498,10 +566,11 @@ def _sheet_hint(sheet_name: str | None) -> str | None:
     return None
 
 
-def _table_score(headers: list[str], table: str) -> tuple[float, int, int]:
+def _table_score(headers: list[str], table: str, samples: dict[str, list] | None = None,
+                 total_rows: int = 0) -> tuple[float, int, int]:
     """(score 0..1, columns matched, required matched): required coverage weighs most, then the share of the
     sheet's headers the table explains, then optional coverage."""
-    matches = match_columns(headers, table)
+    matches = match_columns(headers, table, samples, total_rows)
     conf = {m.column: m.confidence for m in matches if m.column}
     cols = TABLES[table]
     req = [c.name for c in cols if c.required]
@@ -515,7 +584,8 @@ def _table_score(headers: list[str], table: str) -> tuple[float, int, int]:
     return score, len(conf), sum(1 for c in req if c in conf)
 
 
-def guess_table(headers: list[str], sheet_name: str | None = None) -> tuple[str | None, float]:
+def guess_table(headers: list[str], sheet_name: str | None = None, samples: dict[str, list] | None = None,
+                total_rows: int = 0) -> tuple[str | None, float]:
     """The canonical table a sheet most likely holds and how sure that is, or (None, 0.0) when no table fits
     (a sheet of notes, a pivot). A sheet-name hint adds 0.2; without one at least two columns must match."""
     if not any(normalize_header(h) for h in headers):
@@ -523,7 +593,7 @@ def guess_table(headers: list[str], sheet_name: str | None = None) -> tuple[str 
     hint = _sheet_hint(sheet_name)
     best: tuple[float, str] | None = None
     for table in TABLES:
-        score, n_matched, n_required = _table_score(headers, table)
+        score, n_matched, n_required = _table_score(headers, table, samples, total_rows)
         if n_required == 0:
             continue
         if table == hint:
@@ -599,7 +669,7 @@ _STAGE_SPEC = {
         "developper | etude | etude des besoins | analyse | audit | diagnostic | interesse | interested | "
         "contacte | contacted | sql | sales qualified lead | qualified lead | meeting | meeting scheduled | "
         "r1 | premier rendez vous | first meeting | en discussion | echange | connecting | connected | "
-        "engaged | recueil des besoins | besoin identifie | solution | chaud | tiede | warm | hot | "
+        "engaged | engaging | recueil des besoins | besoin identifie | solution | chaud | tiede | warm | hot | "
         "prospect qualifie | lead qualifie | piste qualifiee"),
     "proposal": (
         "proposition | proposal | proposal price quote | proposition devis | proposition prix devis | devis | "

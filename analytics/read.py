@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import re
 import tempfile
+import threading
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -90,8 +91,8 @@ def read_file(name: str, data: bytes, max_rows: int = 2_000_000, max_columns: in
 
 # ---------------------------------------------------------------- workbook
 
-def _check_zip(name: str, data: bytes) -> None:
-    """Refuse a zip bomb from the central directory alone, before anything is inflated."""
+def _check_zip(name: str, data: bytes) -> str:
+    """Refuse a zip bomb from the central directory alone, before anything is inflated; 'xlsx' or 'ods'."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -106,12 +107,35 @@ def _check_zip(name: str, data: bytes) -> None:
             raise ImportProblem(
                 "problem.zip_bomb", name,
                 detail=f"{part.filename}: {_megabytes(part.file_size)} from {_megabytes(part.compress_size)}")
-    if not any(part.filename == "xl/workbook.xml" for part in parts):
-        raise ImportProblem("problem.corrupt_xlsx", name, detail="no xl/workbook.xml: not an Excel workbook")
+    names = {part.filename for part in parts}
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "content.xml" in names and _ods_mimetype(data):
+        return "ods"
+    raise ImportProblem("problem.corrupt_xlsx", name, detail="no xl/workbook.xml: not an Excel workbook")
+
+
+def _ods_mimetype(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return archive.read("mimetype").strip() == b"application/vnd.oasis.opendocument.spreadsheet"
+    except Exception:  # noqa: BLE001 - no or damaged mimetype: not an OpenDocument spreadsheet
+        return False
+
+
+# One workbook is turned into a grid at a time in this process: the memory a read may take (MAX_CELLS) is then
+# the process's bound too, whatever the number of sessions uploading at once.
+_WORKBOOK_READS = threading.BoundedSemaphore(1)
 
 
 def _read_workbook(name: str, data: bytes, max_rows: int, max_columns: int) -> list[RawSheet]:
-    _check_zip(name, data)
+    kind = _check_zip(name, data)
+    _check_extents(name, data, kind)
+    with _WORKBOOK_READS:
+        return _read_checked_workbook(name, data, max_rows, max_columns)
+
+
+def _read_checked_workbook(name: str, data: bytes, max_rows: int, max_columns: int) -> list[RawSheet]:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [meta.name for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
@@ -147,6 +171,200 @@ def _read_workbook(name: str, data: bytes, max_rows: int, max_columns: int) -> l
     # A skipped sheet has no RawSheet of its own: its note travels with the first table read.
     kept[0].notes[:0] = skipped
     return kept
+
+
+# ---------------------------------------------------------------- sheet extents (before any dense grid)
+#
+# calamine builds a dense grid from the top-left to the bottom-right cell a sheet uses: a 6 KB workbook with
+# one cell in A1 and one in XFD1048576 asks for 16 384 x 1 048 576 cells (512 GB) and aborts the process.
+# So the real cell references of every worksheet are scanned (streamed, never fully in memory) before calamine
+# sees the file, and a sheet whose grid would exceed MAX_CELLS is refused, naming the far cell. The scan is
+# cheap: after the first rows, a reference can only raise the extent if it is beyond the largest seen so far,
+# and a regular expression built for "beyond" finds none in a well-formed sheet (C-speed, no Python per cell).
+
+MAX_CELLS = 10_000_000       # one sheet's grid (e.g. 250 000 rows x 40 columns): about 2.5 GB at peak
+SCAN_CHUNK = 4 * 1024 * 1024
+# A literal prefix keeps the search in C: ' r="' starts a cell reference (letters follow) or a row number.
+_ROW_ELEMENT = re.compile(rb" r=[\"'](\d{1,9})[\"']")
+_CELL_REF = rb" r=[\"']"
+
+
+def _greater_number(n: int) -> bytes:
+    """A regex (bytes) matching a decimal number greater than n (no leading zeros)."""
+    digits = str(n)
+    parts = [rb"[1-9]\d{%d,}" % len(digits)]  # more digits
+    for i, ch in enumerate(digits):
+        d = int(ch)
+        if d < 9:
+            rest = len(digits) - i - 1
+            parts.append(digits[:i].encode() + (b"[%d-9]" % (d + 1)) + (rb"\d{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(parts) + b")"
+
+
+def column_index(letters: str) -> int:
+    """1-based column number of 'A', 'Z', 'AA', 'XFD'."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _greater_column(n: int) -> bytes:
+    """A regex (bytes) matching column letters beyond column n (n >= 1)."""
+    letters = column_letters(n)
+    parts = [rb"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+    for i, ch in enumerate(letters):
+        if ch < "Z":
+            rest = len(letters) - i - 1
+            parts.append(letters[:i].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]"
+                         + (rb"[A-Z]{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(parts) + b")" if parts else b"(?!)"
+
+
+def sheet_extent(stream) -> tuple[int, int, str | None]:
+    """(last row, last column, reference of the farthest cell) that a worksheet's XML stream uses."""
+    max_row = max_col = 0
+    far: str | None = None
+    tail = b""
+    while True:
+        chunk = stream.read(SCAN_CHUNK)
+        buffer = tail + chunk
+        cut = buffer.rfind(b"<") if chunk else len(buffer)
+        if cut <= 0 and chunk:
+            tail = buffer
+            continue
+        part, tail = buffer[:cut], buffer[cut:]
+        for m in _ROW_ELEMENT.finditer(part) if b"row" in part else ():
+            max_row = max(max_row, int(m.group(1)))
+        # Cells beyond the extent so far: by column, then by row (a few matches at most in a regular sheet).
+        beyond = re.compile(_CELL_REF + rb"(" + _greater_column(max(max_col, 1)) + rb")(\d{1,9})[\"']")
+        for m in beyond.finditer(part):
+            col = column_index(m.group(1).decode())
+            if col > max_col:
+                max_col, far = col, m.group(1).decode() + m.group(2).decode()
+            max_row = max(max_row, int(m.group(2)))
+        if max_col == 0 and re.search(_CELL_REF + rb"A\d", part):
+            max_col = 1
+        beyond = re.compile(_CELL_REF + rb"([A-Z]{1,3})(" + _greater_number(max_row) + rb")[\"']")
+        for m in beyond.finditer(part):
+            row = int(m.group(2))
+            if row > max_row:
+                max_row, far = row, m.group(1).decode() + m.group(2).decode()
+        if not chunk:
+            break
+    return max_row, max_col, far
+
+
+def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part path) of an xlsx's worksheets, from workbook.xml and its relationships."""
+    from defusedxml import ElementTree
+
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - calamine will say what is wrong; scan every worksheet part instead
+        return [(info.filename, info.filename) for info in archive.infolist()
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")]
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    out = []
+    for sheet in book.iter():
+        if sheet.tag.endswith("}sheet"):
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rid, "")
+            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            out.append((sheet.get("name") or path, path))
+    return out
+
+
+def _check_extents(name: str, data: bytes, kind: str) -> None:
+    """Refuse a sheet whose grid (first row and column to its farthest cell) exceeds MAX_CELLS."""
+    try:
+        extents = _extents(data, kind)
+    except Exception as error:  # noqa: BLE001 - a damaged part: the one error type promised to callers
+        raise ImportProblem("problem.corrupt_xlsx", name, detail=_short(error)) from error
+    for sheet_name, rows, cols, far in extents:
+        if rows * cols > MAX_CELLS:
+            raise ImportProblem("problem.far_cell", name, sheet_name, cell=far or "?",
+                                count=f"{rows:,}".replace(",", " "), width=f"{cols:,}".replace(",", " "),
+                                limit=f"{MAX_CELLS:,}".replace(",", " "))
+
+
+def _extents(data: bytes, kind: str) -> list[tuple[str, int, int, str | None]]:
+    """(sheet, last row, last column, farthest cell) of every sheet of an xlsx or ods."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if kind == "ods":
+            return _ods_extents(archive)
+        extents = []
+        available = set(archive.namelist())
+        for sheet_name, path in _worksheet_parts(archive):
+            if path in available:
+                with archive.open(path) as stream:
+                    extents.append((sheet_name, *sheet_extent(stream)))
+        return extents
+
+
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="(\d{1,9})"')
+
+
+def _ods_extents(archive: zipfile.ZipFile) -> list[tuple[str, int, int, str | None]]:
+    """Per sheet of an OpenDocument spreadsheet: (name, last row, last column, farthest cell) holding content.
+
+    ODS has no cell references: rows and cells carry repeat counts ("this empty row 1 048 000 times" ends
+    every sheet LibreOffice saves). A cell with content (an element that is not self-closing) repeated far
+    makes the grid as large as an xlsx far cell does, so the repeats are added up, content only."""
+    out: list[tuple[str, int, int, str | None]] = []
+    sheet = None
+    row = col = row_repeat = 0
+    row_used = False
+    max_row = max_col = 0
+    with archive.open("content.xml") as stream:
+        tail = b""
+        while True:
+            chunk = stream.read(SCAN_CHUNK)
+            buffer = tail + chunk
+            cut = buffer.rfind(b"<") if chunk else len(buffer)
+            part, tail = buffer[:cut], buffer[cut:]
+            for m in _ODS_TAG.finditer(part):
+                closing, tag, attrs, empty = m.groups()
+                if tag == b"table":
+                    if closing:
+                        if sheet is not None:
+                            out.append((sheet, max_row, max_col, f"{column_letters(max(max_col, 1))}{max_row}"))
+                        sheet = None
+                    else:
+                        found = re.search(rb'table:name="([^"]*)"', attrs)
+                        sheet = found.group(1).decode("utf-8", "replace") if found else "?"
+                        row = max_row = max_col = 0
+                    continue
+                repeat = _ODS_REPEAT.search(attrs)
+                count = int(repeat.group(1)) if repeat else 1
+                if tag == b"table-row":
+                    if closing:
+                        if row_used:
+                            max_row = row + row_repeat
+                        row += row_repeat
+                    else:
+                        row_repeat, col, row_used = count, 0, False
+                        if empty:  # <table:table-row/>: a row with no cell at all
+                            row += count
+                else:
+                    if not closing:
+                        if not empty:
+                            row_used = True
+                            max_col = max(max_col, col + count)
+                        col += count
+            if not chunk:
+                break
+    return out
 
 
 def _sheet_table(name, sheet_name, rows, first_row, max_rows, max_columns) -> RawSheet:
@@ -515,10 +733,16 @@ def _finish(name, sheet, header, table, row_numbers, titles, blank_rows, max_row
     return RawSheet(name, sheet, headers, result, notes, _language(headers, decimal_comma, delimiter), decimal_comma)
 
 
+# A UTF-8 byte order mark read as Windows-1252 and saved again ("ï»¿"), or kept as a character: not a header's.
+_BOM_DEBRIS = ("\u00ef\u00bb\u00bf", "\ufeff")
+
+
 def _header_names(cells: list[str | None]) -> list[str]:
     """Blank -> column_<n> (n = position); repeated (case-insensitive, as DuckDB) -> 'Name (2)'."""
     names, seen = [], {"_row"}
     for position, cell in enumerate(cells, start=1):
+        while cell and cell.startswith(_BOM_DEBRIS):
+            cell = cell[1 if cell.startswith("\ufeff") else 3:].strip(BLANKS) or None
         base = cell or f"column_{position}"
         candidate, k = base, 2
         while candidate.casefold() in seen:

@@ -7,6 +7,7 @@ An import runs in one transaction followed by a CHECKPOINT, so the file never de
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -22,9 +23,13 @@ from analytics.schema import SQL_TYPES, STAGES, TABLES
 DEFAULT_ROOT = Path.home() / ".cockpit" / "workspaces"
 DEMO_WORKSPACE = "demo"
 
-# Columns stored beside the canonical ones.
+# Columns stored beside the canonical ones (IMPORT_ONLY: written by a file import, NULL for generated data).
+IMPORT_ONLY = {"bad_values", "key_derived"}
 EXTRA_COLUMNS = {
-    "opportunities": [("snapshot_id", "INTEGER"), ("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
+    # bad_values: the columns whose cell could not be read on that row (left NULL, listed in the quality
+    # report); key_derived: the id was derived from account + name + created date (the export had none).
+    "opportunities": [("snapshot_id", "INTEGER"), ("crm_stage", "VARCHAR"), ("stage_order", "INTEGER"),
+                      ("bad_values", "VARCHAR"), ("key_derived", "BOOLEAN")],
     "stage_history": [("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
     "targets": [("period_start", "DATE"), ("period_end", "DATE")],
     "marketing_spend": [("period_start", "DATE"), ("period_end", "DATE")],
@@ -42,10 +47,19 @@ def workspace_root() -> Path:
 
 
 def workspace_slug(name: str) -> str:
-    """A safe file stem from a name the user typed: never used as a path as typed."""
+    """A safe file stem from a name the user typed: never used as a path as typed.
+
+    Two different names never share a file: a name that the plain ASCII stem does not spell exactly (accents,
+    non-Latin letters, punctuation other than spaces) gets a short hash of the name itself, so "Démo" is not
+    the demo workspace and two Japanese or Arabic names are two workspaces. A slug passed back (the
+    workspace list holds slugs) is its own slug."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60]
-    return slug or "workspace"
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:50]
+    spelled = re.sub(r"\s+", "-", name.strip().casefold())
+    if spelled == slug and slug:
+        return slug
+    digest = hashlib.sha1(unicodedata.normalize("NFC", name.strip()).encode("utf-8")).hexdigest()[:6]
+    return f"{slug or 'workspace'}-{digest}"
 
 
 def workspace_path(name: str) -> Path:
@@ -55,6 +69,21 @@ def workspace_path(name: str) -> Path:
 def list_workspaces() -> list[str]:
     root = workspace_root()
     return sorted(p.stem for p in root.glob("*.duckdb")) if root.exists() else []
+
+
+def remember_name(slug: str, name: str) -> None:
+    """Keep the name as typed beside the workspace file, to show it instead of the slug."""
+    path = workspace_root() / f"{slug}.name"
+    if not path.exists() and name.strip() and name.strip() != slug:
+        path.write_text(name.strip()[:60], encoding="utf-8")
+
+
+def display_name(slug: str) -> str:
+    """The name typed when the workspace was created, else its slug."""
+    try:
+        return (workspace_root() / f"{slug}.name").read_text(encoding="utf-8").strip() or slug
+    except OSError:
+        return slug
 
 
 def _ddl() -> list[str]:
@@ -88,6 +117,9 @@ def _ddl() -> list[str]:
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in _ddl():
         con.execute(stmt)
+    for table, extra in EXTRA_COLUMNS.items():  # workspaces made before a column was added
+        for column, sql_type in extra:
+            con.execute(f"ALTER TABLE {quote(table)} ADD COLUMN IF NOT EXISTS {quote(column)} {sql_type}")
     if con.execute("SELECT count(*) FROM stages").fetchall()[0][0] == 0:
         con.executemany(
             "INSERT INTO stages VALUES (?, ?, ?, ?)",
@@ -165,8 +197,22 @@ def available_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def new_snapshot(con, snapshot_date, source: str, row_count: int) -> int:
-    """Register an opportunities snapshot; an upload dated like an existing one replaces it."""
-    old = con.execute("SELECT snapshot_id FROM snapshots WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+    """Register an opportunities snapshot; one dated like an existing snapshot replaces it (demo, tests)."""
+    return upload_snapshot(con, snapshot_date, source, row_count, replace=True)[0]
+
+
+def upload_snapshot(con, snapshot_date, source: str, row_count: int, replace: bool = False) -> tuple[int, bool]:
+    """(snapshot id, whether it existed) for an opportunities upload.
+
+    A snapshot may come in several files (North, then South): an upload dated like an existing snapshot adds
+    its deals to it (the caller replaces the deals it holds again). replace=True, an explicit choice, empties
+    that snapshot first."""
+    old = con.execute("SELECT snapshot_id FROM snapshots WHERE snapshot_date = ? ORDER BY snapshot_id",
+                      [snapshot_date]).fetchall()
+    if old and not replace:
+        sid = int(old[-1][0])
+        con.execute("UPDATE snapshots SET source = concat_ws(', ', source, ?) WHERE snapshot_id = ?", [source, sid])
+        return sid, True
     for (sid,) in old:
         con.execute("DELETE FROM opportunities WHERE snapshot_id = ?", [sid])
         con.execute("DELETE FROM snapshots WHERE snapshot_id = ?", [sid])
@@ -175,7 +221,7 @@ def new_snapshot(con, snapshot_date, source: str, row_count: int) -> int:
         "INSERT INTO snapshots (snapshot_id, snapshot_date, source, row_count) VALUES (?, ?, ?, ?)",
         [sid, snapshot_date, source, row_count],
     )
-    return int(sid)
+    return int(sid), False
 
 
 def log_import(con, summary: dict) -> int:

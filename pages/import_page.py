@@ -8,16 +8,21 @@ import streamlit as st
 
 from analytics import store
 from analytics.export import to_csv_bytes
-from analytics.importer import SheetPlan, plan_file, plan_with_table, run_import, stage_values
+from analytics.i18n import field_label as field_name
+from analytics.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, missing_columns, plan_file,
+                                plan_with_table, run_import, stage_values)
 from analytics.problems import ImportProblem
-from analytics.mapping import TEMPLATE_HEADERS
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
+from ui import format as fmt
 from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
 PLANS_KEY = "import_plans"  # (workspace, file_id) -> list[SheetPlan] | ImportProblem
 REPORT_KEY = "import_report"  # (workspace, ImportReport) of the last import
 NONE = "—"
 TABLES_COLUMNS = {t: column_names(t) for t in TABLES}
+GOOD_CONFIDENCE = 0.8  # below: doubtful, to check (the import still takes it)
+ROW_HEIGHT = 35  # px, Streamlit's data editor row
+MAX_GRID_ROWS = 40
 
 
 def _plans_for(files) -> list[tuple[str, list[SheetPlan] | ImportProblem]]:
@@ -46,6 +51,7 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
     if chosen != plan.table:
         plan = plan_with_table(plan.raw, chosen) if chosen else SheetPlan(plan.raw, None, 0.0, {})
     if plan.table is None:
+        _unrecognised(plan)
         return plan
     st.caption(tr("import.saved_mapping") if plan.from_saved else tr("import.auto_mapping"))
     first = plan.raw.table.slice(0, 1).to_pylist()
@@ -53,7 +59,8 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
     frame = pd.DataFrame({
         "header": plan.raw.headers,
         "column": [plan.mapping.get(h, NONE) for h in plan.raw.headers],
-        "confidence": [plan.confidence.get(h, 0.0) if h in plan.mapping else None for h in plan.raw.headers],
+        "confidence": [_confidence_text(plan.confidence.get(h, 0.0)) if h in plan.mapping else ""
+                       for h in plan.raw.headers],
         "sample": [None if sample.get(h) is None else str(sample.get(h)) for h in plan.raw.headers],
     })
     required = set(required_columns(plan.table))
@@ -61,16 +68,18 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
     def field_label(column: str) -> str:
         if column == NONE:
             return tr("import.ignore")
-        label = TEMPLATE_HEADERS[plan.table].get(column, column) if lang() == "fr" else column.replace("_", " ")
-        return label + (" *" if column in required else "")
+        return field_name(f"{plan.table}.{column}", lang()) + (" *" if column in required else "")
 
+    # Tall enough for every row of an export of up to 40 columns: no scroll inside the grid.
+    height = ROW_HEIGHT * (min(len(frame), MAX_GRID_ROWS) + 1) + 3
     edited = st.data_editor(
-        frame, key=f"{key}:{plan.table}:mapping", hide_index=True, width="stretch", disabled=["header", "confidence", "sample"],
+        frame, key=f"{key}:{plan.table}:mapping", hide_index=True, width="stretch", height=height,
+        disabled=["header", "confidence", "sample"],
         column_config={
             "header": st.column_config.TextColumn(tr("import.col_header")),
             "column": st.column_config.SelectboxColumn(tr("import.col_target"), options=[NONE, *TABLES_COLUMNS[plan.table]],
                                                        required=True, format_func=field_label),
-            "confidence": st.column_config.ProgressColumn(tr("import.col_confidence"), min_value=0.0, max_value=1.0, format="percent"),
+            "confidence": st.column_config.TextColumn(tr("import.col_confidence"), help=tr("import.confidence_help")),
             "sample": st.column_config.TextColumn(tr("import.col_sample")),
         },
     )
@@ -79,7 +88,37 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
         plan = SheetPlan(plan.raw, plan.table, plan.table_confidence, mapping,
                          {h: (plan.confidence.get(h, 0) if plan.mapping.get(h) == c else 1.0) for h, c in mapping.items()},
                          plan.from_saved, edited=True)
+    _mapping_messages(plan)
     return plan
+
+
+def _confidence_text(value: float) -> str:
+    """Good / doubtful, with the percentage: colours that read as such (never red at 100 %)."""
+    word = "import.conf_good" if value >= GOOD_CONFIDENCE else "import.conf_doubtful"
+    return f"{'🟢' if value >= GOOD_CONFIDENCE else '🟠'} {tr(word)} · {fmt.percent(value, lang(), decimals=0)}"
+
+
+def _mapping_messages(plan: SheetPlan) -> None:
+    """What would stop or surprise the import, said before Importer, in the user's words."""
+    for column in missing_columns(plan):
+        could = fill_candidates(plan, column)
+        key = "import.missing_field_could" if could else "import.missing_field"
+        st.error(plain(tr(key, field=field_name(f"{plan.table}.{column}", lang()), columns=", ".join(could))),
+                 icon=":material/error:")
+    for column in doubled_fields(plan):
+        headers = [h for h, c in plan.mapping.items() if c == column]
+        st.warning(plain(tr("import.doubled_field", field=field_name(f"{plan.table}.{column}", lang()),
+                            columns=", ".join(headers))), icon=":material/warning:")
+    if plan.table == "opportunities" and plan.header_for("opportunity_id") is None:
+        _, parts = derived_key_sql(plan)
+        st.info(plain(tr("import.derived_key", parts=" + ".join(parts) or "—")), icon=":material/key:")
+
+
+def _unrecognised(plan: SheetPlan) -> None:
+    """Why no table was recognised, and what to choose."""
+    guess = plan_with_table(plan.raw, "opportunities")
+    missing = ", ".join(field_name(f"opportunities.{c}", lang()) for c in missing_columns(guess))
+    st.warning(plain(tr("import.unrecognised", missing=missing or "—")), icon=":material/help:")
 
 
 def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
@@ -128,7 +167,7 @@ def _show_report() -> None:
 
 def _workspace_summary() -> None:
     con = connection()
-    st.subheader(tr("import.workspace_content", name=workspace()))
+    st.subheader(tr("import.workspace_content", name=store.display_name(workspace())))
     counts = pd.DataFrame([{tr("import.table"): tr(f"table.{t}"), tr("import.rows"): store.table_count(con, t)}
                            for t in TABLES])
     st.dataframe(counts, hide_index=True)
@@ -166,7 +205,7 @@ if workspace() == store.DEMO_WORKSPACE:
 _demo_and_template()
 
 # One uploader per workspace: files dropped for one client are never queued for another.
-files = st.file_uploader(tr("import.upload"), type=["xlsx", "csv", "txt", "tsv"], accept_multiple_files=True,
+files = st.file_uploader(tr("import.upload"), type=["xlsx", "ods", "csv", "txt", "tsv"], accept_multiple_files=True,
                          key=f"uploader:{workspace()}", on_change=lambda: st.session_state.pop(REPORT_KEY, None))
 plans: list[SheetPlan] = []
 for file_id, planned in _plans_for(files or []):
@@ -186,6 +225,12 @@ if plans:
     stated = [p.raw.stated_date for p in plans if p.table == "opportunities" and p.raw.stated_date]
     snapshot_date = st.date_input(tr("import.snapshot_date"), value=stated[0] if stated else date.today(),
                                   format="DD/MM/YYYY")
+    replace = False
+    existing = [d for _, d in store.snapshots(connection()) if d == snapshot_date]
+    if existing and any(p.table == "opportunities" for p in plans):
+        # Files of one team uploaded the same day (North, then South) make one snapshot: adding is the default.
+        st.caption(tr("import.snapshot_exists", date=fmt.day(snapshot_date, lang())))
+        replace = st.checkbox(tr("import.replace_snapshot"), key="replace_snapshot")
     if st.button(tr("import.run"), type="primary", key="run_import"):
         if not any(p.table for p in plans):
             st.warning(tr("import.nothing_to_import"))
@@ -194,6 +239,7 @@ if plans:
             try:
                 report = run_import(
                     connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
+                    replace_snapshot=replace,
                     progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
                 )
                 st.session_state[REPORT_KEY] = (workspace(), report)

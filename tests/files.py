@@ -39,3 +39,63 @@ def xlsx_bytes(sheets: dict[str, Sequence[Sequence[object]]]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _ods_cell(value) -> str:
+    from xml.sax.saxutils import escape
+
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, bool):
+        return (f'<table:table-cell office:value-type="boolean" office:boolean-value="{str(value).lower()}">'
+                f"<text:p>{value}</text:p></table:table-cell>")
+    if isinstance(value, (int, float)):
+        return (f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f"<text:p>{value}</text:p></table:table-cell>")
+    if hasattr(value, "isoformat"):
+        return (f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
+                f"<text:p>{value.isoformat()}</text:p></table:table-cell>")
+    return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+
+def ods_bytes(sheets: dict[str, Sequence[Sequence[object]]], trailing_empty: bool = True,
+              far_repeat: int = 0) -> bytes:
+    """An OpenDocument spreadsheet as LibreOffice saves it: each sheet ends with an empty row repeated up to
+    the 1 048 576th (trailing_empty). far_repeat > 0 adds a row whose one text cell is repeated that many
+    columns, itself repeated that many rows: a tiny file describing a huge grid of content."""
+    from xml.sax.saxutils import quoteattr
+
+    tables = []
+    for name, rows in sheets.items():
+        body = "".join("<table:table-row>" + "".join(_ods_cell(v) for v in row) + "</table:table-row>" for row in rows)
+        if far_repeat:
+            body += (f'<table:table-row table:number-rows-repeated="{far_repeat}">'
+                     f'<table:table-cell table:number-columns-repeated="{far_repeat}" office:value-type="string">'
+                     "<text:p>x</text:p></table:table-cell></table:table-row>")
+        if trailing_empty:
+            body += (f'<table:table-row table:number-rows-repeated="{1048576 - len(rows)}">'
+                     '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+        tables.append(f"<table:table table:name={quoteattr(name)}>"
+                      f'<table:table-column table:number-columns-repeated="1024"/>{body}</table:table>')
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+        f"<office:body><office:spreadsheet>{''.join(tables)}</office:spreadsheet></office:body>"
+        "</office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>")
+    out = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

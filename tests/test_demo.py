@@ -36,7 +36,8 @@ def closed(opp):
 
 
 def _expected_columns(table: str) -> list[str]:
-    extras = [name for name, _ in store.EXTRA_COLUMNS.get(table, []) if name != "snapshot_id"]
+    extras = [name for name, _ in store.EXTRA_COLUMNS.get(table, [])
+              if name != "snapshot_id" and name not in store.IMPORT_ONLY]
     return schema.column_names(table) + extras
 
 
@@ -348,7 +349,7 @@ def test_load_demo_writes_every_frame(frames):
     assert con.execute("SELECT count(*) FROM opportunities").fetchone()[0] == sum(
         len(s) for _, s in frames["snapshots"])
     assert [d for _, d in store.snapshots(con)] == [d for d, _ in frames["snapshots"]]
-    current = con.execute("SELECT * FROM opportunities_current").df().drop(columns="snapshot_id")
+    current = con.execute("SELECT * FROM opportunities_current").df().drop(columns=["snapshot_id", *store.IMPORT_ONLY])
     pd.testing.assert_frame_equal(_comparable(current), _comparable(frames["opportunities"]), check_dtype=False)
     assert store.available_tables(con) == set(schema.TABLES)
 

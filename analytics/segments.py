@@ -57,28 +57,60 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return num.where(den > 0) / den.where(den > 0)
 
 
-def _ctes(flt: Filter) -> tuple[str, list]:
-    """deals (the filter's), all_deals (the whole snapshot, for first wins and attribution) and acts: the
-    period's activities with their attributed segment, source, product, region, team and hourly cost."""
-    deals, p1 = selection.deals_cte(flt)
-    every, p2 = selection.deals_cte(Filter(), name="all_deals")
-    period, p3 = period_condition("a.date", flt)
+ATTRIBUTES = ("segment", "source", "product", "region")  # what an activity takes from its deal or account
+
+
+def _deal_columns(flt: Filter, axis: str) -> list[str]:
+    """The attributes an activity needs from its deal or account: the axis and the filter's dimensions."""
+    wanted = {axis} | {d for d in ("segment", "source", "region") if getattr(flt, d) is not None}
+    return [c for c in ATTRIBUTES if c in wanted]
+
+
+def _acts_cte(flt: Filter, axis: str) -> tuple[str, list]:
+    """acts: the period's activities with owner, team, hourly cost and the attributes `_deal_columns` names,
+    each from the activity itself (segment only), else its deal, else its account's latest deal, else the
+    rep (region only). Deals are those of the latest snapshot, whatever the filter (attribution only).
+
+    When only the segment is needed, activities that state their own skip the lookups (the common case)."""
+    period, params = period_condition("a.date", flt)
+    cols = _deal_columns(flt, axis)
+    base = f"a0 AS (SELECT a.* FROM activities a WHERE {period})"
+    if not cols:
+        sql = (f"{base}, acts AS (SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost"
+               f" FROM a0 a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner)")
+        return sql, params
+    opp_region = "coalesce(o.region, rr.region) AS region" if "region" in cols else None
+    opp_cols = ", ".join(["o.opportunity_id", "o.account", "o.created_date"]
+                         + [opp_region if c == "region" else f"o.{c}" for c in cols])
     latest = "arg_max({c}, struct_pack(created_date, opportunity_id)) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+    only_segment = cols == ["segment"]
+    # rows that state their own segment need no lookup when the segment is all that is asked
+    lookup = "a0 WHERE segment IS NULL" if only_segment else "a0"
     sql = (
-        f"{deals}, {every},"
-        " account_of AS (SELECT account, "
-        + ", ".join(latest.format(c=c) for c in ("segment", "source", "product", "region"))
-        + " FROM all_deals WHERE account IS NOT NULL GROUP BY account),"
-        " acts AS (SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost,"
-        "  coalesce(a.segment, od.segment, ac.segment) AS segment,"
-        "  coalesce(od.source, ac.source) AS source, coalesce(od.product, ac.product) AS product,"
-        "  coalesce(od.region, ac.region, r.region) AS region"
-        f"  FROM activities a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner"
-        "  LEFT JOIN all_deals od ON od.opportunity_id = a.opportunity_id"
-        "  LEFT JOIN account_of ac ON ac.account = coalesce(a.account, od.account)"
-        f"  WHERE {period})"
+        f"{base},"
+        f" opp AS (SELECT {opp_cols} FROM opportunities o LEFT JOIN {selection.REPS_ONE} rr ON rr.owner = o.owner"
+        f"  WHERE o.snapshot_id = {selection.LATEST_SNAPSHOT}),"
+        f" need AS (SELECT * FROM {lookup}),"
+        " need_deal AS MATERIALIZED (SELECT n.*, od.account AS deal_account, "
+        + ", ".join(f"od.{c} AS deal_{c}" for c in cols)
+        + " FROM need n LEFT JOIN opp od ON od.opportunity_id = n.opportunity_id),"
+        " account_of AS (SELECT account, " + ", ".join(latest.format(c=c) for c in cols)
+        + "  FROM opp WHERE account IN (SELECT coalesce(account, deal_account) FROM need_deal) GROUP BY account),"
+        " looked AS (SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost, "
+        + ", ".join(f"coalesce({'a.segment, ' if c == 'segment' else ''}a.deal_{c}, ac.{c}"
+                    f"{', r.region' if c == 'region' else ''}) AS {c}" for c in cols)
+        + f"  FROM need_deal a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner"
+        "  LEFT JOIN account_of ac ON ac.account = coalesce(a.account, a.deal_account))"
     )
-    return sql, p1 + p2 + p3
+    if only_segment:
+        sql += (
+            ", acts AS (SELECT * FROM looked UNION ALL"
+            " SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost, a.segment"
+            f" FROM a0 a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner WHERE a.segment IS NOT NULL)"
+        )
+    else:
+        sql += ", acts AS (SELECT * FROM looked)"
+    return sql, params
 
 
 def _acts_where(flt: Filter) -> tuple[str, list]:
@@ -89,18 +121,21 @@ def _acts_where(flt: Filter) -> tuple[str, list]:
 # --- per axis value ------------------------------------------------------------------------------------------
 
 def _results(con, flt: Filter, axis: str) -> pd.DataFrame:
-    ctes, params = _ctes(flt)
+    """Result sums per (owner, axis value): won, lost, margin, created, new customers (each account's first
+    win ever, in the whole latest snapshot, is one deal: per-owner counts add up to per-value counts)."""
+    deals, params = selection.deals_cte(flt)
     won_p, pw = period_condition("d.outcome_date", flt)
     created_p, pc = period_condition("d.created_date", flt)
-    first_p, pf = period_condition("f.first_date", flt)
+    first_p, pf = period_condition("min(coalesce(closed_date, close_date))", flt)
     ax = selection.axis_expr(axis, "d")
     sql = (
-        f"WITH {ctes},"
-        " first_win AS (SELECT account, min(outcome_date) AS first_date,"
-        "  arg_min(opportunity_id, struct_pack(outcome_date, opportunity_id)) AS opportunity_id"
-        "  FROM all_deals WHERE status = 'won' AND account IS NOT NULL AND outcome_date IS NOT NULL"
-        "  GROUP BY account)"
-        f" SELECT {ax} AS value,"
+        f"WITH {deals},"
+        " first_win AS (SELECT account, min(coalesce(closed_date, close_date)) AS first_date,"
+        "  arg_min(opportunity_id, struct_pack(day := coalesce(closed_date, close_date), id := opportunity_id)) AS opportunity_id"
+        f"  FROM opportunities WHERE snapshot_id = {selection.LATEST_SNAPSHOT} AND status = 'won'"
+        "   AND account IS NOT NULL AND coalesce(closed_date, close_date) IS NOT NULL GROUP BY account"
+        f"  HAVING {first_p})"
+        f" SELECT d.owner, {ax} AS value,"
         f" count(*) FILTER (WHERE d.status = 'won' AND {won_p}) AS won_count,"
         f" coalesce(sum(d.amount) FILTER (WHERE d.status = 'won' AND {won_p}), 0) AS won_amount,"
         f" coalesce(sum(d.margin) FILTER (WHERE d.status = 'won' AND {won_p}), 0) AS margin,"
@@ -108,27 +143,41 @@ def _results(con, flt: Filter, axis: str) -> pd.DataFrame:
         f" count(*) FILTER (WHERE d.status = 'lost' AND {won_p}) AS lost_count,"
         f" coalesce(sum(d.amount) FILTER (WHERE d.status = 'lost' AND {won_p}), 0) AS lost_amount,"
         f" count(*) FILTER (WHERE {created_p}) AS created_count,"
-        f" count(f.account) FILTER (WHERE {first_p}) AS new_customers"
+        " count(f.account) AS new_customers"
         " FROM deals d LEFT JOIN first_win f ON f.opportunity_id = d.opportunity_id"
-        " GROUP BY 1"
+        " GROUP BY 1, 2"
     )
-    return con.execute(sql, params + pw * 4 + pw + pw + pc + pf).fetchdf()
+    df = con.execute(sql, params + pf + pw * 6 + pc).fetchdf()
+    for col in ("won_amount", "margin", "lost_amount"):
+        df[col] = df[col].astype("float64")
+    return df
 
 
 def _effort(con, flt: Filter, axis: str) -> pd.DataFrame:
-    ctes, params = _ctes(flt)
+    """Effort sums per (owner, axis value) of the period's activities, attributed as the module says."""
+    ctes, params = _acts_cte(flt, axis)
     where, pw = _acts_where(flt)
     kinds = "".join(f" count(*) FILTER (WHERE x.type = '{t}') AS {name}," for t, name in ACTIVITY_KINDS.items())
     meetings = ", ".join(f"'{t}'" for t in MEETING_TYPES)
+    value = f"x.{axis}"
     sql = (
-        f"WITH {ctes} SELECT x.{axis} AS value, count(*) AS activities,{kinds}"
+        f"WITH {ctes} SELECT x.owner, {value} AS value, count(*) AS activities,{kinds}"
         f" count(*) FILTER (WHERE x.type IN ({meetings})) AS meetings,"
         " sum(x.duration_minutes) / 60.0 AS activity_hours,"
         " sum(x.duration_minutes / 60.0 * x.hourly_cost) AS time_cost,"
         " coalesce(sum(x.duration_minutes) FILTER (WHERE x.hourly_cost IS NULL), 0) / 60.0 AS uncosted_hours"
-        f" FROM acts x WHERE {where} GROUP BY 1"
+        f" FROM acts x WHERE {where} GROUP BY 1, 2"
     )
-    return con.execute(sql, params + pw).fetchdf()
+    df = con.execute(sql, params + pw).fetchdf()
+    for col in ("activity_hours", "time_cost", "uncosted_hours"):
+        df[col] = df[col].astype("float64")
+    return df
+
+
+def _by_value(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-(owner, value) sums summed per value; a sum stays unknown (NaN) when every part is."""
+    keyed = _keyed(df.drop(columns="owner"))
+    return keyed.groupby("value", sort=False, dropna=False).sum(min_count=1).reset_index()
 
 
 def _marketing(con, flt: Filter, axis: str) -> pd.DataFrame | None:
@@ -228,9 +277,14 @@ def segment_table(con, flt: Filter = Filter(), axis: str = "segment") -> pd.Data
     have = data_available(con)
     if not have["opportunities"]:
         return pd.DataFrame(columns=COLUMNS)
-    df = _keyed(_results(con, flt, axis))
-    if have["activities"]:
-        df = df.merge(_keyed(_effort(con, flt, axis)), on="value", how="outer")
+    return _table(con, flt, axis, have, _results(con, flt, axis),
+                  _effort(con, flt, axis) if have["activities"] else None)
+
+
+def _table(con, flt: Filter, axis: str, have: dict, results: pd.DataFrame, effort: pd.DataFrame | None):
+    df = _by_value(results)
+    if effort is not None:
+        df = df.merge(_by_value(effort), on="value", how="outer")
     spend = _marketing(con, flt, axis) if have["marketing_spend"] else None
     if spend is not None:
         df = df.merge(_keyed(spend), on="value", how="outer")
@@ -309,44 +363,43 @@ def cli_rows(con, flt: Filter = Filter(), axis: str = "segment") -> dict:
 
 # --- reps x segments -----------------------------------------------------------------------------------------
 
-def rep_effort(con, flt: Filter = Filter(), axis: str = "segment") -> pd.DataFrame:
+def rep_effort(con, flt: Filter = Filter(), axis: str = "segment", results: pd.DataFrame | None = None,
+               effort: pd.DataFrame | None = None) -> pd.DataFrame:
     """Effort per won deal for each rep and axis value: meetings per win, hours per win (NaN with no win),
     with the team's median over the reps who won something on that value (rows with owner None, is_median).
 
     Columns: owner, value, won_count, meetings, activity_hours, meetings_per_win, hours_per_win, is_median.
     Wins are the rep's deals won in the period; effort the rep's activities of the period on that value.
+    `results` / `effort`: the per-(owner, value) sums when the caller has them already (segment_view).
     """
     _check_axis(axis)
     if axis == "owner":
         axis = "segment"
+        results = effort = None
     columns = ["owner", "value", "won_count", "meetings", "activity_hours", "meetings_per_win", "hours_per_win",
                "is_median"]
     if "activities" not in store.available_tables(con):
         return pd.DataFrame(columns=columns)
-    ctes, params = _ctes(flt)
-    won_p, pw = period_condition("d.outcome_date", flt)
-    where, pa = _acts_where(flt)
-    meetings = ", ".join(f"'{t}'" for t in MEETING_TYPES)
-    ax = selection.axis_expr(axis, "d")
-    sql = (
-        f"WITH {ctes},"
-        f" w AS (SELECT d.owner, {ax} AS value, count(*) AS won_count FROM deals d"
-        f"  WHERE d.status = 'won' AND {won_p} GROUP BY 1, 2),"
-        f" e AS (SELECT x.owner, x.{axis} AS value, count(*) FILTER (WHERE x.type IN ({meetings})) AS meetings,"
-        f"  sum(x.duration_minutes) / 60.0 AS activity_hours FROM acts x WHERE {where} GROUP BY 1, 2),"
-        " r AS (SELECT coalesce(w.owner, e.owner) AS owner, coalesce(w.value, e.value) AS value,"
-        "  coalesce(w.won_count, 0) AS won_count, coalesce(e.meetings, 0) AS meetings, e.activity_hours"
-        "  FROM w FULL JOIN e ON e.owner = w.owner AND e.value IS NOT DISTINCT FROM w.value),"
-        " per AS (SELECT *, CASE WHEN won_count > 0 THEN meetings / won_count END AS meetings_per_win,"
-        "  CASE WHEN won_count > 0 THEN activity_hours / won_count END AS hours_per_win FROM r)"
-        " SELECT owner, value, won_count, meetings, activity_hours, meetings_per_win, hours_per_win,"
-        "  false AS is_median FROM per"
-        " UNION ALL SELECT NULL, value, sum(won_count), sum(meetings), sum(activity_hours),"
-        "  median(meetings_per_win), median(hours_per_win), true FROM per GROUP BY value"
-        " ORDER BY is_median, owner, value NULLS LAST"
-    )
-    df = con.execute(sql, params + pw + pa).fetchdf()
-    return df[columns]
+    res = results if results is not None else _results(con, flt, axis)
+    eff = effort if effort is not None else _effort(con, flt, axis)
+    df = _keyed(res[["owner", "value", "won_count"]]).merge(
+        _keyed(eff[["owner", "value", "meetings", "activity_hours"]]), on=["owner", "value"], how="outer")
+    df = df[(df["won_count"] > 0) | df["meetings"].notna()]
+    df["won_count"] = df["won_count"].fillna(0).astype("int64")
+    df["meetings"] = df["meetings"].fillna(0).astype("int64")
+    df["meetings_per_win"] = _ratio(df["meetings"], df["won_count"])
+    df["hours_per_win"] = _ratio(df["activity_hours"], df["won_count"])
+    df["is_median"] = False
+    median = df.groupby("value", sort=False).agg(
+        won_count=("won_count", "sum"), meetings=("meetings", "sum"),
+        activity_hours=("activity_hours", lambda s: s.sum(min_count=1)),
+        meetings_per_win=("meetings_per_win", "median"), hours_per_win=("hours_per_win", "median"),
+    ).reset_index().assign(owner=None, is_median=True)
+    out = pd.concat([df, median[df.columns]], ignore_index=True)
+    out["_none"] = out["value"] == _NONE
+    out = out.sort_values(["is_median", "owner", "_none", "value"], na_position="last", kind="stable")
+    out["value"] = out["value"].where(~out["_none"], None)
+    return out[columns].reset_index(drop=True)
 
 
 # --- sources -------------------------------------------------------------------------------------------------
@@ -394,7 +447,12 @@ def suggestions(con, flt: Filter = Filter(), axis: str = "segment") -> pd.DataFr
       a move_down candidate;
     - account_up / account_down (axis segment only): see `account_tiers`.
     Columns: SUGGESTION_COLUMNS."""
-    whole = segment_table(con, flt, axis)
+    tiers = account_tiers(con, flt) if axis == "segment" else None
+    return suggest(segment_table(con, flt, axis), tiers)
+
+
+def suggest(whole: pd.DataFrame, tiers: pd.DataFrame | None) -> pd.DataFrame:
+    """`suggestions` from a segment_table and (axis segment) account_tiers already computed."""
     df = whole[whole["value"].notna()]
     out = []
     down = df[df["acquisition_cost"] > df["margin_per_customer"]]
@@ -412,8 +470,7 @@ def suggestions(con, flt: Filter = Filter(), axis: str = "segment") -> pd.DataFr
         for r in up.itertuples():
             out.append({"kind": "move_up", "value": r.value, "win_rate": r.win_rate, "reference_win_rate": ref_rate,
                         "hours_per_win": r.hours_per_win, "reference_hours_per_win": ref_hours})
-    if axis == "segment":
-        tiers = account_tiers(con, flt)
+    if tiers is not None:
         for r in tiers.itertuples():
             out.append({"kind": f"account_{r.direction}", "value": r.account, "target": r.suggested_segment,
                         "won_amount": r.won_amount, "activity_hours": r.activity_hours,
@@ -436,15 +493,20 @@ def account_tiers(con, flt: Filter = Filter()) -> pd.DataFrame:
     """
     columns = ["account", "segment", "suggested_segment", "direction", "won_amount", "activity_hours",
                "reference_won_amount", "reference_hours"]
-    ctes, params = _ctes(flt)
+    ctes, params = selection.deals_cte(flt)
     won_p, pw = period_condition("d.outcome_date", flt)
     has_acts = "activities" in store.available_tables(con)
     period, pa = period_condition("a.date", flt)
+    # an activity's account, else its deal's (latest snapshot); the deal is looked up only when needed
     hours = (
-        "h AS (SELECT coalesce(a.account, od.account) AS account, sum(a.duration_minutes) / 60.0 AS hours"
-        " FROM activities a LEFT JOIN all_deals od ON od.opportunity_id = a.opportunity_id"
-        f" WHERE {period} GROUP BY 1)" if has_acts else "h AS (SELECT NULL::VARCHAR AS account, NULL::DOUBLE AS hours)"
+        "h AS (SELECT account, sum(minutes) / 60.0 AS hours FROM ("
+        f" SELECT a.account, a.duration_minutes AS minutes FROM activities a WHERE a.account IS NOT NULL AND {period}"
+        " UNION ALL SELECT od.account, a.duration_minutes FROM activities a JOIN opportunities od"
+        f"  ON od.opportunity_id = a.opportunity_id AND od.snapshot_id = {selection.LATEST_SNAPSHOT}"
+        f"  WHERE a.account IS NULL AND {period}) GROUP BY 1)"
+        if has_acts else "h AS (SELECT NULL::VARCHAR AS account, NULL::DOUBLE AS hours)"
     )
+    pa = pa * 2 if has_acts else []
     # an account's segment: that of its latest deal in the selection
     sql = (
         f"WITH {ctes}, {hours},"
@@ -452,8 +514,15 @@ def account_tiers(con, flt: Filter = Filter()) -> pd.DataFrame:
         "  FILTER (WHERE d.segment IS NOT NULL) AS segment,"
         f"  coalesce(sum(d.amount) FILTER (WHERE d.status = 'won' AND {won_p}), 0) AS won_amount"
         "  FROM deals d WHERE d.account IS NOT NULL GROUP BY 1),"
-        " a2 AS (SELECT acc.*, h.hours AS activity_hours FROM acc LEFT JOIN h ON h.account = acc.account"
-        "  WHERE acc.segment IS NOT NULL),"
+        " SELECT acc.*, h.hours AS activity_hours FROM acc LEFT JOIN h ON h.account = acc.account"
+        " WHERE acc.segment IS NOT NULL"
+    )
+    accounts = con.execute(sql, params + pa + pw).fetchdf()
+    # the tiers read the accounts several times: from the frame, not by recomputing them (a CTE is inlined)
+    name = f"segment_accounts_{id(accounts)}"
+    con.register(name, accounts)
+    sql = (
+        f"WITH a2 AS (SELECT * FROM {name}),"
         " tiers AS (SELECT segment, median(won_amount) FILTER (WHERE won_amount > 0) AS tier_won,"
         "  median(activity_hours) AS tier_hours FROM a2 GROUP BY 1),"
         " ranked AS (SELECT *, row_number() OVER (ORDER BY tier_won) AS rank FROM tiers WHERE tier_won IS NOT NULL),"
@@ -472,5 +541,26 @@ def account_tiers(con, flt: Filter = Filter()) -> pd.DataFrame:
         "  UNION ALL SELECT * FROM (SELECT * FROM down ORDER BY gap DESC, account LIMIT ?))"
         " ORDER BY direction DESC, won_amount DESC, account"
     )
-    df = con.execute(sql, params + (pa if has_acts else []) + pw + [MAX_ACCOUNTS, MAX_ACCOUNTS]).fetchdf()
+    try:
+        df = con.execute(sql, [MAX_ACCOUNTS, MAX_ACCOUNTS]).fetchdf()
+    finally:
+        con.unregister(name)
     return df[columns]
+
+
+def segment_view(con, flt: Filter = Filter(), axis: str = "segment", with_tiers: bool = True) -> dict:
+    """Everything the page shows for one axis, computed once: {"table": segment_table, "reps": rep_effort,
+    "tiers": account_tiers (axis segment and with_tiers, else None), "suggestions"} (the per-(owner, value)
+    sums are shared by the table and the rep view). The page asks for the account tiers only on demand:
+    they read every account of the workspace."""
+    _check_axis(axis)
+    have = data_available(con)
+    if not have["opportunities"]:
+        return {"table": segment_table(con, flt, axis), "reps": rep_effort(con, flt, axis), "tiers": None,
+                "suggestions": pd.DataFrame(columns=SUGGESTION_COLUMNS)}
+    results = _results(con, flt, axis)
+    effort = _effort(con, flt, axis) if have["activities"] else None
+    table = _table(con, flt, axis, have, results, effort)
+    reps = rep_effort(con, flt, axis, results, effort)
+    tiers = account_tiers(con, flt) if axis == "segment" and with_tiers else None
+    return {"table": table, "reps": reps, "tiers": tiers, "suggestions": suggest(table, tiers)}

@@ -18,6 +18,7 @@ from ui.sidebar import FILTER_KEY, current_filter, draw_filters
 tr = state.tr
 AXIS_KEY = "segments_axis"
 METRIC_KEY = "segments_rep_metric"
+ACCOUNTS_KEY = "segments_accounts"
 SHOWN_ROWS = 200
 
 _MONEY = {"won_amount", "lost_amount", "average_basket", "margin", "margin_per_customer", "time_cost",
@@ -204,7 +205,7 @@ def won_chart(df: pd.DataFrame) -> alt.Chart:
     ).properties(height=max(120, 32 * len(data)))
 
 
-def draw_effort_result(con, flt, axis: str, have: dict, df: pd.DataFrame) -> None:
+def draw_effort_result(axis: str, have: dict, df: pd.DataFrame) -> None:
     if df.empty:
         st.info(tr("segments.sources.empty"))
         return
@@ -261,13 +262,12 @@ def rep_heatmap(df: pd.DataFrame, metric: str) -> alt.LayerChart:
     return alt.layer(cells, text, frame).properties(height=28 * len(reps) + 30)
 
 
-def draw_reps(con, flt, axis: str, have: dict) -> None:
+def draw_reps(df: pd.DataFrame, axis: str, have: dict) -> None:
     st.subheader(tr("segments.reps.title"))
     if not have["activities"]:
         st.info(tr("segments.missing.activities"), icon=":material/add_notes:")
         return
     st.caption(tr("segments.reps.help"))
-    df = cached(segments.rep_effort, con, flt, axis)
     if df.empty:
         st.info(tr("segments.reps.empty"))
         return
@@ -328,22 +328,33 @@ def _sentence(row) -> str:
     )
 
 
-def draw_suggestions(con, flt, axis: str) -> None:
+def _leads(df: pd.DataFrame) -> None:
+    st.markdown("\n".join(f"- {_sentence(r)}" for r in df.itertuples()))
+
+
+def draw_suggestions(con, flt, axis: str, view: dict) -> None:
     st.subheader(tr("segments.suggestions.title"))
     st.caption(tr("segments.suggestions.help"))
-    df = cached(segments.suggestions, con, flt, axis)
+    df = view["suggestions"]
     if df.empty:
         st.write(tr("segments.suggestions.none"))
+    else:
+        with st.expander(f"{tr(f'segments.axis.{axis}')} ({len(df)})", expanded=True):
+            _leads(df)
+    if axis != "segment":
         return
-    groups = [("segments.suggestions.segments", ("move_down", "move_up")),
-              ("segments.suggestions.accounts_up", ("account_up",)),
-              ("segments.suggestions.accounts_down", ("account_down",))]
-    for title, kinds in groups:
-        part = df[df["kind"].isin(kinds)]
-        if part.empty:
-            continue
-        with st.expander(f"{tr(title)} ({len(part)})", expanded=kinds[0] == "move_down"):
-            st.markdown("\n".join(f"- {_sentence(r)}" for r in part.itertuples()))
+    # accounts read every account of the workspace: on demand, not on every render
+    if not st.toggle(tr("segments.suggestions.accounts"), key=ACCOUNTS_KEY):
+        return
+    tiers = segments.suggest(view["table"], cached(segments.account_tiers, con, flt))
+    for title, kind in (("segments.suggestions.accounts_up", "account_up"),
+                        ("segments.suggestions.accounts_down", "account_down")):
+        part = tiers[tiers["kind"] == kind]
+        with st.expander(f"{tr(title)} ({len(part)})", expanded=kind == "account_up"):
+            if part.empty:
+                st.write(tr("segments.suggestions.none"))
+            else:
+                _leads(part)
 
 
 # --- page ----------------------------------------------------------------------------------------------------
@@ -363,12 +374,13 @@ def main() -> None:
     axis = st.segmented_control(tr("segments.axis"), list(segments.AXES), key=AXIS_KEY, default="segment",
                                 format_func=lambda a: tr(f"segments.axis.{a}")) or "segment"
     have = cached(_available, con)
-    df = cached(segments.segment_table, con, flt, axis)
+    view = cached(segments.segment_view, con, flt, axis, False)
+    df = view["table"]
     draw_missing(have, flt, axis, df)
-    draw_effort_result(con, flt, axis, have, df)
-    draw_reps(con, flt, axis, have)
+    draw_effort_result(axis, have, df)
+    draw_reps(view["reps"], axis, have)
     draw_sources(con, flt)
-    draw_suggestions(con, flt, axis)
+    draw_suggestions(con, flt, axis, view)
 
 
 def _available(con, _flt):

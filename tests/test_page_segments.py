@@ -81,6 +81,17 @@ def test_demo_draws_every_block(app):
     assert any(r["rep"] == "Médiane de l'équipe" for r in heatmap)  # the team median row
 
 
+def test_account_leads_on_demand(app):
+    _open(app)
+    leads = lambda: " ".join(m.value for m in app.markdown)  # noqa: E731
+    assert "gagnés" not in leads()  # not computed until asked
+    app.toggle(key="segments_accounts").set_value(True).run()
+    assert not app.exception
+    titles = [e.label for e in app.expander]
+    assert any(t.startswith("Comptes à monter d'un niveau") for t in titles)
+    assert any(t.startswith("Comptes à descendre d'un niveau") for t in titles)
+
+
 def test_every_chart_is_small(app):
     _open(app)
     assert all(len(_chart_rows(c)) < 500 for c in _charts(app))

@@ -64,6 +64,7 @@ def main() -> None:
             ("bench_csv.py", ["--rows", str(sizes["csv_rows"])] + data),
             ("bench_kpis.py", ["--workspace", str(workspace)]),
             ("bench_reviews.py", ["--workspace", str(workspace)]),
+            ("bench_segments.py", ["--workspace", str(workspace)]),
             ("bench_render.py", ["--workspace", str(workspace), "--workdir", str(folder / "render")]),
             ("bench_report.py", ["--workspace", str(workspace)]),
         ]:

@@ -298,7 +298,7 @@ def draw_sources(con, flt) -> None:
                alt.Tooltip("created_count:Q", title=tr("segments.col.created_count")),
                alt.Tooltip("conv_text:N", title=tr("segments.col.conversion")),
                alt.Tooltip("won_text:N", title=tr("segments.col.won_amount"))]
-    height = max(120, 36 * len(data))
+    height = 80 + 44 * len(data)  # room for every label: Vega drops those that would overlap
     bars = alt.Chart(data).mark_bar(color="#2f6fb0").encode(
         y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("created_count:Q", title=tr("segments.col.created_count")), tooltip=tooltip,

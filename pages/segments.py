@@ -48,52 +48,44 @@ def _money(value) -> str:
     return fmt.money(value, state.lang())
 
 
-def _axis_format() -> str:
-    """Vega labelExpr writing thousands as the language does (French: narrow spaces)."""
-    if state.lang() == "fr":
-        return "replace(format(datum.value, ',.0f'), /,/g, '\u202f')"
-    return "format(datum.value, ',.0f')"
+def _located(chart):
+    """Chart axes group thousands and write decimals as the language does (Vega's number locale)."""
+    return chart.configure(locale={"number": fmt.d3_locale(state.lang())})
+
+
+MONEY_AXIS = ",.0f"
+
+# How each column is written on screen (ui.format.frame); the CSV keeps the numbers.
+COLUMN_KINDS = {c: "money" for c in _MONEY} | {c: "rate" for c in _RATE} | {c: "decimal" for c in _ONE_DECIMAL} | {
+    c: "count" for c in ("won_count", "lost_count", "created_count", "new_customers", "activities", "calls",
+                         "emails", "meetings", "demos", "won_without_margin", "open_count")}
 
 
 # --- tables --------------------------------------------------------------------------------------------------
 
-def _column_config(columns, value_label: str | None = None) -> dict:
-    config = {}
-    for col in columns:
-        label = value_label if (col == "value" and value_label) else tr(f"segments.col.{col}")
-        if col in _RATE:
-            config[col] = st.column_config.NumberColumn(label, format="percent")
-        elif col in _MONEY or col in _ONE_DECIMAL:
-            config[col] = st.column_config.NumberColumn(label, format="localized")
-        elif col in ("value", "owner", "source"):
-            config[col] = st.column_config.TextColumn(label)
-        else:
-            config[col] = st.column_config.NumberColumn(label, format="localized")
-    return config
-
-
-def _rounded(df: pd.DataFrame, money_decimals: int) -> pd.DataFrame:
+def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """Amounts to the cent, rates to 4 decimals: numbers stay numbers in the CSV."""
     out = df.copy()
-    for col in out.columns:
-        if col in _MONEY:
-            out[col] = pd.to_numeric(out[col], errors="coerce").round(money_decimals)
-        elif col in _ONE_DECIMAL:
-            out[col] = pd.to_numeric(out[col], errors="coerce").round(1)
+    for col in set(COLUMN_KINDS) & set(out.columns):
+        out[col] = pd.to_numeric(out[col], errors="coerce").round(4 if COLUMN_KINDS[col] == "rate" else 2)
     return out
 
 
 def draw_table(df: pd.DataFrame, key: str, file_name: str, value_label: str | None = None) -> None:
-    """The first SHOWN_ROWS rows on screen, all of them in the CSV (built when the button is clicked)."""
+    """The first SHOWN_ROWS rows on screen, written by ui.format; all of them in the CSV, built when clicked."""
+    lang = state.lang()
     if len(df) > SHOWN_ROWS:
-        st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=len(df)))
-    st.dataframe(_rounded(df.head(SHOWN_ROWS), 0), hide_index=True, column_config=_column_config(df.columns, value_label),
-                 key=f"{key}_table", placeholder=fmt.DASH)
-    labels, lang = {c: tr(f"segments.col.{c}") for c in df.columns}, state.lang()
+        st.caption(tr("flash.first_rows", shown=fmt.number(SHOWN_ROWS, lang), total=fmt.number(len(df), lang)))
+    labels = {c: tr(f"segments.col.{c}") for c in df.columns}
     if value_label:
         labels["value"] = value_label
+    config = {col: st.column_config.TextColumn(labels[col], alignment="right") if col in COLUMN_KINDS
+              else st.column_config.TextColumn(labels[col]) for col in df.columns}
+    st.dataframe(fmt.frame(df.head(SHOWN_ROWS), COLUMN_KINDS, lang), hide_index=True, column_config=config,
+                 key=f"{key}_table", placeholder=fmt.DASH)
 
     def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
-        return to_csv_bytes(_rounded(df, 2).rename(columns=labels), lang)
+        return to_csv_bytes(_for_csv(df).rename(columns=labels), lang)
 
     st.download_button(tr("flash.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
 
@@ -148,7 +140,7 @@ def cac_chart(df: pd.DataFrame) -> alt.LayerChart:
     """x = acquisition cost, y = margin per new customer, size = revenue won; the break-even diagonal."""
     data = _marks(df[df["acquisition_cost"].notna() & df["margin_per_customer"].notna()])
     top = float(max(data["acquisition_cost"].max(), data["margin_per_customer"].max())) * 1.1
-    axis = dict(labelExpr=_axis_format())
+    axis = dict(format=MONEY_AXIS)
     x = alt.X("acquisition_cost:Q", title=tr("segments.col.acquisition_cost"), scale=alt.Scale(domain=[0, top]),
               axis=alt.Axis(**axis))
     y = alt.Y("margin_per_customer:Q", title=tr("segments.col.margin_per_customer"),
@@ -200,7 +192,7 @@ def won_chart(df: pd.DataFrame) -> alt.Chart:
                alt.Tooltip("rate_text:N", title=tr("segments.col.win_rate"))]
     return alt.Chart(data).mark_bar(color="#2f6fb0").encode(
         y=alt.Y("label:N", sort=list(data["label"]), title=None),
-        x=alt.X("won_amount:Q", title=tr("segments.col.won_amount"), axis=alt.Axis(labelExpr=_axis_format())),
+        x=alt.X("won_amount:Q", title=tr("segments.col.won_amount"), axis=alt.Axis(format=MONEY_AXIS)),
         tooltip=tooltip,
     ).properties(height=max(120, 32 * len(data)))
 
@@ -213,16 +205,16 @@ def draw_effort_result(axis: str, have: dict, df: pd.DataFrame) -> None:
     if named["acquisition_cost"].notna().any() and named["margin_per_customer"].notna().any():
         st.subheader(tr("segments.chart.title"))
         st.caption(tr("segments.chart.help"))
-        st.altair_chart(cac_chart(named), width="stretch")
+        st.altair_chart(_located(cac_chart(named)), width="stretch")
     elif have["activities"] and have["marketing_spend"] and axis in ("segment", "source"):
         st.info(tr("segments.chart.no_cac"))
     if have["activities"] and df["effort_share"].notna().any():
         st.subheader(tr("segments.shares.title"))
         st.caption(tr("segments.shares.help"))
-        st.altair_chart(shares_chart(df), width="stretch")
+        st.altair_chart(_located(shares_chart(df)), width="stretch")
     else:
         st.subheader(tr("segments.won.title"))
-        st.altair_chart(won_chart(df), width="stretch")
+        st.altair_chart(_located(won_chart(df)), width="stretch")
     st.subheader(tr("segments.table.title"))
     shown = df.assign(value=[_label(v) for v in df["value"]])
     columns = [c for c in TABLE_COLUMNS if shown[c].notna().any() or c in segments.CLI_KEYS]
@@ -274,7 +266,7 @@ def draw_reps(df: pd.DataFrame, axis: str, have: dict) -> None:
     options = ["meetings_per_win"] + (["hours_per_win"] if have["durations"] else [])
     metric = st.segmented_control(tr("segments.reps.metric"), options, key=METRIC_KEY, default=options[0],
                                   format_func=lambda m: tr(f"segments.reps.{m}")) or options[0]
-    st.altair_chart(rep_heatmap(df, metric), width="stretch")
+    st.altair_chart(_located(rep_heatmap(df, metric)), width="stretch")
     shown = df.assign(owner=[tr("segments.reps.median") if m else o for o, m in zip(df["owner"], df["is_median"])],
                       value=[_label(v) for v in df["value"]]).drop(columns="is_median")
     with st.expander(tr("segments.table.title")):
@@ -304,7 +296,7 @@ def draw_sources(con, flt) -> None:
         x=alt.X("created_count:Q", title=tr("segments.col.created_count")), tooltip=tooltip,
     ).properties(height=height)
     text = bars.mark_text(align="left", dx=4, color="#222").encode(text="conv_text:N")
-    st.altair_chart(alt.layer(bars, text), width="stretch")
+    st.altair_chart(_located(alt.layer(bars, text)), width="stretch")
     shown = df.assign(source=data["label"])
     if shown["in_target_share"].isna().all():
         shown = shown.drop(columns="in_target_share")

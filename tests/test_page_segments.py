@@ -143,7 +143,12 @@ def test_cli_and_page_agree(app, tmp_path, capsys):
     assert [r["value"] for r in rows] == list(shown.index)
     for row in rows:
         page = shown.loc[row["value"]]
-        assert page["won_count"] == row["won_count"]
-        assert page["won_amount"] == round(row["won_amount"])  # whole euros on screen
-        assert page["acquisition_cost"] == round(row["acquisition_cost"])
-        assert page["contribution"] == round(row["contribution"])
+        assert _number(page["won_count"]) == row["won_count"]
+        assert _number(page["won_amount"]) == round(row["won_amount"])  # whole euros on screen
+        assert _number(page["acquisition_cost"]) == round(row["acquisition_cost"])
+        assert _number(page["contribution"]) == round(row["contribution"])
+
+
+def _number(text: str) -> int:
+    """'124 600 €' / '-6 474 €' as written on screen in French -> the integer."""
+    return int(text.replace("\u202f", "").replace("\u00a0", "").replace("€", "").replace(" ", ""))

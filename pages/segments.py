@@ -109,6 +109,8 @@ def draw_missing(have: dict, flt, axis: str, df: pd.DataFrame) -> None:
         messages.append("segments.missing.accounts")
     for key in messages:
         st.info(tr(key), icon=":material/add_notes:")
+    if not have["planned_activities"]:
+        st.caption(tr("segments.missing.planned"))
     uncosted = df["uncosted_hours"].sum() if have["durations"] and have["hourly_costs"] else 0
     if uncosted > 0:
         st.caption(tr("segments.uncosted", hours=fmt.number(uncosted, state.lang(), 1)))
@@ -122,9 +124,14 @@ def draw_missing(have: dict, flt, axis: str, df: pd.DataFrame) -> None:
 
 # --- charts --------------------------------------------------------------------------------------------------
 
+MARK_COLUMNS = ["value", "won_amount", "acquisition_cost", "margin_per_customer", "contribution", "effort_share",
+                "revenue_share", "win_rate"]
+
+
 def _marks(df: pd.DataFrame) -> pd.DataFrame:
+    """The few columns a chart needs (the browser gets nothing else), with their texts for the tooltips."""
     lang = state.lang()
-    return df.assign(
+    return df[MARK_COLUMNS].assign(
         label=[_label(v) for v in df["value"]],
         won_text=[fmt.money(v, lang) for v in df["won_amount"]],
         cac_text=[fmt.money(v, lang) for v in df["acquisition_cost"]],

@@ -532,6 +532,7 @@ EN: dict[str, str] = {
     "segments.suggestion.account_down": "**{value}**: {won} won, no more than the median of **{target}** ({ref_won}), for {hours} h of effort (its segment's median: {ref_hours} h).",
     "segments.suggestions.segments": "Segments",
     "segments.suggestions.accounts": "Look for accounts that belong to another tier",
+    "segments.suggestions.searching": "Looking through the accounts…",
     "segments.suggestions.accounts_up": "Accounts to move up a tier",
     "segments.suggestions.accounts_down": "Accounts to move down a tier",
     "segments.col.value": "Value",

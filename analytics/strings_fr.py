@@ -536,6 +536,7 @@ FR: dict[str, str] = {
     "segments.suggestion.account_down": "**{value}** : {won} gagnés, pas plus que la médiane de **{target}** ({ref_won}), pour {hours} h d'effort (médiane de son segment : {ref_hours} h).",
     "segments.suggestions.segments": "Segments",
     "segments.suggestions.accounts": "Chercher les comptes qui relèvent d'un autre niveau",
+    "segments.suggestions.searching": "Recherche parmi les comptes…",
     "segments.suggestions.accounts_up": "Comptes à monter d'un niveau",
     "segments.suggestions.accounts_down": "Comptes à descendre d'un niveau",
     "segments.col.value": "Valeur",

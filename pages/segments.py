@@ -345,7 +345,8 @@ def draw_suggestions(con, flt, axis: str, view: dict) -> None:
     # accounts read every account of the workspace: on demand, not on every render
     if not st.toggle(tr("segments.suggestions.accounts"), key=ACCOUNTS_KEY):
         return
-    tiers = segments.suggest(view["table"], cached(segments.account_tiers, con, flt))
+    with st.spinner(tr("segments.suggestions.searching")):
+        tiers = segments.suggest(view["table"], cached(segments.account_tiers, con, flt))
     for title, kind in (("segments.suggestions.accounts_up", "account_up"),
                         ("segments.suggestions.accounts_down", "account_down")):
         part = tiers[tiers["kind"] == kind]

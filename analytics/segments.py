@@ -25,7 +25,6 @@ all, no marketing spend sheet, no margin in the export, no account names.
 """
 from __future__ import annotations
 
-from datetime import date
 
 import pandas as pd
 

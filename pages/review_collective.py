@@ -153,31 +153,27 @@ def draw_movement(moved: dict) -> None:
     lang = state.lang()
     a, b = fmt.day(moved["a_date"], lang), fmt.day(moved["b_date"], lang)
     st.caption(tr("review.movement.help", a=a, b=b))
-    steps, running, rows = moved["waterfall"], 0.0, []
-    for i, step in enumerate(steps):
-        total = step["step"] in ("open_before", "open_after")
-        name = tr(f"pipeline.step.{step['step']}", date=a if i == 0 else b)
-        start, end = (0.0, step["amount"]) if total else (running, running + step["amount"])
-        running = step["amount"] if total else running + step["amount"]
-        kind = "total" if total else ("up" if step["amount"] >= 0 else "down")
-        rows.append({"step": name, "start": start, "end": end, "kind": kind,
-                     "text": fmt.money(step["amount"], lang, signed=not total)})
+    steps = {w["step"]: w["amount"] for w in moved["waterfall"]}
+    cols = st.columns(3)
+    cols[0].metric(tr("pipeline.step.open_before", date=a), fmt.money(steps["open_before"], lang), border=True)
+    cols[1].metric(tr("pipeline.step.open_after", date=b), fmt.money(steps["open_after"], lang), border=True)
+    cols[2].metric(tr("review.movement.net"), fmt.money(steps["open_after"] - steps["open_before"], lang, signed=True),
+                   border=True)
+    # what moved the open pipeline between the two totals: one bar per step, entries right, exits left
+    rows = [{"step": tr(f"pipeline.step.{w['step']}"), "amount": w["amount"],
+             "kind": "up" if w["amount"] >= 0 else "down", "text": fmt.money(w["amount"], lang, signed=True)}
+            for w in moved["waterfall"] if w["step"] not in ("open_before", "open_after")]
     data = pd.DataFrame(rows)
-    order = list(data["step"])
-    # the bars start near the smallest total so that the changes read (the totals are much larger)
-    low = 0.9 * min(min(r["start"], r["end"]) for r in rows)
-    data["start"] = data["start"].clip(lower=low)
-    chart = alt.Chart(data).mark_bar(size=46).encode(
-        x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-        y=alt.Y("start:Q", title=None, scale=alt.Scale(domainMin=low, zero=False), axis=alt.Axis(format=",.0f")),
-        y2="end:Q",
-        color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=["total", "up", "down"],
-                                                               range=["#2f6fb0", "#4c9a4c", "#c0504d"])),
+    chart = alt.Chart(data).mark_bar(size=22).encode(
+        y=alt.Y("step:N", sort=list(data["step"]), title=None, axis=alt.Axis(labelLimit=200)),
+        x=alt.X("amount:Q", title=tr("review.col.amount"), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=["up", "down"], range=["#4c9a4c", "#c0504d"])),
         tooltip=[alt.Tooltip("step:N", title=" "), alt.Tooltip("text:N", title=tr("review.col.amount"))],
     )
+    height = 40 * len(data)
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(rv.localised(chart.properties(height=280)), width="stretch")
+        st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 50)
     with right:
         counts = pd.DataFrame(moved["counts"])
         counts["change"] = [tr(f"review.change.{c}") for c in counts["change"]]

@@ -232,15 +232,12 @@ def draw_funnel(frame: pd.DataFrame, owner: str) -> None:
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("stage:N", title=tr("review.col.stage")),
                  alt.Tooltip("text:N", title=tr("review.funnel.axis"))],
     )
-    left, right = st.columns([3, 2])
-    with left:
-        st.altair_chart(rv.localised(chart.properties(height=260)), width="stretch")
-    with right:
-        shown = frame[frame["stage"] != "won"][["stage", "rep_reached", "rep_conversion", "team_conversion",
-                                                 "team_median", "far_below"]]
-        rv.table(shown, "review_funnel", tr("review.file.funnel"),
-                 kinds={"rep_reached": "count", "rep_conversion": "rate", "team_conversion": "rate",
-                        "team_median": "rate", "far_below": "bool"})
+    st.altair_chart(rv.localised(chart.properties(height=260)), width="stretch")
+    shown = frame[frame["stage"] != "won"][["stage", "rep_reached", "rep_conversion", "team_conversion",
+                                             "team_median", "far_below"]]
+    rv.table(shown, "review_funnel", tr("review.file.funnel"),
+             kinds={"rep_reached": "count", "rep_conversion": "rate", "team_conversion": "rate",
+                    "team_median": "rate", "far_below": "bool"})
 
 
 def draw_forecast(result: dict) -> None:

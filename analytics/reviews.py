@@ -310,16 +310,19 @@ def context(con, flt: Filter, owner: str, today: date | None = None) -> dict:
 # --- the open deals to work on first -----------------------------------------------------------------------------
 
 def amount_cuts(con, flt: Filter) -> pd.DataFrame:
-    """Open deals whose amount is lower now than at the first upload (analytics.movement between the earliest
-    and the latest snapshot). Columns: opportunity_id, amount_before (the first upload's amount)."""
+    """Open deals whose amount is lower now than at the first upload: analytics.movement's pair of the earliest
+    and the latest snapshot (its one definition of a deal on both sides), read for the two columns needed here.
+    Columns: opportunity_id, amount_before (the first upload's amount)."""
     snaps = selection.snapshots(con)
     if len(snaps) < 2:
         return pd.DataFrame(columns=["opportunity_id", "amount_before"])
     first, latest = int(snaps["snapshot_id"].iloc[0]), int(snaps["snapshot_id"].iloc[-1])
-    moved = movement.movement_deals(con, replace(flt, start=None, end=None), first, latest)
-    moved = moved[(moved["status_after"] == "open") & moved["amount_before"].notna() & moved["amount_after"].notna()]
-    moved = moved[moved["amount_after"].astype(float) < moved["amount_before"].astype(float)]
-    return moved[["opportunity_id", "amount_before"]].reset_index(drop=True)
+    # movement_deals would build every column of every changed deal (three times the work at 1M deals)
+    pair, params = movement._pair_sql(replace(flt, start=None, end=None), first, latest)
+    return con.execute(
+        f"WITH {pair} SELECT opportunity_id, amount_before FROM pair"
+        " WHERE status_after = 'open' AND amount_after < amount_before", params
+    ).fetchdf()
 
 
 def stage_entered(con, flt: Filter) -> pd.DataFrame:

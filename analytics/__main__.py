@@ -435,6 +435,13 @@ def cmd_review(args) -> int:
         result["summary"] = [item | {"text": sentence(item, args.lang)} for item in result["summary"]]
         result["view"] = "individual"
     else:
+        from analytics.filters import filter_options
+
+        teams = filter_options(con)["team"]
+        if team is not None and team not in teams:
+            print(f"review: no team {team!r} in the workspace; teams: {', '.join(teams) or '(no reps sheet)'}",
+                  file=sys.stderr)
+            return 1
         result = reviews.collective(con, flt, today)
         result["view"] = "collective"
     result["period"] = {"start": start, "end": end}

@@ -169,6 +169,7 @@ def fixture_file(tmp_path) -> Path:
     (["review"], "either --owner"),
     (["review", "--owner", "nobody"], "no deal or target for the owner 'nobody'"),
     (["review", "--owner", "ana", "--start", "2026-05-01"], "both --start and --end"),
+    (["review", "--team", "nobody"], "no team 'nobody' in the workspace; teams: T"),
 ])
 def test_the_cli_says_what_is_wrong(tmp_path, capsys, argv, message):
     path = fixture_file(tmp_path)
@@ -185,3 +186,13 @@ def test_the_cli_individual_review_on_the_fixture(tmp_path, capsys):
     assert printed["headline"]["coverage_raw"] == 4.0  # tests/test_reviews.py: 16 000 / 4 000
     assert [d["opportunity_id"] for d in printed["deals_to_work"]] == ["O20", "O21", "O22"]
     assert printed["summary"][2]["text"] == "50% of the deals closed in the period were in the target, against 79% for the team."
+
+
+def test_the_cli_collective_review_of_one_team(tmp_path, capsys):
+    path = fixture_file(tmp_path)
+    assert cli(["review", "--workspace", str(path), "--team", "T", "--start", MAY.start.isoformat(),
+                "--end", MAY.end.isoformat(), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["view"] == "collective"
+    assert printed["headline"]["quota"] == 35000  # ana 20 000 + ben 10 000 + cleo 5 000 (tests/test_reviews.py)
+    assert [w["opportunity_id"] for w in printed["wins"]] == ["O5", "O4", "O1", "O7", "O8", "O11"]

@@ -187,7 +187,9 @@ def build_workspace(path: Path, n_opportunities: int, n_activities: int, *, prev
 def _stored_columns(table: str) -> list[str]:
     from analytics.schema import TABLES
 
-    return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, [])]
+    # the import's bookkeeping of bad cells and derived ids stays NULL: generated rows have neither
+    bookkeeping = {"bad_values", "key_derived"}
+    return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, []) if n not in bookkeeping]
 
 
 def _previous_expr(column: str) -> str:

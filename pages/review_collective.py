@@ -103,7 +103,6 @@ def draw_spread(values: pd.DataFrame, summary: pd.DataFrame) -> None:
     if values.empty:
         st.info(tr("review.spread.empty"))
         return
-    lang = state.lang()
     kpis = [k for k in reviews.SPREAD_KPIS if (values["kpi"] == k).any()]
     for start in range(0, len(kpis), 3):
         for col, kpi in zip(st.columns(3), kpis[start:start + 3]):
@@ -132,7 +131,6 @@ def draw_spread(values: pd.DataFrame, summary: pd.DataFrame) -> None:
         rv.table(wide, "review_spread_values", tr("review.file.spread"), kinds={"coverage_weighted": "points"})
         rv.table(summary, "review_spread_summary", tr("review.file.spread_summary"),
                  kinds={"reps": "count", "spread_ratio": "points"})
-    del lang
 
 
 def draw_best(best: pd.DataFrame) -> None:

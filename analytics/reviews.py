@@ -380,35 +380,40 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
 
 # --- funnel and forecast reliability (analytics.funnel, analytics.forecast) ---------------------------------------
 
+def _with_won(reps: pd.DataFrame) -> pd.DataFrame:
+    """funnel.rep_comparison's rows plus each rep's won stage (rep_comparison leaves it out): the reached count of
+    won is the last conversion's numerator, reached(negotiation) x conversion_next."""
+    last = reps[reps["stage"] == funnel.FUNNEL_STAGES[-2]]
+    won = last.assign(stage=funnel.FUNNEL_STAGES[-1], stage_order=last["stage_order"] + 1,
+                      reached=(last["reached"] * last["conversion_next"].fillna(0)).round().astype("int64"),
+                      conversion_next=float("nan"), team_median=float("nan"), far_below=False)
+    return pd.concat([reps, won], ignore_index=True)
+
+
 def funnel_against_team(con, flt: Filter, owner: str) -> pd.DataFrame:
     """The rep's funnel beside the team's, on the deals closed in the period (analytics.funnel, basis
-    FUNNEL_BASIS). Columns: stage, stage_order, rep_reached, rep_conversion (to the next stage), rep_from_start
-    (reached / reached lead), team_reached, team_conversion, team_from_start, team_median (the median rep's
-    conversion), far_below (funnel's rule: a third under the median with enough deals)."""
+    FUNNEL_BASIS), from one reached computation: funnel.rep_comparison of the team, the team's counts being the
+    sums of its reps'. Columns: stage, stage_order, rep_reached, rep_conversion (to the next stage),
+    rep_from_start (reached / reached lead), team_reached, team_conversion, team_from_start, team_median (the
+    median rep's conversion), far_below (funnel's rule: a third under the median with enough deals)."""
     ref = reference_filter(con, flt, owner)
-    team = funnel.conversion(con, ref, FUNNEL_BASIS)
-    reps = funnel.rep_comparison(con, ref, FUNNEL_BASIS)
-    rep = reps[reps["owner"] == owner]
-    if rep.empty:  # the rep is outside the team the filter chose: the rep's own funnel, no median to compare
-        rep = funnel.conversion(con, replace(ref, owner=owner), FUNNEL_BASIS)[["stage", "reached", "conversion_next"]]
-        rep = rep.assign(far_below=False).merge(reps.drop_duplicates("stage")[["stage", "team_median"]], on="stage",
-                                                how="left")
-    else:  # rep_comparison leaves out the won stage: its reached count is the last conversion's numerator
-        last = rep[rep["stage"] == funnel.FUNNEL_STAGES[-2]].iloc[0]
-        won = round(float(last["reached"]) * float(last["conversion_next"])) if last["reached"] else 0
-        rep = pd.concat([rep, pd.DataFrame([{"stage": funnel.FUNNEL_STAGES[-1], "reached": won,
-                                             "conversion_next": float("nan"), "far_below": False}])])
-    df = team.rename(columns={"reached": "team_reached", "conversion_next": "team_conversion",
-                              "from_start": "team_from_start"})
-    rep = rep.rename(columns={"reached": "rep_reached", "conversion_next": "rep_conversion"})
-    df = df.merge(rep[["stage", "rep_reached", "rep_conversion", "team_median", "far_below"]], on="stage", how="left")
-    df["rep_reached"] = df["rep_reached"].fillna(0).astype("int64")
-    lead = df.loc[df["stage"] == funnel.FUNNEL_STAGES[0], "rep_reached"].iloc[0]
-    df["rep_from_start"] = df["rep_reached"] / lead if lead else float("nan")
-    df["far_below"] = df["far_below"].fillna(False).astype(bool)
+    reps = _with_won(funnel.rep_comparison(con, ref, FUNNEL_BASIS))
+    team = reps.groupby(["stage", "stage_order"], as_index=False)["reached"].sum().sort_values("stage_order")
+    medians = reps.drop_duplicates("stage").set_index("stage")["team_median"]
+    rep = reps[reps["owner"] == owner].set_index("stage")
+    df = pd.DataFrame({"stage": funnel.FUNNEL_STAGES, "stage_order": range(1, len(funnel.FUNNEL_STAGES) + 1)})
+    df["rep_reached"] = df["stage"].map(rep["reached"]).fillna(0).astype("int64")
+    df["rep_conversion"] = (df["rep_reached"].shift(-1) / df["rep_reached"].where(df["rep_reached"] > 0))
+    df["team_reached"] = df["stage"].map(team.set_index("stage")["reached"]).fillna(0).astype("int64")
+    df["team_conversion"] = (df["team_reached"].shift(-1) / df["team_reached"].where(df["team_reached"] > 0))
+    for who in ("rep", "team"):
+        lead = df[f"{who}_reached"].iloc[0]
+        df[f"{who}_from_start"] = df[f"{who}_reached"] / lead if lead else float("nan")
+    df["team_median"] = df["stage"].map(medians).astype("float64")
+    df["far_below"] = df["stage"].map(rep["far_below"]).astype(object).eq(True)  # no row for the rep: False
     cols = ["stage", "stage_order", "rep_reached", "rep_conversion", "rep_from_start", "team_reached",
             "team_conversion", "team_from_start", "team_median", "far_below"]
-    return df.sort_values("stage_order")[cols].reset_index(drop=True)
+    return df[cols]
 
 
 def forecast_of(con, flt: Filter, owner: str) -> dict:

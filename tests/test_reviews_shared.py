@@ -102,3 +102,19 @@ def test_attainment_trend_of_the_team(workspace):
     assert trend.loc[date(2026, 5, 1), "quota"] == 180000  # 100 000 + 50 000 + 30 000
     assert trend.loc[date(2026, 5, 1), "won_amount"] == 62000  # D01 + D02 + D04
     assert trend.loc[date(2026, 4, 1), "attainment"] == approx(10000 / 120000)  # D05 against 80 000 + 40 000
+
+
+@pytest.mark.parametrize("owner", ["alice", "bob", "chloe"])
+def test_funnel_against_the_team_is_the_funnel_modules(workspace, owner):
+    """The review reads the rep's and the team's funnel from one funnel.rep_comparison: the same counts and
+    conversions as funnel.conversion of the rep and of the team."""
+    from dataclasses import replace
+
+    from analytics import funnel
+
+    got = reviews.funnel_against_team(workspace, MAY, owner)
+    ref = reviews.reference_filter(workspace, MAY, owner)
+    rep, team = funnel.conversion(workspace, replace(ref, owner=owner), "closed"), funnel.conversion(workspace, ref, "closed")
+    assert list(got["rep_reached"]) == list(rep["reached"])
+    assert list(got["team_reached"]) == list(team["reached"])
+    assert list(got["team_conversion"].fillna(-1)) == pytest.approx(list(team["conversion_next"].fillna(-1)))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, streamlit_server
+from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, streamlit_server, wait_for_app
 
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -33,14 +33,32 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_url(tmp_path_factory, browser):
     """The Cockpit app (app.py) served on a free loopback port, with its workspaces in a temporary folder."""
     app = REPO / "app.py"
     if not app.exists():
         pytest.fail("app.py is missing", pytrace=False)
     workspaces = tmp_path_factory.mktemp("workspaces")
     with streamlit_server(app, workspaces, ARTIFACTS / "streamlit-app.log") as url:
+        _warm_up(browser, url)
         yield url
+
+
+def _warm_up(browser, url: str) -> None:
+    """Open the app once at "/" before any test deep-links into it.
+
+    With a pages/ folder, Streamlit resolves the very first run of a fresh server against the folder's file
+    stems before app.py's st.navigation has run, and shows "Page not found" for a url_path such as /entonnoir;
+    every later session resolves it through app.py's navigation. A user meets this at most once per server
+    start; a test must not depend on which test happens to run first.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        wait_for_app(page)
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -96,7 +96,9 @@ def funnel_chart(team: pd.DataFrame) -> alt.LayerChart:
 
 def draw_team(con, flt, basis: str, available: set[str]) -> bool:
     team = cached(funnel.conversion, con, flt, basis)
-    unknown = cached(funnel.unknown_count, con, flt, basis)
+    cond, cond_params = funnel.basis_condition(basis, flt)
+    counted = cached(reached.unknown_summary, con, flt, None, cond, cond_params)
+    unknown = counted["unknown"]
     summary = funnel.summary(team)
     st.subheader(tr("funnel.team.title"))
     if summary["deals"] == 0 and unknown == 0:
@@ -115,7 +117,7 @@ def draw_team(con, flt, basis: str, available: set[str]) -> bool:
     c4.metric(tr("funnel.kpi.unknown"), _num(unknown), help=tr("funnel.kpi.unknown_help"), border=True)
     if unknown:
         st.caption(tr("funnel.unknown_note", count=_num(unknown)))
-    sources = cached(reached.unknown_summary, con, flt)["by_source"]
+    sources = counted["by_source"]
     st.caption(tr("funnel.reached_sources", history=_num(sources["history"]), snapshots=_num(sources["snapshots"]),
                   crm=_num(sources["crm"])))
     left, right = st.columns([3, 2])
@@ -209,10 +211,11 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
     if "activities" not in available:
         st.info(tr("funnel.cascade.no_activities"))
         return
-    result = cached(funnel.cascade, con, flt, basis)
-    if result is None:
+    counts = cached(funnel.activity_counts, con, flt)
+    if counts is None:
         st.info(tr("funnel.cascade.no_activities"))
         return
+    result = funnel.cascade_steps(counts, cached(funnel.conversion, con, flt, basis))
     st.caption(tr("funnel.cascade.caption"))
     if not result["has_outcome"]:
         st.warning(tr("funnel.cascade.no_outcome"))
@@ -242,11 +245,11 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
 
 def draw_time(con, flt, available: set[str], today) -> None:
     st.subheader(tr("funnel.time.title"))
-    n_snapshots = cached(reached.unknown_summary, con, flt)["snapshots"]
-    if "stage_history" not in available and n_snapshots < 2:
+    measurable = cached(stays.sources, con)
+    if not measurable["history"] and measurable["snapshots"] < 2:
         st.info(tr("funnel.time.missing"))
         return
-    st.caption(tr("funnel.time.from_history" if "stage_history" in available else "funnel.time.from_snapshots"))
+    st.caption(tr("funnel.time.from_history" if measurable["history"] else "funnel.time.from_snapshots"))
     times = cached(stays.stage_times, con, flt)
     if times.empty:
         st.info(tr("funnel.time.empty"))
@@ -298,7 +301,7 @@ def draw_stuck(con, flt, today) -> None:
                        "threshold_days": st.column_config.NumberColumn(tr("funnel.col.threshold_days"), min_value=0,
                                                                        step=1, format="%.0f")},
     )
-    chosen = tuple((s, float(v)) for s, v in zip(edited.stage, edited.threshold_days) if pd.notna(v))
+    chosen = tuple((s, float(v) if pd.notna(v) else None) for s, v in zip(edited.stage, edited.threshold_days))
     stuck = cached(stays.stuck_deals, con, flt, today, chosen)
     with st.expander(tr("funnel.stuck.title", count=_num(len(stuck))), expanded=False,
                      icon=":material/warning:" if len(stuck) else None):
@@ -350,9 +353,8 @@ def _plan_defaults(con, flt) -> dict:
     today = cache.reference_date(con)
     year = replace(flt, start=today - timedelta(days=364), end=today)
     over_year = cached(plan.measured, con, year)
-    in_period = cached(plan.measured, con, flt)
-    weeks = in_period["weeks"]
-    goal, from_quota = in_period["goal"], True
+    weeks = flt.days / 7 if flt.days else plan.DEFAULT_WEEKS
+    goal, from_quota = cached(plan.period_goal, con, flt), True
     if goal is None:
         goal, from_quota = over_year["won_amount"] * weeks / (365 / 7), False
     return {**over_year, "goal": round(goal or 0.0, -2), "weeks": round(weeks, 1), "from_quota": from_quota}

@@ -243,12 +243,12 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
     rows = pd.DataFrame(result["steps"])
     rows["article_ratio"] = rows.step.map(article)
     data = rows.assign(label=rows.step.map(lambda s: tr(f"funnel.step.{s}")),
-                       text=[(_num(c) if c is not None else fmt.DASH) + (f" ({_pct(r, 0)})" if r is not None else "")
+                       text=[(_num(c) if fmt.defined(c) else fmt.DASH) + (f" ({_pct(r, 0)})" if fmt.defined(r) else "")
                              for c, r in zip(rows["count"], rows["ratio"])])
     order = list(data.label)
     chart_data = data[data["count"].notna()]
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160))
-    x = alt.X("count:Q", title=None, scale=alt.Scale(type="symlog"), axis=alt.Axis(format="~s"))
+    x = alt.X("count:Q", title=None, scale=alt.Scale(type="symlog"), axis=None)  # each bar says its count
     bars = alt.Chart(chart_data).mark_bar(color=BLUE).encode(y=y, x=x, tooltip=["label:N", "text:N"])
     text = alt.Chart(chart_data).mark_text(align="left", dx=4, color="#333").encode(y=y, x=x, text="text:N")
     left, right = st.columns(2)

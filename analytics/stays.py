@@ -36,16 +36,15 @@ SOURCES = ("history", "snapshots")
 
 def _islands(src: str, name: str, order_by: str) -> str:
     """Consecutive rows of one deal with the same `key` merged into one island (gaps and islands):
-    `name AS (opportunity_id, key, entered, left_at)`; left_at is the next island's start."""
+    `name AS (opportunity_id, key, entered, left_at)`. An island starts at a row whose key differs from the
+    row before; its end (left_at) is the next island's start. Two windows over the rows, no group-by."""
     return (
-        f" {name}_a AS (SELECT *, CASE WHEN lag(key) OVER (PARTITION BY opportunity_id ORDER BY {order_by}) = key"
-        f"  THEN 0 ELSE 1 END AS new_island FROM {src}),"
-        f" {name}_b AS (SELECT *, sum(new_island) OVER (PARTITION BY opportunity_id ORDER BY {order_by}"
-        f"  ROWS UNBOUNDED PRECEDING) AS island FROM {name}_a),"
-        f" {name}_c AS (SELECT opportunity_id, island, any_value(key) AS key, min(ts) AS entered"
-        f"  FROM {name}_b GROUP BY opportunity_id, island),"
+        f" {name}_a AS (SELECT opportunity_id, key, ts AS entered,"
+        f"  lag(key) OVER (PARTITION BY opportunity_id ORDER BY {order_by}) AS prev_key,"
+        f"  row_number() OVER (PARTITION BY opportunity_id ORDER BY {order_by}) AS rn FROM {src}),"
         f" {name} AS (SELECT opportunity_id, key, entered,"
-        f"  lead(entered) OVER (PARTITION BY opportunity_id ORDER BY island) AS left_at FROM {name}_c)"
+        f"  lead(entered) OVER (PARTITION BY opportunity_id ORDER BY rn) AS left_at"
+        f"  FROM {name}_a WHERE prev_key IS NULL OR prev_key <> key)"
     )
 
 
@@ -89,25 +88,21 @@ def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str 
     return sql, params + snap_params
 
 
-# A stay ends in a period only if the deal entered another stage in it (history), or an upload of the period saw
-# it elsewhere than the upload before (uploads): other deals are left out before their history is read.
+# A stay from the history ends in a period only if the deal entered another stage in it: other deals with a
+# history are left out before their history is read. Deals without a history (stays from the uploads) are kept.
 _moved_in = (
     "r.opportunity_id IN (SELECT opportunity_id FROM stage_history WHERE {h}"
-    " UNION ALL SELECT o.opportunity_id FROM opportunities o"
-    "  JOIN (SELECT snapshot_id, snapshot_date,"
-    "   lag(snapshot_id) OVER (ORDER BY snapshot_date, snapshot_id) AS prev_id FROM snapshots) sn"
-    "   ON sn.snapshot_id = o.snapshot_id"
-    "  JOIN opportunities p ON p.snapshot_id = sn.prev_id AND p.opportunity_id = o.opportunity_id"
-    "  WHERE {s} AND (o.stage IS DISTINCT FROM p.stage OR o.status IS DISTINCT FROM p.status))"
+    " UNION ALL SELECT a.opportunity_id FROM _st_deals a ANTI JOIN stage_history x"
+    "  ON x.opportunity_id = a.opportunity_id)"
 )
 
 
 def _moved_in_params(flt: Filter) -> list:
-    return period_condition("x", flt)[1] * 2
+    return period_condition("x", flt)[1]
 
 
 def _moved_in_sql(flt: Filter) -> str:
-    return _moved_in.format(h=period_condition("entered_at", flt)[0], s=period_condition("sn.snapshot_date", flt)[0])
+    return _moved_in.format(h=period_condition("entered_at", flt)[0])
 
 
 def sources(con, flt: Filter | None = None) -> dict:

@@ -309,7 +309,8 @@ def time_chart(times: pd.DataFrame) -> alt.LayerChart:
 def draw_stuck(con, flt, today) -> None:
     st.markdown(f"**{tr('funnel.thresholds.title')}**")
     st.caption(tr("funnel.thresholds.caption", floor=stays.FLOOR_DAYS, min=stays.MIN_STAYS))
-    defaults = cached(stays.default_thresholds, con, flt)
+    # the team's thresholds do not depend on the rep or the period: one cached read serves every rep and period
+    defaults = cached(stays.default_thresholds, con, replace(flt, owner=None, start=None, end=None))
     frame = pd.DataFrame({
         "stage": list(defaults),
         "label": [_stage(s) for s in defaults],

@@ -902,4 +902,5 @@ EN: dict[str, str] = {
     "import.unrecognised": 'Sheet not recognised: its columns do not give the required fields of any table (for opportunities, missing: {missing}). If it holds data, choose its table above; otherwise leave “ignore”.',
     "import.snapshot_exists": 'A snapshot of {date} already exists: the deals of these files will be added to it (those it already holds are replaced by their new version).',
     "import.replace_snapshot": 'Replace the whole snapshot of this date',
+    "funnel.time.chart_caption": "Bars: median days in the stage; orange line: 1st to 3rd quartile (half of the stays).",
 }

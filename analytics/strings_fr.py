@@ -906,4 +906,5 @@ FR: dict[str, str] = {
     "import.unrecognised": "Feuille non reconnue : ses colonnes ne donnent pas les champs obligatoires d'un tableau (pour les opportunités, il manque : {missing}). Si elle contient des données, choisissez son tableau ci-dessus ; sinon laissez « ignorer ».",
     "import.snapshot_exists": "Un instantané du {date} existe déjà : les affaires de ces fichiers y seront ajoutées (celles qu'il contient déjà sont remplacées par leur nouvelle version).",
     "import.replace_snapshot": "Remplacer tout l'instantané de cette date",
+    "funnel.time.chart_caption": "Barres : la médiane des jours passés dans l’étape ; trait orange : du 1er au 3e quartile (la moitié des séjours).",
 }

@@ -277,6 +277,7 @@ def draw_time(con, flt, available: set[str], today) -> None:
         left, right = st.columns(2)
         with left:
             st.altair_chart(time_chart(times), width="stretch")
+            st.caption(tr("funnel.time.chart_caption"))
         with right:
             cols = ["stage", "stays", "median_days", "p25_days", "p75_days"]
             draw_table(times[cols], "funnel_times", _file("temps_par_etape"),

@@ -20,6 +20,7 @@ import pandas as pd
 from analytics.filters import Filter, activity_conditions, period_condition
 from analytics.reached import FUNNEL_STAGES, reached_cte
 from analytics.schema import OPEN_STAGES
+from analytics.selection import deals_cte
 
 BASES = ("closed", "cohort")
 B2B_OVERALL = 0.10  # Kestio: about one B2B opportunity in ten ends won
@@ -56,14 +57,14 @@ def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: boo
     Columns: [owner,] stage, stage_order, reached, conversion_next (to the next stage; NULL at won),
     from_start (reached / reached(lead)). Every stage is listed, reached or not (reached 0).
     """
-    cte, params = reached_cte(flt, snapshot_id)
     cond, cond_params = _basis(basis, flt)
+    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
     key = "owner" if by_owner else "'team'"
     stages = ", ".join(f"'{s}'" for s in FUNNEL_STAGES)  # fixed code strings
     sql = (
         f"WITH {cte},"
         f" hist AS (SELECT {key} AS who, reached_order, count(*) AS n FROM reached r"
-        f"  WHERE reached_order IS NOT NULL AND {cond} GROUP BY ALL),"
+        "  WHERE reached_order IS NOT NULL GROUP BY ALL),"
         " who AS (SELECT DISTINCT who FROM hist),"
         f" grid AS (SELECT who, k FROM who CROSS JOIN (SELECT unnest({STAGE_ORDERS}) AS k)),"
         " counts AS (SELECT g.who, g.k, coalesce(sum(h.n), 0) AS reached FROM grid g"
@@ -75,7 +76,7 @@ def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: boo
         " CAST(conversion_next AS DOUBLE) AS conversion_next, CAST(from_start AS DOUBLE) AS from_start"
         " FROM conv ORDER BY who, k"
     )
-    frame = con.execute(sql, params + cond_params).fetchdf()
+    frame = con.execute(sql, params).fetchdf()
     if not by_owner:
         frame = frame.drop(columns="owner")
         if frame.empty:  # no deal at all: every stage at 0, conversions unknown
@@ -86,10 +87,16 @@ def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: boo
 
 def unknown_count(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> int:
     """Deals of the basis whose reached stage is unknown (counted apart from every stage)."""
-    cte, params = reached_cte(flt, snapshot_id)
     cond, cond_params = _basis(basis, flt)
-    return int(con.execute(f"WITH {cte} SELECT count(*) FROM reached r WHERE reached_order IS NULL AND {cond}",
-                           params + cond_params).fetchall()[0][0])
+    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
+    return int(con.execute(f"WITH {cte} SELECT count(*) FROM reached r WHERE reached_order IS NULL",
+                           params).fetchall()[0][0])
+
+
+def basis_condition(basis: str, flt: Filter) -> tuple[str, tuple]:
+    """The SQL condition (alias r) and parameters selecting the deals a basis counts, for `reached_cte`."""
+    cond, params = _basis(basis, flt)
+    return cond, tuple(params)
 
 
 def summary(frame: pd.DataFrame) -> dict:
@@ -117,40 +124,61 @@ def rep_comparison(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_
     return reps.reset_index(drop=True)
 
 
-def cascade(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> dict | None:
-    """The activity cascade of the period: calls -> conversations -> meetings -> proposals -> deals.
+def activity_counts(con, flt: Filter = Filter()) -> dict | None:
+    """The activity steps of the cascade over the period: {calls, conversations, meetings, has_outcome}.
 
     calls: activities of type call; conversations: calls whose outcome says someone was reached (any outcome
-    but a miss, see MISSED_CALL; NULL when no call has an outcome); meetings: prospects met, i.e. the deals
+    but a miss, see MISSED_CALL; None when no call has an outcome); meetings: prospects met, i.e. the deals
     (else accounts, else the meeting itself) with at least one meeting, video meeting or demo held (not
-    cancelled) in the period, so that five meetings on one deal count once; proposals and deals: deals of the basis that reached proposal,
-    and won. Each step's ratio is the step over the one before (NULL when it is 0 or unknown).
-    Returns None when the workspace has no activities. {steps: [{step, count, ratio}], has_outcome}.
+    cancelled) in the period, so that five meetings on one deal count once.
+    None when the workspace has no activities.
     """
     if con.execute("SELECT count(*) FROM activities").fetchall()[0][0] == 0:
         return None
     where, params = activity_conditions(flt, "a")
-    norm = "strip_accents(lower(coalesce(a.outcome, '')))"
     types = ", ".join(f"'{t}'" for t in MEETING_TYPES)
+    # each distinct outcome is read once (a CRM writes a handful of them), not once per activity
     row = con.execute(
-        f"SELECT count(*) FILTER (WHERE a.type = 'call'),"
-        f" count(*) FILTER (WHERE a.type = 'call' AND a.outcome IS NOT NULL AND trim(a.outcome) <> ''"
-        f"  AND NOT regexp_matches({norm}, ?)),"
-        f" count(*) FILTER (WHERE a.type = 'call' AND a.outcome IS NOT NULL AND trim(a.outcome) <> ''),"
-        f" count(DISTINCT coalesce(a.opportunity_id, a.account, a.activity_id, CAST(a.date AS VARCHAR) || a.owner))"
-        f"  FILTER (WHERE a.type IN ({types}) AND NOT regexp_matches({norm}, ?))"
-        f" FROM activities a WHERE {where}",
+        "WITH oc AS (SELECT outcome, trim(outcome) <> '' AS given,"
+        "  NOT regexp_matches(strip_accents(lower(outcome)), ?) AS reached_someone,"
+        "  NOT regexp_matches(strip_accents(lower(outcome)), ?) AS held"
+        "  FROM (SELECT DISTINCT outcome FROM activities WHERE outcome IS NOT NULL))"
+        " SELECT count(*) FILTER (WHERE a.type = 'call'),"
+        "  count(*) FILTER (WHERE a.type = 'call' AND oc.given AND oc.reached_someone),"
+        "  count(*) FILTER (WHERE a.type = 'call' AND oc.given),"
+        "  count(DISTINCT coalesce(a.opportunity_id, a.account, a.activity_id, CAST(a.date AS VARCHAR) || a.owner))"
+        f"  FILTER (WHERE a.type IN ({types}) AND coalesce(oc.held, true))"
+        f" FROM activities a LEFT JOIN oc ON oc.outcome = a.outcome WHERE {where}",
         [MISSED_CALL, MISSED_MEETING] + params).fetchall()[0]
     calls, conversations, with_outcome, meetings = (int(v) for v in row)
-    team = conversion(con, flt, basis, snapshot_id=snapshot_id).set_index("stage").reached
-    counts = [("calls", calls), ("conversations", conversations if with_outcome else None),
-              ("meetings", meetings), ("proposals", int(team["proposal"])), ("deals", int(team["won"]))]
+    return {"calls": calls, "conversations": conversations if with_outcome else None, "meetings": meetings,
+            "has_outcome": bool(with_outcome)}
+
+
+def cascade_steps(counts: dict, team: pd.DataFrame) -> dict:
+    """The cascade from `activity_counts` and a team `conversion` frame (proposals: deals that reached
+    proposal; deals: won). Each step's ratio is the step over the one before (None when either is 0 or
+    unknown). {steps: [{step, count, ratio}], has_outcome}."""
+    reached = dict(zip(team.stage, team.reached))
+    counts_list = [("calls", counts["calls"]), ("conversations", counts["conversations"]),
+                   ("meetings", counts["meetings"]), ("proposals", int(reached["proposal"])),
+                   ("deals", int(reached["won"]))]
     steps, before = [], None
-    for step, count in counts:
+    for step, count in counts_list:
         ratio = count / before if (before and count is not None) else None
         steps.append({"step": step, "count": count, "ratio": ratio})
         before = count
-    return {"steps": steps, "has_outcome": bool(with_outcome)}
+    return {"steps": steps, "has_outcome": counts["has_outcome"]}
+
+
+def cascade(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> dict | None:
+    """The activity cascade of the period: calls -> conversations -> meetings -> proposals -> deals
+    (`activity_counts`, then the deals of the basis that reached proposal, and won; see `cascade_steps`).
+    None when the workspace has no activities."""
+    counts = activity_counts(con, flt)
+    if counts is None:
+        return None
+    return cascade_steps(counts, conversion(con, flt, basis, snapshot_id=snapshot_id))
 
 
 def probability_by_stage(con, flt: Filter = Filter(), by_owner: bool = False,
@@ -158,13 +186,13 @@ def probability_by_stage(con, flt: Filter = Filter(), by_owner: bool = False,
     """Mean probability of the open deals per stage (the data's, else the stage's default) and whether it
     falls from the stage before (`falls`: the alert). Columns: [owner,] stage, stage_order, deals,
     given (deals with a probability of their own), mean_probability, falls."""
-    cte, params = reached_cte(flt, snapshot_id)
+    cte, params = deals_cte(flt, snapshot_id)
     key = "owner, " if by_owner else ""
     part = "PARTITION BY owner " if by_owner else ""
     opens = ", ".join(f"'{s}'" for s in OPEN_STAGES)
     sql = (
         f"WITH {cte}, p AS (SELECT {key}stage, stage_order, count(*) AS deals, count(probability_given) AS given,"
-        "  avg(probability) AS mean_probability FROM reached"
+        "  avg(probability) AS mean_probability FROM deals"
         f"  WHERE status = 'open' AND stage IN ({opens}) GROUP BY ALL)"
         f" SELECT *, coalesce(mean_probability < lag(mean_probability) OVER ({part}ORDER BY stage_order), false)"
         f" AS falls FROM p ORDER BY {key}stage_order"

@@ -111,17 +111,10 @@ def measured(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dic
     frame = funnel.conversion(con, flt, "closed", snapshot_id=snapshot_id)
     conv = funnel.summary(frame)
     reached = dict(zip(frame.stage, frame.reached))
-    cascade = funnel.cascade(con, flt, "closed", snapshot_id)
-    conversations = None
-    if cascade is not None:
-        conversations = next(s["count"] for s in cascade["steps"] if s["step"] == "conversations")
-    goal = None
-    if flt.days:  # a goal needs a window: the whole history's quotas are no one's goal
-        where, t_params = target_conditions(flt)
-        quota = prorated(con, "targets", "quota_amount", [(flt.start, flt.end)], where, t_params)
-        goal = float(quota.value.iloc[0]) if len(quota) and quota.value.iloc[0] else None
+    counts = funnel.activity_counts(con, flt)
+    conversations = counts["conversations"] if counts else None
     return {
-        "goal": goal,
+        "goal": period_goal(con, flt),
         "won_amount": float(won_amount) if won_amount is not None else 0.0,
         "average_deal": float(won_amount) / won if won and won_amount else None,
         "proposal_to_deal": conv["proposal_to_won"] or None,
@@ -129,6 +122,16 @@ def measured(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dic
         "conversation_to_opportunity": min(1.0, created_n / conversations) if conversations and created_n else None,
         "weeks": flt.days / 7 if flt.days else DEFAULT_WEEKS,
     }
+
+
+def period_goal(con, flt: Filter = Filter()) -> float | None:
+    """The quota of the filter's period (targets prorated by days, team = sum of its reps'); None when the
+    period is unbounded (the whole history's quotas are no one's goal) or no target covers it."""
+    if not flt.days:
+        return None
+    where, params = target_conditions(flt)
+    quota = prorated(con, "targets", "quota_amount", [(flt.start, flt.end)], where, params)
+    return float(quota.value.iloc[0]) if len(quota) and quota.value.iloc[0] else None
 
 
 def current_pipeline(con, flt: Filter = Filter(), today: date | None = None, snapshot_id: int | None = None) -> dict:

@@ -30,15 +30,22 @@ STAGE_ORDER = {s.key: s.order for s in STAGES}
 SOURCES = ("history", "snapshots", "crm")
 
 
-def reached_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "reached") -> tuple[str, list]:
+def reached_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "reached",
+                where: str = "TRUE", where_params: list | tuple = ()) -> tuple[str, list]:
     """`deals AS (...), name AS (...)`: the deals of `selection.deals_cte` with the stage each reached.
+
+    `where` (SQL written in code over the deals' columns, alias r; never user text) keeps only the deals a
+    view counts (closed in the period...) before the history and the uploads are read: the work then grows
+    with the deals counted, not with the workspace.
 
     Extra columns: reached_order (1..5, NULL when unknown), reached_stage (its key), reached_source
     ('history' | 'snapshots' | 'crm': the first of these, in that order, that shows the highest stage;
     NULL when unknown). Snapshots count up to the one read (the latest when None); with an explicit
     snapshot, history rows entered after its date are left out, so a past snapshot reads as it was then.
     """
-    deals_sql, params = deals_cte(flt, snapshot_id)
+    all_sql, params = deals_cte(flt, snapshot_id, name="_rs_all")
+    deals_sql = f"{all_sql}, deals AS (SELECT * FROM _rs_all r WHERE {where})"
+    params = params + list(where_params)
     if snapshot_id is None:
         snap, snap_params = LATEST_SNAPSHOT, []
         history_cut, history_params = "TRUE", []
@@ -86,13 +93,14 @@ def reached(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.D
     ).fetchdf()
 
 
-def unknown_summary(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dict:
-    """What the page says about deals whose reached stage is unknown.
+def unknown_summary(con, flt: Filter = Filter(), snapshot_id: int | None = None, where: str = "TRUE",
+                    where_params: tuple = ()) -> dict:
+    """What the page says about deals whose reached stage is unknown (of the deals `where` keeps).
 
     Returns {deals, unknown, lost, has_history (bool), snapshots (uploads in the workspace),
     by_source: {history, snapshots, crm: deals placed by each}}.
     """
-    cte, params = reached_cte(flt, snapshot_id)
+    cte, params = reached_cte(flt, snapshot_id, where=where, where_params=where_params)
     row = con.execute(
         f"WITH {cte} SELECT count(*), count(*) FILTER (WHERE reached_order IS NULL),"
         " count(*) FILTER (WHERE status = 'lost'),"

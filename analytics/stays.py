@@ -14,13 +14,13 @@ A stay that has not ended is `ongoing` when the deal is open in that stage in th
 unended stays (history that stops, a deal dropped from the exports) have no length and are left out.
 
 "Stuck": an ongoing stay longer than its stage's threshold. The default threshold is the team's own 75th
-percentile of finished stays in that stage (3 deals in 4 left sooner), never below FLOOR_DAYS, and only
-when the stage has at least MIN_STAYS finished stays; the page lets the user edit each threshold.
+percentile of the stays in that stage that ended over the last year (3 deals in 4 left sooner), never below
+FLOOR_DAYS, and only when the stage has at least MIN_STAYS of them; the page lets the user edit each threshold.
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -30,31 +30,35 @@ from analytics.selection import LATEST_SNAPSHOT, deals_cte
 
 MIN_STAYS = 4  # "3 deals in 4" needs at least four finished stays in the stage to mean anything
 FLOOR_DAYS = 7  # a threshold under a week would flag deals that are merely in a busy week
+THRESHOLD_DAYS = 365  # thresholds read the stays that ended over the last year
 SOURCES = ("history", "snapshots")
 
 
 def _islands(src: str, name: str, order_by: str) -> str:
     """Consecutive rows of one deal with the same `key` merged into one island (gaps and islands):
-    `name AS (opportunity_id, key, entered, left_at)`; left_at is the next island's start."""
+    `name AS (opportunity_id, key, entered, left_at)`. An island starts at a row whose key differs from the
+    row before; its end (left_at) is the next island's start. Two windows over the rows, no group-by."""
     return (
-        f" {name}_a AS (SELECT *, CASE WHEN lag(key) OVER (PARTITION BY opportunity_id ORDER BY {order_by}) = key"
-        f"  THEN 0 ELSE 1 END AS new_island FROM {src}),"
-        f" {name}_b AS (SELECT *, sum(new_island) OVER (PARTITION BY opportunity_id ORDER BY {order_by}"
-        f"  ROWS UNBOUNDED PRECEDING) AS island FROM {name}_a),"
-        f" {name}_c AS (SELECT opportunity_id, island, any_value(key) AS key, min(ts) AS entered"
-        f"  FROM {name}_b GROUP BY opportunity_id, island),"
+        f" {name}_a AS (SELECT opportunity_id, key, ts AS entered,"
+        f"  lag(key) OVER (PARTITION BY opportunity_id ORDER BY {order_by}) AS prev_key,"
+        f"  row_number() OVER (PARTITION BY opportunity_id ORDER BY {order_by}) AS rn FROM {src}),"
         f" {name} AS (SELECT opportunity_id, key, entered,"
-        f"  lead(entered) OVER (PARTITION BY opportunity_id ORDER BY island) AS left_at FROM {name}_c)"
+        f"  lead(entered) OVER (PARTITION BY opportunity_id ORDER BY rn) AS left_at"
+        f"  FROM {name}_a WHERE prev_key IS NULL OR prev_key <> key)"
     )
 
 
-def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "stays") -> tuple[str, list]:
+def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "stays",
+              where: str = "TRUE", where_params: list | tuple = ()) -> tuple[str, list]:
     """`deals AS (...), ..., name AS (...)`: one row per stay of the deals of `deals_cte` (the filter's
     dimensions; its period is not applied). Columns: opportunity_id, owner, stage, stage_order, entered,
     left_on (DATEs; left_on NULL when the stay has not ended), days (NULL when not ended), ongoing,
     source ('history' | 'snapshots'). Snapshots count up to the one read (the latest when None).
+    `where` (code, alias r) keeps only the deals a view needs before their history is read.
     """
-    deals_sql, params = deals_cte(replace(flt, start=None, end=None), snapshot_id)
+    all_sql, params = deals_cte(replace(flt, start=None, end=None), snapshot_id, name="_st_deals")
+    deals_sql = f"{all_sql}, deals AS (SELECT * FROM _st_deals r WHERE {where})"
+    params = params + list(where_params)
     snap, snap_params = (LATEST_SNAPSHOT, []) if snapshot_id is None else ("?", [snapshot_id])
     open_keys = ", ".join(f"'{k}'" for k in OPEN_STAGES)  # fixed code strings
     sql = (
@@ -84,6 +88,31 @@ def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str 
     return sql, params + snap_params
 
 
+# A stay from the history ends in a period only if the deal entered another stage in it: other deals with a
+# history are left out before their history is read. Deals without a history (stays from the uploads) are kept.
+_moved_in = (
+    "r.opportunity_id IN (SELECT opportunity_id FROM stage_history WHERE {h}"
+    " UNION ALL SELECT a.opportunity_id FROM _st_deals a ANTI JOIN stage_history x"
+    "  ON x.opportunity_id = a.opportunity_id)"
+)
+
+
+def _moved_in_params(flt: Filter) -> list:
+    return period_condition("x", flt)[1]
+
+
+def _moved_in_sql(flt: Filter) -> str:
+    return _moved_in.format(h=period_condition("entered_at", flt)[0])
+
+
+def sources(con, flt: Filter | None = None) -> dict:
+    """What stays can be measured from: {history: the workspace has a stage history, snapshots: uploads}.
+    With neither a history nor two uploads there is no stay to measure."""
+    history, uploads = con.execute(
+        "SELECT (SELECT count(*) FROM stage_history) > 0, (SELECT count(*) FROM snapshots)").fetchall()[0]
+    return {"history": bool(history), "snapshots": int(uploads)}
+
+
 def stays(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:
     """Every stay of the filter's deals (see `stays_cte`), by deal then start."""
     cte, params = stays_cte(flt, snapshot_id)
@@ -97,7 +126,10 @@ def stage_times(con, flt: Filter = Filter(), by_owner: bool = False, snapshot_id
     Columns: [owner,] stage, stage_order, stays, median_days, p25_days, p75_days, mean_days,
     from_snapshots (stays measured from uploads, to the week); one row per stage with a finished stay.
     """
-    cte, params = stays_cte(flt, snapshot_id)
+    if flt.start is not None or flt.end is not None:
+        cte, params = stays_cte(flt, snapshot_id, where=_moved_in_sql(flt), where_params=_moved_in_params(flt))
+    else:
+        cte, params = stays_cte(flt, snapshot_id)
     period, period_params = period_condition("left_on", flt)
     key = "owner, " if by_owner else ""
     sql = (
@@ -115,11 +147,19 @@ def default_thresholds(con, flt: Filter = Filter(), floor_days: float = FLOOR_DA
                        snapshot_id: int | None = None) -> dict[str, dict]:
     """The team's own threshold per open stage: {stage: {p75_days, stays, threshold_days}}.
 
-    Read over every finished stay of the filter's team, segment, region and source (not its rep, not its
-    period: a rep is held to the team's pace). threshold_days = max(p75, floor_days), None when the stage has
-    fewer than MIN_STAYS finished stays (p75_days is then None too).
+    Read over the stays of the filter's team, segment, region and source (not its rep, not its period: a rep
+    is held to the team's pace) that ended in the THRESHOLD_DAYS days up to the snapshot read (the team's
+    current pace, and a read that does not grow with years of history). threshold_days = max(p75, floor_days),
+    None when the stage has fewer than MIN_STAYS such stays (p75_days is then None too).
     """
-    team = replace(flt, owner=None, start=None, end=None)
+    if snapshot_id is None:
+        day = con.execute(f"SELECT snapshot_date FROM snapshots WHERE snapshot_id = {LATEST_SNAPSHOT}").fetchall()
+    else:
+        day = con.execute("SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchall()
+    if not day:
+        return {s: {"p75_days": None, "stays": 0, "threshold_days": None} for s in OPEN_STAGES}
+    end = day[0][0]
+    team = replace(flt, owner=None, start=end - timedelta(days=THRESHOLD_DAYS - 1), end=end)
     times = stage_times(con, team, snapshot_id=snapshot_id).set_index("stage")
     out = {}
     for stage in OPEN_STAGES:
@@ -134,19 +174,24 @@ def stuck_deals(con, flt: Filter, today: date, thresholds=None,
                 floor_days: float = FLOOR_DAYS, snapshot_id: int | None = None) -> pd.DataFrame:
     """Open deals in their current stage for longer than its threshold, on `today`.
 
-    `thresholds` ({stage: days}, or (stage, days) pairs: hashable for a cache) overrides the defaults of `default_thresholds` stage by stage.
+    `thresholds` ({stage: days}, or (stage, days) pairs, hashable for a cache) overrides the defaults of
+    `default_thresholds` stage by stage; when it names every open stage (None: no threshold for it), the
+    defaults are not computed and p75_days is NULL.
     Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage, threshold_days, p75_days,
     source; the longest overstays first.
     """
-    defaults = default_thresholds(con, flt, floor_days, snapshot_id)
     given = dict(thresholds or {})
+    if all(s in given for s in OPEN_STAGES):  # every stage set by the caller (None: no threshold)
+        defaults = {s: {"p75_days": None, "threshold_days": None} for s in OPEN_STAGES}
+    else:
+        defaults = default_thresholds(con, flt, floor_days, snapshot_id)
     chosen = {s: given.get(s, d["threshold_days"]) for s, d in defaults.items()}
-    chosen = {s: float(v) for s, v in chosen.items() if v is not None}
+    chosen = {s: float(v) for s, v in chosen.items() if v is not None and v == v}
     columns = ["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage",
                "threshold_days", "p75_days", "source"]
     if not chosen:
         return pd.DataFrame(columns=columns)
-    cte, params = stays_cte(flt, snapshot_id)
+    cte, params = stays_cte(flt, snapshot_id, where="r.status = 'open'")
     sql = (
         f"WITH {cte}, _th AS (SELECT unnest(CAST(? AS VARCHAR[])) AS stage, unnest(CAST(? AS DOUBLE[])) AS t,"
         "  unnest(CAST(? AS DOUBLE[])) AS p75)"

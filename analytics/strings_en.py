@@ -903,4 +903,5 @@ EN: dict[str, str] = {
     "import.snapshot_exists": 'A snapshot of {date} already exists: the deals of these files will be added to it (those it already holds are replaced by their new version).',
     "import.replace_snapshot": 'Replace the whole snapshot of this date',
     "review.movement.net": "Change of the open pipeline",
+    "funnel.time.chart_caption": "Bars: median days in the stage; orange line: 1st to 3rd quartile (half of the stays).",
 }

@@ -907,4 +907,5 @@ FR: dict[str, str] = {
     "import.snapshot_exists": "Un instantané du {date} existe déjà : les affaires de ces fichiers y seront ajoutées (celles qu'il contient déjà sont remplacées par leur nouvelle version).",
     "import.replace_snapshot": "Remplacer tout l'instantané de cette date",
     "review.movement.net": "Variation du pipeline ouvert",
+    "funnel.time.chart_caption": "Barres : la médiane des jours passés dans l’étape ; trait orange : du 1er au 3e quartile (la moitié des séjours).",
 }

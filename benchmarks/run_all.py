@@ -67,6 +67,7 @@ def main() -> None:
             ("bench_segments.py", ["--workspace", str(workspace)]),
             ("bench_render.py", ["--workspace", str(workspace), "--workdir", str(folder / "render")]),
             ("bench_report.py", ["--workspace", str(workspace)]),
+            ("bench_funnel.py", ["--workspace", str(workspace), "--workdir", str(folder / "funnel")]),
         ]:
             got, error = _run(script, extra)
             results += got

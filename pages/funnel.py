@@ -39,14 +39,35 @@ def _num(value, decimals: int = 0) -> str:
     return fmt.number(value, state.lang(), decimals)
 
 
-def draw_table(df: pd.DataFrame, key: str, file_name: str, config: dict | None = None, styled=None) -> None:
-    """A table on screen (optionally styled) and its CSV, built only when the button is clicked."""
+def _display(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Numbers written as the reader's language writes them (ui.format), for the screen only: kinds are
+    'pct' (a share), 'int', 'days' (one decimal when not whole) and 'money'."""
+    lang, out = state.lang(), df.copy()
+    writers = {
+        "pct": lambda v: fmt.percent(v, lang, 1),
+        "int": lambda v: fmt.number(v, lang, 0),
+        "days": lambda v: fmt.number(v, lang, 0 if fmt.defined(v) and float(v).is_integer() else 1),
+        "money": lambda v: fmt.money(v, lang),
+    }
+    for column, kind in kinds.items():
+        if column in out:
+            out[column] = [writers[kind](v) if fmt.defined(v) else fmt.DASH for v in out[column]]
+    return out
+
+
+def _height(rows: int) -> int:
+    """Every row on screen (no inner scrolling for a few dozen rows)."""
+    return 35 * (min(rows, 30) + 1) + 3
+
+
+def draw_table(df: pd.DataFrame, key: str, file_name: str, kinds: dict[str, str] | None = None) -> None:
+    """A table on screen (numbers written by ui.format) and its CSV (numbers as numbers), built only when
+    the button is clicked."""
     labels, lang = {c: tr(f"funnel.col.{c}") for c in df.columns}, state.lang()
-    shown = df.copy()
+    shown = _display(df, kinds or {})
     if "stage" in shown:
         shown["stage"] = shown["stage"].map(_stage)
-    st.dataframe(styled if styled is not None else shown, hide_index=True, key=f"{key}_table",
-                 column_config={c: (config or {}).get(c, st.column_config.Column(labels.get(c, c))) for c in df.columns},
+    st.dataframe(shown.rename(columns=labels), hide_index=True, key=f"{key}_table", height=_height(len(df)),
                  placeholder=fmt.DASH)
 
     def csv() -> bytes:  # runs on the click, off the script thread: no Streamlit call in here
@@ -56,10 +77,6 @@ def draw_table(df: pd.DataFrame, key: str, file_name: str, config: dict | None =
         return to_csv_bytes(out.rename(columns=labels), lang)
 
     st.download_button(tr("funnel.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
-
-
-def _percent_column(col: str):
-    return st.column_config.NumberColumn(tr(f"funnel.col.{col}"), format="percent")
 
 
 def _file(name: str) -> str:
@@ -76,8 +93,8 @@ def funnel_chart(team: pd.DataFrame) -> alt.LayerChart:
         text=[f"{_num(n)} · {_pct(s, 0)}" for n, s in zip(team.reached, team.from_start)],
     )
     order = list(data.label)
-    y = alt.Y("label:N", sort=order, title=None)
-    x = alt.X("reached:Q", title=tr("funnel.chart.reached"))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160))
+    x = alt.X("reached:Q", title=tr("funnel.chart.reached"), axis=alt.Axis(format="~s"))
     bars = alt.Chart(data).mark_bar(color=BLUE).encode(
         y=y, x=x, tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("text:N", title=tr("funnel.col.reached"))])
     text = alt.Chart(data).mark_text(align="left", dx=4, color="#333").encode(y=y, x=x, text="text:N")
@@ -89,14 +106,17 @@ def funnel_chart(team: pd.DataFrame) -> alt.LayerChart:
     })
     ticks = alt.Chart(marks).mark_tick(thickness=3, size=34).encode(
         y=y, x="value:Q",
-        color=alt.Color("what:N", scale=alt.Scale(range=[ORANGE, RED]), legend=alt.Legend(title=None, orient="bottom")),
+        color=alt.Color("what:N", scale=alt.Scale(range=[ORANGE, RED]),
+                        legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=0)),
         tooltip=[alt.Tooltip("what:N", title=" ")])
     return alt.layer(bars, text, ticks).properties(height=260)
 
 
 def draw_team(con, flt, basis: str, available: set[str]) -> bool:
     team = cached(funnel.conversion, con, flt, basis)
-    unknown = cached(funnel.unknown_count, con, flt, basis)
+    cond, cond_params = funnel.basis_condition(basis, flt)
+    counted = cached(reached.unknown_summary, con, flt, None, cond, cond_params)
+    unknown = counted["unknown"]
     summary = funnel.summary(team)
     st.subheader(tr("funnel.team.title"))
     if summary["deals"] == 0 and unknown == 0:
@@ -115,15 +135,15 @@ def draw_team(con, flt, basis: str, available: set[str]) -> bool:
     c4.metric(tr("funnel.kpi.unknown"), _num(unknown), help=tr("funnel.kpi.unknown_help"), border=True)
     if unknown:
         st.caption(tr("funnel.unknown_note", count=_num(unknown)))
-    sources = cached(reached.unknown_summary, con, flt)["by_source"]
+    sources = counted["by_source"]
     st.caption(tr("funnel.reached_sources", history=_num(sources["history"]), snapshots=_num(sources["snapshots"]),
                   crm=_num(sources["crm"])))
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     with left:
         st.altair_chart(funnel_chart(team), width="stretch")
     with right:
         draw_table(team[["stage", "reached", "conversion_next", "from_start"]], "funnel_team", _file("equipe"),
-                   {"conversion_next": _percent_column("conversion_next"), "from_start": _percent_column("from_start")})
+                   {"reached": "int", "conversion_next": "pct", "from_start": "pct"})
     return True
 
 
@@ -159,7 +179,7 @@ def draw_reps(con, flt, basis: str) -> None:
         lambda col: [_shade(v, medians.get(s)) for v in col] if (s := _key_of(col.name, headers)) else [""] * len(col),
         axis=0,
     ).format({h: (lambda v: fmt.percent(v, lang, 0)) for h in headers.values()}, na_rep=fmt.DASH)
-    st.dataframe(styled, hide_index=True, key="funnel_reps_table")
+    st.dataframe(styled, hide_index=True, key="funnel_reps_table", height=_height(len(table)))
     csv_frame = reps[["owner", "stage", "reached", "conversion_next", "team_median", "far_below"]]
     labels = {c: tr(f"funnel.col.{c}") for c in csv_frame.columns}
 
@@ -170,11 +190,12 @@ def draw_reps(con, flt, basis: str) -> None:
     st.download_button(tr("funnel.download"), csv, file_name=_file("commerciaux"), mime="text/csv",
                        key="funnel_reps_download")
     flagged = reps[reps.far_below]
-    for r in flagged.itertuples():
-        st.warning(tr("funnel.reps.far_below", owner=state.plain(r.owner), stage=_stage(r.stage),
-                      value=fmt.percent(r.conversion_next, lang, 0), median=fmt.percent(r.team_median, lang, 0),
-                      count=_num(r.reached)), icon=":material/trending_down:")
-    if flagged.empty:
+    lines = [tr("funnel.reps.far_below", owner=state.plain(r.owner), stage=_stage(r.stage),
+                value=fmt.percent(r.conversion_next, lang, 0), median=fmt.percent(r.team_median, lang, 0),
+                count=_num(r.reached)) for r in flagged.itertuples()]
+    if lines:
+        st.warning("\n".join(f"- {line}" for line in lines), icon=":material/trending_down:")
+    else:
         st.caption(tr("funnel.reps.none_far_below"))
     st.altair_chart(small_multiples(reps), width="stretch")
 
@@ -189,7 +210,8 @@ def small_multiples(reps: pd.DataFrame) -> alt.FacetChart:
                        conv_text=[_pct(v, 0) for v in reps.conversion_next],
                        median_text=[_pct(v, 0) for v in reps.team_median])
     order = [_stage(s) for s in funnel.FUNNEL_STAGES if s != "won"]
-    x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=80))
+    x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=90, labelOverlap=False,
+                                                               labelFontSize=9))
     y = alt.Y("conv:Q", title=None, axis=alt.Axis(format="%", tickCount=3), scale=alt.Scale(domain=[0, 1]))
     tooltip = [alt.Tooltip("owner:N", title=tr("funnel.col.owner")), alt.Tooltip("label:N", title=tr("funnel.col.stage")),
                alt.Tooltip("conv_text:N", title=tr("funnel.col.conversion_next")),
@@ -209,10 +231,11 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
     if "activities" not in available:
         st.info(tr("funnel.cascade.no_activities"))
         return
-    result = cached(funnel.cascade, con, flt, basis)
-    if result is None:
+    counts = cached(funnel.activity_counts, con, flt)
+    if counts is None:
         st.info(tr("funnel.cascade.no_activities"))
         return
+    result = funnel.cascade_steps(counts, cached(funnel.conversion, con, flt, basis))
     st.caption(tr("funnel.cascade.caption"))
     if not result["has_outcome"]:
         st.warning(tr("funnel.cascade.no_outcome"))
@@ -220,50 +243,54 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
     rows = pd.DataFrame(result["steps"])
     rows["article_ratio"] = rows.step.map(article)
     data = rows.assign(label=rows.step.map(lambda s: tr(f"funnel.step.{s}")),
-                       text=[f"{_num(c) if c is not None else fmt.DASH}" + (f" ({_pct(r, 0)})" if r is not None else "")
+                       text=[(_num(c) if fmt.defined(c) else fmt.DASH) + (f" ({_pct(r, 0)})" if fmt.defined(r) else "")
                              for c, r in zip(rows["count"], rows["ratio"])])
     order = list(data.label)
     chart_data = data[data["count"].notna()]
-    y = alt.Y("label:N", sort=order, title=None)
-    x = alt.X("count:Q", title=None, scale=alt.Scale(type="symlog"))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160))
+    x = alt.X("count:Q", title=None, scale=alt.Scale(type="symlog"), axis=None)  # each bar says its count
     bars = alt.Chart(chart_data).mark_bar(color=BLUE).encode(y=y, x=x, tooltip=["label:N", "text:N"])
     text = alt.Chart(chart_data).mark_text(align="left", dx=4, color="#333").encode(y=y, x=x, text="text:N")
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     with left:
         st.altair_chart(alt.layer(bars, text).properties(height=220), width="stretch")
     with right:
         table = rows[["step", "count", "ratio", "article_ratio"]].assign(
             step=rows.step.map(lambda s: tr(f"funnel.step.{s}")))
         draw_table(table, "funnel_cascade", _file("cascade"),
-                   {"ratio": _percent_column("ratio"), "article_ratio": _percent_column("article_ratio")})
+                   {"count": "int", "ratio": "pct", "article_ratio": "pct"})
 
 
 # --- time in stage -------------------------------------------------------------------------------------------
 
 def draw_time(con, flt, available: set[str], today) -> None:
     st.subheader(tr("funnel.time.title"))
-    n_snapshots = cached(reached.unknown_summary, con, flt)["snapshots"]
-    if "stage_history" not in available and n_snapshots < 2:
+    measurable = cached(stays.sources, con)
+    if not measurable["history"] and measurable["snapshots"] < 2:
         st.info(tr("funnel.time.missing"))
         return
-    st.caption(tr("funnel.time.from_history" if "stage_history" in available else "funnel.time.from_snapshots"))
+    st.caption(tr("funnel.time.from_history" if measurable["history"] else "funnel.time.from_snapshots"))
     times = cached(stays.stage_times, con, flt)
     if times.empty:
         st.info(tr("funnel.time.empty"))
     else:
-        left, right = st.columns([3, 2])
+        left, right = st.columns(2)
         with left:
             st.altair_chart(time_chart(times), width="stretch")
+            st.caption(tr("funnel.time.chart_caption"))
         with right:
             cols = ["stage", "stays", "median_days", "p25_days", "p75_days"]
-            draw_table(times[cols].round(1), "funnel_times", _file("temps_par_etape"))
+            draw_table(times[cols], "funnel_times", _file("temps_par_etape"),
+                       {"stays": "int", "median_days": "days", "p25_days": "days", "p75_days": "days"})
         by_rep = cached(stays.stage_times, con, flt, True)
         if not by_rep.empty:
             st.caption(tr("funnel.time.by_rep"))
             wide = by_rep.pivot(index="owner", columns="stage", values="median_days")
-            wide = wide[[s for s in funnel.FUNNEL_STAGES if s in wide.columns]].round(1)
-            wide = wide.rename(columns=_stage).reset_index().rename(columns={"owner": tr("funnel.col.owner")})
-            st.dataframe(wide, hide_index=True, key="funnel_times_reps", placeholder=fmt.DASH)
+            stages = [s for s in funnel.FUNNEL_STAGES if s in wide.columns]
+            wide = _display(wide[stages].reset_index(), {s: "days" for s in stages})
+            wide = wide.rename(columns={**{s: _stage(s) for s in stages}, "owner": tr("funnel.col.owner")})
+            st.dataframe(wide, hide_index=True, key="funnel_times_reps", placeholder=fmt.DASH,
+                         height=_height(len(wide)))
     draw_stuck(con, flt, today)
 
 
@@ -283,7 +310,8 @@ def time_chart(times: pd.DataFrame) -> alt.LayerChart:
 def draw_stuck(con, flt, today) -> None:
     st.markdown(f"**{tr('funnel.thresholds.title')}**")
     st.caption(tr("funnel.thresholds.caption", floor=stays.FLOOR_DAYS, min=stays.MIN_STAYS))
-    defaults = cached(stays.default_thresholds, con, flt)
+    # the team's thresholds do not depend on the rep or the period: one cached read serves every rep and period
+    defaults = cached(stays.default_thresholds, con, replace(flt, owner=None, start=None, end=None))
     frame = pd.DataFrame({
         "stage": list(defaults),
         "label": [_stage(s) for s in defaults],
@@ -298,7 +326,7 @@ def draw_stuck(con, flt, today) -> None:
                        "threshold_days": st.column_config.NumberColumn(tr("funnel.col.threshold_days"), min_value=0,
                                                                        step=1, format="%.0f")},
     )
-    chosen = tuple((s, float(v)) for s, v in zip(edited.stage, edited.threshold_days) if pd.notna(v))
+    chosen = tuple((s, float(v) if pd.notna(v) else None) for s, v in zip(edited.stage, edited.threshold_days))
     stuck = cached(stays.stuck_deals, con, flt, today, chosen)
     with st.expander(tr("funnel.stuck.title", count=_num(len(stuck))), expanded=False,
                      icon=":material/warning:" if len(stuck) else None):
@@ -308,11 +336,10 @@ def draw_stuck(con, flt, today) -> None:
             shown = stuck[["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage",
                            "threshold_days", "source"]].head(200)
             shown = shown.assign(source=shown.source.map(lambda s: tr(f"funnel.source.{s}")),
-                                 amount=pd.to_numeric(shown.amount).round(0))
-            draw_table(shown, "funnel_stuck", _file("bloquees"), {
-                "amount": st.column_config.NumberColumn(tr("funnel.col.amount"), format="localized"),
-                "entered": st.column_config.DateColumn(tr("funnel.col.entered"), format="DD/MM/YYYY"),
-                "opportunity_id": st.column_config.Column("ID")})
+                                 amount=pd.to_numeric(shown.amount).round(2),
+                                 entered=[fmt.day(d, state.lang()) for d in shown.entered])
+            draw_table(shown, "funnel_stuck", _file("bloquees"),
+                       {"amount": "money", "days_in_stage": "int", "threshold_days": "days"})
 
 
 def draw_probability(con, flt) -> None:
@@ -330,7 +357,7 @@ def draw_probability(con, flt) -> None:
     for r in reps[reps.falls].itertuples():
         st.caption(tr("funnel.prob.falls_rep", owner=state.plain(r.owner), stage=_stage(r.stage)))
     draw_table(team[["stage", "deals", "given", "mean_probability"]], "funnel_probability", _file("probabilites"),
-               {"mean_probability": _percent_column("mean_probability")})
+               {"deals": "int", "given": "int", "mean_probability": "pct"})
 
 
 # --- reverse-funnel planner ----------------------------------------------------------------------------------
@@ -350,9 +377,8 @@ def _plan_defaults(con, flt) -> dict:
     today = cache.reference_date(con)
     year = replace(flt, start=today - timedelta(days=364), end=today)
     over_year = cached(plan.measured, con, year)
-    in_period = cached(plan.measured, con, flt)
-    weeks = in_period["weeks"]
-    goal, from_quota = in_period["goal"], True
+    weeks = flt.days / 7 if flt.days else plan.DEFAULT_WEEKS
+    goal, from_quota = cached(plan.period_goal, con, flt), True
     if goal is None:
         goal, from_quota = over_year["won_amount"] * weeks / (365 / 7), False
     return {**over_year, "goal": round(goal or 0.0, -2), "weeks": round(weeks, 1), "from_quota": from_quota}
@@ -417,10 +443,9 @@ def draw_pipeline_gap(con, flt, out: dict) -> None:
         table = pd.DataFrame(pipe["stages"]).rename(columns={"deals": "deals", "amount": "amount"})
         table["amount"] = table.amount.round(0)
         labels = {"stage": tr("plan.col.stage"), "deals": tr("plan.col.deals"), "amount": tr("plan.col.amount")}
-        shown = table.assign(stage=table.stage.map(_stage))
-        st.dataframe(shown, hide_index=True, key="plan_pipeline_table", column_config={
-            "stage": st.column_config.Column(labels["stage"]), "deals": st.column_config.NumberColumn(labels["deals"]),
-            "amount": st.column_config.NumberColumn(labels["amount"], format="localized")})
+        shown = _display(table, {"deals": "int", "amount": "money"}).assign(stage=table.stage.map(_stage))
+        st.dataframe(shown.rename(columns=labels), hide_index=True, key="plan_pipeline_table",
+                     height=_height(len(shown)))
 
         def csv() -> bytes:
             return to_csv_bytes(table.assign(stage=table.stage.map(lambda s: t(f"stage.{s}", lang)))

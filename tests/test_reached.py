@@ -107,3 +107,26 @@ def test_cte_is_usable_in_sql(con):
     cte, params = reached.reached_cte(Filter(owner="chloe"))
     rows = con.execute(f"WITH {cte} SELECT count(*) FILTER (WHERE reached_order >= 3) FROM reached", params).fetchall()
     assert rows[0][0] == 3  # R6 (4), R8 (4), R9 (3); R7 reached lead only
+
+
+def test_a_pipedrive_lost_deal_keeps_the_stage_it_was_lost_at():
+    """Through the importer: Pipedrive exports a lost deal with its stage and the status apart; the importer
+    stores stage 'proposal', status 'lost', so the deal reached proposal (3). A deal whose CRM wrote only
+    'Perdue' has no stage to tell: unknown."""
+    from datetime import date
+
+    from analytics import store
+    from analytics.importer import import_files
+    from tests.files import csv_bytes
+
+    rows = [
+        ["Deal ID", "Owner", "Stage", "Status", "Value", "Deal created"],
+        ["P1", "Ann", "Proposal Made", "lost", "1000", "2026-04-01"],
+        ["P2", "Ann", "Qualified", "open", "1000", "2026-04-01"],
+        ["P3", "Ann", "Perdue", "lost", "1000", "2026-04-01"],
+    ]
+    con = store.memory_workspace()
+    import_files(con, [("pipedrive.csv", csv_bytes(rows))], snapshot_date=date(2026, 5, 20))
+    got = by_id(reached.reached(con))
+    assert got["P1"] == (3, "crm")
+    assert got["P3"] == (None, None)

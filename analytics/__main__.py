@@ -302,8 +302,9 @@ def cmd_movement(args) -> int:
         print(t(err.key, args.lang, **{k: str(v) for k, v in err.params.items()}), file=sys.stderr)
         return 1
     summary = movement_summary(con, _dimensions(args), a_id, b_id)
-    values = {k: _number(v) for k, v in summary.items() if k != "waterfall"}
+    values = {k: _number(v) for k, v in summary.items() if k not in ("waterfall", "reps")}
     values["waterfall"] = [{"step": s["step"], "amount": _number(s["amount"])} for s in summary["waterfall"]]
+    values["reps"] = [{k: _number(v) for k, v in r.items()} for r in summary["reps"]]
     _print(values, args.json)
     return 0
 

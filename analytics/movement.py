@@ -64,28 +64,25 @@ def _dimensions_only(flt: Filter) -> Filter:
 
 def _pair_sql(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
     """CTEs ending in `pair`: one row per selected deal of A or B with both sides and the change flags."""
-    flt = _dimensions_only(flt)
     a_all, p1 = selection.deals_cte(Filter(), a_id, "a_all")
     b_all, p2 = selection.deals_cte(Filter(), b_id, "b_all")
-    a_sel, p3 = selection.deals_cte(flt, a_id, "a_sel")
-    b_sel, p4 = selection.deals_cte(flt, b_id, "b_sel")
+    # in B: selected by B's columns; absent from B (dropped): by A's
+    on_b, p3 = selection.dimension_conditions(_dimensions_only(flt), "b")
+    on_a, p4 = selection.dimension_conditions(_dimensions_only(flt), "a")
     sql = (
-        f"{a_all}, {b_all}, {a_sel}, {b_sel},"
-        # in B: by B's columns; absent from B: by A's
-        " sel AS (SELECT opportunity_id FROM b_sel UNION ALL"
-        "  SELECT opportunity_id FROM a_sel ANTI JOIN b_all USING (opportunity_id)),"
-        " joined AS (SELECT sel.opportunity_id, coalesce(b.name, a.name) AS name,"
-        "  coalesce(b.account, a.account) AS account, coalesce(b.owner, a.owner) AS owner,"
-        "  a.owner AS owner_before, b.owner AS owner_after,"
+        f"{a_all}, {b_all},"
+        " joined AS (SELECT coalesce(b.opportunity_id, a.opportunity_id) AS opportunity_id,"
+        "  coalesce(b.name, a.name) AS name, coalesce(b.account, a.account) AS account,"
+        "  coalesce(b.owner, a.owner) AS owner, a.owner AS owner_before, b.owner AS owner_after,"
         "  a.stage AS stage_before, b.stage AS stage_after, a.stage_order AS order_before,"
         "  b.stage_order AS order_after, a.status AS status_before, b.status AS status_after,"
         "  a.amount AS amount_before, b.amount AS amount_after, a.close_date AS close_before,"
         "  b.close_date AS close_after, a.probability AS probability_before, b.probability AS probability_after,"
         "  a.opportunity_id IS NOT NULL AS in_a, b.opportunity_id IS NOT NULL AS in_b,"
         "  coalesce(a.status = 'open', false) AS open_a, coalesce(b.status = 'open', false) AS open_b"
-        "  FROM sel LEFT JOIN a_all a ON a.opportunity_id = sel.opportunity_id"
-        "  LEFT JOIN b_all b ON b.opportunity_id = sel.opportunity_id),"
-        " flagged AS (SELECT *, open_a AND open_b AS both_open,"
+        "  FROM a_all a FULL OUTER JOIN b_all b ON a.opportunity_id = b.opportunity_id"
+        f"  WHERE (b.opportunity_id IS NOT NULL AND {on_b}) OR (b.opportunity_id IS NULL AND {on_a})),"
+        " flagged AS (SELECT *,"
         "  NOT in_a AS is_new,"
         "  open_a AND coalesce(status_after = 'won', false) AS is_won,"
         "  open_a AND in_b AND NOT open_b AND NOT coalesce(status_after = 'won', false) AS is_lost,"
@@ -100,7 +97,6 @@ def _pair_sql(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
         "  FROM joined),"
         " pair AS (SELECT *,"
         "  CASE " + " ".join(f"WHEN is_{r} THEN '{r}'" for r in REASONS) + " END AS reason,"
-        "  concat_ws(',', " + ", ".join(f"CASE WHEN is_{c} THEN '{c}' END" for c in CHANGES) + ") AS changes,"
         "  CASE WHEN open_a AND open_b THEN coalesce(amount_after, 0) - coalesce(amount_before, 0)"
         "   END AS amount_change"
         "  FROM flagged)"
@@ -108,38 +104,73 @@ def _pair_sql(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
     return sql, p1 + p2 + p3 + p4
 
 
-def _aggregates() -> str:
-    """The SELECT list of counts and exact amounts over `pair` (shared by the team and per-rep sums)."""
-    zero = "CAST(0 AS DECIMAL(38, 2))"
-    amt_a, amt_b = "coalesce(amount_before, 0)", "coalesce(amount_after, 0)"
-    parts = [
-        "count(*) FILTER (WHERE open_a) AS open_count_before",
-        f"coalesce(sum({amt_a}) FILTER (WHERE open_a), {zero}) AS open_amount_before",
-        "count(*) FILTER (WHERE open_b) AS open_count_after",
-        f"coalesce(sum({amt_b}) FILTER (WHERE open_b), {zero}) AS open_amount_after",
-        # entries at B's amount (a new deal already closed in B never entered the open pipeline)
-        f"coalesce(sum({amt_b}) FILTER (WHERE is_new AND open_b), {zero}) AS new_amount",
-        f"coalesce(sum({amt_b}) FILTER (WHERE is_reopened), {zero}) AS reopened_amount",
-        # exits at A's amount
-        f"coalesce(sum({amt_a}) FILTER (WHERE is_won), {zero}) AS won_amount",
-        f"coalesce(sum({amt_a}) FILTER (WHERE is_lost), {zero}) AS lost_amount",
-        f"coalesce(sum({amt_a}) FILTER (WHERE is_dropped), {zero}) AS dropped_amount",
-        f"coalesce(sum(amount_change), {zero}) AS amount_change",
-        # the amount each other list shows (B's amount; for amount changed, the net change of its deals)
-        f"coalesce(sum({amt_b}) FILTER (WHERE is_advanced), {zero}) AS advanced_amount",
-        f"coalesce(sum({amt_b}) FILTER (WHERE is_moved_back), {zero}) AS moved_back_amount",
-        f"coalesce(sum({amt_b}) FILTER (WHERE is_slipped), {zero}) AS slipped_amount",
-        f"coalesce(sum({amt_b}) FILTER (WHERE is_pulled_in), {zero}) AS pulled_in_amount",
-        f"coalesce(sum(amount_change) FILTER (WHERE is_amount_changed), {zero}) AS amount_changed_amount",
-        "count(*) FILTER (WHERE is_new AND NOT open_b) AS new_closed_count",
-        "count(*) FILTER (WHERE reason IS NOT NULL) AS changed_count",
-        "count(*) FILTER (WHERE owner_changed) AS owner_changed_count",
-        "count(*) FILTER (WHERE (open_a AND amount_before IS NULL) OR (open_b AND amount_after IS NULL))"
-        " AS missing_amount_count",
-    ]
-    parts += [f"count(*) FILTER (WHERE is_{c}) AS {c}_count" for c in CHANGES]
-    parts += [f"count(*) FILTER (WHERE reason = '{r}') AS reason_{r}_count" for r in REASONS]
-    return ", ".join(parts)
+# Every change of a deal, comma-separated in the order of CHANGES (only for the deals listed).
+_CHANGES_SQL = "concat_ws(',', " + ", ".join(f"CASE WHEN is_{c} THEN '{c}' END" for c in CHANGES) + ")"
+
+
+SUM_KEYS = (
+    ["open_count_before", "open_amount_before", "open_count_after", "open_amount_after", "new_amount",
+     "reopened_amount", "won_amount", "lost_amount", "dropped_amount", "amount_change", "advanced_amount",
+     "moved_back_amount", "slipped_amount", "pulled_in_amount", "amount_changed_amount", "new_closed_count",
+     "changed_count", "owner_changed_count", "missing_amount_count"]
+    + [f"{c}_count" for c in CHANGES] + [f"reason_{r}_count" for r in REASONS]
+)
+_FLAGS = ["open_a", "open_b", *(f"is_{c}" for c in CHANGES), "owner_changed"]
+
+
+def _owner_sums(con, flt: Filter, a_id: int, b_id: int) -> list[dict]:
+    """SUM_KEYS per owner (the deal's owner in B, else in A), amounts as exact Decimal, sorted by owner.
+
+    The database groups the deals by owner and by their combination of flags (a few hundred rows, with the
+    count and the exact sums of A's amount, B's amount and the change); each combination then adds its count
+    and sums to every movement whose flag it carries. Four sums instead of forty-five keep it fast.
+    """
+    cte, params = _pair_sql(flt, a_id, b_id)
+    sql = (
+        f"WITH {cte} SELECT owner, {', '.join(_FLAGS)},"
+        " (open_a AND amount_before IS NULL) OR (open_b AND amount_after IS NULL) AS missing,"
+        " count(*), sum(coalesce(amount_before, 0)), sum(coalesce(amount_after, 0)), sum(amount_change)"
+        " FROM pair GROUP BY ALL"
+    )
+    zero = Decimal("0.00")
+    reps: dict = {}
+    for row in con.execute(sql, params).fetchall():
+        owner, flags, (missing, n, sum_a, sum_b, change) = row[0], dict(zip(_FLAGS, row[1:-5])), row[-5:]
+        sum_a, sum_b, change = Decimal(sum_a), Decimal(sum_b), Decimal(change or 0)
+        r = reps.setdefault(owner, {k: (0 if k.endswith("_count") else zero) for k in SUM_KEYS})
+        open_a, open_b = flags["open_a"], flags["open_b"]
+        if open_a:
+            r["open_count_before"] += n
+            r["open_amount_before"] += sum_a
+        if open_b:
+            r["open_count_after"] += n
+            r["open_amount_after"] += sum_b
+        # entries at B's amount, exits at A's (a new deal already closed in B never entered the open pipeline)
+        if flags["is_new"] and open_b:
+            r["new_amount"] += sum_b
+        if flags["is_new"] and not open_b:
+            r["new_closed_count"] += n
+        for step in ("reopened", "advanced", "moved_back", "slipped", "pulled_in"):
+            if flags[f"is_{step}"]:
+                r[f"{step}_amount"] += sum_b
+        for step in ("won", "lost", "dropped"):
+            if flags[f"is_{step}"]:
+                r[f"{step}_amount"] += sum_a
+        r["amount_change"] += change
+        if flags["is_amount_changed"]:
+            r["amount_changed_amount"] += change
+        for c in CHANGES:
+            if flags[f"is_{c}"]:
+                r[f"{c}_count"] += n
+        reason = next((x for x in REASONS if flags[f"is_{x}"]), None)
+        if reason is not None:
+            r["changed_count"] += n
+            r[f"reason_{reason}_count"] += n
+        if flags["owner_changed"]:
+            r["owner_changed_count"] += n
+        if missing:
+            r["missing_amount_count"] += n
+    return [{"owner": owner} | reps[owner] for owner in sorted(reps, key=lambda o: (o is None, str(o)))]
 
 
 # --- which two snapshots -------------------------------------------------------------------------------------
@@ -185,23 +216,23 @@ def resolve_pair(con, start: date | None = None, end: date | None = None) -> tup
 # --- movement ------------------------------------------------------------------------------------------------
 
 def movement_summary(con, flt: Filter, a_id: int, b_id: int) -> dict:
-    """Counts and exact amounts (Decimal) of each movement from A to B, and the waterfall.
+    """Counts and exact amounts (Decimal) of each movement from A to B, the waterfall, and the same per rep.
 
     Keys: a_id, b_id, a_date, b_date; open_count_before/after, open_amount_before/after; for each change
     `<change>_count` (every deal with that change); new/reopened/won/lost/dropped `_amount` and amount_change
     (the waterfall's steps, see the module docstring); advanced/moved_back/slipped/pulled_in `_amount` (B's
     amount of their deals) and amount_changed_amount (their net change); `reason_<reason>_count` (deals by main
     reason, adding up to changed_count); new_closed_count, owner_changed_count, missing_amount_count;
-    waterfall: [{step, amount (signed)}] from "open_before" to "open_after", whose amounts add up exactly.
+    waterfall: [{step, amount (signed)}] from "open_before" to "open_after", whose amounts add up exactly;
+    reps: the same counts and amounts per owner ([{owner, ...}], sorted by owner), whose sums are the team's.
     """
-    cte, params = _pair_sql(flt, a_id, b_id)
-    cur = con.execute(f"WITH {cte} SELECT {_aggregates()} FROM pair", params)
-    names = [d[0] for d in cur.description]
-    row = dict(zip(names, cur.fetchall()[0]))
+    reps = _owner_sums(con, flt, a_id, b_id)
+    keys = SUM_KEYS
     out = {"a_id": a_id, "b_id": b_id, "a_date": snapshot_date(con, a_id), "b_date": snapshot_date(con, b_id)}
-    for key, value in row.items():
-        out[key] = int(value) if key.endswith("_count") else Decimal(value)
+    for key in keys:
+        out[key] = sum((r[key] for r in reps), 0 if key.endswith("_count") else Decimal("0.00"))
     out["waterfall"] = waterfall(out)
+    out["reps"] = reps
     return out
 
 
@@ -223,27 +254,45 @@ DEAL_COLUMNS = [
 ]
 
 
-def movement_deals(con, flt: Filter, a_id: int, b_id: int, changed_only: bool = True) -> pd.DataFrame:
-    """One row per selected deal (only those that changed unless `changed_only` is False): DEAL_COLUMNS,
-    `changes` as a comma-separated list of CHANGES, `reason` the main one (None when nothing changed).
-    Sorted by main reason rank, then by the larger of the two amounts, largest first."""
+def movement_deals(con, flt: Filter, a_id: int, b_id: int, changed_only: bool = True, reason: str | None = None,
+                   limit_per_reason: int | None = None) -> pd.DataFrame:
+    """One row per selected deal (only those that changed unless `changed_only` is False; only those whose main
+    reason is `reason` when given): DEAL_COLUMNS, `changes` as a comma-separated list of CHANGES, `reason` the
+    main one (None when nothing changed). Sorted by main reason rank, then by the larger of the two amounts,
+    largest first. `limit_per_reason` keeps the first rows of each reason (what a page shows)."""
+    if reason is not None and reason not in REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
     cte, params = _pair_sql(flt, a_id, b_id)
     rank = "CASE reason " + " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS)) + " END"
-    where = "WHERE reason IS NOT NULL" if changed_only else ""
-    sql = (
-        f"WITH {cte} SELECT {', '.join(DEAL_COLUMNS)} FROM pair {where}"
-        f" ORDER BY {rank} NULLS LAST, greatest(coalesce(amount_before, 0), coalesce(amount_after, 0)) DESC,"
-        " opportunity_id"
-    )
-    return con.execute(sql, params).fetchdf()
+    size = "greatest(coalesce(amount_before, 0), coalesce(amount_after, 0))"
+    columns = ", ".join(f"{_CHANGES_SQL} AS changes" if c == "changes" else c for c in DEAL_COLUMNS)
+    order = f" ORDER BY {rank} NULLS LAST, {size} DESC, opportunity_id"
+    if limit_per_reason is None:
+        where = (["reason IS NOT NULL"] if changed_only else []) + (["reason = ?"] if reason is not None else [])
+        sql = f"WITH {cte} SELECT {columns} FROM pair{' WHERE ' + ' AND '.join(where) if where else ''}{order}"
+        return con.execute(sql, params + ([reason] if reason is not None else [])).fetchdf()
+    # The first rows of each reason: one top-N per reason (a heap each) rather than sorting every deal that moved,
+    # and the list of changes written for the rows kept only. Reasons are REASONS' own words, not user text.
+    reasons = [reason] if reason is not None else list(REASONS)
+    parts = " UNION ALL ".join(
+        f"(SELECT * FROM pair WHERE reason = '{r}' ORDER BY {size} DESC, opportunity_id LIMIT ?)" for r in reasons)
+    sql = f"WITH {cte}, firsts AS ({parts}) SELECT {columns} FROM firsts{order}"
+    return con.execute(sql, params + [int(limit_per_reason)] * len(reasons)).fetchdf()
 
 
 def movement_by_rep(con, flt: Filter, a_id: int, b_id: int) -> pd.DataFrame:
     """The summary's counts and amounts per rep (the deal's owner in B, else in A), one row per owner, sorted
     by owner. Amount columns are float64 (for tables and charts); each row's waterfall adds up."""
-    cte, params = _pair_sql(flt, a_id, b_id)
-    sql = f"WITH {cte} SELECT owner, {_aggregates()} FROM pair GROUP BY owner ORDER BY owner NULLS LAST"
-    return con.execute(sql, params).fetchdf()
+    return rep_frame(_owner_sums(con, flt, a_id, b_id))
+
+
+def rep_frame(reps: list[dict]) -> pd.DataFrame:
+    """`movement_summary(...)["reps"]` as a DataFrame: counts as integers, amounts as float64."""
+    df = pd.DataFrame(reps, columns=["owner", *SUM_KEYS])
+    for col in df.columns:
+        if col != "owner":
+            df[col] = df[col].astype("int64" if col.endswith("_count") else "float64")
+    return df
 
 
 def largest_movements(summary: dict, n: int = 4) -> list[dict]:
@@ -374,8 +423,8 @@ def pipeline_trend(con, flt: Filter) -> pd.DataFrame:
             " count(*) FILTER (WHERE status = 'open') AS open_count,"
             " coalesce(sum(amount) FILTER (WHERE status = 'open'), 0) AS open_amount,"
             " coalesce(sum(amount * probability) FILTER (WHERE status = 'open'), 0) AS weighted_pipeline,"
-            " coalesce(sum(amount) FILTER (WHERE status = 'won' AND outcome_date BETWEEN ? AND ?), 0)"
-            f" AS won_month_to_date FROM s{i}"
+            " coalesce(sum(CASE WHEN status = 'won' AND outcome_date >= ? AND outcome_date <= ? THEN amount END), 0)"
+            f" AS won_month_to_date FROM s{i} WHERE status IN ('open', 'won')"
         )
         select_params += [sid, day, day.replace(day=1), day]
     sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects) + " ORDER BY snapshot_date"

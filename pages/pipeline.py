@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import forecast, movement, selection
+from analytics import forecast, movement, selection, store
 from analytics.export import to_csv_bytes
 from analytics.i18n import t
 from ui import cache, format as fmt, state
@@ -102,11 +102,15 @@ def _screen(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def draw_table(df: pd.DataFrame, key: str, file_name: str, whole: bool = False) -> None:
+def draw_table(df: pd.DataFrame, key: str, file_name: str, whole: bool = False, total: int | None = None,
+               every_row=None) -> None:
     """The first SHOWN_ROWS rows on screen, every row in a CSV built when the button is clicked.
-    `whole`: tall enough to show every row without scrolling (short tables read in a meeting)."""
-    if len(df) > SHOWN_ROWS:
-        st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=len(df)))
+    `whole`: tall enough to show every row without scrolling (short tables read in a meeting).
+    `total` and `every_row` (a function giving every row, called on the click) when `df` holds the first rows
+    only."""
+    total = len(df) if total is None else total
+    if total > SHOWN_ROWS:
+        st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=total))
     lang = state.lang()
     height = 38 + 35 * min(len(df), SHOWN_ROWS) if whole else "auto"
     st.dataframe(_screen(df.head(SHOWN_ROWS), lang), hide_index=True, height=height,
@@ -114,7 +118,8 @@ def draw_table(df: pd.DataFrame, key: str, file_name: str, whole: bool = False) 
     labels = {c: t(f"pipeline.col.{c}", lang) for c in df.columns}
 
     def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
-        return to_csv_bytes(_rounded(_words(df, lang), 2).rename(columns=labels), lang)
+        rows = every_row() if every_row is not None else df
+        return to_csv_bytes(_rounded(_words(rows[list(df.columns)], lang), 2).rename(columns=labels), lang)
 
     st.download_button(tr("pipeline.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
 
@@ -208,7 +213,9 @@ def draw_movement(con, flt, snaps: pd.DataFrame) -> None:
     st.caption(" ".join(notes))
 
     st.subheader(tr("pipeline.lists.title"))
-    deals = cached(movement.movement_deals, con, flt, a_id, b_id)
+    # the first rows of each movement on screen; a list's CSV reads every row of it when clicked
+    deals = cached(movement.movement_deals, con, flt, a_id, b_id, True, None, SHOWN_ROWS)
+    workspace = state.workspace()
     if deals.empty:
         st.info(tr("pipeline.lists.none"))
     else:
@@ -221,10 +228,15 @@ def draw_movement(con, flt, snaps: pd.DataFrame) -> None:
             columns.insert(3, "owner_before")
         for tab, reason in zip(tabs, reasons):
             with tab:
+                def every_row(reason=reason):  # on the click, off the script thread: a cursor of its own
+                    return movement.movement_deals(store.open_workspace(workspace).cursor(), flt, a_id, b_id,
+                                                   True, reason)
+
                 draw_table(deals.loc[deals["reason"] == reason, columns], f"moves_{reason}",
-                           f"{tr('pipeline.title')} - {tr(f'pipeline.move.{reason}')}.csv")
+                           f"{tr('pipeline.title')} - {tr(f'pipeline.move.{reason}')}.csv",
+                           total=summary[f"reason_{reason}_count"], every_row=every_row)
     st.subheader(tr("pipeline.reps.title"))
-    reps = cached(movement.movement_by_rep, con, flt, a_id, b_id)
+    reps = movement.rep_frame(summary["reps"])
     rep_columns = ["owner", "open_amount_before", "new_count", "reopened_count", "won_count", "lost_count",
                    "dropped_count", "amount_change", "open_amount_after", "advanced_count", "moved_back_count",
                    "slipped_count", "pulled_in_count", "amount_changed_count"]

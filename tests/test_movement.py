@@ -315,3 +315,14 @@ def test_needed_coverage_from_the_teams_history():
 def test_needed_coverage_without_history_is_none():
     got = movement.needed_coverage(store.memory_workspace(), Filter())
     assert got["needed"] is None and got["months"] == 0
+
+
+def test_first_rows_of_each_reason_and_one_reason(con):
+    full = movement.movement_deals(con, Filter(), ids(con, S1), ids(con, S2))
+    top = movement.movement_deals(con, Filter(), ids(con, S1), ids(con, S2), limit_per_reason=1)
+    # one row per main reason present: won, lost, dropped, new (D9 9 000 before D10 1 500), reopened, pulled in,
+    # slipped, amount changed
+    assert list(top["opportunity_id"]) == ["D3", "D8", "D2", "D9", "D5", "D4", "D1", "D6"]
+    assert list(full["opportunity_id"][:4]) == ["D3", "D8", "D2", "D9"]
+    new = movement.movement_deals(con, Filter(), ids(con, S1), ids(con, S2), reason="new")
+    assert list(new["opportunity_id"]) == ["D9", "D10"]

@@ -153,3 +153,19 @@ def test_the_cli_prints_what_the_page_shows(app, capsys):
     summary = movement.movement_summary(store.open_workspace("three"), Filter(), *movement.resolve_pair(
         store.open_workspace("three")))
     assert printed["open_amount_after"] == summary["open_amount_after"] == Decimal("42000")
+
+
+def test_two_uploads_of_a_file_without_ids(app):
+    from analytics.importer import import_files
+    from tests import test_movement_no_ids as no_ids
+    from tests.files import csv_bytes
+
+    con = store.open_workspace("noids")
+    import_files(con, [("semaine_45.csv", csv_bytes(no_ids.WEEK1, ";"))], snapshot_date=no_ids.date(2026, 11, 9))
+    import_files(con, [("semaine_46.csv", csv_bytes(no_ids.WEEK2, ";"))], snapshot_date=no_ids.date(2026, 11, 16))
+    _open(app, "noids")
+    shown = tiles(app)
+    # matched by the derived key: Gamma won, Epsilon new, Delta dropped (tests/test_movement_no_ids.py)
+    assert _space(shown["Gagnées"][0]) == "-20 000 €"
+    assert _space(shown["Nouvelles"][0]) == "+4 000 €" and _space(shown["Disparues"][0]) == "-3 000 €"
+    assert [t.label for t in app.tabs][:3] == ["Gagnée (1)", "Disparue de l'export (1)", "Nouvelle (1)"]

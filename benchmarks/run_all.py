@@ -21,8 +21,10 @@ from common import Result, log, table, workdir
 
 HERE = Path(__file__).resolve().parent
 
-FULL = {"xlsx_rows": 100_000, "csv_rows": 1_000_000, "opportunities": 1_000_000, "activities": 5_000_000}
-QUICK = {"xlsx_rows": 10_000, "csv_rows": 100_000, "opportunities": 100_000, "activities": 500_000}
+FULL = {"xlsx_rows": 100_000, "csv_rows": 1_000_000, "opportunities": 1_000_000, "activities": 5_000_000,
+        "movement_weeks": 52, "movement_deals": 100_000}
+QUICK = {"xlsx_rows": 10_000, "csv_rows": 100_000, "opportunities": 100_000, "activities": 500_000,
+         "movement_weeks": 8, "movement_deals": 20_000}
 
 
 def _run(script: str, args: list[str]) -> tuple[list[Result], str | None]:
@@ -66,6 +68,8 @@ def main() -> None:
             ("bench_reviews.py", ["--workspace", str(workspace)]),
             ("bench_segments.py", ["--workspace", str(workspace)]),
             ("bench_render.py", ["--workspace", str(workspace), "--workdir", str(folder / "render")]),
+            ("bench_movement.py", ["--weeks", str(sizes["movement_weeks"]), "--deals", str(sizes["movement_deals"]),
+                                   "--workdir", str(folder / "movement")]),
             ("bench_report.py", ["--workspace", str(workspace)]),
             ("bench_funnel.py", ["--workspace", str(workspace), "--workdir", str(folder / "funnel")]),
         ]:

@@ -412,23 +412,26 @@ def pipeline_trend(con, flt: Filter) -> pd.DataFrame:
     if snaps.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
     dims = _dimensions_only(flt)
-    ctes, cte_params, selects, select_params = [], [], [], []
-    for i, (sid, day) in enumerate(zip(snaps["snapshot_id"], snaps["snapshot_date"])):
-        sid, day = int(sid), pd.Timestamp(day).date()
-        cte, p = selection.deals_cte(dims, sid, f"s{i}")
-        ctes.append(cte)
-        cte_params += p
-        selects.append(
-            "SELECT CAST(? AS INTEGER) AS snapshot_id, CAST(? AS DATE) AS snapshot_date,"
-            " count(*) FILTER (WHERE status = 'open') AS open_count,"
-            " coalesce(sum(amount) FILTER (WHERE status = 'open'), 0) AS open_amount,"
-            " coalesce(sum(amount * probability) FILTER (WHERE status = 'open'), 0) AS weighted_pipeline,"
-            " coalesce(sum(CASE WHEN status = 'won' AND outcome_date >= ? AND outcome_date <= ? THEN amount END), 0)"
-            f" AS won_month_to_date FROM s{i} WHERE status IN ('open', 'won')"
-        )
-        select_params += [sid, day, day.replace(day=1), day]
-    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects) + " ORDER BY snapshot_date"
-    params = cte_params + select_params
+    # Two scans of every snapshot's deals, each cut down to the rows it needs before any join: the open deals,
+    # and the deals won within the month of the upload that holds them.
+    open_cte, p_open = selection.deals_cte(dims, selection.ALL_SNAPSHOTS, "open_deals")
+    won_cte, p_won = selection.deals_cte(dims, selection.ALL_SNAPSHOTS, "won_deals")
+    sql = (
+        f"WITH {open_cte}, {won_cte},"
+        " s AS (SELECT snapshot_id, snapshot_date, CAST(date_trunc('month', snapshot_date) AS DATE) AS month_start"
+        "  FROM snapshots),"
+        " o AS (SELECT snapshot_id, count(*) AS open_count, sum(amount) AS open_amount,"
+        "  sum(amount * probability) AS weighted_pipeline FROM open_deals WHERE status = 'open' GROUP BY 1),"
+        " w AS (SELECT d.snapshot_id, sum(d.amount) AS won_month_to_date FROM won_deals d JOIN s USING (snapshot_id)"
+        "  WHERE d.status = 'won' AND d.outcome_date >= s.month_start AND d.outcome_date <= s.snapshot_date"
+        "  GROUP BY 1)"
+        " SELECT s.snapshot_id, s.snapshot_date, coalesce(o.open_count, 0) AS open_count,"
+        " coalesce(o.open_amount, 0) AS open_amount, coalesce(o.weighted_pipeline, 0) AS weighted_pipeline,"
+        " coalesce(w.won_month_to_date, 0) AS won_month_to_date"
+        " FROM s LEFT JOIN o USING (snapshot_id) LEFT JOIN w USING (snapshot_id)"
+        " ORDER BY s.snapshot_date, s.snapshot_id"
+    )
+    params = p_open + p_won
     df = con.execute(sql, params).fetchdf()
     months = sorted({d.replace(day=1) for d in pd.to_datetime(df["snapshot_date"]).dt.date})
     quotas = _month_quotas(con, dims, months)

@@ -32,6 +32,7 @@ REPS_ONE = (
 )
 
 LATEST_SNAPSHOT = "(SELECT snapshot_id FROM snapshots ORDER BY snapshot_date DESC, snapshot_id DESC LIMIT 1)"
+ALL_SNAPSHOTS = "all"  # deals_cte(flt, ALL_SNAPSHOTS): every snapshot's deals at once (trends over uploads)
 
 
 # --- snapshots -----------------------------------------------------------------------------------------------
@@ -71,7 +72,9 @@ def dimension_conditions(flt: Filter, alias: str = "d") -> tuple[str, list]:
 
 
 def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals") -> tuple[str, list]:
-    """`name AS (SELECT ...)`: the deals of one snapshot (the latest when None) of the filter's dimensions.
+    """`name AS (SELECT ...)`: the deals of one snapshot (the latest when None) of the filter's dimensions;
+    with `snapshot_id=ALL_SNAPSHOTS`, the deals of every snapshot (one row per deal and snapshot, each as that
+    snapshot states it), for trends over uploads read in one scan.
 
     Columns: snapshot_id, opportunity_id, name, account, owner, team, segment, source, region, product,
     stage, crm_stage, stage_order, status, amount, probability, probability_given, default_probability,
@@ -80,6 +83,8 @@ def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals") 
     where, params = dimension_conditions(flt, "x")
     snap = "?" if snapshot_id is not None else LATEST_SNAPSHOT
     snap_params = [snapshot_id] if snapshot_id is not None else []
+    if snapshot_id == ALL_SNAPSHOTS:
+        snap, snap_params = "o.snapshot_id", []
     sql = (
         f"{name} AS (SELECT * FROM (SELECT o.snapshot_id, o.opportunity_id, o.name, o.account, o.owner, r.team,"
         " o.segment, o.source, coalesce(o.region, r.region) AS region, o.product, o.stage, o.crm_stage,"

@@ -326,3 +326,12 @@ def test_first_rows_of_each_reason_and_one_reason(con):
     assert list(full["opportunity_id"][:4]) == ["D3", "D8", "D2", "D9"]
     new = movement.movement_deals(con, Filter(), ids(con, S1), ids(con, S2), reason="new")
     assert list(new["opportunity_id"]) == ["D9", "D10"]
+
+
+def test_deals_of_every_snapshot_in_one_selection(con):
+    from analytics import selection
+
+    cte, params = selection.deals_cte(Filter(owner="alice"), selection.ALL_SNAPSHOTS)
+    rows = con.execute(f"WITH {cte} SELECT snapshot_id, count(*) FROM deals GROUP BY 1 ORDER BY 1", params).fetchall()
+    # alice's deals as each upload states them: S1 D1 D2 D6; S2 D1 D6 D7 D9; S3 D1 D6 D7 D9
+    assert [n for _, n in rows] == [3, 4, 4]

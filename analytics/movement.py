@@ -271,12 +271,14 @@ def movement_deals(con, flt: Filter, a_id: int, b_id: int, changed_only: bool = 
         where = (["reason IS NOT NULL"] if changed_only else []) + (["reason = ?"] if reason is not None else [])
         sql = f"WITH {cte} SELECT {columns} FROM pair{' WHERE ' + ' AND '.join(where) if where else ''}{order}"
         return con.execute(sql, params + ([reason] if reason is not None else [])).fetchdf()
-    # The first rows of each reason: one top-N per reason (a heap each) rather than sorting every deal that moved,
-    # and the list of changes written for the rows kept only. Reasons are REASONS' own words, not user text.
+    # The first rows of each reason: the deals that moved are set aside once (MATERIALIZED: else each branch
+    # would recompute the join), then one top-N per reason (a heap each) rather than sorting every deal that
+    # moved; the list of changes is written for the rows kept only. Reasons are REASONS' words, not user text.
     reasons = [reason] if reason is not None else list(REASONS)
     parts = " UNION ALL ".join(
-        f"(SELECT * FROM pair WHERE reason = '{r}' ORDER BY {size} DESC, opportunity_id LIMIT ?)" for r in reasons)
-    sql = f"WITH {cte}, firsts AS ({parts}) SELECT {columns} FROM firsts{order}"
+        f"(SELECT * FROM moved WHERE reason = '{r}' ORDER BY {size} DESC, opportunity_id LIMIT ?)" for r in reasons)
+    sql = (f"WITH {cte}, moved AS MATERIALIZED (SELECT * FROM pair WHERE reason IS NOT NULL), firsts AS ({parts})"
+           f" SELECT {columns} FROM firsts{order}")
     return con.execute(sql, params + [int(limit_per_reason)] * len(reasons)).fetchdf()
 
 

@@ -130,14 +130,16 @@ def pick_pair(snaps: pd.DataFrame) -> tuple[int, int]:
     """Two selectboxes (A, B), the last two uploads by default; B is chosen among the uploads after A."""
     ids = [int(s) for s in snaps["snapshot_id"]]
     dates = dict(zip(ids, snaps["snapshot_date"]))
+    workspace = state.workspace()  # snapshot ids are a workspace's own: each keeps its own choice
     left, right = st.columns(2)
     with left:
-        a_id = st.selectbox(tr("pipeline.snapshot_a"), ids[:-1], index=len(ids) - 2, format_func=lambda i: _day(dates[i]),
-                            key="pipeline_a")
+        a_id = st.selectbox(tr("pipeline.snapshot_a"), ids[:-1], index=len(ids) - 2,
+                            format_func=lambda i: _day(dates[i]),
+                            key=f"pipeline_a__{workspace}")
     later = ids[ids.index(a_id) + 1:]
     with right:
         b_id = st.selectbox(tr("pipeline.snapshot_b"), later, index=len(later) - 1,
-                            format_func=lambda i: _day(dates[i]), key=f"pipeline_b_{a_id}")
+                            format_func=lambda i: _day(dates[i]), key=f"pipeline_b__{workspace}__{a_id}")
     return a_id, b_id
 
 
@@ -311,7 +313,8 @@ def draw_trend(con, flt, available: set[str]) -> None:
         else:
             lang = state.lang()
             st.caption(tr("pipeline.trend.coverage_help", months=needed["months"],
-                          conversion=fmt.percent(needed["conversion"], lang), needed=fmt.ratio(needed["needed"], lang, 1)))
+                          conversion=fmt.percent(needed["conversion"], lang),
+                          needed=fmt.ratio(needed["needed"], lang, 1)))
 
 
 # --- forecast reliability ------------------------------------------------------------------------------------
@@ -332,7 +335,8 @@ def calibration_chart(df: pd.DataFrame, rep: str | None) -> alt.Chart:
     domain = [team_label] + ([rep] if rep else [])
     color = alt.Scale(domain=domain, range=["#5b7083", "#c8553d"][:len(domain)])
     axis_pct = alt.Axis(format=".0%")
-    x = alt.X("announced:Q", scale=alt.Scale(domain=[0, 1]), axis=axis_pct, title=tr("pipeline.forecast.announced_axis"))
+    x = alt.X("announced:Q", scale=alt.Scale(domain=[0, 1]), axis=axis_pct,
+              title=tr("pipeline.forecast.announced_axis"))
     y = alt.Y("realised:Q", scale=alt.Scale(domain=[0, 1]), axis=axis_pct, title=tr("pipeline.forecast.realised_axis"))
     tooltip = [alt.Tooltip("who:N", title=" "), alt.Tooltip("band_text:N", title=tr("pipeline.forecast.band")),
                alt.Tooltip("deals:Q", title=tr("pipeline.forecast.deals")),
@@ -375,7 +379,7 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
         dates = [pd.Timestamp(d).date() for d in snaps["snapshot_date"]][:-1]
         with st.columns([1, 2])[0]:
             as_of = st.selectbox(tr("pipeline.forecast.as_of"), dates, index=0, format_func=_day,
-                                 key="pipeline_as_of")
+                                 key=f"pipeline_as_of__{state.workspace()}")
     result = cached(forecast.reliability, con, flt, as_of)
     if result["method"] is None:
         st.info(tr(result["reason"]))
@@ -405,7 +409,7 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
         # the rep who announces furthest above what they win is shown first: the gap most worth a discussion
         default = max(judged, key=lambda r: r["optimism"])["owner"] if judged else (owners[0] if owners else None)
         rep = st.selectbox(tr("pipeline.forecast.rep"), owners, index=owners.index(default) if default else 0,
-                           key="pipeline_rep") if owners else None
+                           key=f"pipeline_rep__{state.workspace()}") if owners else None
         cal = cached(forecast.calibration, con, flt, as_of)
         st.altair_chart(_localized(calibration_chart(cal, rep)), width="stretch")
 

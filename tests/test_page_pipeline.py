@@ -53,6 +53,11 @@ def _three_uploads(name="three"):
     return con
 
 
+def picker(at, name: str):
+    """The page's selectbox `name` (pipeline_a, pipeline_b, pipeline_as_of), whatever workspace keys it."""
+    return next(s for s in at.selectbox if s.key and s.key.startswith(f"{name}__"))
+
+
 def _space(text: str) -> str:
     return text.replace("\u202f", " ").replace("\u00a0", " ")
 
@@ -65,7 +70,7 @@ def test_renders_on_the_demo_company(app):
     # A and B default to the last two uploads
     con = store.open_workspace(store.DEMO_WORKSPACE)
     a_id, b_id = movement.resolve_pair(con)
-    assert (app.selectbox(key="pipeline_a").value, app.selectbox(key=f"pipeline_b_{a_id}").value) == (a_id, b_id)
+    assert (picker(app, "pipeline_a").value, picker(app, "pipeline_b").value) == (a_id, b_id)
     charts = app.get("vega_lite_chart")
     assert len(charts) == 4  # waterfall, pipeline per upload, coverage, calibration
     waterfall = json.loads(charts[0].proto.spec)
@@ -77,7 +82,7 @@ def test_renders_on_the_demo_company(app):
     assert top == [f"{t}" for t in ("Nouvelles", "Perdues", "Gagnées", "Montants revus")]
     assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
     # the over-optimistic rep is the one the calibration chart opens on, and his optimism is the team's highest
-    assert app.selectbox(key="pipeline_rep").value == OPTIMISTIC_REP
+    assert picker(app, "pipeline_rep").value == OPTIMISTIC_REP
     result = forecast.reliability(con, Filter())
     by_rep = {r["owner"]: r for r in result["reps"]}
     assert max(by_rep, key=lambda o: by_rep[o]["optimism"]) == OPTIMISTIC_REP
@@ -97,10 +102,9 @@ def test_three_uploads_hand_values_and_pickers(app):
     _three_uploads()
     _open(app, "three")
     # default: S2 -> S3; pick S1 -> S2 and the hand-computed waterfall of tests/test_movement.py shows
-    s1 = app.selectbox(key="pipeline_a").options[0]
-    app.selectbox(key="pipeline_a").set_value(s1).run()
-    key = [s.key for s in app.selectbox if s.key and s.key.startswith("pipeline_b_")][0]
-    app.selectbox(key=key).set_value(app.selectbox(key=key).options[0]).run()
+    s1 = test_movement.ids(store.open_workspace("three"), test_movement.S1)
+    picker(app, "pipeline_a").set_value(s1).run()
+    picker(app, "pipeline_b").set_value(s1 + 1).run()
     assert not app.exception
     shown = tiles(app)
     assert _space(shown["Gagnées"][0]) == "-20 000 €" and _space(shown["Nouvelles"][0]) == "+9 000 €"
@@ -169,3 +173,30 @@ def test_two_uploads_of_a_file_without_ids(app):
     assert _space(shown["Gagnées"][0]) == "-20 000 €"
     assert _space(shown["Nouvelles"][0]) == "+4 000 €" and _space(shown["Disparues"][0]) == "-3 000 €"
     assert [t.label for t in app.tabs][:3] == ["Gagnée (1)", "Disparue de l'export (1)", "Nouvelle (1)"]
+
+
+def test_switching_workspace_resets_the_upload_pickers(app):
+    _three_uploads()
+    _open(app)  # the demo: six uploads, A is the fifth
+    picker(app, "pipeline_a").set_value(1).run()  # the demo's first upload
+    app.session_state["workspace"] = "three"
+    app.run()
+    assert not app.exception
+    # the other workspace opens on its own last two uploads
+    a_id, b_id = movement.resolve_pair(store.open_workspace("three"))
+    assert (picker(app, "pipeline_a").value, picker(app, "pipeline_b").value) == (a_id, b_id)
+    assert app.title[0].value == "Dynamique du pipeline"
+
+
+def test_the_forecast_cli_prints_what_the_page_shows(app, capsys):
+    from analytics.__main__ import main as cli
+
+    _three_uploads()
+    _open(app, "three")
+    shown = tiles(app)
+    assert cli(["forecast", "--workspace", str(store.workspace_path("three")), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    # open on 04/05 and closed by 18/05: D3 only (announced 20 000 x 0.9, won 20 000): too few for a score
+    assert printed["team"]["announced_amount"] == 18000 and _space(shown["Annoncé (pondéré)"][0]) == "18 000 €"
+    assert printed["team"]["won_amount"] == 20000 and _space(shown["Gagné"][0]) == "20 000 €"
+    assert printed["team"]["brier"] is None and shown["Score de Brier"][0] == "—"

@@ -90,7 +90,8 @@ def _judged_cte(flt: Filter, b: dict) -> tuple[str, list]:
             "  CASE WHEN l.status = 'won' THEN l.amount END AS won_amount,"
             "  l.opportunity_id IS NOT NULL AND d.close_date < ? AS expected,"
             "  coalesce(l.status = 'open', false) AS still_open"
-            "  FROM first d LEFT JOIN last l ON l.opportunity_id = d.opportunity_id WHERE d.status = 'open')"
+            "  FROM first d LEFT JOIN last l ON l.opportunity_id = d.opportunity_id"
+            "  WHERE d.status = 'open' AND d.probability IS NOT NULL)"  # a stage without a default: nothing announced
         )
         return sql, p_first + p_last + [b["latest_date"]]
     # stage history: the deals of the latest upload, in the stage they had last entered by the base date

@@ -58,14 +58,36 @@ def _sidebar() -> None:
         st.toggle(state.tr("app.hide_workspaces"), key=HIDE_KEY, help=state.tr("app.hide_workspaces_help"))
 
 
+LANDED_KEY = "landed_on"  # the workspace the landing rule last ran for
+
+
+def _land(current, import_page) -> None:
+    """The app opens on the flash figures when the workspace holds data, on Import when it is empty.
+
+    The flash page is the default page (served at /); on a session's first run and after a switch to another
+    workspace, an empty workspace sends the user to Import. Only once per workspace: a user who then opens
+    another page stays there.
+    """
+    workspace = state.workspace()
+    if st.session_state.get(LANDED_KEY) == workspace:
+        return
+    st.session_state[LANDED_KEY] = workspace
+    empty = state.connection().execute("SELECT count(*) FROM snapshots").fetchall()[0][0] == 0
+    if empty and current.url_path != import_page.url_path:
+        st.switch_page(import_page)
+
+
 st.session_state.setdefault(state.WORKSPACE_KEY, store.DEMO_WORKSPACE)
 st.session_state.setdefault(state.LANG_KEY, "fr")
+# url_path must not equal a file stem of pages/, or Streamlit runs that file alone, without this script.
+# The default page is served at / (its own url_path answers "Page not found").
+import_page = st.Page("pages/import_page.py", title=state.tr("nav.import"), icon=":material/upload_file:",
+                      url_path="import")
 # Navigation first: until st.navigation runs, Streamlit would list every module of pages/ in the sidebar.
 navigation = st.navigation([
-    # url_path must not equal a file stem of pages/, or Streamlit runs that file alone, without this script.
-    st.Page("pages/import_page.py", title=state.tr("nav.import"), icon=":material/upload_file:", url_path="import",
+    import_page,
+    st.Page("pages/flash.py", title=state.tr("nav.flash"), icon=":material/bolt:", url_path="chiffres-flash",
             default=True),
-    st.Page("pages/flash.py", title=state.tr("nav.flash"), icon=":material/bolt:", url_path="chiffres-flash"),
     st.Page("pages/funnel.py", title=state.tr("nav.funnel"), icon=":material/filter_alt:", url_path="entonnoir"),
     st.Page("pages/segments.py", title=state.tr("nav.segments"), icon=":material/donut_small:",
             url_path="effort-resultat"),
@@ -80,5 +102,6 @@ _sidebar()
 if message := st.session_state.pop("workspace_message", None):
     st.toast(message)
 _ensure_demo()
+_land(navigation, import_page)
 st.session_state["filter"] = draw_filters(state.connection())
 navigation.run()

@@ -4,7 +4,7 @@
                             [--table opportunities] [--map "Header=field"]... [--stage "CRM stage=stage"]...
                             [--replace]
   python -m analytics kpis --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME] [--team NAME]
-                           [--region NAME] [--source NAME] --json
+                           [--region NAME] [--source NAME] [--compare previous|last_year] --json
   python -m analytics demo --workspace DIR
   python -m analytics funnel --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME]
                              [--basis cohort|closed] --json
@@ -140,13 +140,20 @@ def _stage(text: str) -> tuple[str, str]:
 
 
 def cmd_kpis(args) -> int:
-    from analytics.filters import Filter
-    from analytics.kpis import flash_kpis
+    from analytics.filters import Filter, reference_date
+    from analytics.kpis import comparison_kpis, flash_kpis
 
+    if args.start and args.end and args.start > args.end:
+        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+        return 2
     con = _connect(args.workspace)
     flt = Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
                  region=args.region, source=args.source)
     values = {k: _json_value(v) for k, v in flash_kpis(con, flt).items()}
+    if args.compare:
+        # the page's deltas: same function, same "today" (the workspace's latest snapshot date)
+        cmp = comparison_kpis(con, flt, args.compare, reference_date(con))
+        values["comparison"] = None if cmp is None else {k: _json_value(v) for k, v in cmp.items()}
     if args.json:
         print(json.dumps(values, ensure_ascii=False, sort_keys=True))
     else:
@@ -484,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--end", type=_iso_date)
     for dim in ("owner", "segment", "team", "region", "source"):
         p.add_argument(f"--{dim}")
+    p.add_argument("--compare", choices=["previous", "last_year"],
+                   help="add the comparison period's figures, read like for like (as the page's deltas)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_kpis)
     p = sub.add_parser("movement", help="what moved in the pipeline between two uploads")

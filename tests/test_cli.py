@@ -58,3 +58,43 @@ def test_bad_file_exits_non_zero_with_the_message(tmp_path, capsys):
     code, out, err = run(capsys, "import", str(path), "--workspace", str(tmp_path / "ws"), "--lang", "en")
     assert code == 1
     assert "broken.csv" in err and "Amount" in err and "Traceback" not in err
+
+
+def test_kpis_compare_prints_the_comparison_period(tmp_path, capsys):
+    """The shared workspace (today = 20 May 2026): May against 1-20 April, read like for like."""
+    from analytics import store
+    from tests.fixtures.workspace import build
+
+    import duckdb
+
+    path = tmp_path / "shared.duckdb"
+    con = duckdb.connect(str(path))
+    store.init_schema(con)
+    build(con)
+    con.close()
+    code, out, _ = run(capsys, "kpis", "--workspace", str(path), "--start", "2026-05-01", "--end", "2026-05-31",
+                       "--compare", "previous", "--json")
+    assert code == 0
+    figures = json.loads(out)
+    cmp = figures["comparison"]
+    assert (cmp["start"], cmp["end"]) == ("2026-04-01", "2026-04-20")
+    assert set(figures) - {"comparison"} <= set(cmp)  # the same keys
+    assert cmp["won_amount"] == 10000  # D05 on 20 April
+    assert cmp["quota"] == 120000  # the whole April quota: alice 80 000 + bob 40 000
+    assert cmp["quota_attainment"] == 10000 / 120000
+    assert figures["quota_attainment"] == 62000 / 180000
+
+
+def test_kpis_compare_rejects_an_unknown_mode(tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_:
+        run(capsys, "kpis", "--workspace", str(tmp_path / "ws"), "--compare", "yesterday")
+    assert exit_.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_kpis_start_after_end_is_refused(tmp_path, capsys):
+    code, _, err = run(capsys, "kpis", "--workspace", str(tmp_path / "ws"), "--start", "2026-05-31",
+                       "--end", "2026-05-01", "--json")
+    assert code == 2 and "after" in err

@@ -339,3 +339,27 @@ def test_the_fiscal_year_start_moves_the_quarter(app):
     assert app.session_state["filter"] == Filter(date(2026, 5, 1), date(2026, 7, 31))
     from analytics import settings
     assert settings.fiscal_start(store.open_workspace("shared")) == 2  # stored in the workspace
+
+
+# --- landing --------------------------------------------------------------------------------------------------
+
+def test_the_app_opens_on_the_flash_figures_when_there_is_data(app):
+    app.run()  # the demo company
+    assert not app.exception
+    assert app.title[0].value == "Chiffres flash"
+
+
+def test_the_app_opens_on_import_when_the_workspace_is_empty(app):
+    store.open_workspace("empty")
+    app.session_state["workspace"] = "empty"
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Importer un export CRM"
+
+
+def test_a_new_empty_workspace_opens_on_import(app):
+    app.run()
+    app.session_state["new_workspace_name"] = "Client Neuf"
+    app.button(key="create_workspace").click().run()
+    assert app.session_state["workspace"] == "client-neuf"
+    assert app.title[0].value == "Importer un export CRM"

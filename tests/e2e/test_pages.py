@@ -66,14 +66,16 @@ def test_pages_are_found_in_app_py():
 
 
 def test_the_demo_company_opens(page, app_url):
+    # The app lands on the flash figures when the workspace holds data (the demo company does).
     open_page(page, app_url)
-    # The import page (home) says which workspace is open, and the demo has its weekly snapshots.
-    assert page.get_by_text(t("import.workspace_content", "fr", name="demo")).count() == 1
-    assert page.get_by_text(t("import.snapshots", "fr", count=0, last="")[:12]).count() == 1
-    go_to(page, t("nav.flash", "fr"), t("flash.title", "fr"))
+    wait_for_app(page, until=page.locator("h1", has_text=t("flash.title", "fr")))
     won = metric_value(page, t("flash.kpi.won_amount", "fr"))
     assert re.fullmatch(r"[1-9][\d ]* €", won), won  # the demo's won amount this month, in euros
     screenshot(page, "demo-flash")
+    # The import page says which workspace is open, and the demo has its weekly snapshots.
+    go_to(page, t("nav.import", "fr"), t("import.title", "fr"))
+    assert page.get_by_text(t("import.workspace_content", "fr", name="demo")).count() == 1
+    assert page.get_by_text(t("import.snapshots", "fr", count=0, last="")[:12]).count() == 1
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -145,7 +147,7 @@ def test_a_bad_file_shows_its_message(page, app_url):
         read_file("export.csv", junk)
     expected = _space(problem.value.render("fr"))
 
-    open_page(page, app_url)
+    open_page(page, app_url, PAGES["import_page"])
     page.set_input_files('input[type="file"]', files=[{"name": "export.csv", "mimeType": "text/csv", "buffer": junk}])
     alert = page.locator('[data-testid="stAlertContainer"]', has_text=expected[:30])
     wait_for_app(page, until=alert)

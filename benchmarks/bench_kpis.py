@@ -29,18 +29,20 @@ GOAL = 5.0
 
 @dataclass
 class View:
-    """What a page shows by default: the filter, its comparison, and the workspace's "today"."""
+    """What a page shows by default: the filter, its comparison (cut at the same elapsed day) and the whole
+    comparison period (its quota), and the workspace's "today"."""
 
     today: date
     flt: Filter
     cmp: Filter | None
+    cmp_whole: Filter | None
 
 
 def default_view(con) -> View:
     today = filters.reference_date(con)
     start, end = filters.period_bounds("month", today)
     flt = Filter(start=start, end=end)
-    return View(today, flt, filters.previous(flt, "previous", today=today))
+    return View(today, flt, filters.previous(flt, "previous", today=today), filters.previous(flt, "previous"))
 
 
 # --- the frames pandas works on (loaded once, untimed) -----------------------------------------------------------
@@ -101,8 +103,11 @@ def select_opps(f: Frames, flt: Filter) -> pd.DataFrame:
         mask &= (o["region"] == flt.region) | (o["region"].isna() & o["owner"].isin(_owners(f.reps, "region", flt.region)))
     o = o[mask]
     stages = f.stages.set_index("stage")
+    closed = o["status"].isin(["won", "lost"])
     return o.assign(stage_order=o["stage"].map(stages["stage_order"]),
-                    probability=o["probability"].fillna(o["stage"].map(stages["default_probability"])))
+                    probability_given=o["probability"],
+                    probability=o["probability"].fillna(o["stage"].map(stages["default_probability"])),
+                    outcome_date=o["closed_date"].fillna(o["close_date"]).where(closed))
 
 
 def _week(s: pd.Series) -> pd.Series:
@@ -126,15 +131,15 @@ def _key(o: pd.DataFrame, by: str | None, date_column: str):
 
 
 def closed_sums(o: pd.DataFrame, flt: Filter, by: str | None = None):
-    c = o[o["status"].isin(["won", "lost"]) & in_period(o["close_date"], flt)]
+    c = o[o["status"].isin(["won", "lost"]) & in_period(o["outcome_date"], flt)]
     won, lost = c["status"].eq("won"), c["status"].eq("lost")
-    cycle = (c["close_date"] - c["created_date"]).dt.days.where(won)
+    cycle = (c["outcome_date"] - c["created_date"]).dt.days.where(won)
     parts = pd.DataFrame({
         "won_count": won.astype("int64"), "won_amount": c["amount"].where(won, 0.0),
         "lost_count": lost.astype("int64"), "lost_amount": c["amount"].where(lost, 0.0),
         "cycle_days_sum": cycle, "cycle_count": cycle.notna().astype("int64"),
     })
-    return _sum(parts, _key(c, by, "close_date"))
+    return _sum(parts, _key(c, by, "outcome_date"))
 
 
 def open_sums(o: pd.DataFrame, flt: Filter, by: str | None = None):
@@ -155,7 +160,10 @@ def new_sums(o: pd.DataFrame, flt: Filter, by: str | None = None):
 
 
 def quota_sums(f: Frames, flt: Filter, by: str | None = None, windows=None) -> pd.Series:
-    """Each target prorated by the days it shares with the period (or each window); summed per key."""
+    """Each target prorated by the days it shares with the period (or each window); summed per key.
+    Targets carry no source: none under a source filter."""
+    if flt.source is not None:
+        return None if by is None else pd.Series(dtype="float64")
     t = f.targets
     t = t[t["period_start"].notna() & t["period_end"].notna() & t["quota_amount"].notna()]
     for column in ("owner", "segment"):
@@ -197,9 +205,11 @@ def time_spent(f: Frames, flt: Filter) -> dict:
     any_duration = f.activities["duration_minutes"].notna().any()
     any_cost = f.reps["hourly_cost"].notna().any()
     hours = a["duration_minutes"].sum() / 60.0
-    cost = (a["duration_minutes"] / 60.0 * a["owner"].map(hourly)).sum()
+    rate = a["owner"].map(hourly)
+    cost = (a["duration_minutes"] / 60.0 * rate).sum()
+    uncosted = a["duration_minutes"].notna() & rate.isna()  # hours of reps without an hourly cost
     return {"time_spent_hours": float(hours) if any_duration else None,
-            "time_cost": float(cost) if any_duration and any_cost else None}
+            "time_cost": float(cost) if any_duration and any_cost and not uncosted.any() else None}
 
 
 def _ratio(num, den):
@@ -226,12 +236,12 @@ def with_ratios(d):
     return d
 
 
-def pandas_flash_kpis(f: Frames, flt: Filter) -> dict:
+def pandas_flash_kpis(f: Frames, flt: Filter, quota_flt: Filter | None = None) -> dict:
     o = select_opps(f, flt)
     d = {}
     for part in (closed_sums(o, flt), open_sums(o, flt), new_sums(o, flt)):
         d.update(part.to_dict())
-    d["quota"] = quota_sums(f, flt)
+    d["quota"] = quota_sums(f, quota_flt or flt)
     d = with_ratios(d)
     d.update(time_spent(f, flt))
     return d
@@ -282,7 +292,7 @@ def pandas_reps_behind_goal(f: Frames, flt: Filter, today: date) -> pd.DataFrame
     df["won_amount"] = df["owner"].map(won).fillna(0.0)
     df["prorated_goal"] = df["quota"] * share
     df["gap"] = df["prorated_goal"] - df["won_amount"]
-    df = df[df["won_amount"] < df["prorated_goal"]]
+    df = df[df["gap"] > df["quota"] * kpis.BEHIND_TOLERANCE]  # behind by more than the tolerance of the month
     return df.sort_values(["gap", "owner"], ascending=[False, True], ignore_index=True)[
         ["owner", "quota", "prorated_goal", "won_amount", "gap"]]
 
@@ -315,13 +325,12 @@ def pandas_overdue_deals(f: Frames, flt: Filter, today: date) -> pd.DataFrame:
 
 def pandas_probability_inversions(f: Frames, flt: Filter) -> pd.DataFrame:
     stages = f.stages.set_index("stage")
-    every = f.opp[f.opp["status"].eq("open") & f.opp["stage"].isin(stages.index)]
-    typical = (every["probability"].fillna(every["stage"].map(stages["default_probability"]))
-               .groupby(every["stage"]).median().rename("earlier_typical").reset_index()
+    every = f.opp[f.opp["status"].eq("open") & f.opp["stage"].isin(stages.index) & f.opp["probability"].notna()]
+    typical = (every["probability"].groupby(every["stage"]).median().rename("earlier_typical").reset_index()
                .rename(columns={"stage": "earlier_stage"}))
     typical["earlier_order"] = typical["earlier_stage"].map(stages["stage_order"])
     o = select_opps(f, flt)
-    o = o[o["status"].eq("open")]
+    o = o[o["status"].eq("open")].assign(probability=lambda x: x["probability_given"])
     df = o.merge(typical, how="cross")
     df = df[(df["earlier_order"] < df["stage_order"]) & (df["probability"] < df["earlier_typical"])]
     df = df.sort_values(["opportunity_id", "earlier_typical", "earlier_order"], ascending=[True, False, True])
@@ -335,7 +344,7 @@ def pandas_probability_inversions(f: Frames, flt: Filter) -> pd.DataFrame:
 def ours_flash(con, v: View) -> dict:
     return {
         "flash_kpis": kpis.flash_kpis(con, v.flt),
-        "flash_kpis_compared": kpis.flash_kpis(con, v.cmp),
+        "flash_kpis_compared": kpis.flash_kpis(con, v.cmp, quota_window=(v.cmp_whole.start, v.cmp_whole.end)),
         "won_trend": kpis.won_trend(con, v.flt),
         "rep_table": kpis.rep_table(con, v.flt),
         "reps_behind_goal": kpis.reps_behind_goal(con, v.flt, v.today),
@@ -348,7 +357,7 @@ def ours_flash(con, v: View) -> dict:
 def pandas_flash(f: Frames, v: View) -> dict:
     return {
         "flash_kpis": pandas_flash_kpis(f, v.flt),
-        "flash_kpis_compared": pandas_flash_kpis(f, v.cmp),
+        "flash_kpis_compared": pandas_flash_kpis(f, v.cmp, v.cmp_whole),
         "won_trend": pandas_won_trend(f, v.flt),
         "rep_table": pandas_rep_table(f, v.flt),
         "reps_behind_goal": pandas_reps_behind_goal(f, v.flt, v.today),
@@ -386,7 +395,7 @@ def differences(name: str, ours, theirs) -> list[str]:
     """Where two results differ (numbers to a relative 1e-9), as readable lines; empty when they agree."""
     if isinstance(ours, dict):
         out = []
-        for key in ours.keys() - {"needs"}:
+        for key in ours.keys() - {"needs", "notes"}:
             a, b = ours[key], theirs.get(key)
             if _nan(a) and _nan(b):
                 continue

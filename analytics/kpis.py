@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from analytics import store
+from analytics import stays, store
 from analytics.checks import overdue_deals, probability_inversions  # noqa: F401  (alerts, defined once there)
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, previous
 from analytics.filters import target_conditions
@@ -476,33 +476,18 @@ def reps_behind_goal(con, flt: Filter, today: date, tolerance: float = BEHIND_TO
     return df[["owner", "quota", "prorated_goal", "won_amount", "gap"]]
 
 
-MIN_STAYS = 4  # "3 deals in 4" needs at least four finished stays in the stage to mean anything
-STUCK_FLOOR_DAYS = 7  # a threshold under a week would flag deals that are merely in a busy week
+MIN_STAYS = stays.MIN_STAYS  # "3 deals in 4" needs at least four finished stays in the stage
+STUCK_FLOOR_DAYS = stays.FLOOR_DAYS  # a threshold under a week would flag deals merely in a busy week
 
 
 def stuck_deals(con, flt: Filter, today: date) -> pd.DataFrame:
-    """Open deals that have been in their current stage longer than 3 deals in 4 stayed in it.
+    """Open deals in their current stage for longer than 3 deals in 4 stayed in it (the flash alert).
 
-    A stay is measured in `stage_history` (entered_at of the stage to entered_at of the next one); the
-    threshold per stage is the 75th percentile of the finished stays of every deal of the workspace, with at
-    least MIN_STAYS of them. Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage,
-    p75_days; the longest overstays first.
+    One definition with the funnel page: `analytics.stays.stuck_deals` with the team's default thresholds.
+    A stay is merged by funnel stage (two CRM sub-stages of "proposal" are one proposal stay), measured from
+    the stage history, else from the successive uploads; the threshold is the stage's 75th percentile of
+    finished stays, never under STUCK_FLOOR_DAYS, for stages with at least MIN_STAYS finished stays.
+    Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage, threshold_days, p75_days,
+    source; the longest overstays first.
     """
-    cte, params = deals_cte(flt)
-    sql = (
-        f"WITH {cte},"
-        " h AS (SELECT opportunity_id, stage, CAST(entered_at AS DATE) AS entered,"
-        "  lead(CAST(entered_at AS DATE)) OVER (PARTITION BY opportunity_id ORDER BY entered_at) AS left_on"
-        "  FROM stage_history WHERE entered_at IS NOT NULL),"
-        " p75 AS (SELECT stage, quantile_cont(date_diff('day', entered, left_on), 0.75) AS p75_days,"
-        "  count(*) AS stays FROM h WHERE left_on IS NOT NULL GROUP BY stage),"
-        " cur AS (SELECT opportunity_id, stage, max(entered) AS entered FROM h GROUP BY opportunity_id, stage)"
-        " SELECT o.opportunity_id, o.name, o.owner, o.stage, o.amount, cur.entered,"
-        "  date_diff('day', cur.entered, CAST(? AS DATE)) AS days_in_stage, p75.p75_days"
-        " FROM deals o JOIN cur ON cur.opportunity_id = o.opportunity_id AND cur.stage = o.stage"
-        " JOIN p75 ON p75.stage = o.stage"
-        " WHERE o.status = 'open' AND p75.stays >= ?"
-        "  AND date_diff('day', cur.entered, CAST(? AS DATE)) > p75.p75_days"
-        " ORDER BY days_in_stage - p75.p75_days DESC, o.opportunity_id"
-    )
-    return con.execute(sql, params + [today, MIN_STAYS, today]).fetchdf()
+    return stays.stuck_deals(con, flt, today)

@@ -298,21 +298,34 @@ def pandas_reps_behind_goal(f: Frames, flt: Filter, today: date) -> pd.DataFrame
 
 
 def pandas_stuck_deals(f: Frames, flt: Filter, today: date) -> pd.DataFrame:
-    h = f.history[f.history["entered_at"].notna()].sort_values(["opportunity_id", "entered_at"])
-    h = h.assign(entered=h["entered_at"].dt.normalize())
-    h["left_on"] = h.groupby("opportunity_id")["entered"].shift(-1)
-    finished = h[h["left_on"].notna()]
-    stays = (finished["left_on"] - finished["entered"]).dt.days.groupby(finished["stage"])
-    p75 = pd.DataFrame({"p75_days": stays.quantile(0.75), "stays": stays.count()})
-    current = h.groupby(["opportunity_id", "stage"], as_index=False)["entered"].max()
+    """Stays merged by funnel stage (consecutive history rows of one stage are one stay), the team's p75 of
+    finished stays per stage (at least MIN_STAYS) never under the floor, ongoing stays beyond it. Every
+    generated deal has a stage history, so the upload-based stays of analytics/stays.py are not needed here."""
     o = select_opps(f, flt)
-    o = o[o["status"].eq("open")]
-    df = o.merge(current, on=["opportunity_id", "stage"]).merge(p75, left_on="stage", right_index=True)
+    stages = f.stages.set_index("stage")
+    h = f.history[f.history["entered_at"].notna() & f.history["opportunity_id"].isin(o["opportunity_id"])]
+    h = h.assign(order=h["stage"].map(stages["stage_order"])).sort_values(["opportunity_id", "entered_at", "order"])
+    first = h["opportunity_id"].ne(h["opportunity_id"].shift()) | h["stage"].ne(h["stage"].shift())
+    h = h.assign(island=first.astype("int64").groupby(h["opportunity_id"]).cumsum())
+    stays = h.groupby(["opportunity_id", "island"], as_index=False).agg(stage=("stage", "first"),
+                                                                        entered=("entered_at", "min"))
+    stays["left_at"] = stays.groupby("opportunity_id")["entered"].shift(-1)
+    stays = stays[stays["stage"].isin(["lead", "qualification", "proposal", "negotiation"])]
+    stays["entered"] = stays["entered"].dt.normalize()
+    days = (stays["left_at"].dt.normalize() - stays["entered"]).dt.days
+    finished = days[stays["left_at"].notna()].groupby(stays["stage"])
+    p75 = pd.DataFrame({"p75_days": finished.quantile(0.75), "stays": finished.count()})
+    p75 = p75[p75["stays"] >= kpis.MIN_STAYS]
+    p75["threshold_days"] = p75["p75_days"].clip(lower=kpis.STUCK_FLOOR_DAYS)
+    current = o[o["status"].eq("open")][["opportunity_id", "name", "stage", "amount", "owner"]]
+    ongoing = stays[stays["left_at"].isna()].merge(current, on=["opportunity_id", "stage"])
+    df = ongoing.merge(p75, left_on="stage", right_index=True)
     df["days_in_stage"] = (pd.Timestamp(today) - df["entered"]).dt.days
-    df = df[(df["stays"] >= kpis.MIN_STAYS) & (df["days_in_stage"] > df["p75_days"])]
-    df = df.assign(over=df["days_in_stage"] - df["p75_days"])
+    df = df[df["days_in_stage"] > df["threshold_days"]]
+    df = df.assign(over=df["days_in_stage"] - df["threshold_days"], source="history")
     df = df.sort_values(["over", "opportunity_id"], ascending=[False, True], ignore_index=True)
-    return df[["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage", "p75_days"]]
+    return df[["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage", "threshold_days",
+               "p75_days", "source"]]
 
 
 def pandas_overdue_deals(f: Frames, flt: Filter, today: date) -> pd.DataFrame:

@@ -474,3 +474,16 @@ def test_quota_under_a_source_filter_is_not_available_and_says_why(con):
     got = kpis.flash_kpis(con, Filter(MAY.start, MAY.end, source="marketing"))
     assert (got["quota"], got["quota_attainment"], got["coverage_raw"]) == (None, None, None)
     assert got["notes"]["quota_attainment"] == {"note": "flash.note.quota_source"}
+
+
+def test_stuck_deals_merge_the_crm_sub_stages_of_one_funnel_stage(workspace):
+    """D11 entered "Proposition envoyée" on 20 January and "Proposition révisée" on 15 May: both are the funnel's
+    proposal, so on 20 May it has been in proposal 120 days (the old alert read 5 days, since 15 May, and let
+    it pass). Finished proposal stays, sub-stages merged: 22, 23, 30 (D07: 21 + 9), 31, 41, 52 days ->
+    quantile_cont(0.75) = 31 + 0.75 x (41 - 31) = 38.5 days, above the 7-day floor."""
+    from tests.fixtures.workspace import TODAY as SHARED_TODAY
+
+    df = kpis.stuck_deals(workspace, Filter(), SHARED_TODAY)
+    assert list(df["opportunity_id"]) == ["D11"]
+    assert df.iloc[0]["days_in_stage"] == 120
+    assert df.iloc[0]["threshold_days"] == pytest.approx(38.5)

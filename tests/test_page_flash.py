@@ -363,3 +363,21 @@ def test_a_new_empty_workspace_opens_on_import(app):
     app.button(key="create_workspace").click().run()
     assert app.session_state["workspace"] == "client-neuf"
     assert app.title[0].value == "Importer un export CRM"
+
+
+def test_the_cli_comparison_is_the_page_s_delta(app, capsys):
+    """`kpis --compare previous --json` prints the comparison figures the page's deltas are computed from."""
+    from analytics.__main__ import main as cli
+    from ui import format as fmt
+
+    _shared()
+    _open_flash(app, "shared")
+    shown = tiles(app)
+    assert cli(["kpis", "--workspace", str(store.workspace_path("shared")), "--start", "2026-05-01",
+                "--end", "2026-05-31", "--compare", "previous", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    cmp = printed["comparison"]
+    assert (cmp["start"], cmp["end"]) == ("2026-04-01", "2026-04-20")
+    assert shown["Atteinte du quota"][1] == fmt.points(printed["quota_attainment"] - cmp["quota_attainment"], "fr")
+    assert shown["Montant gagné"][1] == fmt.percent((printed["won_amount"] - cmp["won_amount"]) / cmp["won_amount"],
+                                                    "fr", 0, signed=True)

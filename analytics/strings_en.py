@@ -243,7 +243,7 @@ EN: dict[str, str] = {
     "flash.period_span": "Period: {span}.",
     "flash.to_date": "Read to date on {day} (day {elapsed} of {total}).",
     "flash.compare": "Compared with: {span}.",
-    "flash.compare_to_date": "Compared with the same stretch: {span} (quota: that of {whole}, in full).",
+    "flash.compare_to_date": "Compared with the same stretch: {span}, against the quota of the whole period ({whole}).",
     "flash.compare_empty": "No data for {span}: no change shown.",
     "flash.no_compare_long": "No comparison for a period longer than a year.",
     "flash.alert.behind_rule": "Listed when behind by more than {tolerance} of the month's goal. On {date} (day {elapsed} of {total}), the goal to date is {share} of the month's goal.",

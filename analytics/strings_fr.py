@@ -247,7 +247,7 @@ FR: dict[str, str] = {
     "flash.period_span": "Période : {span}.",
     "flash.to_date": "Lue à date du {day} (jour {elapsed} sur {total}).",
     "flash.compare": "Comparaison : {span}.",
-    "flash.compare_to_date": "Comparaison au même jour : {span} (quota : celui {whole}, en entier).",
+    "flash.compare_to_date": "Comparaison au même jour : {span}, rapportée au quota de toute la période ({whole}).",
     "flash.compare_empty": "Aucune donnée {span} : pas d'écart affiché.",
     "flash.no_compare_long": "Pas de comparaison pour une période de plus d'un an.",
     "flash.alert.behind_rule": "Listé quand le retard dépasse {tolerance} de l'objectif du mois. Au {date} (jour {elapsed} sur {total}), l'objectif à date vaut {share} de l'objectif du mois.",

@@ -232,7 +232,7 @@ def test_period_caption_says_to_date_and_the_same_stretch(app):
     _shared()
     _open_flash(app, "shared")
     assert ("Période : du 01/05/2026 au 31/05/2026. Lue à date du 20/05/2026 (jour 20 sur 31). Comparaison au même"
-            " jour : du 01/04/2026 au 20/04/2026 (quota : celui du 01/04/2026 au 30/04/2026, en entier).") in captions(app)
+            " jour : du 01/04/2026 au 20/04/2026, rapportée au quota de toute la période (du 01/04/2026 au 30/04/2026).") in captions(app)
 
 
 def test_a_cost_partly_unknown_is_a_dash_and_a_note(app):
@@ -288,7 +288,7 @@ def test_on_the_first_of_the_month_one_day_compares_with_one_day(app):
     store.log_import(con, {"test": "1 June"})
     _open_flash(app, "shared")
     assert ("Période : du 01/06/2026 au 30/06/2026. Lue à date du 01/06/2026 (jour 1 sur 30). Comparaison au même"
-            " jour : le 01/05/2026 (quota : celui du 01/05/2026 au 31/05/2026, en entier).") in captions(app)
+            " jour : le 01/05/2026, rapportée au quota de toute la période (du 01/05/2026 au 31/05/2026).") in captions(app)
 
 
 def test_a_comparison_without_data_says_so_and_shows_no_change(app):

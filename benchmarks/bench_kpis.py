@@ -133,7 +133,7 @@ def _key(o: pd.DataFrame, by: str | None, date_column: str):
 def closed_sums(o: pd.DataFrame, flt: Filter, by: str | None = None):
     c = o[o["status"].isin(["won", "lost"]) & in_period(o["outcome_date"], flt)]
     won, lost = c["status"].eq("won"), c["status"].eq("lost")
-    cycle = (c["outcome_date"] - c["created_date"]).dt.days.where(won)
+    cycle = (c["outcome_date"] - c["created_date"]).dt.days.where(won & (c["created_date"] <= c["outcome_date"]))
     parts = pd.DataFrame({
         "won_count": won.astype("int64"), "won_amount": c["amount"].where(won, 0.0),
         "lost_count": lost.astype("int64"), "lost_amount": c["amount"].where(lost, 0.0),

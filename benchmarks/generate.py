@@ -125,6 +125,8 @@ def _opportunities_sql(n: int) -> str:
       u(j, 24) < 0.8 AS in_target,
       {crm}[d.deal_stage] AS crm_stage,
       ds.stage_order AS stage_order,
+      CAST(NULL AS VARCHAR) AS bad_values,  -- every cell readable
+      FALSE AS key_derived,  -- the export gives its ids
       j
     FROM d
     LEFT JOIN stages os ON os.stage = d.open_stage

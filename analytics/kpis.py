@@ -491,3 +491,18 @@ def stuck_deals(con, flt: Filter, today: date) -> pd.DataFrame:
     source; the longest overstays first.
     """
     return stays.stuck_deals(con, flt, today)
+
+
+def stays_not_measured(con, flt: Filter) -> int:
+    """Open deals of the selection whose stage history does not end in their current stage (the history
+    stops before the CRM's last move): no ongoing stay can be measured for them, so the stuck alert cannot
+    judge them. The page says how many instead of leaving them out silently. Deals without any history are
+    measured from the uploads (analytics/stays.py) and are not counted here."""
+    cte, params = deals_cte(flt)
+    sql = (
+        f"WITH {cte}, last AS (SELECT opportunity_id, arg_max(stage, entered_at) AS stage FROM stage_history"
+        "  WHERE entered_at IS NOT NULL GROUP BY opportunity_id)"
+        " SELECT count(*) FROM deals d JOIN last ON last.opportunity_id = d.opportunity_id"
+        " WHERE d.status = 'open' AND last.stage IS DISTINCT FROM d.stage"
+    )
+    return int(con.execute(sql, params).fetchall()[0][0])

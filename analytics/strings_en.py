@@ -904,4 +904,5 @@ EN: dict[str, str] = {
     "import.replace_snapshot": 'Replace the whole snapshot of this date',
     "review.movement.net": "Change of the open pipeline",
     "funnel.time.chart_caption": "Bars: median days in the stage; orange line: 1st to 3rd quartile (half of the stays).",
+    "flash.alert.stuck_unmeasured": "{count} open deal(s) not judged: their stage history does not show their current stage.",
 }

@@ -908,4 +908,5 @@ FR: dict[str, str] = {
     "import.replace_snapshot": "Remplacer tout l'instantané de cette date",
     "review.movement.net": "Variation du pipeline ouvert",
     "funnel.time.chart_caption": "Barres : la médiane des jours passés dans l’étape ; trait orange : du 1er au 3e quartile (la moitié des séjours).",
+    "flash.alert.stuck_unmeasured": "{count} affaire(s) ouverte(s) non jugée(s) : leur historique des étapes ne montre pas leur étape actuelle.",
 }

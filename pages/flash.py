@@ -225,6 +225,9 @@ def draw_alerts(con, flt, reference, available: set[str]) -> None:
             elif name == "stuck":
                 st.caption(tr("flash.alert.stuck_rule", floor=fmt.number(kpis.STUCK_FLOOR_DAYS, lang),
                               stays=kpis.MIN_STAYS))
+                unmeasured = cached(kpis.stays_not_measured, con, flt)
+                if unmeasured:
+                    st.caption(tr("flash.alert.stuck_unmeasured", count=fmt.number(unmeasured, lang)))
             if df.empty:
                 st.write(tr("flash.alert.none"))
             else:

@@ -487,3 +487,13 @@ def test_stuck_deals_merge_the_crm_sub_stages_of_one_funnel_stage(workspace):
     assert list(df["opportunity_id"]) == ["D11"]
     assert df.iloc[0]["days_in_stage"] == 120
     assert df.iloc[0]["threshold_days"] == pytest.approx(38.5)
+
+
+def test_open_deals_whose_history_misses_their_stage_are_counted(workspace):
+    """In the shared workspace every open deal's history ends in its current stage (D12's reopening included).
+    Move D08 to negotiation in S3 while its history stops at proposal (10 May): one deal the stuck alert
+    cannot judge, counted instead of left out silently."""
+    assert kpis.stays_not_measured(workspace, Filter()) == 0
+    workspace.execute("UPDATE opportunities SET stage = 'negotiation' WHERE opportunity_id = 'D08' AND snapshot_id = 3")
+    assert kpis.stays_not_measured(workspace, Filter()) == 1
+    assert kpis.stays_not_measured(workspace, Filter(owner="alice")) == 0  # D08 is bob's

@@ -381,3 +381,17 @@ def test_the_cli_comparison_is_the_page_s_delta(app, capsys):
     assert shown["Atteinte du quota"][1] == fmt.points(printed["quota_attainment"] - cmp["quota_attainment"], "fr")
     assert shown["Montant gagné"][1] == fmt.percent((printed["won_amount"] - cmp["won_amount"]) / cmp["won_amount"],
                                                     "fr", 0, signed=True)
+
+
+def test_the_stuck_alert_says_its_rule_and_the_deals_it_cannot_judge(app):
+    con = _shared()
+    con.execute("UPDATE opportunities SET stage = 'negotiation' WHERE opportunity_id = 'D08' AND snapshot_id = 3")
+    store.log_import(con, {"test": "D08 moved on without history"})
+    _open_flash(app, "shared")
+    notes = captions(app)
+    assert any(c.startswith("Séjours mesurés par étape de l'entonnoir (sous-étapes du CRM fusionnées)") and "7 jours" in c
+               for c in notes)
+    assert ("1 affaire(s) ouverte(s) non jugée(s) : leur historique des étapes ne montre pas leur étape actuelle."
+            in notes)
+    stuck = [e for e in app.main.expander if e.label.startswith("Affaires restées")][0]
+    assert stuck.label.endswith("(1)")  # D11: 120 days in proposal

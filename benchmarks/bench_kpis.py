@@ -22,6 +22,7 @@ import pandas as pd
 
 import generate
 from analytics import filters, kpis
+from analytics import stays as stays_module
 from analytics.filters import Filter
 
 GOAL = 5.0
@@ -313,7 +314,11 @@ def pandas_stuck_deals(f: Frames, flt: Filter, today: date) -> pd.DataFrame:
     stays = stays[stays["stage"].isin(["lead", "qualification", "proposal", "negotiation"])]
     stays["entered"] = stays["entered"].dt.normalize()
     days = (stays["left_at"].dt.normalize() - stays["entered"]).dt.days
-    finished = days[stays["left_at"].notna()].groupby(stays["stage"])
+    # thresholds read the stays that ended over the last THRESHOLD_DAYS days up to the snapshot read (today)
+    since = pd.Timestamp(today) - pd.Timedelta(days=stays_module.THRESHOLD_DAYS - 1)
+    ended = stays["left_at"].dt.normalize()
+    recent = stays["left_at"].notna() & (ended >= since) & (ended <= pd.Timestamp(today))
+    finished = days[recent].groupby(stays["stage"][recent])
     p75 = pd.DataFrame({"p75_days": finished.quantile(0.75), "stays": finished.count()})
     p75 = p75[p75["stays"] >= kpis.MIN_STAYS]
     p75["threshold_days"] = p75["p75_days"].clip(lower=kpis.STUCK_FLOOR_DAYS)

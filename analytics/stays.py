@@ -69,13 +69,14 @@ def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str 
         "  FROM stage_history h JOIN stages s ON s.stage = h.stage"
         "  WHERE h.entered_at IS NOT NULL AND h.opportunity_id IN (SELECT opportunity_id FROM deals)),"
         + _islands("_st_h", "_st_hi", "ts, o") + ","
+        # the deals without a history row, found before the uploads are read (most deals have one)
+        " _st_nh AS (SELECT d.opportunity_id FROM deals d ANTI JOIN _st_h ON _st_h.opportunity_id = d.opportunity_id),"
         # uploads, for deals without history: a closed deal's row says its status, whatever stage it kept
         " _st_s AS (SELECT o.opportunity_id, CASE WHEN o.status = 'open' THEN o.stage ELSE coalesce(o.status, o.stage)"
         "  END AS key, CAST(sn.snapshot_date AS TIMESTAMP) AS ts, sn.snapshot_id AS i"
         "  FROM opportunities o JOIN snapshots sn ON sn.snapshot_id = o.snapshot_id CROSS JOIN _st_snap"
         "  WHERE (sn.snapshot_date < _st_snap.d OR (sn.snapshot_date = _st_snap.d AND sn.snapshot_id <= _st_snap.i))"
-        "   AND o.opportunity_id IN (SELECT opportunity_id FROM deals)"
-        "   AND o.opportunity_id NOT IN (SELECT opportunity_id FROM _st_h)),"
+        "   AND o.opportunity_id IN (SELECT opportunity_id FROM _st_nh)),"
         + _islands("_st_s", "_st_si", "ts, i") + ","
         " _st_all AS (SELECT *, 'history' AS source FROM _st_hi UNION ALL SELECT *, 'snapshots' FROM _st_si),"
         f" {name} AS (SELECT a.opportunity_id, d.owner, a.key AS stage, s.stage_order,"
@@ -120,27 +121,48 @@ def stays(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.Dat
                        params).fetchdf()
 
 
+def _stage_times_sql(flt: Filter, snapshot_id: int | None, grouping: str, team_row: str) -> tuple[str, list]:
+    """The stays' statistics grouped by `grouping` (code); team_row (code) is 1 on rows of the whole team."""
+    if flt.start is not None or flt.end is not None:
+        cte, params = stays_cte(flt, snapshot_id, where=_moved_in_sql(flt), where_params=_moved_in_params(flt))
+    else:
+        cte, params = stays_cte(flt, snapshot_id)
+    period, period_params = period_condition("left_on", flt)
+    sql = (
+        f"WITH {cte} SELECT {'owner' if team_row != '1' else 'NULL'} AS owner, stage, stage_order, count(*) AS stays,"
+        " quantile_cont(days, 0.5) AS median_days, quantile_cont(days, 0.25) AS p25_days,"
+        " quantile_cont(days, 0.75) AS p75_days, avg(days) AS mean_days,"
+        f" count(*) FILTER (WHERE source = 'snapshots') AS from_snapshots, {team_row} AS team_row"
+        f" FROM stays WHERE days IS NOT NULL AND {period} GROUP BY {grouping}"
+    )
+    return sql, params + period_params
+
+
+def _split(frame: pd.DataFrame, by_owner: bool) -> pd.DataFrame:
+    rows = frame[frame.team_row == (0 if by_owner else 1)]
+    rows = rows.sort_values((["owner"] if by_owner else []) + ["stage_order"], kind="stable", ignore_index=True)
+    return rows.drop(columns=["team_row"] + ([] if by_owner else ["owner"]))
+
+
 def stage_times(con, flt: Filter = Filter(), by_owner: bool = False, snapshot_id: int | None = None) -> pd.DataFrame:
     """Days per funnel stage over finished stays (ended within the filter's period when it has one).
 
     Columns: [owner,] stage, stage_order, stays, median_days, p25_days, p75_days, mean_days,
     from_snapshots (stays measured from uploads, to the week); one row per stage with a finished stay.
     """
-    if flt.start is not None or flt.end is not None:
-        cte, params = stays_cte(flt, snapshot_id, where=_moved_in_sql(flt), where_params=_moved_in_params(flt))
+    if by_owner:
+        sql, params = _stage_times_sql(flt, snapshot_id, "owner, stage, stage_order", "0")
     else:
-        cte, params = stays_cte(flt, snapshot_id)
-    period, period_params = period_condition("left_on", flt)
-    key = "owner, " if by_owner else ""
-    sql = (
-        f"WITH {cte} SELECT {key}stage, stage_order, count(*) AS stays,"
-        " quantile_cont(days, 0.5) AS median_days, quantile_cont(days, 0.25) AS p25_days,"
-        " quantile_cont(days, 0.75) AS p75_days, avg(days) AS mean_days,"
-        " count(*) FILTER (WHERE source = 'snapshots') AS from_snapshots"
-        f" FROM stays WHERE days IS NOT NULL AND {period} GROUP BY {key}stage, stage_order"
-        f" ORDER BY {key}stage_order"
-    )
-    return con.execute(sql, params + period_params).fetchdf()
+        sql, params = _stage_times_sql(flt, snapshot_id, "stage, stage_order", "1")
+    return _split(con.execute(sql, params).fetchdf(), by_owner)
+
+
+def time_in_stage(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dict[str, pd.DataFrame]:
+    """{team: stage_times(flt), by_owner: stage_times(flt, by_owner=True)} from one read of the stays."""
+    sql, params = _stage_times_sql(flt, snapshot_id, "GROUPING SETS ((stage, stage_order), (owner, stage, stage_order))",
+                                   "grouping(owner)")
+    frame = con.execute(sql, params).fetchdf()
+    return {"team": _split(frame, False), "by_owner": _split(frame, True)}
 
 
 def default_thresholds(con, flt: Filter = Filter(), floor_days: float = FLOOR_DAYS,

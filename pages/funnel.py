@@ -270,7 +270,8 @@ def draw_time(con, flt, available: set[str], today) -> None:
         st.info(tr("funnel.time.missing"))
         return
     st.caption(tr("funnel.time.from_history" if measurable["history"] else "funnel.time.from_snapshots"))
-    times = cached(stays.stage_times, con, flt)
+    both = cached(stays.time_in_stage, con, flt)  # the team's and each rep's times from one read of the stays
+    times = both["team"]
     if times.empty:
         st.info(tr("funnel.time.empty"))
     else:
@@ -282,7 +283,7 @@ def draw_time(con, flt, available: set[str], today) -> None:
             cols = ["stage", "stays", "median_days", "p25_days", "p75_days"]
             draw_table(times[cols], "funnel_times", _file("temps_par_etape"),
                        {"stays": "int", "median_days": "days", "p25_days": "days", "p75_days": "days"})
-        by_rep = cached(stays.stage_times, con, flt, True)
+        by_rep = both["by_owner"]
         if not by_rep.empty:
             st.caption(tr("funnel.time.by_rep"))
             wide = by_rep.pivot(index="owner", columns="stage", values="median_days")

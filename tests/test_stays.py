@@ -88,6 +88,14 @@ def test_stage_times_in_a_period_counts_stays_ended_in_it(con):
     assert dict(t.stays) == {"lead": 1, "qualification": 1, "negotiation": 1}
 
 
+@pytest.mark.parametrize("period", [Filter(), Filter(date(2026, 5, 1), date(2026, 5, 31))])
+def test_time_in_stage_is_stage_times_for_the_team_and_per_owner(con, period):
+    # one read of the stays gives both tables the page shows, row for row what stage_times gives
+    both = stays.time_in_stage(con, period)
+    pd.testing.assert_frame_equal(both["team"], stays.stage_times(con, period))
+    pd.testing.assert_frame_equal(both["by_owner"], stays.stage_times(con, period, by_owner=True))
+
+
 # Five deals that each left lead after 2, 4, 6, 8 and 30 days, and two open in lead since 1 and 10 May.
 LEADS = [(f"L{i}", "dan", "qualification", "open", 1000, C, None) for i in range(5)]
 LEAD_HISTORY = [r for i, d in enumerate((2, 4, 6, 8, 30)) for r in (

@@ -42,7 +42,7 @@ from analytics.filters import Filter, _add_months, _month_end
 # Main reason, highest rank first (the issue's order).
 REASONS = ("won", "lost", "dropped", "new", "reopened", "pulled_in", "slipped", "amount_changed", "advanced",
            "moved_back")
-# Every change, as the flags of `_pair_sql` (same names as the reasons).
+# Every change, as the flags of `pair_cte` (same names as the reasons).
 CHANGES = ("new", "won", "lost", "dropped", "reopened", "advanced", "moved_back", "slipped", "pulled_in",
            "amount_changed")
 # The waterfall's steps: (key, sign) from A's open amount to B's.
@@ -62,8 +62,11 @@ def _dimensions_only(flt: Filter) -> Filter:
     return replace(flt, start=None, end=None)
 
 
-def _pair_sql(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
-    """CTEs ending in `pair`: one row per selected deal of A or B with both sides and the change flags."""
+def pair_cte(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
+    """CTEs ending in `pair`: one row per selected deal of A or B with both sides and the change flags
+    (the filter's dimensions; its period is not applied). Public so that other views read a deal's two sides
+    the way this module defines them (`WITH {pair} SELECT ... FROM pair`) without building every column of
+    `movement_deals`."""
     a_all, p1 = selection.deals_cte(Filter(), a_id, "a_all")
     b_all, p2 = selection.deals_cte(Filter(), b_id, "b_all")
     # in B: selected by B's columns; absent from B (dropped): by A's
@@ -125,7 +128,7 @@ def _owner_sums(con, flt: Filter, a_id: int, b_id: int) -> list[dict]:
     count and the exact sums of A's amount, B's amount and the change); each combination then adds its count
     and sums to every movement whose flag it carries. Four sums instead of forty-five keep it fast.
     """
-    cte, params = _pair_sql(flt, a_id, b_id)
+    cte, params = pair_cte(flt, a_id, b_id)
     sql = (
         f"WITH {cte} SELECT owner, {', '.join(_FLAGS)},"
         " (open_a AND amount_before IS NULL) OR (open_b AND amount_after IS NULL) AS missing,"
@@ -262,7 +265,7 @@ def movement_deals(con, flt: Filter, a_id: int, b_id: int, changed_only: bool = 
     largest first. `limit_per_reason` keeps the first rows of each reason (what a page shows)."""
     if reason is not None and reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}")
-    cte, params = _pair_sql(flt, a_id, b_id)
+    cte, params = pair_cte(flt, a_id, b_id)
     rank = "CASE reason " + " ".join(f"WHEN '{r}' THEN {i}" for i, r in enumerate(REASONS)) + " END"
     size = "greatest(coalesce(amount_before, 0), coalesce(amount_after, 0))"
     columns = ", ".join(f"{_CHANGES_SQL} AS changes" if c == "changes" else c for c in DEAL_COLUMNS)

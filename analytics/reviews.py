@@ -318,7 +318,7 @@ def amount_cuts(con, flt: Filter) -> pd.DataFrame:
         return pd.DataFrame(columns=["opportunity_id", "amount_before"])
     first, latest = int(snaps["snapshot_id"].iloc[0]), int(snaps["snapshot_id"].iloc[-1])
     # movement_deals would build every column of every changed deal (three times the work at 1M deals)
-    pair, params = movement._pair_sql(replace(flt, start=None, end=None), first, latest)
+    pair, params = movement.pair_cte(replace(flt, start=None, end=None), first, latest)
     return con.execute(
         f"WITH {pair} SELECT opportunity_id, amount_before FROM pair"
         " WHERE status_after = 'open' AND amount_after < amount_before", params
@@ -328,7 +328,8 @@ def amount_cuts(con, flt: Filter) -> pd.DataFrame:
 def stage_entered(con, flt: Filter) -> pd.DataFrame:
     """When each open deal entered its current stage: its ongoing stay (analytics.stays: stage history when
     given, else the first of the uploads in a row that show the stage). Columns: opportunity_id, entered."""
-    cte, params = stays.stays_cte(replace(flt, start=None, end=None))
+    # an ongoing stay is an open deal's: the other deals' history is never read
+    cte, params = stays.stays_cte(replace(flt, start=None, end=None), where="r.status = 'open'")
     return con.execute(f"WITH {cte} SELECT opportunity_id, max(entered) AS entered FROM stays WHERE ongoing"
                        " GROUP BY opportunity_id", params).fetchdf()
 

@@ -85,6 +85,40 @@ def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: boo
     return frame
 
 
+def conversions(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> dict:
+    """{team: conversion(...), reps: rep_comparison(...)} from one read of the reached stages: the reps' counts
+    are grouped once and the team's are their sum (what a page showing both needs)."""
+    cond, cond_params = _basis(basis, flt)
+    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
+    stages = ", ".join(f"'{s}'" for s in FUNNEL_STAGES)  # fixed code strings
+    sql = (
+        f"WITH {cte},"
+        " by_owner AS (SELECT owner, reached_order, count(*) AS n FROM reached r"
+        "  WHERE reached_order IS NOT NULL GROUP BY ALL),"
+        # level 0: each rep (as conversion(by_owner=True)); level 1: the team (as conversion())
+        " hist AS (SELECT 0 AS lvl, owner AS who, reached_order, n FROM by_owner"
+        "  UNION ALL SELECT 1, 'team', reached_order, sum(n) FROM by_owner GROUP BY reached_order),"
+        " who AS (SELECT DISTINCT lvl, who FROM hist),"
+        f" grid AS (SELECT lvl, who, k FROM who CROSS JOIN (SELECT unnest({STAGE_ORDERS}) AS k)),"
+        " counts AS (SELECT g.lvl, g.who, g.k, coalesce(sum(h.n), 0) AS reached FROM grid g"
+        "  LEFT JOIN hist h ON h.lvl = g.lvl AND h.who = g.who AND h.reached_order >= g.k GROUP BY g.lvl, g.who, g.k),"
+        " conv AS (SELECT lvl, who, k, reached,"
+        "  lead(reached) OVER (PARTITION BY lvl, who ORDER BY k) / nullif(reached, 0) AS conversion_next,"
+        "  reached / nullif(first_value(reached) OVER (PARTITION BY lvl, who ORDER BY k), 0) AS from_start"
+        "  FROM counts)"
+        f" SELECT lvl, who AS owner, ([{stages}])[k] AS stage, k AS stage_order, CAST(reached AS BIGINT) AS reached,"
+        " CAST(conversion_next AS DOUBLE) AS conversion_next, CAST(from_start AS DOUBLE) AS from_start"
+        " FROM conv ORDER BY lvl, who, k"
+    )
+    frame = con.execute(sql, params).fetchdf()
+    team = frame[frame.lvl == 1].drop(columns=["lvl", "owner"]).reset_index(drop=True)
+    if team.empty:  # no deal at all: every stage at 0, conversions unknown
+        team = pd.DataFrame({"stage": FUNNEL_STAGES, "stage_order": STAGE_ORDERS, "reached": 0,
+                             "conversion_next": float("nan"), "from_start": float("nan")})
+    reps = frame[frame.lvl == 0].drop(columns="lvl").reset_index(drop=True)
+    return {"team": team, "reps": _compare_reps(reps)}
+
+
 def unknown_count(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> int:
     """Deals of the basis whose reached stage is unknown (counted apart from every stage)."""
     cond, cond_params = _basis(basis, flt)
@@ -114,7 +148,11 @@ def summary(frame: pd.DataFrame) -> dict:
 def rep_comparison(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> pd.DataFrame:
     """Per rep and stage (but won): reached, conversion_next, the team's median of that conversion over reps
     with a deal there (team_median), and far_below (see the module's rule)."""
-    reps = conversion(con, flt, basis, by_owner=True, snapshot_id=snapshot_id)
+    return _compare_reps(conversion(con, flt, basis, by_owner=True, snapshot_id=snapshot_id))
+
+
+def _compare_reps(reps: pd.DataFrame) -> pd.DataFrame:
+    """rep_comparison's columns from conversion(by_owner=True)'s frame."""
     reps = reps[reps.stage != "won"].copy()
     judged = reps[reps.reached > 0]
     medians = judged.groupby("stage").conversion_next.median()

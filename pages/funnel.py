@@ -113,7 +113,7 @@ def funnel_chart(team: pd.DataFrame) -> alt.LayerChart:
 
 
 def draw_team(con, flt, basis: str, available: set[str]) -> bool:
-    team = cached(funnel.conversion, con, flt, basis)
+    team = cached(funnel.conversions, con, flt, basis)["team"]  # the team's and the reps' counts in one read
     cond, cond_params = funnel.basis_condition(basis, flt)
     counted = cached(reached.unknown_summary, con, flt, None, cond, cond_params)
     unknown = counted["unknown"]
@@ -161,7 +161,7 @@ def _shade(value, median) -> str:
 
 def draw_reps(con, flt, basis: str) -> None:
     st.subheader(tr("funnel.reps.title"))
-    reps = cached(funnel.rep_comparison, con, flt, basis)
+    reps = cached(funnel.conversions, con, flt, basis)["reps"]
     if reps.empty:
         st.info(tr("funnel.reps.empty"))
         return
@@ -235,7 +235,7 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
     if counts is None:
         st.info(tr("funnel.cascade.no_activities"))
         return
-    result = funnel.cascade_steps(counts, cached(funnel.conversion, con, flt, basis))
+    result = funnel.cascade_steps(counts, cached(funnel.conversions, con, flt, basis)["team"])
     st.caption(tr("funnel.cascade.caption"))
     if not result["has_outcome"]:
         st.warning(tr("funnel.cascade.no_outcome"))

@@ -149,6 +149,18 @@ def test_team_median_and_far_below():
     assert lead.far_below.to_dict() == {"ann": False, "ben": False, "cy": True, "dee": False}
 
 
+@pytest.mark.parametrize("flt, basis", [
+    (Filter(), "cohort"),
+    (MAY, "closed"),
+    (Filter(date(2020, 1, 1), date(2020, 1, 31)), "closed"),  # no deal: every stage at 0, no rep
+])
+def test_conversions_gives_the_team_and_the_reps_as_the_two_calls_do(con, flt, basis):
+    # one read of the reached stages, the team's counts the sum of the reps': same rows as the two functions
+    both = funnel.conversions(con, flt, basis)
+    pd.testing.assert_frame_equal(both["team"], funnel.conversion(con, flt, basis))
+    pd.testing.assert_frame_equal(both["reps"], funnel.rep_comparison(con, flt, basis))
+
+
 # --- activity cascade ------------------------------------------------------------------------------------
 
 def test_cascade(con):

@@ -141,7 +141,7 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "probability | probabilite | deal probability | probabilite de la transaction | hs deal stage probability | "
             "deal stage probability | probabilite de la phase de transaction | win probability | "
             "probabilite de gain | probabilite de succes | probabilite de conclusion | closing probability | "
-            "probabilite de closing | forecast probability | chance de succes | chances | pourcentage@0.7 | "
+            "probabilite de closing | forecast probability | chance de succes | chances | pourcentage@0.7 | proba | "
             "taux de reussite@0.8"),
         "created_date": (
             "created date | date de creation | create date | createdate | created | created on | cree le | creee le | "

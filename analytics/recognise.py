@@ -85,9 +85,12 @@ def content_scores(header: str, values: list[str | None], total_rows: int) -> di
         out["date"] = date_share  # the caller decides which date (created / close) by comparing columns
         return out
 
+    percent_share = _share(bool(_PERCENT.match(v)) for v in filled)
+    if percent_share >= 0.8:  # "30 %", "80%": a probability (an export's only percentages on a deal)
+        out["probability"] = 0.9
+        return out
     numbers = [_number(v) for v in filled]
     number_share = _share(n is not None for n in numbers)
-    percent_share = _share(bool(_PERCENT.match(v)) for v in filled)
     if number_share >= 0.8:
         nums = [n for n in numbers if n is not None]
         in_unit = _share(0 <= n <= 1 for n in nums)

@@ -95,7 +95,8 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
 def _confidence_text(value: float) -> str:
     """Good / doubtful, with the percentage: colours that read as such (never red at 100 %)."""
     word = "import.conf_good" if value >= GOOD_CONFIDENCE else "import.conf_doubtful"
-    return f"{'🟢' if value >= GOOD_CONFIDENCE else '🟠'} {tr(word)} · {fmt.percent(value, lang(), decimals=0)}"
+    # Plain symbols: the grid is drawn on a canvas, where an emoji without an emoji font shows as a box.
+    return f"{'✓' if value >= GOOD_CONFIDENCE else '?'} {tr(word)} · {fmt.percent(value, lang(), decimals=0)}"
 
 
 def _mapping_messages(plan: SheetPlan) -> None:
@@ -127,8 +128,10 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
         return {}
     st.subheader(tr("import.stages_title"))
     keys = [s.key for s in STAGES]
+    shown = stages[["crm_stage", "count", "stage", "status", "confidence"]].assign(
+        confidence=[_confidence_text(c) for c in stages["confidence"]])
     edited = st.data_editor(
-        stages[["crm_stage", "count", "stage", "status", "confidence"]], key="stage_mapping", hide_index=True,
+        shown, key="stage_mapping", hide_index=True,
         width="stretch", disabled=["crm_stage", "count", "confidence"],
         column_config={
             "crm_stage": st.column_config.TextColumn(tr("import.stage_crm")),
@@ -137,7 +140,7 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
                                                       format_func=lambda k: tr(f"stage.{k}")),
             "status": st.column_config.SelectboxColumn(tr("import.stage_status"), options=list(STATUSES), required=True,
                                                        format_func=lambda k: tr(f"status.{k}")),
-            "confidence": st.column_config.ProgressColumn(tr("import.col_confidence"), min_value=0.0, max_value=1.0, format="percent"),
+            "confidence": st.column_config.TextColumn(tr("import.col_confidence"), help=tr("import.confidence_help")),
         },
     )
     return {r.crm_stage: (r.stage, r.status) for r in edited.itertuples()}

@@ -177,9 +177,12 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "in target | in_target | dans la cible | cible@0.8 | cible oui non | cible o n | icp | "
             "ideal customer profile | dans l'icp | in icp | targeted | target account | compte cible | "
             "client cible"),
+        # Kept beside the amount: amounts in another currency than the workspace's are converted, never summed.
+        "currency": ("currency | devise | amount currency | deal currency | opportunity currency | currency code | "
+                     "code devise | monnaie | currency iso code | devise de l'affaire"),
         None: (
             "type | deal type | type d'affaire | type de transaction | opportunity type | type d'opportunite | "
-            "pipeline | currency | devise | amount currency | deal currency | opportunity currency | "
+            "pipeline | "
             "weighted amount | montant pondere | weighted value | valeur ponderee | weighted revenue | "
             "revenu pondere | forecast amount | created by | cree par | last modified by | modified by | "
             "modifie par | last modified date | last modified | date de derniere modification | modifie le | "

@@ -901,4 +901,11 @@ EN: dict[str, str] = {
     "review.movement.net": "Change of the open pipeline",
     "funnel.time.chart_caption": "Bars: median days in the stage; orange line: 1st to 3rd quartile (half of the stays).",
     "flash.alert.stuck_unmeasured": "{count} open deal(s) not judged: their stage history does not show their current stage.",
+    "note.one_foreign_currency": "The whole file is in {currency}, not {workspace} (the workspace's currency): its amounts are converted with the rate given, else counted but not summed.",
+    "note.currency_converted": 'Amounts converted to {workspace} with the rates given: {currencies}.',
+    "note.currency_no_rate": '{count} deal(s) in a currency without a rate ({currencies}): counted but not valued in {workspace}. Give the rate to value them.',
+    "quality.no_rate": 'Deals in a currency without a conversion rate (counted, not valued)',
+    "import.rates_title": 'Conversion rates',
+    "import.rate_label": '1 {currency} = ? {workspace}',
+    "import.rates_help": 'Amounts in {currencies} are converted to {workspace} with these rates; without a rate, deals are counted but not valued.',
 }

@@ -905,4 +905,11 @@ FR: dict[str, str] = {
     "review.movement.net": "Variation du pipeline ouvert",
     "funnel.time.chart_caption": "Barres : la médiane des jours passés dans l’étape ; trait orange : du 1er au 3e quartile (la moitié des séjours).",
     "flash.alert.stuck_unmeasured": "{count} affaire(s) ouverte(s) non jugée(s) : leur historique des étapes ne montre pas leur étape actuelle.",
+    "note.one_foreign_currency": "Tout le fichier est en {currency}, pas en {workspace} (la devise de l'espace) : ses montants sont convertis avec le taux donné, sinon comptés sans être additionnés.",
+    "note.currency_converted": 'Montants convertis en {workspace} avec les taux donnés : {currencies}.',
+    "note.currency_no_rate": '{count} affaire(s) en devise sans taux ({currencies}) : comptées mais sans montant en {workspace}. Donnez le taux pour les valoriser.',
+    "quality.no_rate": 'Affaires dans une devise sans taux de conversion (comptées, non valorisées)',
+    "import.rates_title": 'Taux de conversion',
+    "import.rate_label": '1 {currency} = ? {workspace}',
+    "import.rates_help": 'Les montants en {currencies} sont convertis en {workspace} avec ces taux ; sans taux, les affaires sont comptées mais pas valorisées.',
 }

@@ -434,3 +434,36 @@ def test_a_workbook_damaged_in_its_sheet_part_is_a_damaged_workbook():
     with pytest.raises(ImportProblem) as caught:
         read_file("broken.xlsx", data.getvalue())
     assert caught.value.key == "problem.corrupt_xlsx"
+
+
+# --- 5. currencies -------------------------------------------------------------------------------------------
+
+PIPEDRIVE = [["Deal - ID", "Deal - Owner", "Deal - Stage", "Deal - Value", "Deal - Currency", "Deal - Deal created"],
+             ["1", "Alice Martin", "Proposal Made", "1000", "EUR", "2026-01-01"],
+             ["2", "Alice Martin", "Proposal Made", "2000", "USD", "2026-01-02"],
+             ["3", "Bruno Petit", "Proposal Made", "500", "GBP", "2026-01-03"]]
+
+
+def test_foreign_amounts_are_converted_with_the_rates_given_and_never_summed_without(con):
+    report = import_files(con, [("pipedrive.csv", csv_bytes(PIPEDRIVE))], snapshot_date=date(2026, 3, 2),
+                          rates={"USD": 0.9})
+    figures = flash_kpis(con, MARCH)
+    assert figures["open_count"] == 3                    # the GBP deal is counted...
+    assert float(figures["open_amount"]) == 2800.0       # ...not valued: 1 000 + 2 000 x 0.9 = 2 800
+    assert quality(report)["quality.no_rate"] == 1
+    assert con.execute("SELECT currency, amount_original FROM opportunities WHERE opportunity_id = '3'"
+                       ).fetchall() == [("GBP", 500)]
+    assert [n.params["currencies"] for n in report.notes if n.key == "note.currency_no_rate"] == ["GBP (1)"]
+
+
+def test_a_file_in_one_foreign_currency_says_so(tmp_path, capsys):
+    rows = [PIPEDRIVE[0]] + [r[:4] + ["USD"] + r[5:] for r in PIPEDRIVE[1:]]
+    path = tmp_path / "usd.csv"
+    path.write_bytes(csv_bytes(rows))
+    ws = str(tmp_path / "ws.duckdb")
+    assert main(["import", str(path), "--workspace", ws, "--rate", "USD=0,5", "--lang", "en",
+                 "--snapshot-date", "2026-03-02"]) == 0
+    out = capsys.readouterr().out
+    assert "The whole file is in USD, not EUR" in out
+    assert main(["kpis", "--workspace", ws, "--start", "2026-03-01", "--end", "2026-03-31", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["open_amount"] == 1750.0    # (1 000 + 2 000 + 500) x 0.5

@@ -329,9 +329,11 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
         # Rows carry their gaps: an unreadable cell is left NULL and its column listed in bad_values (the
         # quality report counts them, the KPIs leave the value out), never a refusal of the whole file.
         flags = ", ".join(f"CASE WHEN c.{quote('bad:' + column)} THEN '{column}' END" for column, _, _ in checks)
-        bad_values = f"nullif(concat_ws(',', {flags}), '')" if checks else "NULL::VARCHAR"
+        # The string is built only on rows with a bad cell (a boolean OR costs little on a million rows).
+        any_bad = " OR ".join(f"c.{quote('bad:' + column)}" for column, _, _ in checks)
+        bad_values = f"CASE WHEN {any_bad} THEN concat_ws(',', {flags}) END" if checks else "NULL::VARCHAR"
         key, parts = derived_key_sql(plan)
-        replaced_id = f", coalesce(c.opportunity_id, {key}) AS opportunity_id"
+        replaced_id = f", CASE WHEN c.opportunity_id IS NULL THEN {key} ELSE c.opportunity_id END AS opportunity_id"
         added = f"{bad_values} AS bad_values, c.opportunity_id IS NULL AS key_derived, "
         if plan.header_for("opportunity_id") is None:
             notes.append(Note("note.derived_key", **where, params={"parts": " + ".join(parts)}))

@@ -126,3 +126,12 @@ def test_other_workspaces_can_be_hidden(app, tmp_path):
     assert "Client Dupont" in listed
     app.toggle(key="hide_workspaces").set_value(True).run()
     assert sorted(app.selectbox(key="workspace").options) == ["Client Martin", "demo"]
+
+
+def test_an_unrecognised_sheet_says_why_and_what_to_choose(app):
+    _to_client_workspace(app)
+    notes = csv_bytes([["Remarque", "Auteur"], ["Appeler lundi", "AM"], ["Relancer", "BP"]])
+    app.file_uploader[0].upload("notes.csv", notes, "text/csv").run()
+    assert not app.exception
+    (warning,) = [w.value for w in app.warning if "non reconnue" in w.value]
+    assert "Commercial" in warning and "ignorer" in warning      # what is missing, and what to choose

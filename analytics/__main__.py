@@ -2,7 +2,7 @@
 
   python -m analytics import FILE [FILE ...] --workspace DIR [--snapshot-date YYYY-MM-DD] [--lang fr|en]
                             [--table opportunities] [--map "Header=field"]... [--stage "CRM stage=stage"]...
-                            [--replace]
+                            [--rate "USD=0.92"]... [--replace]
   python -m analytics kpis --workspace DIR [--start D] [--end D] [--owner NAME] [--segment NAME] [--team NAME]
                            [--region NAME] [--source NAME] [--compare previous|last_year] --json
   python -m analytics demo --workspace DIR
@@ -77,6 +77,7 @@ def cmd_import(args) -> int:
     try:
         overrides = _pairs(args.map, "--map", _field)
         stages = _pairs(args.stage, "--stage", _stage)
+        rates = {k.upper(): v for k, v in _pairs(args.rate, "--rate", _rate).items()}
     except ImportProblem as problem:
         print(problem.render(args.lang), file=sys.stderr)
         return 2
@@ -86,7 +87,8 @@ def cmd_import(args) -> int:
     con = _connect(args.workspace)
     try:
         report = import_files(con, files, snapshot_date=args.snapshot_date, replace_snapshot=args.replace,
-                              table=args.table, column_overrides=overrides or None, stage_mapping=stages or None)
+                              table=args.table, column_overrides=overrides or None, stage_mapping=stages or None,
+                              rates=rates or None)
     except ImportProblem as problem:
         print(problem.render(args.lang), file=sys.stderr)
         return 1
@@ -123,6 +125,16 @@ def _field(text: str) -> str | None:
                 if wanted in (normalize_header(label), normalize_header(column)):
                     return column
     return text  # checked against the sheet's table by the importer (problem.unknown_field)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"--rate: {text!r} is not a number (e.g. --rate USD=0.92)")
+    if value <= 0:
+        raise ValueError(f"--rate: {text!r} must be above 0")
+    return value
 
 
 def _stage(text: str) -> tuple[str, str]:
@@ -482,6 +494,9 @@ def main(argv: list[str] | None = None) -> int:
                    help='map a header of the file to a field, e.g. --map "Proba=probability"; repeatable')
     p.add_argument("--stage", action="append", metavar="CRM_STAGE=STAGE",
                    help='map a CRM stage to a funnel stage, e.g. --stage "Devis envoyé=proposal"; repeatable')
+    p.add_argument("--rate", action="append", metavar="CURRENCY=RATE",
+                   help="value of 1 unit of a currency in the workspace's, e.g. --rate USD=0.92; repeatable "
+                        "(deals in a currency without a rate are counted but not valued)")
     p.add_argument("--replace", action="store_true",
                    help="replace the whole snapshot of that date (by default the deals are added to it)")
     p.set_defaults(run=cmd_import)

@@ -195,17 +195,18 @@ def _value_map(con, name: str, frame: pd.DataFrame, registered: list[str]) -> st
     return name
 
 
-def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]]) -> _Staged:
+def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], rates: dict[str, float]) -> _Staged:
     """Clean one sheet into a temp table and check it; the views it registers are dropped on the way out."""
     registered: list[str] = []
     try:
-        return _stage_registered(con, plan, stage_map, registered)
+        return _stage_registered(con, plan, stage_map, registered, rates)
     finally:
         for name in registered:
             con.unregister(name)
 
 
-def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], registered: list[str]) -> _Staged:
+def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], registered: list[str],
+                      rates: dict[str, float]) -> _Staged:
     raw = plan.raw
     uid = next(_names)
     raw_name = _value_map(con, f"_raw_{uid}", raw.table, registered)
@@ -312,6 +313,10 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
             selects.append(f"({expr}) IS NULL AND r.{quote(h)} IS NOT NULL AS {quote('bad:' + alias)}")
         checks = [c for c in checks if c[0] != "closed_date"]
         checks += [("closed_date", won_header, "problem.bad_date"), ("closed_date_lost", lost_header, "problem.bad_date")]
+    if plan.table == "opportunities":
+        currency_header = plan.header_for("currency")
+        selects.append(f"{currency_sql(f'r.{quote(currency_header)}')} AS currency" if currency_header
+                       else "NULL::VARCHAR AS currency")
     cleaned = f"SELECT {', '.join(selects)} FROM {raw_name} r {' '.join(joins)}"
     if plan.table == "opportunities":
         # A status column that says won: the deal went through every stage, whichever it was last seen in.
@@ -324,9 +329,11 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
         # Rows carry their gaps: an unreadable cell is left NULL and its column listed in bad_values (the
         # quality report counts them, the KPIs leave the value out), never a refusal of the whole file.
         flags = ", ".join(f"CASE WHEN c.{quote('bad:' + column)} THEN '{column}' END" for column, _, _ in checks)
-        bad_values = f"nullif(concat_ws(',', {flags}), '')" if checks else "NULL::VARCHAR"
+        # The string is built only on rows with a bad cell (a boolean OR costs little on a million rows).
+        any_bad = " OR ".join(f"c.{quote('bad:' + column)}" for column, _, _ in checks)
+        bad_values = f"CASE WHEN {any_bad} THEN concat_ws(',', {flags}) END" if checks else "NULL::VARCHAR"
         key, parts = derived_key_sql(plan)
-        replaced_id = f", coalesce(c.opportunity_id, {key}) AS opportunity_id"
+        replaced_id = f", CASE WHEN c.opportunity_id IS NULL THEN {key} ELSE c.opportunity_id END AS opportunity_id"
         added = f"{bad_values} AS bad_values, c.opportunity_id IS NULL AS key_derived, "
         if plan.header_for("opportunity_id") is None:
             notes.append(Note("note.derived_key", **where, params={"parts": " + ".join(parts)}))
@@ -334,6 +341,23 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
         if lost_header:
             replaced_id += (", CASE WHEN c.status = 'lost' THEN coalesce(c.closed_date_lost, c.closed_date)"
                             " ELSE coalesce(c.closed_date, c.closed_date_lost) END AS closed_date")
+        if plan.header_for("currency"):
+            # Amounts in another currency than the workspace's: converted with the rate given, else counted but
+            # not valued (NULL); the amount as written is kept in amount_original.
+            ws_currency = store.workspace_currency(con)
+            rate_frame = pd.DataFrame({"currency": [k.upper() for k in rates], "rate": [float(v) for v in rates.values()]},
+                                      columns=["currency", "rate"]).astype({"currency": object, "rate": float})
+            rate_view = _value_map(con, f"_rates_{uid}", rate_frame, registered)
+            factor = (f"CASE WHEN c.currency IS NULL OR c.currency = '{ws_currency}' THEN 1"
+                      f" ELSE (SELECT rate FROM {rate_view} WHERE currency = c.currency) END")
+            replaced_id += (f", CAST(c.amount * {factor} AS DECIMAL(18,2)) AS amount,"
+                            f" CAST(c.margin * {factor} AS DECIMAL(18,2)) AS margin")
+            added += (f"CASE WHEN c.currency IS NOT NULL AND c.currency <> '{ws_currency}' THEN c.amount END"
+                      " AS amount_original, ")
+            _currency_notes(con, raw_name, currency_sql(f"{quote(plan.header_for('currency'))}"), ws_currency,
+                            rates, notes, where)
+        else:
+            added += "NULL::DECIMAL(18,2) AS amount_original, "
         exclude = " EXCLUDE (closed_date_lost)" if lost_header else ""
         cleaned = (f"SELECT c.*{exclude} REPLACE ({stage} AS stage{replaced_id}), {added}st.stage_order FROM ({cleaned}) c"
                    f" LEFT JOIN stages st ON st.stage = {stage}")
@@ -364,6 +388,54 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                                 stages=", ".join(unmapped), **where)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return _Staged(plan, name, int(rows), notes)
+
+
+_CURRENCY_SIGNS = {"€": "EUR", "$": "USD", "US$": "USD", "£": "GBP", "CHF": "CHF", "FS": "CHF", "¥": "JPY"}
+
+
+def currency_sql(col: str) -> str:
+    """An ISO currency code from a currency cell ('eur', '€', 'US$' -> EUR, EUR, USD); constants only."""
+    value = f"upper(trim({col}))"
+    cases = " ".join(f"WHEN {value} = '{sign.upper()}' THEN '{code}'" for sign, code in _CURRENCY_SIGNS.items())
+    return f"CASE {cases} ELSE nullif({value}, '') END"
+
+
+def _currency_notes(con, raw_name: str, currency: str, ws_currency: str, rates: dict[str, float],
+                    notes: list[Note], where: dict) -> None:
+    """Say which foreign currencies were converted, which were not (no rate), and a file in one foreign currency."""
+    found = con.execute(f"SELECT {currency} AS cur, count(*) FROM {raw_name} WHERE {currency} IS NOT NULL"
+                        " GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    foreign = [(c, n) for c, n in found if c != ws_currency]
+    known = {k.upper() for k in rates}
+    if foreign and len(found) == 1:
+        notes.append(Note("note.one_foreign_currency", **where,
+                          params={"currency": foreign[0][0], "workspace": ws_currency}))
+    converted = [f"{c} ({n})" for c, n in foreign if c in known]
+    missing = [f"{c} ({n})" for c, n in foreign if c not in known]
+    if converted:
+        notes.append(Note("note.currency_converted", **where,
+                          params={"currencies": ", ".join(converted), "workspace": ws_currency}))
+    if missing:
+        notes.append(Note("note.currency_no_rate", **where, params={
+            "currencies": ", ".join(missing), "count": sum(n for c, n in foreign if c not in known),
+            "workspace": ws_currency}))
+
+
+def foreign_currencies(con, plans: list[SheetPlan]) -> list[str]:
+    """The currencies other than the workspace's that the opportunities sheets hold (the page asks their rates)."""
+    ws_currency = store.workspace_currency(con)
+    out: list[str] = []
+    for plan in plans:
+        header = plan.header_for("currency") if plan.table == "opportunities" else None
+        if header:
+            name = f"_cur_{next(_names)}"
+            con.register(name, plan.raw.table.select([header]))
+            try:
+                rows = con.execute(f"SELECT DISTINCT {currency_sql(quote(header))} FROM {name}").fetchall()
+            finally:
+                con.unregister(name)
+            out += [c for (c,) in rows if c and c != ws_currency and c not in out]
+    return sorted(out)
 
 
 def _date_expr(con, raw: RawSheet, raw_name: str, header: str, notes: list[Note], where: dict) -> str:
@@ -476,7 +548,7 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
 
 def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, str]] | None = None,
                snapshot_date: date | None = None, progress: Progress | None = None,
-               replace_snapshot: bool = False) -> ImportReport:
+               replace_snapshot: bool = False, rates: dict[str, float] | None = None) -> ImportReport:
     """Clean, check and store the planned sheets in one transaction; nothing is stored when anything fails.
 
     The opportunities join the snapshot of their date: a new one, or the existing one of that date, where they
@@ -511,7 +583,7 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
     try:
         for i, plan in enumerate(active):
             progress(0.1 + 0.5 * i / len(active), plan.label)
-            staged.append(_stage(con, plan, stage_map))
+            staged.append(_stage(con, plan, stage_map, rates or {}))
             notes.extend(staged[-1].notes)
         progress(0.6, "")
         counts: dict[str, int] = {}
@@ -569,7 +641,8 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
 def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None = None,
                  progress: Progress | None = None, replace_snapshot: bool = False, table: str | None = None,
                  column_overrides: dict[str, str] | None = None,
-                 stage_mapping: dict[str, tuple[str, str]] | None = None) -> ImportReport:
+                 stage_mapping: dict[str, tuple[str, str]] | None = None,
+                 rates: dict[str, float] | None = None) -> ImportReport:
     """The unattended path (CLI, scheduled imports): saved or automatic mappings, unknown sheets skipped.
 
     table forces the table of every sheet; column_overrides (header -> canonical column, or None to leave a
@@ -583,7 +656,7 @@ def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None
                 plan = override_columns(plan, column_overrides)
             plans.append(plan)
     return run_import(con, plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date, progress=progress,
-                      replace_snapshot=replace_snapshot)
+                      replace_snapshot=replace_snapshot, rates=rates)
 
 
 def override_columns(plan: SheetPlan, overrides: dict[str, str | None]) -> SheetPlan:

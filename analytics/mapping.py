@@ -141,7 +141,7 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "probability | probabilite | deal probability | probabilite de la transaction | hs deal stage probability | "
             "deal stage probability | probabilite de la phase de transaction | win probability | "
             "probabilite de gain | probabilite de succes | probabilite de conclusion | closing probability | "
-            "probabilite de closing | forecast probability | chance de succes | chances | pourcentage@0.7 | "
+            "probabilite de closing | forecast probability | chance de succes | chances | pourcentage@0.7 | proba | "
             "taux de reussite@0.8"),
         "created_date": (
             "created date | date de creation | create date | createdate | created | created on | cree le | creee le | "
@@ -177,9 +177,12 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "in target | in_target | dans la cible | cible@0.8 | cible oui non | cible o n | icp | "
             "ideal customer profile | dans l'icp | in icp | targeted | target account | compte cible | "
             "client cible"),
+        # Kept beside the amount: amounts in another currency than the workspace's are converted, never summed.
+        "currency": ("currency | devise | amount currency | deal currency | opportunity currency | currency code | "
+                     "code devise | monnaie | currency iso code | devise de l'affaire"),
         None: (
             "type | deal type | type d'affaire | type de transaction | opportunity type | type d'opportunite | "
-            "pipeline | currency | devise | amount currency | deal currency | opportunity currency | "
+            "pipeline | "
             "weighted amount | montant pondere | weighted value | valeur ponderee | weighted revenue | "
             "revenu pondere | forecast amount | created by | cree par | last modified by | modified by | "
             "modifie par | last modified date | last modified | date de derniere modification | modifie le | "

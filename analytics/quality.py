@@ -68,4 +68,6 @@ _CHECKS.update({
     "quality.bad_probability": _bad("probability"),
     "quality.bad_date": _bad("created_date close_date closed_date closed_date_lost"),
     "quality.derived_keys": "SELECT opportunity_id FROM opportunities_current WHERE key_derived",
+    "quality.no_rate": "SELECT opportunity_id FROM opportunities_current"
+                       " WHERE amount IS NULL AND amount_original IS NOT NULL",
 })

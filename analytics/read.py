@@ -510,7 +510,7 @@ def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, 
     verified = True
     if cp1252:
         text, encoding = data.decode("cp1252", errors="replace"), "Windows-1252"
-    elif data.startswith(b"\xef\xbb\xbf"):
+    elif data.startswith(b"\xef\xbb\xbf") and _is_utf8(data[3:SAMPLE_BYTES], final=len(data) <= SAMPLE_BYTES):
         utf8, encoding, verified = data[3:], "UTF-8", False
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = _decode(name, data[2:], "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be")

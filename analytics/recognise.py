@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 SAMPLE = 300  # cells looked at per column
 
@@ -69,6 +70,15 @@ def content_scores(header: str, values: list[str | None], total_rows: int) -> di
     """How much a column's values look like each opportunities column (0..1), from a sample of its cells.
 
     total_rows is the sheet's row count (the sample holds up to SAMPLE cells, nulls included)."""
+    return dict(_content_scores(header, tuple(values[:SAMPLE]), total_rows))
+
+
+@lru_cache(maxsize=512)
+def _content_scores(header: str, values: tuple, total_rows: int) -> tuple:
+    return tuple(_score_values(header, list(values), total_rows).items())
+
+
+def _score_values(header: str, values: list[str | None], total_rows: int) -> dict[str, float]:
     from analytics.mapping import _stage_from_name, suggest_status  # mapping imports this module lazily too
 
     filled = [v for v in values[:SAMPLE] if v is not None and str(v).strip()]
@@ -85,9 +95,12 @@ def content_scores(header: str, values: list[str | None], total_rows: int) -> di
         out["date"] = date_share  # the caller decides which date (created / close) by comparing columns
         return out
 
+    percent_share = _share(bool(_PERCENT.match(v)) for v in filled)
+    if percent_share >= 0.8:  # "30 %", "80%": a probability (an export's only percentages on a deal)
+        out["probability"] = 0.9
+        return out
     numbers = [_number(v) for v in filled]
     number_share = _share(n is not None for n in numbers)
-    percent_share = _share(bool(_PERCENT.match(v)) for v in filled)
     if number_share >= 0.8:
         nums = [n for n in numbers if n is not None]
         in_unit = _share(0 <= n <= 1 for n in nums)
@@ -106,9 +119,11 @@ def content_scores(header: str, values: list[str | None], total_rows: int) -> di
             out["amount"] = max(money, 0.45 + 0.3 * big)
         return out
 
-    stages = [_stage_from_name(v) for v in set(filled)]
+    # Stage and status words come in short lists: a column of many distinct values is neither (and the stage
+    # matcher's spelling fallback is costly, so it only sees short lists).
+    stages = [_stage_from_name(v) for v in set(filled)] if distinct <= 30 else []
     stage_share = _share(conf >= 0.8 for _, conf in stages)
-    status_share = _share(suggest_status(v) is not None for v in set(filled))
+    status_share = _share(suggest_status(v) is not None for v in set(filled)) if distinct <= 30 else 0.0
     if distinct <= 30 and stage_share >= 0.6:
         out["stage"] = 0.6 + 0.3 * stage_share
     if distinct <= 6 and status_share >= 0.99 and stage_share < 0.99:

@@ -24,12 +24,23 @@ DEFAULT_ROOT = Path.home() / ".cockpit" / "workspaces"
 DEMO_WORKSPACE = "demo"
 
 # Columns stored beside the canonical ones (IMPORT_ONLY: written by a file import, NULL for generated data).
-IMPORT_ONLY = {"bad_values", "key_derived"}
+IMPORT_ONLY = {"bad_values", "key_derived", "currency", "amount_original"}
+DEFAULT_CURRENCY = "EUR"
+
+
+def workspace_currency(con) -> str:
+    """The currency the workspace's figures are in (settings key 'currency'; EUR unless set)."""
+    from analytics import settings
+
+    return (settings.get(con, "currency") or DEFAULT_CURRENCY).upper()
 EXTRA_COLUMNS = {
     # bad_values: the columns whose cell could not be read on that row (left NULL, listed in the quality
     # report); key_derived: the id was derived from account + name + created date (the export had none).
     "opportunities": [("snapshot_id", "INTEGER"), ("crm_stage", "VARCHAR"), ("stage_order", "INTEGER"),
-                      ("bad_values", "VARCHAR"), ("key_derived", "BOOLEAN")],
+                      ("bad_values", "VARCHAR"), ("key_derived", "BOOLEAN"),
+                      # currency as the export gives it; amount_original: the amount in that currency when it is
+                      # not the workspace's (amount then holds the converted value, NULL without a rate)
+                      ("currency", "VARCHAR"), ("amount_original", "DECIMAL(18,2)")],
     "stage_history": [("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
     "targets": [("period_start", "DATE"), ("period_end", "DATE")],
     "marketing_spend": [("period_start", "DATE"), ("period_end", "DATE")],

@@ -189,9 +189,10 @@ def build_workspace(path: Path, n_opportunities: int, n_activities: int, *, prev
 def _stored_columns(table: str) -> list[str]:
     from analytics.schema import TABLES
 
-    # the import's bookkeeping of bad cells and derived ids stays NULL: generated rows have neither
-    bookkeeping = {"bad_values", "key_derived"}
-    return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, []) if n not in bookkeeping]
+    # the import's bookkeeping (bad cells, derived ids, currency and original amount) stays NULL: generated rows
+    # have none of it (store.IMPORT_ONLY lists those columns)
+    return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, [])
+                                              if n not in store.IMPORT_ONLY]
 
 
 def _previous_expr(column: str) -> str:

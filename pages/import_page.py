@@ -9,8 +9,8 @@ import streamlit as st
 from analytics import store
 from analytics.export import to_csv_bytes
 from analytics.i18n import field_label as field_name
-from analytics.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, missing_columns, plan_file,
-                                plan_with_table, run_import, stage_values)
+from analytics.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
+                                missing_columns, plan_file, plan_with_table, run_import, stage_values)
 from analytics.problems import ImportProblem
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
@@ -95,7 +95,8 @@ def _mapping_editor(key: str, plan: SheetPlan) -> SheetPlan:
 def _confidence_text(value: float) -> str:
     """Good / doubtful, with the percentage: colours that read as such (never red at 100 %)."""
     word = "import.conf_good" if value >= GOOD_CONFIDENCE else "import.conf_doubtful"
-    return f"{'🟢' if value >= GOOD_CONFIDENCE else '🟠'} {tr(word)} · {fmt.percent(value, lang(), decimals=0)}"
+    # Plain symbols: the grid is drawn on a canvas, where an emoji without an emoji font shows as a box.
+    return f"{'✓' if value >= GOOD_CONFIDENCE else '?'} {tr(word)} · {fmt.percent(value, lang(), decimals=0)}"
 
 
 def _mapping_messages(plan: SheetPlan) -> None:
@@ -127,8 +128,10 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
         return {}
     st.subheader(tr("import.stages_title"))
     keys = [s.key for s in STAGES]
+    shown = stages[["crm_stage", "count", "stage", "status", "confidence"]].assign(
+        confidence=[_confidence_text(c) for c in stages["confidence"]])
     edited = st.data_editor(
-        stages[["crm_stage", "count", "stage", "status", "confidence"]], key="stage_mapping", hide_index=True,
+        shown, key="stage_mapping", hide_index=True,
         width="stretch", disabled=["crm_stage", "count", "confidence"],
         column_config={
             "crm_stage": st.column_config.TextColumn(tr("import.stage_crm")),
@@ -137,10 +140,29 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
                                                       format_func=lambda k: tr(f"stage.{k}")),
             "status": st.column_config.SelectboxColumn(tr("import.stage_status"), options=list(STATUSES), required=True,
                                                        format_func=lambda k: tr(f"status.{k}")),
-            "confidence": st.column_config.ProgressColumn(tr("import.col_confidence"), min_value=0.0, max_value=1.0, format="percent"),
+            "confidence": st.column_config.TextColumn(tr("import.col_confidence"), help=tr("import.confidence_help")),
         },
     )
     return {r.crm_stage: (r.stage, r.status) for r in edited.itertuples()}
+
+
+def _rates_editor(plans: list[SheetPlan]) -> dict[str, float]:
+    """A rate per foreign currency of the upload (to the workspace's currency); a blank one leaves those deals
+    counted but not valued."""
+    con = connection()
+    foreign = foreign_currencies(con, plans)
+    if not foreign:
+        return {}
+    home = store.workspace_currency(con)
+    st.subheader(tr("import.rates_title"))
+    st.caption(tr("import.rates_help", currencies=", ".join(foreign), workspace=home))
+    rates = {}
+    for column, currency in zip(st.columns(min(len(foreign), 4)) * len(foreign), foreign):
+        value = column.number_input(tr("import.rate_label", currency=currency, workspace=home), min_value=0.0,
+                                    value=None, step=0.01, format="%.4f", key=f"rate:{currency}")
+        if value:
+            rates[currency] = float(value)
+    return rates
 
 
 def _show_report() -> None:
@@ -222,6 +244,7 @@ for file_id, planned in _plans_for(files or []):
 
 if plans:
     stage_mapping = _stage_editor([p for p in plans if p.table])
+    rates = _rates_editor([p for p in plans if p.table])
     stated = [p.raw.stated_date for p in plans if p.table == "opportunities" and p.raw.stated_date]
     snapshot_date = st.date_input(tr("import.snapshot_date"), value=stated[0] if stated else date.today(),
                                   format="DD/MM/YYYY")
@@ -239,7 +262,7 @@ if plans:
             try:
                 report = run_import(
                     connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
-                    replace_snapshot=replace,
+                    replace_snapshot=replace, rates=rates,
                     progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
                 )
                 st.session_state[REPORT_KEY] = (workspace(), report)

@@ -92,3 +92,46 @@ def test_files_and_report_stay_with_their_workspace(app):
     assert not app.success
     assert "run_import" not in [b.key for b in app.button]  # no file queued, so no import button
     assert _counts(app)["Opportunités"] == 0
+
+
+NO_OWNER = csv_bytes([["Deal ID", "Stage", "Amount", "Created Date", "Resp."],
+                      ["A1", "Proposal", "1000", "2026-01-05", "AM"]])
+
+
+def test_a_missing_required_field_is_said_on_upload_in_the_users_words(app):
+    _to_client_workspace(app)
+    app.file_uploader[0].upload("sans_commercial.csv", NO_OWNER, "text/csv").run()
+    assert not app.exception
+    # Before Importer, and with the field's French name (never the internal "owner").
+    assert any("« Commercial »" in e.value for e in app.error)
+    assert not any("owner" in e.value for e in app.error)
+
+
+def test_a_rep_filter_from_another_workspace_is_reset(app):
+    app.run()
+    owners = [o for o in app.selectbox(key="flt_owner__fr").options if o != "Tous"]
+    app.selectbox(key="flt_owner__fr").set_value(owners[0]).run()
+    assert app.session_state["flt_owner"] == owners[0]
+    app.session_state["new_workspace_name"] = "Client Vide"
+    app.button(key="create_workspace").click().run()
+    assert not app.exception
+    assert app.session_state["flt_owner"] == ""          # the demo's rep does not filter the client's figures
+
+
+def test_other_workspaces_can_be_hidden(app, tmp_path):
+    _to_client_workspace(app)
+    app.session_state["new_workspace_name"] = "Client Martin"
+    app.button(key="create_workspace").click().run()
+    listed = app.selectbox(key="workspace").options
+    assert "Client Dupont" in listed
+    app.toggle(key="hide_workspaces").set_value(True).run()
+    assert sorted(app.selectbox(key="workspace").options) == ["Client Martin", "demo"]
+
+
+def test_an_unrecognised_sheet_says_why_and_what_to_choose(app):
+    _to_client_workspace(app)
+    notes = csv_bytes([["Remarque", "Auteur"], ["Appeler lundi", "AM"], ["Relancer", "BP"]])
+    app.file_uploader[0].upload("notes.csv", notes, "text/csv").run()
+    assert not app.exception
+    (warning,) = [w.value for w in app.warning if "non reconnue" in w.value]
+    assert "Commercial" in warning and "ignorer" in warning      # what is missing, and what to choose

@@ -1,0 +1,44 @@
+"""The import page under an upload built to take the server down (issue 13, point 8): a workbook whose one far
+cell would make the xlsx reader ask for 512 GB and abort the process. The uploader sees the message; another
+user, in a second browser context, still gets the figures from the same server.
+"""
+from __future__ import annotations
+
+from analytics.i18n import t
+from analytics.problems import ImportProblem
+from analytics.read import read_file
+from tests.test_field_exports import far_cell_xlsx
+
+from .browser import screenshot, wait_for_app
+from .conftest import VIEWPORT
+from .test_pages import PAGES, _space, metric_value, open_page
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_import_a_far_cell_workbook_gets_its_message_and_another_tab_its_figures(page, browser, app_url):
+    data = far_cell_xlsx()
+    try:
+        read_file("lointaine.xlsx", data)
+        raise AssertionError("the far-cell workbook was read")
+    except ImportProblem as problem:
+        expected = _space(problem.render("fr"))
+
+    open_page(page, app_url, PAGES["import_page"])
+    page.set_input_files('input[type="file"]', files=[{"name": "lointaine.xlsx", "mimeType": XLSX, "buffer": data}])
+    alert = page.locator('[data-testid="stAlertContainer"]', has_text=expected[:40])
+    wait_for_app(page, until=alert)
+    assert _space(alert.first.inner_text()) == expected
+    screenshot(page, "import-far-cell")
+
+    # Another user, another session: the server that received the upload still serves its figures.
+    other = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    try:
+        second = other.new_page()
+        open_page(second, app_url, PAGES["flash"])
+        assert metric_value(second, t("flash.kpi.won_count", "fr")).strip() not in ("", "—")
+        screenshot(second, "import-far-cell-second-tab")
+    finally:
+        other.close()
+    # And the uploader's own page is still connected and answers.
+    open_page(page, app_url, PAGES["import_page"])

@@ -1,9 +1,13 @@
 """Fixtures every test module may use."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.fixtures import workspace as shared
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 @pytest.fixture
@@ -13,3 +17,22 @@ def workspace():
     con = shared.memory()
     yield con
     con.close()
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """The app (app.py) under AppTest, with its workspaces in a fresh folder: connections and results cached by an
+    earlier test belong to another workspace root, so both caches start empty."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from analytics import store
+
+    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    yield at
+    for name in store.list_workspaces():
+        store.close_workspace(name)
+    st.cache_resource.clear()

@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from analytics import kpis, store
 from analytics.filters import Filter
 from tests.test_kpis import OPPORTUNITIES, insert_opportunities
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FLASH = "pages/flash.py"
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
-    # connections and results cached by an earlier test belong to another workspace root
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    yield at
-    for name in store.list_workspaces():
-        store.close_workspace(name)
-    st.cache_resource.clear()
 
 
 def tiles(at) -> dict[str, tuple[str, str]]:

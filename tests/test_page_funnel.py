@@ -3,11 +3,7 @@ a single-upload workspace with activities, the planner's inputs, and the CLI say
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from analytics import store
 from analytics.__main__ import main as cli
@@ -16,20 +12,7 @@ from tests.funnel_data import add_snapshot
 from tests.test_funnel import ACTIVITIES, DEALS
 from tests.test_kpis import OPPORTUNITIES, insert_opportunities
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FUNNEL = "pages/funnel.py"
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=180)
-    yield at
-    for name in store.list_workspaces():
-        store.close_workspace(name)
-    st.cache_resource.clear()
 
 
 def _open(at, workspace=None, lang="fr"):

@@ -1,27 +1,14 @@
 """The Import page as a user drives it (AppTest): the demo company, an upload mapped and imported, a bad file."""
-from pathlib import Path
 
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import store
 from tests.files import csv_bytes
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 EXPORT = csv_bytes([
     ["Opportunity ID", "Opportunity Owner", "Stage", "Amount", "Probability (%)", "Created Date", "Close Date"],
     ["X1", "Zoé <script>alert(1)</script>", "Closed Won", "1200", "100", "2026-01-05", "2026-02-10"],
     ["X2", "=HYPERLINK(\"http://x\")", "Proposal/Price Quote", "800", "50", "2026-02-01", "2026-04-30"],
 ])
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
-    at = AppTest.from_file(APP, default_timeout=60)
-    yield at
-    for name in store.list_workspaces():
-        store.close_workspace(name)
 
 
 def _counts(at) -> dict:

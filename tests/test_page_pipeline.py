@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from analytics import forecast, movement, store
 from analytics.filters import Filter
 from tests import test_movement
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/pipeline.py"
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=180)
-    yield at
-    for name in store.list_workspaces():
-        store.close_workspace(name)
-    st.cache_resource.clear()
 
 
 def _open(at, workspace=None, lang=None):

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from analytics import reviews, store
 from analytics.__main__ import main as cli
@@ -16,21 +14,8 @@ from data.demo import OUTSIDE_TARGET_REP, POOR_MONTH_REP
 from tests.test_reviews import MAY, make_workspace
 from ui import format as fmt
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 INDIVIDUAL = "pages/review_individual.py"
 COLLECTIVE = "pages/review_collective.py"
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=180)
-    yield at
-    for name in store.list_workspaces():
-        store.close_workspace(name)
-    st.cache_resource.clear()
 
 
 def _open(at, page, workspace=None, **state):

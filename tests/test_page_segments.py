@@ -4,31 +4,15 @@ page agreeing on the same figures."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from analytics import segments, store
 from analytics.__main__ import main
 from tests.test_segments import make_workspace
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/segments.py"
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("COCKPIT_WORKSPACES", str(tmp_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    yield at
-    for name in store.list_workspaces():
-        store.close_workspace(name)
-    st.cache_resource.clear()
 
 
 def _open(at, workspace=None):

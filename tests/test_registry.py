@@ -3,7 +3,6 @@ value computed by hand on the shared workspace (tests/fixtures/workspace.py; the
 Then the registry's group-bys: any axis of selection.AXES, and the same figures whichever way they are cut."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 

@@ -163,3 +163,41 @@ def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], v
         color=alt.Color("measure:N", scale=alt.Scale(domain=labels, range=colours),
                         legend=alt.Legend(title=None, orient="top")),
     ).properties(width=WIDTH - 160, height=HEIGHT + 40)
+
+
+def funnel_chart(df: pd.DataFrame, lang: str):
+    """Deals that reached each stage, in stage order (funnel.conversion's team frame), as horizontal bars."""
+    data = pd.DataFrame({
+        "label": [t(f"stage.{s}", lang) for s in df["stage"]],
+        "reached": pd.to_numeric(df["reached"], errors="coerce").astype("float64"),
+    })
+    return alt.Chart(data).mark_bar(color=WON_COLOUR).encode(
+        y=alt.Y("label:N", sort=list(data["label"]), title=None),
+        x=alt.X("reached:Q", axis=alt.Axis(format=",.0f", title=t("funnel.col.reached", lang))),
+    ).properties(width=WIDTH - 160, height=max(120, 40 * len(data)))
+
+
+def waterfall_chart(steps: list[dict], labels: list[str], lang: str):
+    """The pipeline waterfall (movement.waterfall's steps): the first and last bars stand on zero, each change
+    floats from the running total, entries in blue and exits in red."""
+    rows, running = [], 0.0
+    last = len(steps) - 1
+    for i, (step, label) in enumerate(zip(steps, labels)):
+        amount = float(step["amount"])
+        if i == 0 or i == last:
+            low, high, colour = 0.0, amount, "total"
+            running = amount
+        else:
+            low, high = running, running + amount
+            running = high
+            colour = "in" if amount >= 0 else "out"
+        rows.append({"label": label, "low": min(low, high), "high": max(low, high), "kind": colour})
+    data = pd.DataFrame(rows)
+    scale = alt.Scale(domain=["total", "in", "out"], range=["#7a8896", WON_COLOUR, LOST_COLOUR])
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelAngle=-30)),
+        # not from zero: the changes are a few percent of the pipeline and would not show
+        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang)), scale=alt.Scale(zero=False)),
+        y2="high:Q",
+        color=alt.Color("kind:N", scale=scale, legend=None),
+    ).properties(width=WIDTH, height=HEIGHT)

@@ -160,6 +160,15 @@ def capped(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, int | None]:
     return df, None
 
 
+def _label(ctx: Context, column: str, prefix: str) -> str:
+    """The view's own column label (`prefix`.column), else the pack's (report.col.column), else the name."""
+    for key in (f"{prefix}.{column}", f"report.col.{column}"):
+        text = _tr(ctx, key)
+        if text != key:
+            return text
+    return column
+
+
 def _translated_stages(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = df.copy()
     for col in ("stage", "earlier_stage"):
@@ -330,6 +339,100 @@ def alerts_section(con, flt: Filter, ctx: Context) -> Part:
     return Part("alerts", _tr(ctx, "flash.alerts.title"), sheets, figures, chart)
 
 
+FUNNEL_KINDS = {"stage": "text", "reached": "count", "conversion_next": "rate", "from_start": "rate",
+                "owner": "text", "team_median": "rate", "far_below": "text"}
+
+
+def funnel_section(con, flt: Filter, ctx: Context) -> Part:
+    """The funnel page's team and per-rep conversions (analytics.funnel, on deals closed in the period, the
+    page's default basis), the funnel chart and its three figures: deals in, overall conversion, proposal to won."""
+    from analytics import funnel
+
+    basis = "closed"
+    title = _tr(ctx, "funnel.title")
+    team = funnel.conversion(con, flt, basis)
+    summary = funnel.summary(team)
+    labels = {c: _tr(ctx, f"funnel.col.{c}") for c in FUNNEL_KINDS}
+    sheet = Sheet(title, title)
+    if summary["deals"] == 0:
+        sheet.message = _tr(ctx, "funnel.empty")
+        return Part("funnel", title, [sheet])
+    shown = _translated_stages(team[["stage", "reached", "conversion_next", "from_start"]], ctx.lang)
+    sheet.tables.append(Table(shown, FUNNEL_KINDS, labels))
+    reps = funnel.rep_comparison(con, flt, basis)
+    if not reps.empty:
+        reps = _translated_stages(reps[["owner", "stage", "reached", "conversion_next", "team_median", "far_below"]],
+                                  ctx.lang)
+        reps["far_below"] = reps["far_below"].map(lambda v: _tr(ctx, "report.yes") if v else "")
+        shown, total = capped(reps, ctx)
+        sheet.tables.append(Table(shown, FUNNEL_KINDS, labels, title=_tr(ctx, "funnel.reps.title"), total=total,
+                                  fonts={"far_below": [BAD if v else None for v in shown["far_below"]]}))
+    chart = Chart("funnel", _tr(ctx, "report.chart.funnel"), charts.funnel_chart(team, ctx.lang))
+    sheet.charts.append(chart)
+    figures = [Figure(_tr(ctx, "funnel.kpi.deals"), summary["deals"], "count"),
+               Figure(_tr(ctx, "funnel.kpi.overall"), summary["overall"], "rate"),
+               Figure(_tr(ctx, "funnel.kpi.proposal_to_won"), summary["proposal_to_won"], "rate")]
+    return Part("funnel", title, [sheet], figures, chart)
+
+
+MOVEMENT_REP_COLUMNS = ["owner", "open_amount_before", "new_count", "won_count", "lost_count", "dropped_count",
+                        "advanced_count", "slipped_count", "amount_changed_count", "open_amount_after"]
+MOVEMENT_KINDS = {"owner": "text", "open_amount_before": "money", "open_amount_after": "money",
+                  "amount_before": "money", "amount_after": "money", "amount_change": "money",
+                  "close_before": "date", "close_after": "date", "probability_before": "rate",
+                  "probability_after": "rate", "step": "text", "amount": "money"} | {
+    c: "count" for c in MOVEMENT_REP_COLUMNS if c.endswith("_count")}
+
+
+def movement_section(con, flt: Filter, ctx: Context) -> Part:
+    """The pipeline page's movement between the last two uploads (analytics.movement): the waterfall as a table
+    and a chart, the movements per rep and the deals that moved (capped). The period filter does not apply: the
+    period is the two uploads, as on the page."""
+    from analytics import movement
+
+    title = _tr(ctx, "pipeline.title")
+    sheet = Sheet(title, title)
+    try:
+        a_id, b_id = movement.resolve_pair(con)
+    except movement.MovementError as exc:
+        sheet.message = _tr(ctx, exc.key, **getattr(exc, "params", {}))
+        return Part("movement", title, [sheet])
+    summary = movement.movement_summary(con, flt, a_id, b_id)
+    a, b = charts.day_text(summary["a_date"], ctx.lang), charts.day_text(summary["b_date"], ctx.lang)
+    sheet.heading = _tr(ctx, "pipeline.waterfall.title", a=a, b=b)
+    steps = summary["waterfall"]
+    step_labels = [_tr(ctx, f"pipeline.step.{s['step']}", date=a if s["step"] == "open_before" else b) for s in steps]
+    waterfall = pd.DataFrame({"step": step_labels, "amount": [float(s["amount"]) for s in steps]})
+    sheet.tables.append(Table(waterfall, MOVEMENT_KINDS, {"step": _tr(ctx, "funnel.col.step"),
+                                                          "amount": _tr(ctx, "pipeline.waterfall.amount")}))
+    reps = movement.movement_by_rep(con, flt, a_id, b_id)
+    if not reps.empty:
+        sheet.tables.append(Table(reps[MOVEMENT_REP_COLUMNS], MOVEMENT_KINDS,
+                                  {c: _tr(ctx, f"pipeline.col.{c}") for c in MOVEMENT_REP_COLUMNS},
+                                  title=_tr(ctx, "pipeline.reps.title")))
+    deals = movement.movement_deals(con, flt, a_id, b_id)
+    if not deals.empty:
+        deals = deals.drop(columns=[c for c in ("owner_changed",) if c in deals])
+        for col in ("reason",):
+            deals[col] = deals[col].map(lambda r: _tr(ctx, f"pipeline.move.{r}") if isinstance(r, str) else r)
+        deals = deals.rename(columns={"stage_before": "stage", "stage_after": "earlier_stage"})
+        deals = _translated_stages(deals, ctx.lang).rename(columns={"stage": "stage_before",
+                                                                     "earlier_stage": "stage_after"})
+        shown, total = capped(deals, ctx)
+        deal_sheet = Sheet(_tr(ctx, "report.sheet.movement_deals"), _tr(ctx, "pipeline.lists.title"),
+                           [Table(shown, MOVEMENT_KINDS, {c: _label(ctx, c, "pipeline.col") for c in deals.columns},
+                                  total=total)])
+    else:
+        deal_sheet = Sheet(_tr(ctx, "report.sheet.movement_deals"), _tr(ctx, "pipeline.lists.title"),
+                           message=_tr(ctx, "pipeline.lists.none"))
+    chart = Chart("movement", sheet.heading, charts.waterfall_chart(steps, step_labels, ctx.lang))
+    sheet.charts.append(chart)
+    figures = [Figure(step_labels[0], float(summary["open_amount_before"]), "money"),
+               Figure(_tr(ctx, "pipeline.step.new"), float(summary["new_amount"]), "money"),
+               Figure(step_labels[-1], float(summary["open_amount_after"]), "money")]
+    return Part("movement", title, [sheet, deal_sheet], figures, chart)
+
+
 # The pack's views, in order. A view written later (funnel, segments, pipeline movement, reviews) is added here
 # as one more Section whose function calls that view's analytics; `module` keeps the pack working while the
 # module is absent.
@@ -337,6 +440,8 @@ SECTIONS: list[Section] = [
     Section("summary", summary_section),
     Section("reps", reps_section),
     Section("alerts", alerts_section),
+    Section("funnel", funnel_section, module="analytics.funnel"),
+    Section("movement", movement_section, module="analytics.movement"),
 ]
 
 

@@ -908,4 +908,9 @@ EN: dict[str, str] = {
     "import.rates_title": 'Conversion rates',
     "import.rate_label": '1 {currency} = ? {workspace}',
     "import.rates_help": 'Amounts in {currencies} are converted to {workspace} with these rates; without a rate, deals are counted but not valued.',
+    "report.yes": "Yes",
+    "report.sheet.movement_deals": "Deals that moved",
+    "report.col.probability_before": "Probability before",
+    "report.col.probability_after": "Probability after",
+    "report.chart.funnel": "Deals by stage reached (deals closed in the period)",
 }

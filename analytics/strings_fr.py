@@ -912,4 +912,9 @@ FR: dict[str, str] = {
     "import.rates_title": 'Taux de conversion',
     "import.rate_label": '1 {currency} = ? {workspace}',
     "import.rates_help": 'Les montants en {currencies} sont convertis en {workspace} avec ces taux ; sans taux, les affaires sont comptées mais pas valorisées.',
+    "report.yes": "Oui",
+    "report.sheet.movement_deals": "Affaires qui ont bougé",
+    "report.col.probability_before": "Probabilité avant",
+    "report.col.probability_after": "Probabilité après",
+    "report.chart.funnel": "Affaires par étape atteinte (affaires clôturées dans la période)",
 }

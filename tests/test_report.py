@@ -64,8 +64,9 @@ def _summary_rows(ws) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("lang, names", [
     ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées", "Alerte clôtures dépassées",
-            "Alerte probabilités"]),
-    ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities"]),
+            "Alerte probabilités", "Entonnoir", "Dynamique du pipeline"]),
+    ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities",
+            "Funnel", "Pipeline changes"]),
 ])
 def test_sheet_names(con, lang, names):
     assert _pack(con, lang=lang, charts_on=False).sheetnames == names
@@ -298,7 +299,9 @@ def test_svg_carries_the_title_and_the_data_date(con):
 def test_the_pack_embeds_the_chart_images(con):
     data = report.build_pack(con, MAY, "fr")
     media = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/media/")]
-    assert len(media) == 2  # the trend on the summary, won and quota per rep (the alerts chart is for the deck)
+    # the trend on the summary, won and quota per rep, the funnel (the alerts chart is for the deck; one snapshot:
+    # no movement chart)
+    assert len(media) == 3
 
 
 # --- deck -------------------------------------------------------------------------------------------------------
@@ -306,14 +309,14 @@ def test_the_pack_embeds_the_chart_images(con):
 def test_deck_has_a_title_slide_and_one_slide_per_view(con):
     prs = Presentation(io.BytesIO(deck.build_deck(con, MAY, "fr")))
     slides = list(prs.slides)
-    assert len(slides) == 4  # title, flash figures, per rep, alerts
+    assert len(slides) == 5  # title, flash figures, per rep, alerts, funnel (one snapshot: no movement slide)
     texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in slides]
     assert texts[0][0] == "Dossier de revue commerciale"
     assert "Chiffres flash" in texts[1]
     assert "50\u202f000\u00a0€" in texts[1] and "75,0\u00a0%" in texts[1]  # won amount and win rate of May
     assert all("Données au 20/05/2026" in t for t in texts)
     pictures = [s for slide in slides[1:] for s in slide.shapes if s.shape_type == 13]  # 13: picture
-    assert len(pictures) == 3
+    assert len(pictures) == 4
 
 
 # --- the section registry ---------------------------------------------------------------------------------------
@@ -334,7 +337,7 @@ def test_a_new_view_is_one_section_function(con):
 # --- command line -----------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def workspace(tmp_path):
+def workspace_file(tmp_path):
     path = tmp_path / "w.duckdb"
     con = duckdb.connect(str(path))
     store.init_schema(con)
@@ -348,20 +351,20 @@ def workspace(tmp_path):
     return path
 
 
-def test_cli_writes_the_pack_and_the_deck(workspace, tmp_path, capsys):
+def test_cli_writes_the_pack_and_the_deck(workspace_file, tmp_path, capsys):
     out, pptx = tmp_path / "pack.xlsx", tmp_path / "deck.pptx"
-    code = cli(["report", "--workspace", str(workspace), "--start", "2026-05-01", "--end", "2026-05-31",
+    code = cli(["report", "--workspace", str(workspace_file), "--start", "2026-05-01", "--end", "2026-05-31",
                 "--out", str(out), "--pptx", str(pptx)])
     assert code == 0
     ws = openpyxl.load_workbook(out)["Synthèse"]
     assert _summary_rows(ws)["Montant gagné"][0].value == 50000
-    assert len(Presentation(str(pptx)).slides) == 4
+    assert len(Presentation(str(pptx)).slides) == 5
     assert f"Écrit : {out}" in capsys.readouterr().out
 
 
-def test_cli_one_rep_in_english_defaults_to_the_data_month(workspace, tmp_path):
+def test_cli_one_rep_in_english_defaults_to_the_data_month(workspace_file, tmp_path):
     out = tmp_path / "bob.xlsx"
-    assert cli(["report", "--workspace", str(workspace), "--owner", "bob", "--lang", "en", "--out", str(out)]) == 0
+    assert cli(["report", "--workspace", str(workspace_file), "--owner", "bob", "--lang", "en", "--out", str(out)]) == 0
     ws = openpyxl.load_workbook(out)["Summary"]
     info = {ws.cell(row=r, column=6).value: ws.cell(row=r, column=7).value for r in range(3, 15)}
     assert info["Rep"] == "bob"
@@ -377,9 +380,9 @@ def test_cli_one_rep_in_english_defaults_to_the_data_month(workspace, tmp_path):
     (["--out", "{tmp}/pack.xlsx", "--owner", "nobody"], "Unknown rep in this workspace: nobody"),
     (["--out", "{tmp}/pack.xlsx", "--segment", "Platine"], "Unknown value for --segment"),
 ])
-def test_cli_bad_arguments_fail_with_a_clear_message(workspace, tmp_path, capsys, args, message):
+def test_cli_bad_arguments_fail_with_a_clear_message(workspace_file, tmp_path, capsys, args, message):
     args = [a.format(tmp=tmp_path) for a in args]
-    assert cli(["report", "--workspace", str(workspace), "--lang", "en", *args]) == 2
+    assert cli(["report", "--workspace", str(workspace_file), "--lang", "en", *args]) == 2
     assert message in capsys.readouterr().err
     assert not list(tmp_path.glob("pack.*"))
 
@@ -398,9 +401,56 @@ def test_cli_empty_workspace(tmp_path, capsys):
     assert "No opportunities" in capsys.readouterr().err
 
 
-def test_cli_bad_date_is_refused_by_the_parser(workspace, tmp_path, capsys):
+def test_cli_bad_date_is_refused_by_the_parser(workspace_file, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
-        cli(["report", "--workspace", str(workspace), "--start", "2026-13-01", "--end", "2026-05-31",
+        cli(["report", "--workspace", str(workspace_file), "--start", "2026-13-01", "--end", "2026-05-31",
              "--out", str(tmp_path / "p.xlsx")])
     assert exit_.value.code == 2
     assert "not a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+
+# --- funnel and pipeline movement ---------------------------------------------------------------------------------
+
+def test_funnel_sheet_is_the_funnel_pages_conversion(con, pack):
+    from analytics import funnel
+
+    expected = funnel.conversion(con, MAY, "closed")  # the page's default basis: deals closed in May
+    rows = _rows(pack["Entonnoir"], 4)[: len(expected)]
+    assert [r[0].value for r in rows] == [report.t(f"stage.{s}", "fr") for s in expected["stage"]]
+    assert [r[1].value for r in rows] == list(expected["reached"])
+    for row, want in zip(rows, expected["conversion_next"]):
+        assert row[2].value is None if pd.isna(want) else row[2].value == pytest.approx(want)
+    assert rows[0][2].number_format == "0.0 %"
+
+
+def test_one_snapshot_says_that_movement_needs_two(pack):
+    assert pack["Dynamique du pipeline"]["A3"].value == report.t("movement.need_two", "fr")
+
+
+def test_movement_sheet_is_the_waterfall_between_the_last_two_uploads(workspace):
+    """Shared fixture, S2 (13/05) -> S3 (20/05): D10 new 5 000; D12 reopened 16 000; D04 won 12 000; D14 dropped
+    9 000 (tests/fixtures/workspace.py's story)."""
+    from analytics import movement
+
+    wb = _pack(workspace, charts_on=False)
+    ws = wb["Dynamique du pipeline"]
+    assert ws["A1"].value == "Du pipeline ouvert du 13/05/2026 à celui du 20/05/2026"
+    steps = {r[0].value: r[1].value for r in _rows(ws, 4)}
+    summary = movement.movement_summary(workspace, MAY, *movement.resolve_pair(workspace))
+    assert steps["Pipeline du 13/05/2026"] == pytest.approx(float(summary["open_amount_before"]))
+    assert steps["Pipeline du 20/05/2026"] == pytest.approx(float(summary["open_amount_after"]))
+    assert (steps["Nouvelles"], steps["Rouvertes"], steps["Gagnées"], steps["Disparues"]) == (5000, 16000, -12000,
+                                                                                                -9000)
+    moved = [r[0].value for r in _rows(wb["Affaires qui ont bougé"], 4)]
+    assert {"D04", "D08", "D10", "D12", "D14"} <= set(moved)
+
+
+def test_waterfall_and_funnel_charts_render(workspace):
+    from analytics import funnel, movement
+
+    summary = movement.movement_summary(workspace, MAY, *movement.resolve_pair(workspace))
+    steps = summary["waterfall"]
+    for chart in (charts.waterfall_chart(steps, [s["step"] for s in steps], "fr"),
+                  charts.funnel_chart(funnel.conversion(workspace, MAY, "closed"), "fr")):
+        width, height = _png_size(charts.to_png(chart, "Titre", TODAY, "fr"))
+        assert 400 <= width <= 3000 and 200 <= height <= 3000

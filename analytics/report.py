@@ -433,6 +433,92 @@ def movement_section(con, flt: Filter, ctx: Context) -> Part:
     return Part("movement", title, [sheet, deal_sheet], figures, chart)
 
 
+REVIEW_KINDS = {
+    "opportunity_id": "text", "name": "text", "account": "text", "owner": "text", "segment": "text",
+    "amount": "money", "outcome_date": "date", "cycle_days": "days", "lost_reason": "text", "lost_count": "count",
+    "lost_amount": "money", "share": "rate", "closed": "count", "won": "count", "win_rate": "rate",
+    "team_win_rate": "rate", "stage": "text", "probability": "rate", "weighted": "money", "close_date": "date",
+    "days_in_stage": "days", "slips": "count", "score": "decimal", "metric": "text",
+}
+GAP_COLUMNS = ["metric", "rep", "team", "gap", "expected_segment", "explained_segment", "remaining_segment"]
+WORK_COLUMNS = ["opportunity_id", "name", "account", "stage", "amount", "probability", "weighted", "close_date",
+                "days_in_stage", "slips", "score"]
+
+
+def _trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
+    """reviews.attainment_trend's months in the shape of kpis.won_trend, for the same chart."""
+    return pd.DataFrame({"bucket_start": trend["month"], "grain": "month", "won_amount": trend["won_amount"],
+                         "quota": trend["quota"]})
+
+
+def reviews_section(con, flt: Filter, ctx: Context) -> Part:
+    """The collective review (analytics.reviews, the team: the owner filter left out, as on the page): wins of the
+    period, losses by reason, the best converter of each segment, attainment by month; and, when the pack is one
+    rep's, that rep's individual review: gaps with the team, deals to work first, attainment by month."""
+    from analytics import reviews
+
+    team = replace(flt, owner=None)
+    title = _tr(ctx, "nav.review_collective")
+    head = reviews.headline(con, team)
+    wins = reviews.wins(con, team)
+    sheet = Sheet(title, title)
+    shown, total = capped(wins, ctx)
+    sheet.tables.append(Table(shown, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in wins.columns},
+                              title=_tr(ctx, "review.wins.title"), total=total))
+    lost = reviews.losses_by_reason(con, team)
+    if not lost.empty:
+        lost = lost.drop(columns=[c for c in ("stage_orders",) if c in lost])
+        lost["lost_reason"] = lost["lost_reason"].map(
+            lambda r: r if isinstance(r, str) else _tr(ctx, "review.losses.no_reason"))
+        sheet.tables.append(Table(lost, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in lost.columns},
+                                  title=_tr(ctx, "review.losses.title")))
+    best = reviews.best_converters(con, team)
+    if not best.empty:
+        best = best[["segment", "owner", "closed", "won", "win_rate", "team_win_rate"]]
+        sheet.tables.append(Table(best, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in best.columns},
+                                  title=_tr(ctx, "review.best.title")))
+    trend = reviews.attainment_trend(con, team, today=ctx.today)
+    chart = None
+    if not trend.empty and (trend["won_amount"].sum() > 0 or trend["quota"].notna().any()):
+        chart = Chart("review", _tr(ctx, "report.chart.attainment"), charts.won_trend_chart(_trend_frame(trend), ctx.lang))
+        sheet.charts.append(chart)
+    figures = [Figure(_tr(ctx, "flash.kpi.won_amount"), head.get("won_amount"), "money"),
+               Figure(_tr(ctx, "flash.kpi.quota_attainment"), head.get("quota_attainment"), "rate"),
+               Figure(_tr(ctx, "review.wins.title"), len(wins), "count")]
+    sheets = [sheet]
+    if flt.owner:
+        sheets.append(_individual_sheet(con, flt, ctx))
+    return Part("reviews", title, sheets, figures, chart)
+
+
+def _individual_sheet(con, flt: Filter, ctx: Context) -> Sheet:
+    from analytics import reviews
+
+    owner = flt.owner
+    title = f"{_tr(ctx, 'nav.review_individual')} : {owner}" if ctx.lang == "fr" else \
+        f"{_tr(ctx, 'nav.review_individual')}: {owner}"
+    sheet = Sheet(_tr(ctx, "nav.review_individual"), title)
+    gaps = reviews.gaps(con, flt, owner)
+    if not gaps.empty:
+        gaps = gaps[[c for c in GAP_COLUMNS if c in gaps]]
+        kinds = [kpis.BY_KEY[m].kind if m in kpis.BY_KEY else "decimal" for m in gaps["metric"]]
+        gaps["metric"] = gaps["metric"].map(lambda m: _tr(ctx, f"flash.kpi.{m}"))
+        sheet.tables.append(Table(gaps, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in gaps.columns},
+                                  title=_tr(ctx, "review.gaps.title"),
+                                  row_kinds={c: kinds for c in gaps.columns if c != "metric"}))
+    work = reviews.deals_to_work(con, flt, owner, ctx.today)
+    if not work.empty:
+        work = _translated_stages(work[[c for c in WORK_COLUMNS if c in work]], ctx.lang)
+        shown, total = capped(work, ctx)
+        sheet.tables.append(Table(shown, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in work.columns},
+                                  title=_tr(ctx, "review.work.title"), total=total))
+    trend = reviews.attainment_trend(con, flt, owner, today=ctx.today)
+    if not trend.empty and (trend["won_amount"].sum() > 0 or trend["quota"].notna().any()):
+        sheet.charts.append(Chart("review_rep", _tr(ctx, "report.chart.attainment"),
+                                  charts.won_trend_chart(_trend_frame(trend), ctx.lang)))
+    return sheet
+
+
 # The pack's views, in order. A view written later (funnel, segments, pipeline movement, reviews) is added here
 # as one more Section whose function calls that view's analytics; `module` keeps the pack working while the
 # module is absent.
@@ -442,6 +528,7 @@ SECTIONS: list[Section] = [
     Section("alerts", alerts_section),
     Section("funnel", funnel_section, module="analytics.funnel"),
     Section("movement", movement_section, module="analytics.movement"),
+    Section("reviews", reviews_section, module="analytics.reviews"),
 ]
 
 

@@ -913,4 +913,5 @@ EN: dict[str, str] = {
     "report.col.probability_before": "Probability before",
     "report.col.probability_after": "Probability after",
     "report.chart.funnel": "Deals by stage reached (deals closed in the period)",
+    "report.chart.attainment": "Won and quota per month",
 }

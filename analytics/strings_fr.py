@@ -917,4 +917,5 @@ FR: dict[str, str] = {
     "report.col.probability_before": "Probabilité avant",
     "report.col.probability_after": "Probabilité après",
     "report.chart.funnel": "Affaires par étape atteinte (affaires clôturées dans la période)",
+    "report.chart.attainment": "Gagné et quota par mois",
 }

@@ -64,9 +64,9 @@ def _summary_rows(ws) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("lang, names", [
     ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées", "Alerte clôtures dépassées",
-            "Alerte probabilités", "Entonnoir", "Dynamique du pipeline"]),
+            "Alerte probabilités", "Entonnoir", "Dynamique du pipeline", "Revue collective"]),
     ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities",
-            "Funnel", "Pipeline changes"]),
+            "Funnel", "Pipeline changes", "Collective review"]),
 ])
 def test_sheet_names(con, lang, names):
     assert _pack(con, lang=lang, charts_on=False).sheetnames == names
@@ -299,9 +299,9 @@ def test_svg_carries_the_title_and_the_data_date(con):
 def test_the_pack_embeds_the_chart_images(con):
     data = report.build_pack(con, MAY, "fr")
     media = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/media/")]
-    # the trend on the summary, won and quota per rep, the funnel (the alerts chart is for the deck; one snapshot:
-    # no movement chart)
-    assert len(media) == 3
+    # the trend on the summary, won and quota per rep, the funnel, attainment by month on the collective review
+    # (the alerts chart is for the deck; one snapshot: no movement chart)
+    assert len(media) == 4
 
 
 # --- deck -------------------------------------------------------------------------------------------------------
@@ -309,14 +309,15 @@ def test_the_pack_embeds_the_chart_images(con):
 def test_deck_has_a_title_slide_and_one_slide_per_view(con):
     prs = Presentation(io.BytesIO(deck.build_deck(con, MAY, "fr")))
     slides = list(prs.slides)
-    assert len(slides) == 5  # title, flash figures, per rep, alerts, funnel (one snapshot: no movement slide)
+    # title, flash figures, per rep, alerts, funnel, collective review (one snapshot: no movement slide)
+    assert len(slides) == 6
     texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in slides]
     assert texts[0][0] == "Dossier de revue commerciale"
     assert "Chiffres flash" in texts[1]
     assert "50\u202f000\u00a0€" in texts[1] and "75,0\u00a0%" in texts[1]  # won amount and win rate of May
     assert all("Données au 20/05/2026" in t for t in texts)
     pictures = [s for slide in slides[1:] for s in slide.shapes if s.shape_type == 13]  # 13: picture
-    assert len(pictures) == 4
+    assert len(pictures) == 5
 
 
 # --- the section registry ---------------------------------------------------------------------------------------
@@ -358,7 +359,7 @@ def test_cli_writes_the_pack_and_the_deck(workspace_file, tmp_path, capsys):
     assert code == 0
     ws = openpyxl.load_workbook(out)["Synthèse"]
     assert _summary_rows(ws)["Montant gagné"][0].value == 50000
-    assert len(Presentation(str(pptx)).slides) == 5
+    assert len(Presentation(str(pptx)).slides) == 6
     assert f"Écrit : {out}" in capsys.readouterr().out
 
 
@@ -454,3 +455,27 @@ def test_waterfall_and_funnel_charts_render(workspace):
                   charts.funnel_chart(funnel.conversion(workspace, MAY, "closed"), "fr")):
         width, height = _png_size(charts.to_png(chart, "Titre", TODAY, "fr"))
         assert 400 <= width <= 3000 and 200 <= height <= 3000
+
+
+# --- reviews ----------------------------------------------------------------------------------------------------
+
+def test_collective_review_lists_the_wins_of_the_period(con, pack):
+    from analytics import reviews
+
+    expected = reviews.wins(con, MAY)  # May: O1 30 000, O2 20 000, O4 0, largest first
+    rows = _rows(pack["Revue collective"], 5)  # title row 3, header row 4
+    assert [r[0].value for r in rows] == list(expected["opportunity_id"]) == ["O1", "O2", "O4"]
+    assert [r[5].value for r in rows] == [30000, 20000, 0]
+
+
+def test_a_rep_pack_adds_that_reps_individual_review(con):
+    wb = _pack(con, replace(MAY, owner="alice"), charts_on=False)
+    assert wb.sheetnames[-2:] == ["Revue collective", "Revue individuelle"]
+    ws = wb["Revue individuelle"]
+    assert ws["A1"].value == "Revue individuelle : alice"
+    assert ws["A3"].value == "Écarts avec l'équipe, et ce qui peut les expliquer"
+    metrics = {r[0].value: r for r in _rows(ws, 5)}
+    # alice's May wins: O1 30 000 + O2 20 000 = 50 000, written as money; her win rate 2 / 2 as a rate
+    assert metrics["Montant gagné"][1].value == 50000
+    assert metrics["Montant gagné"][1].number_format == '#,##0 "€";-#,##0 "€"'
+    assert metrics["Taux de transformation"][1].number_format == "0.0 %"

@@ -178,26 +178,35 @@ def funnel_chart(df: pd.DataFrame, lang: str):
 
 
 def waterfall_chart(steps: list[dict], labels: list[str], lang: str):
-    """The pipeline waterfall (movement.waterfall's steps): the first and last bars stand on zero, each change
-    floats from the running total, entries in blue and exits in red."""
+    """The pipeline waterfall (movement.waterfall's steps): the first and last bars are the open pipelines, each
+    change floats from the running total, entries in blue and exits in red. The amount axis starts a little below
+    the lowest running total (the changes are a few percent of the pipeline and would not show from zero)."""
     rows, running = [], 0.0
     last = len(steps) - 1
     for i, (step, label) in enumerate(zip(steps, labels)):
         amount = float(step["amount"])
         if i == 0 or i == last:
-            low, high, colour = 0.0, amount, "total"
+            low, high, colour = None, amount, "total"
             running = amount
         else:
             low, high = running, running + amount
             running = high
             colour = "in" if amount >= 0 else "out"
-        rows.append({"label": label, "low": min(low, high), "high": max(low, high), "kind": colour})
+        rows.append({"label": label, "low": low, "high": high, "kind": colour})
+    levels = [v for r in rows for v in (r["low"], r["high"]) if v is not None]
+    top, bottom = max(levels, default=0.0), min(levels, default=0.0)
+    floor = max(0.0, bottom - 0.5 * (top - bottom)) if top > bottom else 0.0
+    for r in rows:
+        if r["low"] is None:
+            r["low"] = floor
+        r["low"], r["high"] = min(r["low"], r["high"]), max(r["low"], r["high"])
     data = pd.DataFrame(rows)
     scale = alt.Scale(domain=["total", "in", "out"], range=["#7a8896", WON_COLOUR, LOST_COLOUR])
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelAngle=-30)),
-        # not from zero: the changes are a few percent of the pipeline and would not show
-        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang)), scale=alt.Scale(zero=False)),
+        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang)),
+                scale=alt.Scale(domain=[floor, top + 0.05 * (top - floor)] if top > floor else alt.Undefined,
+                                zero=False, nice=False)),
         y2="high:Q",
         color=alt.Color("kind:N", scale=scale, legend=None),
     ).properties(width=WIDTH, height=HEIGHT)

@@ -29,6 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.utils import get_column_letter
 
 from analytics import charts, kpis, settings, store
@@ -724,7 +725,9 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
             continue
         image = Image(io.BytesIO(chart.png))
         image.width, image.height = image.width // charts.SCALE, image.height // charts.SCALE
-        if below:  # under the last table, in the first column
+        if below:  # under the last table, in the first column, on a page of its own when printed
+            if sheet.tables:
+                ws.row_breaks.append(Break(id=row - 1))
             ws.add_image(image, f"A{row}")
             row += image.height // 20 + 2
         else:

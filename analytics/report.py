@@ -481,7 +481,8 @@ def reviews_section(con, flt: Filter, ctx: Context) -> Part:
     trend = reviews.attainment_trend(con, team, today=ctx.today)
     chart = None
     if not trend.empty and (trend["won_amount"].sum() > 0 or trend["quota"].notna().any()):
-        chart = Chart("review", _tr(ctx, "report.chart.attainment"), charts.won_trend_chart(_trend_frame(trend), ctx.lang))
+        chart = Chart("review", _tr(ctx, "report.chart.attainment"),
+                      charts.won_trend_chart(_trend_frame(trend), ctx.lang))
         sheet.charts.append(chart)
     figures = [Figure(_tr(ctx, "flash.kpi.won_amount"), head.get("won_amount"), "money"),
                Figure(_tr(ctx, "flash.kpi.quota_attainment"), head.get("quota_attainment"), "rate"),

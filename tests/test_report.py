@@ -63,8 +63,9 @@ def _summary_rows(ws) -> dict[str, tuple]:
 # --- sheets ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, names", [
-    ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées", "Alerte clôtures dépassées",
-            "Alerte probabilités", "Entonnoir", "Dynamique du pipeline", "Revue collective"]),
+    ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées",
+            "Alerte clôtures dépassées", "Alerte probabilités", "Entonnoir", "Dynamique du pipeline",
+            "Revue collective"]),
     ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities",
             "Funnel", "Pipeline changes", "Collective review"]),
 ])

@@ -8,8 +8,9 @@ through `figure_text` (Babel), so a slide reads "1 250 000 â‚¬" in French and "â
 """
 from __future__ import annotations
 
+import json
 import math
-from datetime import date
+from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
@@ -68,11 +69,26 @@ def titled(chart, title: str, data_date: date | None, lang: str):
     subtitle = t("report.data_as_of", lang, date=day_text(data_date, lang)) if data_date else ""
     params = alt.TitleParams(text=title, subtitle=subtitle, anchor="start", fontSize=15, subtitleFontSize=11,
                              subtitleColor="#555555")
-    return chart.properties(title=params)
+    chart = chart.properties(title=params)
+    if getattr(chart, "width", alt.Undefined) is alt.Undefined and not isinstance(chart, alt.HConcatChart):
+        # a page's chart takes the container's width on screen; alone on an image it needs one of its own
+        chart = chart.properties(width=WIDTH)
+    return chart
+
+
+def _json_value(value):
+    """Dates and other values Altair leaves in inline data (a page's frame may hold datetime.date columns) as
+    JSON text, as Vega reads them."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)
 
 
 def _spec(chart) -> dict:
     spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    spec = json.loads(json.dumps(spec, default=_json_value))
     spec.setdefault("background", "white")
     return spec
 

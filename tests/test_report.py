@@ -291,6 +291,19 @@ def test_every_chart_type_renders_a_png_of_sensible_size(con, name):
     assert image.size == (width, height)
 
 
+def test_a_pages_chart_with_date_columns_renders(con):
+    """The flash page hands its own chart (data from kpis.won_trend, with datetime.date columns) to the PNG
+    button: such inline data must render too (it failed with "unsupported type date" before)."""
+    import altair as alt
+
+    trend = kpis.won_trend(con, MAY)
+    assert isinstance(trend["bucket"].iloc[0], date)
+    chart = alt.Chart(trend).mark_bar().encode(x="bucket:O", y="won_amount:Q")
+    width, _ = _png_size(charts.to_png(chart, "Tendance", TODAY, "fr"))
+    assert width >= charts.WIDTH * charts.SCALE  # given a width of its own (the page's chart has none)
+    assert charts.to_svg(chart, "Tendance", TODAY, "fr").startswith(b"<svg")
+
+
 def test_svg_carries_the_title_and_the_data_date(con):
     svg = charts.to_svg(_chart_types(con)["bars"], "Gagné par commercial", TODAY, "fr").decode()
     assert svg.lstrip().startswith("<svg")

@@ -127,7 +127,8 @@ def won_trend_chart(df: pd.DataFrame, lang: str):
     flash page."""
     won, quota = t("flash.trend.won", lang), t("flash.trend.quota", lang)
     data = pd.DataFrame({
-        "label": [bucket_label(b, g, lang) for b, g in zip(df["bucket_start"], df["grain"])],
+        # labelled by the week's Monday (or the month), as the flash page labels them
+        "label": [bucket_label(b, g, lang) for b, g in zip(df["bucket"], df["grain"])],
         "won_amount": df["won_amount"].astype("float64"),
         "quota": pd.to_numeric(df["quota"], errors="coerce").astype("float64"),
         "won_series": won,

@@ -448,7 +448,7 @@ WORK_COLUMNS = ["opportunity_id", "name", "account", "stage", "amount", "probabi
 
 def _trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
     """reviews.attainment_trend's months in the shape of kpis.won_trend, for the same chart."""
-    return pd.DataFrame({"bucket_start": trend["month"], "grain": "month", "won_amount": trend["won_amount"],
+    return pd.DataFrame({"bucket": trend["month"], "grain": "month", "won_amount": trend["won_amount"],
                          "quota": trend["quota"]})
 
 

@@ -741,7 +741,7 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    if first_header:
+    if first_header and len(sheet.tables) == 1:  # a second table's pages would repeat the first one's header
         ws.print_title_rows = f"{first_header}:{first_header}"
     return ws
 

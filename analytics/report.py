@@ -143,7 +143,8 @@ class Context:
 
 @dataclass(frozen=True)
 class Section:
-    """A view of the pack. `module`: the analytics module it needs (skipped while that view is not there)."""
+    """A view of the pack: `build(con, flt, ctx)` returns its Part, or None when the view does not apply to the
+    filter. `module`: the analytics module it needs (skipped while that view is not there)."""
 
     key: str
     build: Callable[..., Part]
@@ -487,16 +488,17 @@ def reviews_section(con, flt: Filter, ctx: Context) -> Part:
     figures = [Figure(_tr(ctx, "flash.kpi.won_amount"), head.get("won_amount"), "money"),
                Figure(_tr(ctx, "flash.kpi.quota_attainment"), head.get("quota_attainment"), "rate"),
                Figure(_tr(ctx, "review.wins.title"), len(wins), "count")]
-    sheets = [sheet]
-    if flt.owner:
-        sheets.append(_individual_sheet(con, flt, ctx))
-    return Part("reviews", title, sheets, figures, chart)
+    return Part("reviews", title, [sheet], figures, chart)
 
 
-def _individual_sheet(con, flt: Filter, ctx: Context) -> Sheet:
+def individual_review_section(con, flt: Filter, ctx: Context) -> Part | None:
+    """In a one-rep pack (flt.owner set), that rep's individual review (analytics.reviews): gaps with the team and
+    what the mix explains, the deals to work first, attainment by month; None in the team's pack."""
     from analytics import reviews
 
     owner = flt.owner
+    if not owner:
+        return None
     title = f"{_tr(ctx, 'nav.review_individual')} : {owner}" if ctx.lang == "fr" else \
         f"{_tr(ctx, 'nav.review_individual')}: {owner}"
     sheet = Sheet(_tr(ctx, "nav.review_individual"), title)
@@ -515,10 +517,15 @@ def _individual_sheet(con, flt: Filter, ctx: Context) -> Sheet:
         sheet.tables.append(Table(shown, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in work.columns},
                                   title=_tr(ctx, "review.work.title"), total=total))
     trend = reviews.attainment_trend(con, flt, owner, today=ctx.today)
+    chart = None
     if not trend.empty and (trend["won_amount"].sum() > 0 or trend["quota"].notna().any()):
-        sheet.charts.append(Chart("review_rep", _tr(ctx, "report.chart.attainment"),
-                                  charts.won_trend_chart(_trend_frame(trend), ctx.lang)))
-    return sheet
+        chart = Chart("review_rep", _tr(ctx, "report.chart.attainment"),
+                      charts.won_trend_chart(_trend_frame(trend), ctx.lang))
+        sheet.charts.append(chart)
+    head = reviews.headline(con, flt, owner)
+    figures = [Figure(_tr(ctx, f"flash.kpi.{k}"), head.get(k), kind)
+               for k, kind in (("won_amount", "money"), ("quota_attainment", "rate"), ("coverage_raw", "ratio"))]
+    return Part("review_individual", title, [sheet], figures, chart)
 
 
 # The pack's views, in order. A view written later (funnel, segments, pipeline movement, reviews) is added here
@@ -531,6 +538,7 @@ SECTIONS: list[Section] = [
     Section("funnel", funnel_section, module="analytics.funnel"),
     Section("movement", movement_section, module="analytics.movement"),
     Section("reviews", reviews_section, module="analytics.reviews"),
+    Section("review_individual", individual_review_section, module="analytics.reviews"),
 ]
 
 
@@ -556,6 +564,8 @@ def build_parts(con, flt: Filter, ctx: Context, sections: list[Section] | None =
         if not _module_present(section.module):
             continue
         part = section.build(con, flt, ctx)
+        if part is None:  # a view with nothing to say for this filter (the individual review of no rep)
+            continue
         if ctx.charts:
             for chart in _charts_of(part):
                 if chart.png is None:

@@ -493,3 +493,11 @@ def test_a_rep_pack_adds_that_reps_individual_review(con):
     assert metrics["Montant gagné"][1].value == 50000
     assert metrics["Montant gagné"][1].number_format == '#,##0 "€";-#,##0 "€"'
     assert metrics["Taux de transformation"][1].number_format == "0.0 %"
+
+
+def test_a_rep_deck_has_that_reps_individual_review_slide(con):
+    prs = Presentation(io.BytesIO(deck.build_deck(con, replace(MAY, owner="alice"), "fr")))
+    last = [s.text_frame.text for s in list(prs.slides)[-1].shapes if s.has_text_frame]
+    assert last[0] == "Revue individuelle : alice"
+    assert "50\u202f000\u00a0€" in last  # alice's May wins: 30 000 + 20 000
+    assert "Commercial : alice" in [s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame][1]

@@ -165,10 +165,13 @@ def bar_chart(df: pd.DataFrame, category: str, value: str, value_title: str, lan
     ).properties(width=WIDTH - 160, height=max(60, 22 * len(data)))
 
 
-def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], value_title: str, lang: str):
+def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], value_title: str, lang: str,
+                      kind: str = "money"):
     """Bars of several measures per category side by side (`series`: column -> legend label), e.g. won and
     lost per rep."""
-    long = df.melt(id_vars=[category], value_vars=list(series), var_name="measure", value_name="value")
+    long = df[[category, *series]].rename(columns={category: "category"}).melt(
+        id_vars=["category"], value_vars=list(series), var_name="measure", value_name="amount")
+    category = "category"
     long["measure"] = long["measure"].map(series)
     long[category] = long[category].astype(str)
     labels = list(series.values())
@@ -176,7 +179,8 @@ def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], v
     return alt.Chart(long).mark_bar().encode(
         y=alt.Y(f"{category}:N", title=None, sort=list(dict.fromkeys(long[category]))),
         yOffset=alt.YOffset("measure:N", sort=labels),
-        x=alt.X("value:Q", axis=_amount_axis(value_title)),
+        x=alt.X("amount:Q", axis=alt.Axis(format=".0%", title=value_title) if kind == "rate"
+                else _amount_axis(value_title)),
         color=alt.Color("measure:N", scale=alt.Scale(domain=labels, range=colours),
                         legend=alt.Legend(title=None, orient="top")),
     ).properties(width=WIDTH - 160, height=HEIGHT + 40)

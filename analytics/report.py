@@ -528,6 +528,70 @@ def individual_review_section(con, flt: Filter, ctx: Context) -> Part | None:
     return Part("review_individual", title, [sheet], figures, chart)
 
 
+SEGMENT_KINDS = {"value": "text", "owner": "text", "source": "text", "meetings_per_win": "decimal",
+                 "is_median": "text"} | {
+    c: "money" for c in ("won_amount", "lost_amount", "average_basket", "margin", "margin_per_customer", "time_cost",
+                         "marketing_spend", "acquisition_spend", "acquisition_cost", "contribution")} | {
+    c: "count" for c in ("created_count", "won_count", "lost_count", "open_count", "won_without_margin",
+                         "new_customers", "activities", "calls", "emails", "meetings", "demos", "planned_activities")
+} | {c: "hours" for c in ("activity_hours", "uncosted_hours", "hours_per_win")} | {
+    c: "rate" for c in ("win_rate", "effort_share", "revenue_share", "margin_share", "marketing_share",
+                        "activities_vs_plan", "conversion", "in_target_share")}
+
+
+def segments_section(con, flt: Filter, ctx: Context) -> Part:
+    """The segments page (analytics.segments) by customer segment: result against effort per segment, effort per
+    won deal for each rep, the sources of opportunities; the effort share against the revenue share as a chart;
+    for the deck, the largest segment's revenue, share of revenue and share of effort."""
+    from analytics import segments
+
+    title = _tr(ctx, "segments.title")
+    sheet = Sheet(_tr(ctx, "report.sheet.segments"), title)
+    unattributed = _tr(ctx, "segments.unattributed")
+
+    def named(df: pd.DataFrame, column: str) -> pd.DataFrame:
+        out = df.copy()
+        out[column] = out[column].map(lambda v: v if isinstance(v, str) else unattributed)
+        return out
+
+    def labels(df: pd.DataFrame) -> dict[str, str]:
+        return {c: _label(ctx, c, "segments.col") for c in df.columns}
+
+    table = segments.segment_table(con, flt, "segment")
+    if table.empty:
+        sheet.message = _tr(ctx, "funnel.empty")
+        return Part("segments", title, [sheet])
+    table = named(table, "value")
+    sheet.tables.append(Table(table, SEGMENT_KINDS, labels(table), title=_tr(ctx, "segments.table.title")))
+    reps = segments.rep_effort(con, flt, "segment")
+    if not reps.empty:
+        reps = named(reps[reps["owner"].notna()].drop(columns=["is_median"], errors="ignore"), "value")
+        shown, total = capped(reps, ctx)
+        sheet.tables.append(Table(shown, SEGMENT_KINDS, labels(reps), title=_tr(ctx, "segments.reps.title"),
+                                  total=total))
+    sources = segments.sources(con, flt)
+    if not sources.empty:
+        sources = named(sources, "source")
+        sheet.tables.append(Table(sources, SEGMENT_KINDS, labels(sources), title=_tr(ctx, "segments.sources.title")))
+    chart = None
+    shares = table.dropna(subset=["effort_share", "revenue_share"], how="all")
+    if not shares.empty:
+        series = {"effort_share": _tr(ctx, "segments.col.effort_share"),
+                  "revenue_share": _tr(ctx, "segments.col.revenue_share")}
+        chart = Chart("segments", _tr(ctx, "segments.shares.title"),
+                      charts.stacked_bar_chart(shares.fillna({"effort_share": 0.0, "revenue_share": 0.0}), "value",
+                                               series, _tr(ctx, "report.col.share"), ctx.lang, kind="rate"))
+        sheet.charts.append(chart)
+    top = table.iloc[0]  # sorted by won amount, largest first
+    figures = [
+        Figure(f"{_tr(ctx, 'segments.col.won_amount')} : {top['value']}" if ctx.lang == "fr"
+               else f"{_tr(ctx, 'segments.col.won_amount')}: {top['value']}", top["won_amount"], "money"),
+        Figure(_tr(ctx, "segments.col.revenue_share"), top.get("revenue_share"), "rate"),
+        Figure(_tr(ctx, "segments.col.effort_share"), top.get("effort_share"), "rate"),
+    ]
+    return Part("segments", title, [sheet], figures, chart)
+
+
 # The pack's views, in order. A view written later (funnel, segments, pipeline movement, reviews) is added here
 # as one more Section whose function calls that view's analytics; `module` keeps the pack working while the
 # module is absent.
@@ -536,6 +600,7 @@ SECTIONS: list[Section] = [
     Section("reps", reps_section),
     Section("alerts", alerts_section),
     Section("funnel", funnel_section, module="analytics.funnel"),
+    Section("segments", segments_section, module="analytics.segments"),
     Section("movement", movement_section, module="analytics.movement"),
     Section("reviews", reviews_section, module="analytics.reviews"),
     Section("review_individual", individual_review_section, module="analytics.reviews"),

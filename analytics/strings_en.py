@@ -914,4 +914,6 @@ EN: dict[str, str] = {
     "report.col.probability_after": "Probability after",
     "report.chart.funnel": "Deals by stage reached (deals closed in the period)",
     "report.chart.attainment": "Won and quota per month",
+    "report.col.share": "Share",
+    "report.sheet.segments": "Segments",
 }

@@ -918,4 +918,6 @@ FR: dict[str, str] = {
     "report.col.probability_after": "Probabilité après",
     "report.chart.funnel": "Affaires par étape atteinte (affaires clôturées dans la période)",
     "report.chart.attainment": "Gagné et quota par mois",
+    "report.col.share": "Part",
+    "report.sheet.segments": "Segments",
 }

@@ -64,10 +64,10 @@ def _summary_rows(ws) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("lang, names", [
     ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées",
-            "Alerte clôtures dépassées", "Alerte probabilités", "Entonnoir", "Dynamique du pipeline",
+            "Alerte clôtures dépassées", "Alerte probabilités", "Entonnoir", "Segments", "Dynamique du pipeline",
             "Revue collective"]),
     ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities",
-            "Funnel", "Pipeline changes", "Collective review"]),
+            "Funnel", "Segments", "Pipeline changes", "Collective review"]),
 ])
 def test_sheet_names(con, lang, names):
     assert _pack(con, lang=lang, charts_on=False).sheetnames == names
@@ -313,9 +313,9 @@ def test_svg_carries_the_title_and_the_data_date(con):
 def test_the_pack_embeds_the_chart_images(con):
     data = report.build_pack(con, MAY, "fr")
     media = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/media/")]
-    # the trend on the summary, won and quota per rep, the funnel, attainment by month on the collective review
-    # (the alerts chart is for the deck; one snapshot: no movement chart)
-    assert len(media) == 4
+    # the trend on the summary, won and quota per rep, the funnel, effort and revenue shares per segment,
+    # attainment by month on the collective review (the alerts chart is for the deck; one snapshot: no movement)
+    assert len(media) == 5
 
 
 # --- deck -------------------------------------------------------------------------------------------------------
@@ -323,30 +323,30 @@ def test_the_pack_embeds_the_chart_images(con):
 def test_deck_has_a_title_slide_and_one_slide_per_view(con):
     prs = Presentation(io.BytesIO(deck.build_deck(con, MAY, "fr")))
     slides = list(prs.slides)
-    # title, flash figures, per rep, alerts, funnel, collective review (one snapshot: no movement slide)
-    assert len(slides) == 6
+    # title, flash figures, per rep, alerts, funnel, segments, collective review (one snapshot: no movement slide)
+    assert len(slides) == 7
     texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in slides]
     assert texts[0][0] == "Dossier de revue commerciale"
     assert "Chiffres flash" in texts[1]
     assert "50\u202f000\u00a0€" in texts[1] and "75,0\u00a0%" in texts[1]  # won amount and win rate of May
     assert all("Données au 20/05/2026" in t for t in texts)
     pictures = [s for slide in slides[1:] for s in slide.shapes if s.shape_type == 13]  # 13: picture
-    assert len(pictures) == 5
+    assert len(pictures) == 6
 
 
 # --- the section registry ---------------------------------------------------------------------------------------
 
 def test_a_new_view_is_one_section_function(con):
     def extra(con, flt, ctx):
-        df = pd.DataFrame({"segment": ["Or"], "won_amount": [50000.0]})
-        sheet = report.Sheet("Segments", "Segments", [report.Table(df, {"won_amount": "money"}, {})])
-        return report.Part("segments", "Segments", [sheet])
+        df = pd.DataFrame({"product": ["Licence"], "won_amount": [50000.0]})
+        sheet = report.Sheet("Products", "Products", [report.Table(df, {"won_amount": "money"}, {})])
+        return report.Part("products", "Products", [sheet])
 
-    sections = report.SECTIONS + [report.Section("segments", extra),
+    sections = report.SECTIONS + [report.Section("products", extra),
                                   report.Section("absent", extra, module="analytics.no_such_view")]
     wb = openpyxl.load_workbook(io.BytesIO(report.build_pack(con, MAY, "fr", charts_on=False, sections=sections)))
-    assert wb.sheetnames[-1] == "Segments"  # the absent view is skipped, not an error
-    assert wb["Segments"]["B4"].value == 50000
+    assert wb.sheetnames[-1] == "Products"  # the absent view is skipped, not an error
+    assert wb["Products"]["B4"].value == 50000
 
 
 # --- command line -----------------------------------------------------------------------------------------------
@@ -373,7 +373,7 @@ def test_cli_writes_the_pack_and_the_deck(workspace_file, tmp_path, capsys):
     assert code == 0
     ws = openpyxl.load_workbook(out)["Synthèse"]
     assert _summary_rows(ws)["Montant gagné"][0].value == 50000
-    assert len(Presentation(str(pptx)).slides) == 6
+    assert len(Presentation(str(pptx)).slides) == 7
     assert f"Écrit : {out}" in capsys.readouterr().out
 
 
@@ -501,3 +501,18 @@ def test_a_rep_deck_has_that_reps_individual_review_slide(con):
     assert last[0] == "Revue individuelle : alice"
     assert "50\u202f000\u00a0€" in last  # alice's May wins: 30 000 + 20 000
     assert "Commercial : alice" in [s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame][1]
+
+
+# --- segments ---------------------------------------------------------------------------------------------------
+
+def test_segments_sheet_is_the_segments_pages_table(con, pack):
+    from analytics import segments
+
+    expected = segments.segment_table(con, MAY, "segment")  # largest won amount first: Or (O1 + O2 = 50 000)
+    ws = pack["Segments"]
+    header = [c.value for c in ws[4]]
+    assert header[:4] == ["Valeur", "Opportunités créées", "Gagnées", "CA gagné (€)"]
+    rows = _rows(ws, 5)[: len(expected)]
+    assert [r[0].value for r in rows] == [v if isinstance(v, str) else "Non attribué" for v in expected["value"]]
+    assert rows[0][0].value == "Or" and rows[0][3].value == 50000
+    assert rows[0][3].number_format == '#,##0 "€";-#,##0 "€"'

@@ -417,6 +417,11 @@ def movement_section(con, flt: Filter, ctx: Context) -> Part:
         deals = deals.drop(columns=[c for c in ("owner_changed",) if c in deals])
         for col in ("reason",):
             deals[col] = deals[col].map(lambda r: _tr(ctx, f"pipeline.move.{r}") if isinstance(r, str) else r)
+        deals["changes"] = deals["changes"].map(  # "won,slipped" in the reader's words
+            lambda c: ", ".join(_tr(ctx, f"pipeline.move.{x.strip()}") for x in c.split(",")) if isinstance(c, str)
+            else c)
+        for col in ("status_before", "status_after"):
+            deals[col] = deals[col].map(lambda v: _tr(ctx, f"status.{v}") if isinstance(v, str) else v)
         deals = deals.rename(columns={"stage_before": "stage", "stage_after": "earlier_stage"})
         deals = _translated_stages(deals, ctx.lang).rename(columns={"stage": "stage_before",
                                                                      "earlier_stage": "stage_after"})
@@ -584,8 +589,8 @@ def segments_section(con, flt: Filter, ctx: Context) -> Part:
         sheet.charts.append(chart)
     top = table.iloc[0]  # sorted by won amount, largest first
     figures = [
-        Figure(f"{_tr(ctx, 'segments.col.won_amount')} : {top['value']}" if ctx.lang == "fr"
-               else f"{_tr(ctx, 'segments.col.won_amount')}: {top['value']}", top["won_amount"], "money"),
+        Figure(f"{_tr(ctx, 'segments.col.won_amount').replace(' (€)', '')}{' :' if ctx.lang == 'fr' else ':'}"
+               f" {top['value']}", top["won_amount"], "money"),
         Figure(_tr(ctx, "segments.col.revenue_share"), top.get("revenue_share"), "rate"),
         Figure(_tr(ctx, "segments.col.effort_share"), top.get("effort_share"), "rate"),
     ]
@@ -715,6 +720,7 @@ HEADER_FONT = Font(name=FONT, bold=True)
 TITLE_FONT = Font(name=FONT, bold=True, size=14)
 SUBTITLE_FONT = Font(name=FONT, bold=True, size=11)
 NOTE_FONT = Font(name=FONT, italic=True, color="555555")
+PAGE_CHARS = 260  # characters of column width on one A4 landscape page, shrunk to about 60 % at most
 SIDE_BY_SIDE_COLUMNS = 5  # a chart stands right of a table this narrow, below a wider one
 
 
@@ -815,7 +821,8 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    # a very wide table (segments: 32 columns) goes over several pages across rather than shrinking to unreadable
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = max(1, math.ceil(sum(widths.values()) / PAGE_CHARS)), 0
     if first_header and len(sheet.tables) == 1:  # a second table's pages would repeat the first one's header
         ws.print_title_rows = f"{first_header}:{first_header}"
     return ws

@@ -916,4 +916,6 @@ EN: dict[str, str] = {
     "report.chart.attainment": "Won and quota per month",
     "report.col.share": "Share",
     "report.sheet.segments": "Segments",
+    "report.col.status_before": "Status before",
+    "report.col.status_after": "Status after",
 }

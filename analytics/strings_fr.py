@@ -920,4 +920,6 @@ FR: dict[str, str] = {
     "report.chart.attainment": "Gagné et quota par mois",
     "report.col.share": "Part",
     "report.sheet.segments": "Segments",
+    "report.col.status_before": "Statut avant",
+    "report.col.status_after": "Statut après",
 }

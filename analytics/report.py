@@ -730,7 +730,7 @@ def write_table(ws, table: Table, top: int, left: int, lang: str, widths: dict[i
     columns = list(df.columns)
     row = top
     if table.title:
-        ws.cell(row=row, column=left, value=table.title).font = SUBTITLE_FONT
+        write_cell(ws, row, left, table.title).font = SUBTITLE_FONT
         row += 1
     header_row = row
     for j, col in enumerate(columns):
@@ -772,7 +772,7 @@ def write_table(ws, table: Table, top: int, left: int, lang: str, widths: dict[i
 
 def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
     ws = wb.create_sheet(_sheet_name(sheet.name, taken))
-    ws.cell(row=1, column=1, value=sheet.heading).font = TITLE_FONT
+    write_cell(ws, 1, 1, sheet.heading).font = TITLE_FONT  # may hold a rep's name: written as inert text
     widths: dict[int, int] = {1: 12}
     row = 3
     first_header = None
@@ -796,7 +796,7 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
     below = ncols > SIDE_BY_SIDE_COLUMNS and not sheet.info
     if sheet.info:
         for label, value, kind in sheet.info:
-            ws.cell(row=side_row, column=side, value=label).font = HEADER_FONT
+            write_cell(ws, side_row, side, label).font = HEADER_FONT
             write_cell(ws, side_row, side + 1, value, kind, lang)
             widths[side] = max(widths.get(side, 0), len(label) + 2)
             widths[side + 1] = max(widths.get(side + 1, 0), min(_display_width(value, kind, lang), 40) + 2)

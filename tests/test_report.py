@@ -247,6 +247,15 @@ def test_plain_text_gets_no_quote_prefix():
     assert cell.data_type == "s" and not cell.quotePrefix
 
 
+def test_a_rep_named_like_a_formula_is_inert_in_every_cell_of_a_rep_pack(hostile):
+    """The rep's name also lands in the summary's filters and the individual review's heading."""
+    wb = _pack(hostile, replace(MAY, owner=SPACED), charts_on=False)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "=1+1" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert [c.value for c in cells if c.value == SPACED] and all(c.quotePrefix for c in cells if c.value == SPACED)
+
+
 def test_formula_like_text_is_inert_in_the_csv(hostile):
     raw = to_csv_bytes(kpis.rep_table(hostile, MAY), "fr").decode("utf-8-sig")
     assert "\n' =1+1;" in raw

@@ -112,9 +112,10 @@ def to_svg(chart, title: str, data_date: date | None, lang: str) -> bytes:
 # --- the pack's charts ------------------------------------------------------------------------------------------
 
 def bucket_label(bucket: date, grain: str, lang: str) -> str:
-    """'Sem. du 02/11' / 'Week of 02/11' for weeks, 'nov. 2026' / 'Nov 2026' for months."""
+    """'Sem. du 02/11' / 'Week of 2 Nov' for weeks, 'nov. 2026' / 'Nov 2026' for months (as the flash page)."""
     if grain == "week":
-        return t("flash.trend.week", lang, date=bucket.strftime("%d/%m"))
+        day = format_date(bucket, "dd/MM" if lang == "fr" else "d MMM", locale=LOCALES.get(lang, "fr_FR"))
+        return t("flash.trend.week", lang, date=day)
     return format_date(bucket, "MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
 
 

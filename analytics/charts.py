@@ -8,8 +8,9 @@ through `figure_text` (Babel), so a slide reads "1 250 000 â‚¬" in French and "â
 """
 from __future__ import annotations
 
+import json
 import math
-from datetime import date
+from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
@@ -68,11 +69,26 @@ def titled(chart, title: str, data_date: date | None, lang: str):
     subtitle = t("report.data_as_of", lang, date=day_text(data_date, lang)) if data_date else ""
     params = alt.TitleParams(text=title, subtitle=subtitle, anchor="start", fontSize=15, subtitleFontSize=11,
                              subtitleColor="#555555")
-    return chart.properties(title=params)
+    chart = chart.properties(title=params)
+    if getattr(chart, "width", alt.Undefined) is alt.Undefined and not isinstance(chart, alt.HConcatChart):
+        # a page's chart takes the container's width on screen; alone on an image it needs one of its own
+        chart = chart.properties(width=WIDTH)
+    return chart
+
+
+def _json_value(value):
+    """Dates and other values Altair leaves in inline data (a page's frame may hold datetime.date columns) as
+    JSON text, as Vega reads them."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)
 
 
 def _spec(chart) -> dict:
     spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    spec = json.loads(json.dumps(spec, default=_json_value))
     spec.setdefault("background", "white")
     return spec
 
@@ -96,9 +112,10 @@ def to_svg(chart, title: str, data_date: date | None, lang: str) -> bytes:
 # --- the pack's charts ------------------------------------------------------------------------------------------
 
 def bucket_label(bucket: date, grain: str, lang: str) -> str:
-    """'Sem. du 02/11' / 'Week of 02/11' for weeks, 'nov. 2026' / 'Nov 2026' for months."""
+    """'Sem. du 02/11' / 'Week of 2 Nov' for weeks, 'nov. 2026' / 'Nov 2026' for months (as the flash page)."""
     if grain == "week":
-        return t("flash.trend.week", lang, date=bucket.strftime("%d/%m"))
+        day = format_date(bucket, "dd/MM" if lang == "fr" else "d MMM", locale=LOCALES.get(lang, "fr_FR"))
+        return t("flash.trend.week", lang, date=day)
     return format_date(bucket, "MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
 
 
@@ -111,7 +128,8 @@ def won_trend_chart(df: pd.DataFrame, lang: str):
     flash page."""
     won, quota = t("flash.trend.won", lang), t("flash.trend.quota", lang)
     data = pd.DataFrame({
-        "label": [bucket_label(b, g, lang) for b, g in zip(df["bucket_start"], df["grain"])],
+        # labelled by the week's Monday (or the month), as the flash page labels them
+        "label": [bucket_label(b, g, lang) for b, g in zip(df["bucket"], df["grain"])],
         "won_amount": df["won_amount"].astype("float64"),
         "quota": pd.to_numeric(df["quota"], errors="coerce").astype("float64"),
         "won_series": won,
@@ -148,10 +166,13 @@ def bar_chart(df: pd.DataFrame, category: str, value: str, value_title: str, lan
     ).properties(width=WIDTH - 160, height=max(60, 22 * len(data)))
 
 
-def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], value_title: str, lang: str):
+def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], value_title: str, lang: str,
+                      kind: str = "money"):
     """Bars of several measures per category side by side (`series`: column -> legend label), e.g. won and
     lost per rep."""
-    long = df.melt(id_vars=[category], value_vars=list(series), var_name="measure", value_name="value")
+    long = df[[category, *series]].rename(columns={category: "category"}).melt(
+        id_vars=["category"], value_vars=list(series), var_name="measure", value_name="amount")
+    category = "category"
     long["measure"] = long["measure"].map(series)
     long[category] = long[category].astype(str)
     labels = list(series.values())
@@ -159,7 +180,55 @@ def stacked_bar_chart(df: pd.DataFrame, category: str, series: dict[str, str], v
     return alt.Chart(long).mark_bar().encode(
         y=alt.Y(f"{category}:N", title=None, sort=list(dict.fromkeys(long[category]))),
         yOffset=alt.YOffset("measure:N", sort=labels),
-        x=alt.X("value:Q", axis=_amount_axis(value_title)),
+        x=alt.X("amount:Q", axis=alt.Axis(format=".0%", title=value_title) if kind == "rate"
+                else _amount_axis(value_title)),
         color=alt.Color("measure:N", scale=alt.Scale(domain=labels, range=colours),
                         legend=alt.Legend(title=None, orient="top")),
     ).properties(width=WIDTH - 160, height=HEIGHT + 40)
+
+
+def funnel_chart(df: pd.DataFrame, lang: str):
+    """Deals that reached each stage, in stage order (funnel.conversion's team frame), as horizontal bars."""
+    data = pd.DataFrame({
+        "label": [t(f"stage.{s}", lang) for s in df["stage"]],
+        "reached": pd.to_numeric(df["reached"], errors="coerce").astype("float64"),
+    })
+    return alt.Chart(data).mark_bar(color=WON_COLOUR).encode(
+        y=alt.Y("label:N", sort=list(data["label"]), title=None),
+        x=alt.X("reached:Q", axis=alt.Axis(format=",.0f", title=t("funnel.col.reached", lang))),
+    ).properties(width=WIDTH - 160, height=max(120, 40 * len(data)))
+
+
+def waterfall_chart(steps: list[dict], labels: list[str], lang: str):
+    """The pipeline waterfall (movement.waterfall's steps): the first and last bars are the open pipelines, each
+    change floats from the running total, entries in blue and exits in red. The amount axis starts a little below
+    the lowest running total (the changes are a few percent of the pipeline and would not show from zero)."""
+    rows, running = [], 0.0
+    last = len(steps) - 1
+    for i, (step, label) in enumerate(zip(steps, labels)):
+        amount = float(step["amount"])
+        if i == 0 or i == last:
+            low, high, colour = None, amount, "total"
+            running = amount
+        else:
+            low, high = running, running + amount
+            running = high
+            colour = "in" if amount >= 0 else "out"
+        rows.append({"label": label, "low": low, "high": high, "kind": colour})
+    levels = [v for r in rows for v in (r["low"], r["high"]) if v is not None]
+    top, bottom = max(levels, default=0.0), min(levels, default=0.0)
+    floor = max(0.0, bottom - 0.5 * (top - bottom)) if top > bottom else 0.0
+    for r in rows:
+        if r["low"] is None:
+            r["low"] = floor
+        r["low"], r["high"] = min(r["low"], r["high"]), max(r["low"], r["high"])
+    data = pd.DataFrame(rows)
+    scale = alt.Scale(domain=["total", "in", "out"], range=["#7a8896", WON_COLOUR, LOST_COLOUR])
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang)),
+                scale=alt.Scale(domain=[floor, top + 0.05 * (top - floor)] if top > floor else alt.Undefined,
+                                zero=False, nice=False)),
+        y2="high:Q",
+        color=alt.Color("kind:N", scale=scale, legend=None),
+    ).properties(width=WIDTH, height=HEIGHT)

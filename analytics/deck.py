@@ -38,7 +38,8 @@ def _text(slide, left, top, width, height, text: str, size: int, bold: bool = Fa
 
 def _scope(flt: Filter, lang: str) -> tuple[str, str]:
     if flt.start is not None and flt.end is not None:
-        period = t("report.deck.range", lang, start=charts.day_text(flt.start, lang), end=charts.day_text(flt.end, lang))
+        period = t("report.deck.range", lang, start=charts.day_text(flt.start, lang),
+                   end=charts.day_text(flt.end, lang))
     else:
         period = t("report.deck.all_dates", lang)
     scope = t("report.deck.rep", lang, owner=flt.owner) if flt.owner else t("report.deck.team", lang)

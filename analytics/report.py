@@ -29,6 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.utils import get_column_letter
 
 from analytics import charts, kpis, settings, store
@@ -142,7 +143,8 @@ class Context:
 
 @dataclass(frozen=True)
 class Section:
-    """A view of the pack. `module`: the analytics module it needs (skipped while that view is not there)."""
+    """A view of the pack: `build(con, flt, ctx)` returns its Part, or None when the view does not apply to the
+    filter. `module`: the analytics module it needs (skipped while that view is not there)."""
 
     key: str
     build: Callable[..., Part]
@@ -158,6 +160,15 @@ def capped(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, int | None]:
     if len(df) > ctx.max_rows:
         return df.head(ctx.max_rows), len(df)
     return df, None
+
+
+def _label(ctx: Context, column: str, prefix: str) -> str:
+    """The view's own column label (`prefix`.column), else the pack's (report.col.column), else the name."""
+    for key in (f"{prefix}.{column}", f"report.col.{column}"):
+        text = _tr(ctx, key)
+        if text != key:
+            return text
+    return column
 
 
 def _translated_stages(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -330,6 +341,262 @@ def alerts_section(con, flt: Filter, ctx: Context) -> Part:
     return Part("alerts", _tr(ctx, "flash.alerts.title"), sheets, figures, chart)
 
 
+FUNNEL_KINDS = {"stage": "text", "reached": "count", "conversion_next": "rate", "from_start": "rate",
+                "owner": "text", "team_median": "rate", "far_below": "text"}
+
+
+def funnel_section(con, flt: Filter, ctx: Context) -> Part:
+    """The funnel page's team and per-rep conversions (analytics.funnel, on deals closed in the period, the
+    page's default basis), the funnel chart and its three figures: deals in, overall conversion, proposal to won."""
+    from analytics import funnel
+
+    basis = "closed"
+    title = _tr(ctx, "funnel.title")
+    team = funnel.conversion(con, flt, basis)
+    summary = funnel.summary(team)
+    labels = {c: _tr(ctx, f"funnel.col.{c}") for c in FUNNEL_KINDS}
+    sheet = Sheet(title, title)
+    if summary["deals"] == 0:
+        sheet.message = _tr(ctx, "funnel.empty")
+        return Part("funnel", title, [sheet])
+    shown = _translated_stages(team[["stage", "reached", "conversion_next", "from_start"]], ctx.lang)
+    sheet.tables.append(Table(shown, FUNNEL_KINDS, labels))
+    reps = funnel.rep_comparison(con, flt, basis)
+    if not reps.empty:
+        reps = _translated_stages(reps[["owner", "stage", "reached", "conversion_next", "team_median", "far_below"]],
+                                  ctx.lang)
+        reps["far_below"] = reps["far_below"].map(lambda v: _tr(ctx, "report.yes") if v else "")
+        shown, total = capped(reps, ctx)
+        sheet.tables.append(Table(shown, FUNNEL_KINDS, labels, title=_tr(ctx, "funnel.reps.title"), total=total,
+                                  fonts={"far_below": [BAD if v else None for v in shown["far_below"]]}))
+    chart = Chart("funnel", _tr(ctx, "report.chart.funnel"), charts.funnel_chart(team, ctx.lang))
+    sheet.charts.append(chart)
+    figures = [Figure(_tr(ctx, "funnel.kpi.deals"), summary["deals"], "count"),
+               Figure(_tr(ctx, "funnel.kpi.overall"), summary["overall"], "rate"),
+               Figure(_tr(ctx, "funnel.kpi.proposal_to_won"), summary["proposal_to_won"], "rate")]
+    return Part("funnel", title, [sheet], figures, chart)
+
+
+MOVEMENT_REP_COLUMNS = ["owner", "open_amount_before", "new_count", "won_count", "lost_count", "dropped_count",
+                        "advanced_count", "slipped_count", "amount_changed_count", "open_amount_after"]
+MOVEMENT_KINDS = {"owner": "text", "open_amount_before": "money", "open_amount_after": "money",
+                  "amount_before": "money", "amount_after": "money", "amount_change": "money",
+                  "close_before": "date", "close_after": "date", "probability_before": "rate",
+                  "probability_after": "rate", "step": "text", "amount": "money"} | {
+    c: "count" for c in MOVEMENT_REP_COLUMNS if c.endswith("_count")}
+
+
+def movement_section(con, flt: Filter, ctx: Context) -> Part:
+    """The pipeline page's movement between the last two uploads (analytics.movement): the waterfall as a table
+    and a chart, the movements per rep and the deals that moved (capped). The period filter does not apply: the
+    period is the two uploads, as on the page."""
+    from analytics import movement
+
+    title = _tr(ctx, "pipeline.title")
+    sheet = Sheet(title, title)
+    try:
+        a_id, b_id = movement.resolve_pair(con)
+    except movement.MovementError as exc:
+        sheet.message = _tr(ctx, exc.key, **getattr(exc, "params", {}))
+        return Part("movement", title, [sheet])
+    summary = movement.movement_summary(con, flt, a_id, b_id)
+    a, b = charts.day_text(summary["a_date"], ctx.lang), charts.day_text(summary["b_date"], ctx.lang)
+    sheet.heading = _tr(ctx, "pipeline.waterfall.title", a=a, b=b)
+    steps = summary["waterfall"]
+    step_labels = [_tr(ctx, f"pipeline.step.{s['step']}", date=a if s["step"] == "open_before" else b) for s in steps]
+    waterfall = pd.DataFrame({"step": step_labels, "amount": [float(s["amount"]) for s in steps]})
+    sheet.tables.append(Table(waterfall, MOVEMENT_KINDS, {"step": _tr(ctx, "funnel.col.step"),
+                                                          "amount": _tr(ctx, "pipeline.waterfall.amount")}))
+    reps = movement.movement_by_rep(con, flt, a_id, b_id)
+    if not reps.empty:
+        sheet.tables.append(Table(reps[MOVEMENT_REP_COLUMNS], MOVEMENT_KINDS,
+                                  {c: _tr(ctx, f"pipeline.col.{c}") for c in MOVEMENT_REP_COLUMNS},
+                                  title=_tr(ctx, "pipeline.reps.title")))
+    deals = movement.movement_deals(con, flt, a_id, b_id)
+    if not deals.empty:
+        deals = deals.drop(columns=[c for c in ("owner_changed",) if c in deals])
+        for col in ("reason",):
+            deals[col] = deals[col].map(lambda r: _tr(ctx, f"pipeline.move.{r}") if isinstance(r, str) else r)
+        deals["changes"] = deals["changes"].map(  # "won,slipped" in the reader's words
+            lambda c: ", ".join(_tr(ctx, f"pipeline.move.{x.strip()}") for x in c.split(",")) if isinstance(c, str)
+            else c)
+        for col in ("status_before", "status_after"):
+            deals[col] = deals[col].map(lambda v: _tr(ctx, f"status.{v}") if isinstance(v, str) else v)
+        deals = deals.rename(columns={"stage_before": "stage", "stage_after": "earlier_stage"})
+        deals = _translated_stages(deals, ctx.lang).rename(columns={"stage": "stage_before",
+                                                                     "earlier_stage": "stage_after"})
+        shown, total = capped(deals, ctx)
+        deal_sheet = Sheet(_tr(ctx, "report.sheet.movement_deals"), _tr(ctx, "pipeline.lists.title"),
+                           [Table(shown, MOVEMENT_KINDS, {c: _label(ctx, c, "pipeline.col") for c in deals.columns},
+                                  total=total)])
+    else:
+        deal_sheet = Sheet(_tr(ctx, "report.sheet.movement_deals"), _tr(ctx, "pipeline.lists.title"),
+                           message=_tr(ctx, "pipeline.lists.none"))
+    chart = Chart("movement", sheet.heading, charts.waterfall_chart(steps, step_labels, ctx.lang))
+    sheet.charts.append(chart)
+    figures = [Figure(step_labels[0], float(summary["open_amount_before"]), "money"),
+               Figure(_tr(ctx, "pipeline.step.new"), float(summary["new_amount"]), "money"),
+               Figure(step_labels[-1], float(summary["open_amount_after"]), "money")]
+    return Part("movement", title, [sheet, deal_sheet], figures, chart)
+
+
+REVIEW_KINDS = {
+    "opportunity_id": "text", "name": "text", "account": "text", "owner": "text", "segment": "text",
+    "amount": "money", "outcome_date": "date", "cycle_days": "days", "lost_reason": "text", "lost_count": "count",
+    "lost_amount": "money", "share": "rate", "closed": "count", "won": "count", "win_rate": "rate",
+    "team_win_rate": "rate", "stage": "text", "probability": "rate", "weighted": "money", "close_date": "date",
+    "days_in_stage": "days", "slips": "count", "score": "decimal", "metric": "text",
+}
+GAP_COLUMNS = ["metric", "rep", "team", "gap", "expected_segment", "explained_segment", "remaining_segment"]
+WORK_COLUMNS = ["opportunity_id", "name", "account", "stage", "amount", "probability", "weighted", "close_date",
+                "days_in_stage", "slips", "score"]
+
+
+def _trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
+    """reviews.attainment_trend's months in the shape of kpis.won_trend, for the same chart."""
+    return pd.DataFrame({"bucket": trend["month"], "grain": "month", "won_amount": trend["won_amount"],
+                         "quota": trend["quota"]})
+
+
+def reviews_section(con, flt: Filter, ctx: Context) -> Part:
+    """The collective review (analytics.reviews, the team: the owner filter left out, as on the page): wins of the
+    period, losses by reason, the best converter of each segment, attainment by month; and, when the pack is one
+    rep's, that rep's individual review: gaps with the team, deals to work first, attainment by month."""
+    from analytics import reviews
+
+    team = replace(flt, owner=None)
+    title = _tr(ctx, "nav.review_collective")
+    head = reviews.headline(con, team)
+    wins = reviews.wins(con, team)
+    sheet = Sheet(title, title)
+    shown, total = capped(wins, ctx)
+    sheet.tables.append(Table(shown, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in wins.columns},
+                              title=_tr(ctx, "review.wins.title"), total=total))
+    lost = reviews.losses_by_reason(con, team)
+    if not lost.empty:
+        lost = lost.drop(columns=[c for c in ("stage_orders",) if c in lost])
+        lost["lost_reason"] = lost["lost_reason"].map(
+            lambda r: r if isinstance(r, str) else _tr(ctx, "review.losses.no_reason"))
+        sheet.tables.append(Table(lost, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in lost.columns},
+                                  title=_tr(ctx, "review.losses.title")))
+    best = reviews.best_converters(con, team)
+    if not best.empty:
+        best = best[["segment", "owner", "closed", "won", "win_rate", "team_win_rate"]]
+        sheet.tables.append(Table(best, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in best.columns},
+                                  title=_tr(ctx, "review.best.title")))
+    trend = reviews.attainment_trend(con, team, today=ctx.today)
+    chart = None
+    if not trend.empty and (trend["won_amount"].sum() > 0 or trend["quota"].notna().any()):
+        chart = Chart("review", _tr(ctx, "report.chart.attainment"),
+                      charts.won_trend_chart(_trend_frame(trend), ctx.lang))
+        sheet.charts.append(chart)
+    figures = [Figure(_tr(ctx, "flash.kpi.won_amount"), head.get("won_amount"), "money"),
+               Figure(_tr(ctx, "flash.kpi.quota_attainment"), head.get("quota_attainment"), "rate"),
+               Figure(_tr(ctx, "review.wins.title"), len(wins), "count")]
+    return Part("reviews", title, [sheet], figures, chart)
+
+
+def individual_review_section(con, flt: Filter, ctx: Context) -> Part | None:
+    """In a one-rep pack (flt.owner set), that rep's individual review (analytics.reviews): gaps with the team and
+    what the mix explains, the deals to work first, attainment by month; None in the team's pack."""
+    from analytics import reviews
+
+    owner = flt.owner
+    if not owner:
+        return None
+    title = f"{_tr(ctx, 'nav.review_individual')} : {owner}" if ctx.lang == "fr" else \
+        f"{_tr(ctx, 'nav.review_individual')}: {owner}"
+    sheet = Sheet(_tr(ctx, "nav.review_individual"), title)
+    gaps = reviews.gaps(con, flt, owner)
+    if not gaps.empty:
+        gaps = gaps[[c for c in GAP_COLUMNS if c in gaps]]
+        kinds = [kpis.BY_KEY[m].kind if m in kpis.BY_KEY else "decimal" for m in gaps["metric"]]
+        gaps["metric"] = gaps["metric"].map(lambda m: _tr(ctx, f"flash.kpi.{m}"))
+        sheet.tables.append(Table(gaps, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in gaps.columns},
+                                  title=_tr(ctx, "review.gaps.title"),
+                                  row_kinds={c: kinds for c in gaps.columns if c != "metric"}))
+    work = reviews.deals_to_work(con, flt, owner, ctx.today)
+    if not work.empty:
+        work = _translated_stages(work[[c for c in WORK_COLUMNS if c in work]], ctx.lang)
+        shown, total = capped(work, ctx)
+        sheet.tables.append(Table(shown, REVIEW_KINDS, {c: _label(ctx, c, "review.col") for c in work.columns},
+                                  title=_tr(ctx, "review.work.title"), total=total))
+    trend = reviews.attainment_trend(con, flt, owner, today=ctx.today)
+    chart = None
+    if not trend.empty and (trend["won_amount"].sum() > 0 or trend["quota"].notna().any()):
+        chart = Chart("review_rep", _tr(ctx, "report.chart.attainment"),
+                      charts.won_trend_chart(_trend_frame(trend), ctx.lang))
+        sheet.charts.append(chart)
+    head = reviews.headline(con, flt, owner)
+    figures = [Figure(_tr(ctx, f"flash.kpi.{k}"), head.get(k), kind)
+               for k, kind in (("won_amount", "money"), ("quota_attainment", "rate"), ("coverage_raw", "ratio"))]
+    return Part("review_individual", title, [sheet], figures, chart)
+
+
+SEGMENT_KINDS = {"value": "text", "owner": "text", "source": "text", "meetings_per_win": "decimal",
+                 "is_median": "text"} | {
+    c: "money" for c in ("won_amount", "lost_amount", "average_basket", "margin", "margin_per_customer", "time_cost",
+                         "marketing_spend", "acquisition_spend", "acquisition_cost", "contribution")} | {
+    c: "count" for c in ("created_count", "won_count", "lost_count", "open_count", "won_without_margin",
+                         "new_customers", "activities", "calls", "emails", "meetings", "demos", "planned_activities")
+} | {c: "hours" for c in ("activity_hours", "uncosted_hours", "hours_per_win")} | {
+    c: "rate" for c in ("win_rate", "effort_share", "revenue_share", "margin_share", "marketing_share",
+                        "activities_vs_plan", "conversion", "in_target_share")}
+
+
+def segments_section(con, flt: Filter, ctx: Context) -> Part:
+    """The segments page (analytics.segments) by customer segment: result against effort per segment, effort per
+    won deal for each rep, the sources of opportunities; the effort share against the revenue share as a chart;
+    for the deck, the largest segment's revenue, share of revenue and share of effort."""
+    from analytics import segments
+
+    title = _tr(ctx, "segments.title")
+    sheet = Sheet(_tr(ctx, "report.sheet.segments"), title)
+    unattributed = _tr(ctx, "segments.unattributed")
+
+    def named(df: pd.DataFrame, column: str) -> pd.DataFrame:
+        out = df.copy()
+        out[column] = out[column].map(lambda v: v if isinstance(v, str) else unattributed)
+        return out
+
+    def labels(df: pd.DataFrame) -> dict[str, str]:
+        return {c: _label(ctx, c, "segments.col") for c in df.columns}
+
+    table = segments.segment_table(con, flt, "segment")
+    if table.empty:
+        sheet.message = _tr(ctx, "funnel.empty")
+        return Part("segments", title, [sheet])
+    table = named(table, "value")
+    sheet.tables.append(Table(table, SEGMENT_KINDS, labels(table), title=_tr(ctx, "segments.table.title")))
+    reps = segments.rep_effort(con, flt, "segment")
+    if not reps.empty:
+        reps = named(reps[reps["owner"].notna()].drop(columns=["is_median"], errors="ignore"), "value")
+        shown, total = capped(reps, ctx)
+        sheet.tables.append(Table(shown, SEGMENT_KINDS, labels(reps), title=_tr(ctx, "segments.reps.title"),
+                                  total=total))
+    sources = segments.sources(con, flt)
+    if not sources.empty:
+        sources = named(sources, "source")
+        sheet.tables.append(Table(sources, SEGMENT_KINDS, labels(sources), title=_tr(ctx, "segments.sources.title")))
+    chart = None
+    shares = table.dropna(subset=["effort_share", "revenue_share"], how="all")
+    if not shares.empty:
+        series = {"effort_share": _tr(ctx, "segments.col.effort_share"),
+                  "revenue_share": _tr(ctx, "segments.col.revenue_share")}
+        chart = Chart("segments", _tr(ctx, "segments.shares.title"),
+                      charts.stacked_bar_chart(shares.fillna({"effort_share": 0.0, "revenue_share": 0.0}), "value",
+                                               series, _tr(ctx, "report.col.share"), ctx.lang, kind="rate"))
+        sheet.charts.append(chart)
+    top = table.iloc[0]  # sorted by won amount, largest first
+    figures = [
+        Figure(f"{_tr(ctx, 'segments.col.won_amount').replace(' (€)', '')}{' :' if ctx.lang == 'fr' else ':'}"
+               f" {top['value']}", top["won_amount"], "money"),
+        Figure(_tr(ctx, "segments.col.revenue_share"), top.get("revenue_share"), "rate"),
+        Figure(_tr(ctx, "segments.col.effort_share"), top.get("effort_share"), "rate"),
+    ]
+    return Part("segments", title, [sheet], figures, chart)
+
+
 # The pack's views, in order. A view written later (funnel, segments, pipeline movement, reviews) is added here
 # as one more Section whose function calls that view's analytics; `module` keeps the pack working while the
 # module is absent.
@@ -337,6 +604,11 @@ SECTIONS: list[Section] = [
     Section("summary", summary_section),
     Section("reps", reps_section),
     Section("alerts", alerts_section),
+    Section("funnel", funnel_section, module="analytics.funnel"),
+    Section("segments", segments_section, module="analytics.segments"),
+    Section("movement", movement_section, module="analytics.movement"),
+    Section("reviews", reviews_section, module="analytics.reviews"),
+    Section("review_individual", individual_review_section, module="analytics.reviews"),
 ]
 
 
@@ -362,6 +634,8 @@ def build_parts(con, flt: Filter, ctx: Context, sections: list[Section] | None =
         if not _module_present(section.module):
             continue
         part = section.build(con, flt, ctx)
+        if part is None:  # a view with nothing to say for this filter (the individual review of no rep)
+            continue
         if ctx.charts:
             for chart in _charts_of(part):
                 if chart.png is None:
@@ -446,6 +720,7 @@ HEADER_FONT = Font(name=FONT, bold=True)
 TITLE_FONT = Font(name=FONT, bold=True, size=14)
 SUBTITLE_FONT = Font(name=FONT, bold=True, size=11)
 NOTE_FONT = Font(name=FONT, italic=True, color="555555")
+PAGE_CHARS = 260  # characters of column width on one A4 landscape page, shrunk to about 60 % at most
 SIDE_BY_SIDE_COLUMNS = 5  # a chart stands right of a table this narrow, below a wider one
 
 
@@ -455,7 +730,7 @@ def write_table(ws, table: Table, top: int, left: int, lang: str, widths: dict[i
     columns = list(df.columns)
     row = top
     if table.title:
-        ws.cell(row=row, column=left, value=table.title).font = SUBTITLE_FONT
+        write_cell(ws, row, left, table.title).font = SUBTITLE_FONT
         row += 1
     header_row = row
     for j, col in enumerate(columns):
@@ -497,7 +772,7 @@ def write_table(ws, table: Table, top: int, left: int, lang: str, widths: dict[i
 
 def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
     ws = wb.create_sheet(_sheet_name(sheet.name, taken))
-    ws.cell(row=1, column=1, value=sheet.heading).font = TITLE_FONT
+    write_cell(ws, 1, 1, sheet.heading).font = TITLE_FONT  # may hold a rep's name: written as inert text
     widths: dict[int, int] = {1: 12}
     row = 3
     first_header = None
@@ -521,7 +796,7 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
     below = ncols > SIDE_BY_SIDE_COLUMNS and not sheet.info
     if sheet.info:
         for label, value, kind in sheet.info:
-            ws.cell(row=side_row, column=side, value=label).font = HEADER_FONT
+            write_cell(ws, side_row, side, label).font = HEADER_FONT
             write_cell(ws, side_row, side + 1, value, kind, lang)
             widths[side] = max(widths.get(side, 0), len(label) + 2)
             widths[side + 1] = max(widths.get(side + 1, 0), min(_display_width(value, kind, lang), 40) + 2)
@@ -532,7 +807,9 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
             continue
         image = Image(io.BytesIO(chart.png))
         image.width, image.height = image.width // charts.SCALE, image.height // charts.SCALE
-        if below:  # under the last table, in the first column
+        if below:  # under the last table, in the first column, on a page of its own when printed
+            if sheet.tables:
+                ws.row_breaks.append(Break(id=row - 1))
             ws.add_image(image, f"A{row}")
             row += image.height // 20 + 2
         else:
@@ -544,8 +821,9 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    if first_header:
+    # a very wide table (segments: 32 columns) goes over several pages across rather than shrinking to unreadable
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = max(1, math.ceil(sum(widths.values()) / PAGE_CHARS)), 0
+    if first_header and len(sheet.tables) == 1:  # a second table's pages would repeat the first one's header
         ws.print_title_rows = f"{first_header}:{first_header}"
     return ws
 

@@ -63,9 +63,11 @@ def _summary_rows(ws) -> dict[str, tuple]:
 # --- sheets ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, names", [
-    ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées", "Alerte clôtures dépassées",
-            "Alerte probabilités"]),
-    ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities"]),
+    ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées",
+            "Alerte clôtures dépassées", "Alerte probabilités", "Entonnoir", "Segments", "Dynamique du pipeline",
+            "Revue collective"]),
+    ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities",
+            "Funnel", "Segments", "Pipeline changes", "Collective review"]),
 ])
 def test_sheet_names(con, lang, names):
     assert _pack(con, lang=lang, charts_on=False).sheetnames == names
@@ -245,6 +247,15 @@ def test_plain_text_gets_no_quote_prefix():
     assert cell.data_type == "s" and not cell.quotePrefix
 
 
+def test_a_rep_named_like_a_formula_is_inert_in_every_cell_of_a_rep_pack(hostile):
+    """The rep's name also lands in the summary's filters and the individual review's heading."""
+    wb = _pack(hostile, replace(MAY, owner=SPACED), charts_on=False)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "=1+1" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert [c.value for c in cells if c.value == SPACED] and all(c.quotePrefix for c in cells if c.value == SPACED)
+
+
 def test_formula_like_text_is_inert_in_the_csv(hostile):
     raw = to_csv_bytes(kpis.rep_table(hostile, MAY), "fr").decode("utf-8-sig")
     assert "\n' =1+1;" in raw
@@ -289,6 +300,19 @@ def test_every_chart_type_renders_a_png_of_sensible_size(con, name):
     assert image.size == (width, height)
 
 
+def test_a_pages_chart_with_date_columns_renders(con):
+    """The flash page hands its own chart (data from kpis.won_trend, with datetime.date columns) to the PNG
+    button: such inline data must render too (it failed with "unsupported type date" before)."""
+    import altair as alt
+
+    trend = kpis.won_trend(con, MAY)
+    assert isinstance(trend["bucket"].iloc[0], date)
+    chart = alt.Chart(trend).mark_bar().encode(x="bucket:O", y="won_amount:Q")
+    width, _ = _png_size(charts.to_png(chart, "Tendance", TODAY, "fr"))
+    assert width >= charts.WIDTH * charts.SCALE  # given a width of its own (the page's chart has none)
+    assert charts.to_svg(chart, "Tendance", TODAY, "fr").startswith(b"<svg")
+
+
 def test_svg_carries_the_title_and_the_data_date(con):
     svg = charts.to_svg(_chart_types(con)["bars"], "Gagné par commercial", TODAY, "fr").decode()
     assert svg.lstrip().startswith("<svg")
@@ -298,7 +322,9 @@ def test_svg_carries_the_title_and_the_data_date(con):
 def test_the_pack_embeds_the_chart_images(con):
     data = report.build_pack(con, MAY, "fr")
     media = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/media/")]
-    assert len(media) == 2  # the trend on the summary, won and quota per rep (the alerts chart is for the deck)
+    # the trend on the summary, won and quota per rep, the funnel, effort and revenue shares per segment,
+    # attainment by month on the collective review (the alerts chart is for the deck; one snapshot: no movement)
+    assert len(media) == 5
 
 
 # --- deck -------------------------------------------------------------------------------------------------------
@@ -306,35 +332,36 @@ def test_the_pack_embeds_the_chart_images(con):
 def test_deck_has_a_title_slide_and_one_slide_per_view(con):
     prs = Presentation(io.BytesIO(deck.build_deck(con, MAY, "fr")))
     slides = list(prs.slides)
-    assert len(slides) == 4  # title, flash figures, per rep, alerts
+    # title, flash figures, per rep, alerts, funnel, segments, collective review (one snapshot: no movement slide)
+    assert len(slides) == 7
     texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in slides]
     assert texts[0][0] == "Dossier de revue commerciale"
     assert "Chiffres flash" in texts[1]
     assert "50\u202f000\u00a0€" in texts[1] and "75,0\u00a0%" in texts[1]  # won amount and win rate of May
     assert all("Données au 20/05/2026" in t for t in texts)
     pictures = [s for slide in slides[1:] for s in slide.shapes if s.shape_type == 13]  # 13: picture
-    assert len(pictures) == 3
+    assert len(pictures) == 6
 
 
 # --- the section registry ---------------------------------------------------------------------------------------
 
 def test_a_new_view_is_one_section_function(con):
     def extra(con, flt, ctx):
-        df = pd.DataFrame({"segment": ["Or"], "won_amount": [50000.0]})
-        sheet = report.Sheet("Segments", "Segments", [report.Table(df, {"won_amount": "money"}, {})])
-        return report.Part("segments", "Segments", [sheet])
+        df = pd.DataFrame({"product": ["Licence"], "won_amount": [50000.0]})
+        sheet = report.Sheet("Products", "Products", [report.Table(df, {"won_amount": "money"}, {})])
+        return report.Part("products", "Products", [sheet])
 
-    sections = report.SECTIONS + [report.Section("segments", extra),
+    sections = report.SECTIONS + [report.Section("products", extra),
                                   report.Section("absent", extra, module="analytics.no_such_view")]
     wb = openpyxl.load_workbook(io.BytesIO(report.build_pack(con, MAY, "fr", charts_on=False, sections=sections)))
-    assert wb.sheetnames[-1] == "Segments"  # the absent view is skipped, not an error
-    assert wb["Segments"]["B4"].value == 50000
+    assert wb.sheetnames[-1] == "Products"  # the absent view is skipped, not an error
+    assert wb["Products"]["B4"].value == 50000
 
 
 # --- command line -----------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def workspace(tmp_path):
+def workspace_file(tmp_path):
     path = tmp_path / "w.duckdb"
     con = duckdb.connect(str(path))
     store.init_schema(con)
@@ -348,20 +375,20 @@ def workspace(tmp_path):
     return path
 
 
-def test_cli_writes_the_pack_and_the_deck(workspace, tmp_path, capsys):
+def test_cli_writes_the_pack_and_the_deck(workspace_file, tmp_path, capsys):
     out, pptx = tmp_path / "pack.xlsx", tmp_path / "deck.pptx"
-    code = cli(["report", "--workspace", str(workspace), "--start", "2026-05-01", "--end", "2026-05-31",
+    code = cli(["report", "--workspace", str(workspace_file), "--start", "2026-05-01", "--end", "2026-05-31",
                 "--out", str(out), "--pptx", str(pptx)])
     assert code == 0
     ws = openpyxl.load_workbook(out)["Synthèse"]
     assert _summary_rows(ws)["Montant gagné"][0].value == 50000
-    assert len(Presentation(str(pptx)).slides) == 4
+    assert len(Presentation(str(pptx)).slides) == 7
     assert f"Écrit : {out}" in capsys.readouterr().out
 
 
-def test_cli_one_rep_in_english_defaults_to_the_data_month(workspace, tmp_path):
+def test_cli_one_rep_in_english_defaults_to_the_data_month(workspace_file, tmp_path):
     out = tmp_path / "bob.xlsx"
-    assert cli(["report", "--workspace", str(workspace), "--owner", "bob", "--lang", "en", "--out", str(out)]) == 0
+    assert cli(["report", "--workspace", str(workspace_file), "--owner", "bob", "--lang", "en", "--out", str(out)]) == 0
     ws = openpyxl.load_workbook(out)["Summary"]
     info = {ws.cell(row=r, column=6).value: ws.cell(row=r, column=7).value for r in range(3, 15)}
     assert info["Rep"] == "bob"
@@ -377,9 +404,9 @@ def test_cli_one_rep_in_english_defaults_to_the_data_month(workspace, tmp_path):
     (["--out", "{tmp}/pack.xlsx", "--owner", "nobody"], "Unknown rep in this workspace: nobody"),
     (["--out", "{tmp}/pack.xlsx", "--segment", "Platine"], "Unknown value for --segment"),
 ])
-def test_cli_bad_arguments_fail_with_a_clear_message(workspace, tmp_path, capsys, args, message):
+def test_cli_bad_arguments_fail_with_a_clear_message(workspace_file, tmp_path, capsys, args, message):
     args = [a.format(tmp=tmp_path) for a in args]
-    assert cli(["report", "--workspace", str(workspace), "--lang", "en", *args]) == 2
+    assert cli(["report", "--workspace", str(workspace_file), "--lang", "en", *args]) == 2
     assert message in capsys.readouterr().err
     assert not list(tmp_path.glob("pack.*"))
 
@@ -398,9 +425,103 @@ def test_cli_empty_workspace(tmp_path, capsys):
     assert "No opportunities" in capsys.readouterr().err
 
 
-def test_cli_bad_date_is_refused_by_the_parser(workspace, tmp_path, capsys):
+def test_cli_bad_date_is_refused_by_the_parser(workspace_file, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
-        cli(["report", "--workspace", str(workspace), "--start", "2026-13-01", "--end", "2026-05-31",
+        cli(["report", "--workspace", str(workspace_file), "--start", "2026-13-01", "--end", "2026-05-31",
              "--out", str(tmp_path / "p.xlsx")])
     assert exit_.value.code == 2
     assert "not a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+
+# --- funnel and pipeline movement ---------------------------------------------------------------------------------
+
+def test_funnel_sheet_is_the_funnel_pages_conversion(con, pack):
+    from analytics import funnel
+
+    expected = funnel.conversion(con, MAY, "closed")  # the page's default basis: deals closed in May
+    rows = _rows(pack["Entonnoir"], 4)[: len(expected)]
+    assert [r[0].value for r in rows] == [report.t(f"stage.{s}", "fr") for s in expected["stage"]]
+    assert [r[1].value for r in rows] == list(expected["reached"])
+    for row, want in zip(rows, expected["conversion_next"]):
+        assert row[2].value is None if pd.isna(want) else row[2].value == pytest.approx(want)
+    assert rows[0][2].number_format == "0.0 %"
+
+
+def test_one_snapshot_says_that_movement_needs_two(pack):
+    assert pack["Dynamique du pipeline"]["A3"].value == report.t("movement.need_two", "fr")
+
+
+def test_movement_sheet_is_the_waterfall_between_the_last_two_uploads(workspace):
+    """Shared fixture, S2 (13/05) -> S3 (20/05): D10 new 5 000; D12 reopened 16 000; D04 won 12 000; D14 dropped
+    9 000 (tests/fixtures/workspace.py's story)."""
+    from analytics import movement
+
+    wb = _pack(workspace, charts_on=False)
+    ws = wb["Dynamique du pipeline"]
+    assert ws["A1"].value == "Du pipeline ouvert du 13/05/2026 à celui du 20/05/2026"
+    steps = {r[0].value: r[1].value for r in _rows(ws, 4)}
+    summary = movement.movement_summary(workspace, MAY, *movement.resolve_pair(workspace))
+    assert steps["Pipeline du 13/05/2026"] == pytest.approx(float(summary["open_amount_before"]))
+    assert steps["Pipeline du 20/05/2026"] == pytest.approx(float(summary["open_amount_after"]))
+    assert (steps["Nouvelles"], steps["Rouvertes"], steps["Gagnées"], steps["Disparues"]) == (5000, 16000, -12000,
+                                                                                                -9000)
+    moved = [r[0].value for r in _rows(wb["Affaires qui ont bougé"], 4)]
+    assert {"D04", "D08", "D10", "D12", "D14"} <= set(moved)
+
+
+def test_waterfall_and_funnel_charts_render(workspace):
+    from analytics import funnel, movement
+
+    summary = movement.movement_summary(workspace, MAY, *movement.resolve_pair(workspace))
+    steps = summary["waterfall"]
+    for chart in (charts.waterfall_chart(steps, [s["step"] for s in steps], "fr"),
+                  charts.funnel_chart(funnel.conversion(workspace, MAY, "closed"), "fr")):
+        width, height = _png_size(charts.to_png(chart, "Titre", TODAY, "fr"))
+        assert 400 <= width <= 3000 and 200 <= height <= 3000
+
+
+# --- reviews ----------------------------------------------------------------------------------------------------
+
+def test_collective_review_lists_the_wins_of_the_period(con, pack):
+    from analytics import reviews
+
+    expected = reviews.wins(con, MAY)  # May: O1 30 000, O2 20 000, O4 0, largest first
+    rows = _rows(pack["Revue collective"], 5)  # title row 3, header row 4
+    assert [r[0].value for r in rows] == list(expected["opportunity_id"]) == ["O1", "O2", "O4"]
+    assert [r[5].value for r in rows] == [30000, 20000, 0]
+
+
+def test_a_rep_pack_adds_that_reps_individual_review(con):
+    wb = _pack(con, replace(MAY, owner="alice"), charts_on=False)
+    assert wb.sheetnames[-2:] == ["Revue collective", "Revue individuelle"]
+    ws = wb["Revue individuelle"]
+    assert ws["A1"].value == "Revue individuelle : alice"
+    assert ws["A3"].value == "Écarts avec l'équipe, et ce qui peut les expliquer"
+    metrics = {r[0].value: r for r in _rows(ws, 5)}
+    # alice's May wins: O1 30 000 + O2 20 000 = 50 000, written as money; her win rate 2 / 2 as a rate
+    assert metrics["Montant gagné"][1].value == 50000
+    assert metrics["Montant gagné"][1].number_format == '#,##0 "€";-#,##0 "€"'
+    assert metrics["Taux de transformation"][1].number_format == "0.0 %"
+
+
+def test_a_rep_deck_has_that_reps_individual_review_slide(con):
+    prs = Presentation(io.BytesIO(deck.build_deck(con, replace(MAY, owner="alice"), "fr")))
+    last = [s.text_frame.text for s in list(prs.slides)[-1].shapes if s.has_text_frame]
+    assert last[0] == "Revue individuelle : alice"
+    assert "50\u202f000\u00a0€" in last  # alice's May wins: 30 000 + 20 000
+    assert "Commercial : alice" in [s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame][1]
+
+
+# --- segments ---------------------------------------------------------------------------------------------------
+
+def test_segments_sheet_is_the_segments_pages_table(con, pack):
+    from analytics import segments
+
+    expected = segments.segment_table(con, MAY, "segment")  # largest won amount first: Or (O1 + O2 = 50 000)
+    ws = pack["Segments"]
+    header = [c.value for c in ws[4]]
+    assert header[:4] == ["Valeur", "Opportunités créées", "Gagnées", "CA gagné (€)"]
+    rows = _rows(ws, 5)[: len(expected)]
+    assert [r[0].value for r in rows] == [v if isinstance(v, str) else "Non attribué" for v in expected["value"]]
+    assert rows[0][0].value == "Or" and rows[0][3].value == 50000
+    assert rows[0][3].number_format == '#,##0 "€";-#,##0 "€"'

@@ -2,21 +2,21 @@
 PNG and SVG for the chart, the pack for the team and, once the sidebar picks a rep, for that rep."""
 from __future__ import annotations
 
-from tests.test_page_flash import _open_flash, app  # noqa: F401  (app: the page's fixture)
+from tests.test_page_flash import _open_flash
 
 
 def _keys(at) -> dict[str, str]:
     return {b.key: b.label for b in at.get("download_button")}
 
 
-def test_the_team_pack_and_the_deck_are_offered(app):  # noqa: F811
+def test_the_team_pack_and_the_deck_are_offered(app):
     keys = _keys(_open_flash(app))
     assert keys["pack_team"] == "Dossier Excel (équipe)"
     assert keys["pack_deck"] == "Présentation PowerPoint"
     assert "pack_rep" not in keys  # no rep chosen: the team's pack only
 
 
-def test_choosing_a_rep_offers_that_reps_pack(app):  # noqa: F811
+def test_choosing_a_rep_offers_that_reps_pack(app):
     _open_flash(app)
     app.selectbox(key="flt_owner__fr").set_value("Camille Lefèvre").run()
     assert not app.exception
@@ -25,7 +25,7 @@ def test_choosing_a_rep_offers_that_reps_pack(app):  # noqa: F811
     assert "pack_team" in keys
 
 
-def test_buttons_speak_english(app):  # noqa: F811
+def test_buttons_speak_english(app):
     _open_flash(app)
     app.session_state["lang"] = "en"
     app.run()

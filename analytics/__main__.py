@@ -46,6 +46,9 @@ def _connect(workspace: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+DIMENSION_OPTIONS = ("owner", "segment", "team", "region", "source")
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -152,15 +155,14 @@ def _stage(text: str) -> tuple[str, str]:
 
 
 def cmd_kpis(args) -> int:
-    from analytics.filters import Filter, reference_date
+    from analytics.filters import reference_date
     from analytics.kpis import comparison_kpis, flash_kpis
 
     if args.start and args.end and args.start > args.end:
         print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
         return 2
     con = _connect(args.workspace)
-    flt = Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
-                 region=args.region, source=args.source)
+    flt = _filter(args)
     values = {k: _json_value(v) for k, v in flash_kpis(con, flt).items()}
     if args.compare:
         # the page's deltas: same function, same "today" (the workspace's latest snapshot date)
@@ -175,15 +177,13 @@ def cmd_kpis(args) -> int:
 
 
 def cmd_segments(args) -> int:
-    from analytics.filters import Filter
     from analytics.segments import cli_rows
 
     if args.start and args.end and args.start > args.end:
         print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
         return 2
     con = _connect(args.workspace)
-    flt = Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
-                 region=args.region, source=args.source)
+    flt = _filter(args)
     out = cli_rows(con, flt, args.by)
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -203,10 +203,17 @@ def cmd_demo(args) -> int:
 
 
 def _filter(args):
+    """The shared filters of a command line as the pages' Filter (the period only where the command takes one)."""
     from analytics.filters import Filter
 
-    return Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
-                  region=args.region, source=args.source)
+    return Filter(start=getattr(args, "start", None), end=getattr(args, "end", None), owner=args.owner,
+                  segment=args.segment, team=args.team, region=args.region, source=args.source)
+
+
+def _add_dimensions(p) -> None:
+    """--owner --segment --team --region --source: the sidebar's filters."""
+    for dim in DIMENSION_OPTIONS:
+        p.add_argument(f"--{dim}")
 
 
 def _records(frame, columns) -> list[dict]:
@@ -286,12 +293,6 @@ def cmd_plan(args) -> int:
     return 0
 
 
-def _dimensions(args):
-    from analytics.filters import Filter
-
-    return Filter(owner=args.owner, segment=args.segment, team=args.team, region=args.region, source=args.source)
-
-
 def _print(values: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(values, ensure_ascii=False, sort_keys=True))
@@ -320,7 +321,7 @@ def cmd_movement(args) -> int:
     except MovementError as err:
         print(t(err.key, args.lang, **{k: str(v) for k, v in err.params.items()}), file=sys.stderr)
         return 1
-    summary = movement_summary(con, _dimensions(args), a_id, b_id)
+    summary = movement_summary(con, _filter(args), a_id, b_id)
     values = {k: _number(v) for k, v in summary.items() if k not in ("waterfall", "reps")}
     values["waterfall"] = [{"step": s["step"], "amount": _number(s["amount"])} for s in summary["waterfall"]]
     values["reps"] = [{k: _number(v) for k, v in r.items()} for r in summary["reps"]]
@@ -334,7 +335,7 @@ def cmd_forecast(args) -> int:
     from analytics.i18n import t
 
     con = _connect(args.workspace)
-    result = reliability(con, _dimensions(args), args.as_of)
+    result = reliability(con, _filter(args), args.as_of)
     if result["method"] is None:
         print(t(result["reason"], args.lang), file=sys.stderr)
         return 1
@@ -350,7 +351,7 @@ def cmd_report(args) -> int:
     from dataclasses import replace
 
     from analytics import deck, report
-    from analytics.filters import Filter, filter_options, period_bounds, reference_date
+    from analytics.filters import filter_options, period_bounds, reference_date
     from analytics.i18n import t
 
     lang = args.lang
@@ -384,8 +385,7 @@ def cmd_report(args) -> int:
         if value is not None and value not in options.get(dim, []):
             return fail("report.cli.unknown_owner" if dim == "owner" else "report.cli.unknown_value",
                         owner=value, value=value, dimension=dim)
-    flt = Filter(start=args.start, end=args.end, owner=args.owner, segment=args.segment, team=args.team,
-                 region=args.region, source=args.source)
+    flt = _filter(args)
     if flt.start is None:  # the pages' default: the current month of the data
         start, end = period_bounds("month", reference_date(con))
         flt = replace(flt, start=start, end=end)
@@ -504,8 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workspace", required=True)
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
-    for dim in ("owner", "segment", "team", "region", "source"):
-        p.add_argument(f"--{dim}")
+    _add_dimensions(p)
     p.add_argument("--compare", choices=["previous", "last_year"],
                    help="add the comparison period's figures, read like for like (as the page's deltas)")
     p.add_argument("--json", action="store_true")
@@ -514,16 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workspace", required=True)
     p.add_argument("--from", dest="date_from", type=_iso_date, help="snapshot A: the upload on or before this date")
     p.add_argument("--to", dest="date_to", type=_iso_date, help="snapshot B: the upload on or before this date")
-    for dim in ("owner", "segment", "team", "region", "source"):
-        p.add_argument(f"--{dim}")
+    _add_dimensions(p)
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_movement)
     p = sub.add_parser("forecast", help="forecast reliability: announced probabilities against outcomes")
     p.add_argument("--workspace", required=True)
     p.add_argument("--as-of", type=_iso_date, help="judge the upload on or before this date (default: the earliest)")
-    for dim in ("owner", "segment", "team", "region", "source"):
-        p.add_argument(f"--{dim}")
+    _add_dimensions(p)
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_forecast)
@@ -532,8 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--by", choices=["segment", "region", "source", "team", "product", "owner"], default="segment")
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
-    for dim in ("owner", "segment", "team", "region", "source"):
-        p.add_argument(f"--{dim}")
+    _add_dimensions(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_segments)
     p = sub.add_parser("demo", help="load the demo company into a workspace")
@@ -543,8 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workspace", required=True)
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
-    for dim in ("owner", "segment", "team", "region", "source"):
-        p.add_argument(f"--{dim}")
+    _add_dimensions(p)
     p.add_argument("--basis", choices=["cohort", "closed"], default="cohort",
                    help="deals created in the period (cohort) or closed in it")
     p.add_argument("--json", action="store_true")
@@ -558,16 +553,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workspace")
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
-    for dim in ("owner", "segment", "team", "region", "source"):
-        p.add_argument(f"--{dim}")
+    _add_dimensions(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_plan)
     p = sub.add_parser("report", help="build the review pack (xlsx) and/or the slide deck (pptx)")
     p.add_argument("--workspace", required=True)
     p.add_argument("--start", type=_iso_date, help="first day of the period (default: the data's current month)")
     p.add_argument("--end", type=_iso_date, help="last day of the period")
-    for dim in ("owner", "segment", "team", "region", "source"):
-        p.add_argument(f"--{dim}")
+    _add_dimensions(p)
     p.add_argument("--compare", choices=["previous", "last_year"], default="previous")
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--out", required=True, help="pack.xlsx, or deck.pptx")

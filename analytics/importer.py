@@ -220,6 +220,10 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
         decimal_comma = clean.guess_decimal_comma(values)
 
     selects = ["r._row AS _row"]
+    # Opportunities and stage history are cleaned in two nested SELECTs: their bad-cell flags are computed in
+    # the outer one from the cleaned value (the inner one only says the cell was given), so each cleaning
+    # expression runs once per cell instead of twice.
+    wrapped = plan.table in ("opportunities", "stage_history")
     joins = []
     checks: list[tuple[str, str, str]] = []  # (clean column, header, problem key)
     for col in columns(plan.table):
@@ -297,7 +301,7 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
         selects.append(f"{expr} AS {quote(col.name)}")
         if kind != "text":
             # A flag, not a copy of the raw text: the bad cells' text is read back from the raw view if needed.
-            selects.append(f"({expr}) IS NULL AND r.{quote(header)} IS NOT NULL AS {quote('bad:' + col.name)}")
+            selects.append(_flag_select(expr, header, col.name, wrapped))
             checks.append((col.name, header, _BAD_VALUE_KEYS[kind]))
 
     closed = [h for h, c in plan.mapping.items() if c == "closed_date"] if plan.table == "opportunities" else []
@@ -305,12 +309,12 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
     if lost_header:
         # "Won time" and "Lost time": the closed date of a lost deal is read from the lost column.
         won_header = next(h for h in closed if h != lost_header)
-        drop = (f"AS {quote('closed_date')}", f"AS {quote('bad:closed_date')}")
+        drop = (f"AS {quote('closed_date')}", f"AS {quote('bad:closed_date')}", f"AS {quote('given:closed_date')}")
         selects = [x for x in selects if not x.endswith(drop)]
         for h, alias in ((won_header, "closed_date"), (lost_header, "closed_date_lost")):
             expr = _date_expr(con, raw, raw_name, h, notes, where)
             selects.append(f"{expr} AS {quote(alias)}")
-            selects.append(f"({expr}) IS NULL AND r.{quote(h)} IS NOT NULL AS {quote('bad:' + alias)}")
+            selects.append(_flag_select(expr, h, alias, wrapped))
         checks = [c for c in checks if c[0] != "closed_date"]
         checks += [("closed_date", won_header, "problem.bad_date"), ("closed_date_lost", lost_header, "problem.bad_date")]
     if plan.table == "opportunities":
@@ -328,9 +332,9 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
     if plan.table == "opportunities":
         # Rows carry their gaps: an unreadable cell is left NULL and its column listed in bad_values (the
         # quality report counts them, the KPIs leave the value out), never a refusal of the whole file.
-        flags = ", ".join(f"CASE WHEN c.{quote('bad:' + column)} THEN '{column}' END" for column, _, _ in checks)
+        flags = ", ".join(f"CASE WHEN {_bad_sql(column)} THEN '{column}' END" for column, _, _ in checks)
         # The string is built only on rows with a bad cell (a boolean OR costs little on a million rows).
-        any_bad = " OR ".join(f"c.{quote('bad:' + column)}" for column, _, _ in checks)
+        any_bad = " OR ".join(_bad_sql(column) for column, _, _ in checks)
         bad_values = f"CASE WHEN {any_bad} THEN concat_ws(',', {flags}) END" if checks else "NULL::VARCHAR"
         key, parts = derived_key_sql(plan)
         replaced_id = f", CASE WHEN c.opportunity_id IS NULL THEN {key} ELSE c.opportunity_id END AS opportunity_id"
@@ -358,9 +362,16 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                             rates, notes, where)
         else:
             added += "NULL::DECIMAL(18,2) AS amount_original, "
-        exclude = " EXCLUDE (closed_date_lost)" if lost_header else ""
-        cleaned = (f"SELECT c.*{exclude} REPLACE ({stage} AS stage{replaced_id}), {added}st.stage_order FROM ({cleaned}) c"
-                   f" LEFT JOIN stages st ON st.stage = {stage}")
+        given = [quote('given:' + column) for column, _, _ in checks]
+        exclude = f" EXCLUDE ({', '.join((['closed_date_lost'] if lost_header else []) + given)})" if lost_header or given else ""
+        bad_flags = "".join(f"{_bad_sql(column)} AS {quote('bad:' + column)}, " for column, _, _ in checks)
+        # The stage order of the workspace's stages table, as a CASE over the canonical stage keys (code
+        # constants): the same values as a join with that table, without a hash join over every row.
+        orders = dict(con.execute("SELECT stage, stage_order FROM stages").fetchall())
+        whens = " ".join(f"WHEN '{key}' THEN {int(orders[key]) if orders.get(key) is not None else 'NULL'}"
+                         for key in STAGE_BY_KEY)
+        cleaned = (f"SELECT c.*{exclude} REPLACE ({stage} AS stage{replaced_id}), {added}{bad_flags}"
+                   f"CAST(CASE {stage} {whens} END AS INTEGER) AS stage_order FROM ({cleaned}) c")
     name = f"_clean_{uid}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {cleaned}")
     if plan.table == "opportunities":
@@ -388,6 +399,19 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                                 stages=", ".join(unmapped), **where)
     rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return _Staged(plan, name, int(rows), notes)
+
+
+def _flag_select(expr: str, header: str, column: str, wrapped: bool) -> str:
+    """The select item that flags a cell given but unreadable: the flag itself, or (wrapped) only whether the
+    cell was given, the outer SELECT comparing it with the cleaned value (`_bad_sql`)."""
+    if wrapped:
+        return f"r.{quote(header)} IS NOT NULL AS {quote('given:' + column)}"
+    return f"({expr}) IS NULL AND r.{quote(header)} IS NOT NULL AS {quote('bad:' + column)}"
+
+
+def _bad_sql(column: str) -> str:
+    """Over the inner cleaned rows `c`: the cell was given, and its cleaned value is NULL."""
+    return f"(c.{quote(column)} IS NULL AND c.{quote('given:' + column)})"
 
 
 _CURRENCY_SIGNS = {"€": "EUR", "$": "USD", "US$": "USD", "£": "GBP", "CHF": "CHF", "FS": "CHF", "¥": "JPY"}

@@ -501,7 +501,8 @@ def stays_not_measured(con, flt: Filter) -> int:
     cte, params = deals_cte(flt)
     sql = (
         f"WITH {cte}, last AS (SELECT opportunity_id, arg_max(stage, entered_at) AS stage FROM stage_history"
-        "  WHERE entered_at IS NOT NULL GROUP BY opportunity_id)"
+        "  WHERE entered_at IS NOT NULL"  # only the open deals' history is grouped: they are the only ones counted
+        "   AND opportunity_id IN (SELECT opportunity_id FROM deals WHERE status = 'open') GROUP BY opportunity_id)"
         " SELECT count(*) FROM deals d JOIN last ON last.opportunity_id = d.opportunity_id"
         " WHERE d.status = 'open' AND last.stage IS DISTINCT FROM d.stage"
     )

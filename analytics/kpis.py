@@ -480,7 +480,7 @@ MIN_STAYS = stays.MIN_STAYS  # "3 deals in 4" needs at least four finished stays
 STUCK_FLOOR_DAYS = stays.FLOOR_DAYS  # a threshold under a week would flag deals merely in a busy week
 
 
-def stuck_deals(con, flt: Filter, today: date) -> pd.DataFrame:
+def stuck_deals(con, flt: Filter, today: date, defaults: tuple | None = None) -> pd.DataFrame:
     """Open deals in their current stage for longer than 3 deals in 4 stayed in it (the flash alert).
 
     One definition with the funnel page: `analytics.stays.stuck_deals` with the team's default thresholds.
@@ -488,9 +488,9 @@ def stuck_deals(con, flt: Filter, today: date) -> pd.DataFrame:
     the stage history, else from the successive uploads; the threshold is the stage's 75th percentile of
     finished stays, never under STUCK_FLOOR_DAYS, for stages with at least MIN_STAYS finished stays.
     Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage, threshold_days, p75_days,
-    source; the longest overstays first.
+    source; the longest overstays first. `defaults`: the thresholds already computed (`stays.frozen`).
     """
-    return stays.stuck_deals(con, flt, today)
+    return stays.stuck_deals(con, flt, today, defaults=defaults)
 
 
 def stays_not_measured(con, flt: Filter) -> int:
@@ -501,7 +501,8 @@ def stays_not_measured(con, flt: Filter) -> int:
     cte, params = deals_cte(flt)
     sql = (
         f"WITH {cte}, last AS (SELECT opportunity_id, arg_max(stage, entered_at) AS stage FROM stage_history"
-        "  WHERE entered_at IS NOT NULL GROUP BY opportunity_id)"
+        "  WHERE entered_at IS NOT NULL"  # only the open deals' history is grouped: they are the only ones counted
+        "   AND opportunity_id IN (SELECT opportunity_id FROM deals WHERE status = 'open') GROUP BY opportunity_id)"
         " SELECT count(*) FROM deals d JOIN last ON last.opportunity_id = d.opportunity_id"
         " WHERE d.status = 'open' AND last.stage IS DISTINCT FROM d.stage"
     )

@@ -192,19 +192,33 @@ def default_thresholds(con, flt: Filter = Filter(), floor_days: float = FLOOR_DA
     return out
 
 
+def threshold_filter(flt: Filter) -> Filter:
+    """The filter `default_thresholds` really reads (not the rep, not the period): pages cache the thresholds
+    under it, so that the flash alert and the funnel page of one team share one computation."""
+    return replace(flt, owner=None, start=None, end=None)
+
+
+def frozen(defaults: dict[str, dict]) -> tuple:
+    """`default_thresholds`' result as hashable (stage, p75_days, threshold_days) triples, for a cache key."""
+    return tuple((stage, d["p75_days"], d["threshold_days"]) for stage, d in defaults.items())
+
+
 def stuck_deals(con, flt: Filter, today: date, thresholds=None,
-                floor_days: float = FLOOR_DAYS, snapshot_id: int | None = None) -> pd.DataFrame:
+                floor_days: float = FLOOR_DAYS, snapshot_id: int | None = None, defaults=None) -> pd.DataFrame:
     """Open deals in their current stage for longer than its threshold, on `today`.
 
     `thresholds` ({stage: days}, or (stage, days) pairs, hashable for a cache) overrides the defaults of
     `default_thresholds` stage by stage; when it names every open stage (None: no threshold for it), the
-    defaults are not computed and p75_days is NULL.
+    defaults are not computed and p75_days is NULL. `defaults` (the `frozen` triples of `default_thresholds`
+    for this filter, floor and snapshot) spares computing them again when the caller already has them.
     Columns: opportunity_id, name, owner, stage, amount, entered, days_in_stage, threshold_days, p75_days,
     source; the longest overstays first.
     """
     given = dict(thresholds or {})
     if all(s in given for s in OPEN_STAGES):  # every stage set by the caller (None: no threshold)
         defaults = {s: {"p75_days": None, "threshold_days": None} for s in OPEN_STAGES}
+    elif defaults is not None:
+        defaults = {s: {"p75_days": p75, "threshold_days": t} for s, p75, t in defaults}
     else:
         defaults = default_thresholds(con, flt, floor_days, snapshot_id)
     chosen = {s: given.get(s, d["threshold_days"]) for s, d in defaults.items()}

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import kpis
+from analytics import kpis, stays
 from analytics.i18n import t
 from ui import cache, downloads, state
 from ui import format as fmt
@@ -200,12 +200,17 @@ def draw_reps(con, flt) -> None:
     draw_table(df, "reps", "chiffres_flash_commerciaux.csv" if state.lang() == "fr" else "flash_figures_reps.csv")
 
 
+def _team_thresholds(con, flt) -> tuple:
+    """The stuck thresholds under the same cache key as the funnel page's (one computation for both pages)."""
+    return stays.frozen(cached(stays.default_thresholds, con, stays.threshold_filter(flt)))
+
+
 def draw_alerts(con, flt, reference, available: set[str]) -> None:
     st.subheader(tr("flash.alerts.title"))
     lang = state.lang()
     alerts = [
         ("behind", "targets", lambda: cached(kpis.reps_behind_goal, con, flt, reference)),
-        ("stuck", "stage_history", lambda: cached(kpis.stuck_deals, con, flt, reference)),
+        ("stuck", "stage_history", lambda: cached(kpis.stuck_deals, con, flt, reference, _team_thresholds(con, flt))),
         ("overdue", None, lambda: cached(kpis.overdue_deals, con, flt, reference)),
         ("inversion", None, lambda: cached(kpis.probability_inversions, con, flt)),
     ]

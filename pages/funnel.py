@@ -312,7 +312,7 @@ def draw_stuck(con, flt, today) -> None:
     st.markdown(f"**{tr('funnel.thresholds.title')}**")
     st.caption(tr("funnel.thresholds.caption", floor=stays.FLOOR_DAYS, min=stays.MIN_STAYS))
     # the team's thresholds do not depend on the rep or the period: one cached read serves every rep and period
-    defaults = cached(stays.default_thresholds, con, replace(flt, owner=None, start=None, end=None))
+    defaults = cached(stays.default_thresholds, con, stays.threshold_filter(flt))
     frame = pd.DataFrame({
         "stage": list(defaults),
         "label": [_stage(s) for s in defaults],

@@ -154,3 +154,20 @@ def test_stuck_from_uploads(con):
     # N3 in negotiation since the 20 May upload; a 0-day threshold set by hand: 5 days later it is stuck
     stuck = stays.stuck_deals(con, Filter(), date(2026, 5, 25), thresholds={"negotiation": 0})
     assert list(stuck.opportunity_id) == ["N3"] and stuck.source.iloc[0] == "snapshots"
+
+
+def test_given_defaults_are_used_not_recomputed(leads):
+    # defaults handed over (as the flash page does from its cache): lead 15 days instead of the team's 8,
+    # so K1 (19 d) is stuck and K2 (10 d) is not; p75_days is the one handed over
+    given = (("lead", 8.0, 15.0), ("qualification", None, None), ("proposal", None, None), ("negotiation", None, None))
+    stuck = stays.stuck_deals(leads, Filter(), date(2026, 5, 20), defaults=given)
+    assert list(stuck.opportunity_id) == ["K1"]
+    assert list(stuck.p75_days) == [8.0]
+
+
+def test_frozen_defaults_give_the_same_stuck_deals(leads):
+    # the flash page's path (cached thresholds, then the list) equals computing both here: K1 19 d, K2 10 d > 8
+    frozen = stays.frozen(stays.default_thresholds(leads, stays.threshold_filter(Filter(owner="eve"))))
+    stuck = stays.stuck_deals(leads, Filter(owner="eve"), date(2026, 5, 20), defaults=frozen)
+    assert stuck.equals(stays.stuck_deals(leads, Filter(owner="eve"), date(2026, 5, 20)))
+    assert list(stuck.opportunity_id) == ["K1", "K2"]

@@ -158,8 +158,7 @@ def cmd_kpis(args) -> int:
     from analytics.filters import reference_date
     from analytics.kpis import comparison_kpis, flash_kpis
 
-    if args.start and args.end and args.start > args.end:
-        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+    if _reversed_period(args):
         return 2
     con = _connect(args.workspace)
     flt = _filter(args)
@@ -179,8 +178,7 @@ def cmd_kpis(args) -> int:
 def cmd_segments(args) -> int:
     from analytics.segments import cli_rows
 
-    if args.start and args.end and args.start > args.end:
-        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+    if _reversed_period(args):
         return 2
     con = _connect(args.workspace)
     flt = _filter(args)
@@ -210,6 +208,14 @@ def _filter(args):
                   segment=args.segment, team=args.team, region=args.region, source=args.source)
 
 
+def _reversed_period(args) -> bool:
+    """True (and says so) when --start comes after --end."""
+    if args.start and args.end and args.start > args.end:
+        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+        return True
+    return False
+
+
 def _add_dimensions(p) -> None:
     """--owner --segment --team --region --source: the sidebar's filters."""
     for dim in DIMENSION_OPTIONS:
@@ -223,8 +229,7 @@ def _records(frame, columns) -> list[dict]:
 def cmd_funnel(args) -> int:
     from analytics import funnel
 
-    if args.start and args.end and args.start > args.end:
-        print(f"--start {args.start} is after --end {args.end}", file=sys.stderr)
+    if _reversed_period(args):
         return 2
     con = _connect(args.workspace)
     flt = _filter(args)

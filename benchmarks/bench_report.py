@@ -19,8 +19,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 
-from common import Result, best_time, log, parser, peak_rss_mb, report, workdir
-import generate
+from common import Result, best_time, log, peak_rss_mb, run_on_workspace
 
 from analytics import deck, kpis
 from analytics import report as pack
@@ -78,17 +77,7 @@ def run(path: Path) -> list[Result]:
 
 
 def main() -> None:
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--workspace", type=Path, help="an existing generated workspace (else one is generated)")
-    p.add_argument("--opportunities", type=int, default=1_000_000)
-    p.add_argument("--activities", type=int, default=5_000_000)
-    args = p.parse_args()
-    if args.workspace:
-        report(run(args.workspace), args.json)
-        return
-    with workdir(args.workdir) as folder:
-        path = generate.build_workspace(folder / "bench.duckdb", args.opportunities, args.activities)
-        report(run(path), args.json)
+    run_on_workspace(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

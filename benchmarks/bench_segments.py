@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import common  # noqa: F401  (puts the repo on sys.path)
-from common import Result, best_time, log, parser, peak_rss_mb, report, workdir
+from common import Result, best_time, log, peak_rss_mb, run_on_workspace
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-import generate
 from bench_kpis import View, _ts, default_view, differences, in_period
 from analytics import segments
 from analytics.filters import Filter
@@ -249,17 +248,7 @@ def run(path: Path) -> list[Result]:
 
 
 def main() -> None:
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--workspace", type=Path, help="an existing generated workspace (else one is generated)")
-    p.add_argument("--opportunities", type=int, default=1_000_000)
-    p.add_argument("--activities", type=int, default=5_000_000)
-    args = p.parse_args()
-    if args.workspace:
-        report(run(args.workspace), args.json)
-        return
-    with workdir(args.workdir) as folder:
-        path = generate.build_workspace(folder / "bench.duckdb", args.opportunities, args.activities)
-        report(run(path), args.json)
+    run_on_workspace(__doc__.splitlines()[0], run)
 
 
 if __name__ == "__main__":

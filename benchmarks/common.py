@@ -150,3 +150,21 @@ def report(results: list[Result], as_json: bool) -> None:
 def log(message: str) -> None:
     """Progress for the person waiting, on stderr so that --json output stays clean."""
     print(message, file=sys.stderr, flush=True)
+
+
+def run_on_workspace(description: str, run: Callable[[Path], list[Result]]) -> None:
+    """The command line of a benchmark over a generated workspace: --workspace reuses one, else one of
+    --opportunities / --activities is generated in --workdir (a temporary folder by default); prints the results."""
+    import generate
+
+    p = parser(description)
+    p.add_argument("--workspace", type=Path, help="an existing generated workspace (else one is generated)")
+    p.add_argument("--opportunities", type=int, default=1_000_000)
+    p.add_argument("--activities", type=int, default=5_000_000)
+    args = p.parse_args()
+    if args.workspace:
+        report(run(args.workspace), args.json)
+        return
+    with workdir(args.workdir) as folder:
+        path = generate.build_workspace(folder / "bench.duckdb", args.opportunities, args.activities)
+        report(run(path), args.json)

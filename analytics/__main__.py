@@ -33,7 +33,7 @@ import duckdb
 
 from analytics import store
 from analytics.schema import TABLES
-from analytics.problems import ImportProblem
+from analytics.ingest.problems import ImportProblem
 
 
 def _connect(workspace: str) -> duckdb.DuckDBPyConnection:
@@ -67,7 +67,7 @@ def _json_value(value):
 
 
 def cmd_import(args) -> int:
-    from analytics.importer import import_files
+    from analytics.ingest.importer import import_files
 
     files = []
     for name in args.files:
@@ -116,7 +116,7 @@ def _pairs(items: list[str] | None, option: str, convert) -> dict:
 def _field(text: str) -> str | None:
     """A canonical column from its name or its label in either language ('' or '-': leave the header out)."""
     from analytics.i18n import STRINGS
-    from analytics.mapping import normalize_header
+    from analytics.ingest.mapping import normalize_header
 
     if text in ("", "-"):
         return None
@@ -143,7 +143,7 @@ def _rate(text: str) -> float:
 def _stage(text: str) -> tuple[str, str]:
     """(stage, status) for a --stage value: a canonical stage key, or its name in either language."""
     from analytics.i18n import STRINGS
-    from analytics.mapping import normalize_header
+    from analytics.ingest.mapping import normalize_header
     from analytics.schema import STAGE_BY_KEY
 
     wanted = normalize_header(text)
@@ -176,7 +176,7 @@ def cmd_kpis(args) -> int:
 
 
 def cmd_segments(args) -> int:
-    from analytics.segments import cli_rows
+    from analytics.views.segments import cli_rows
 
     if _reversed_period(args):
         return 2
@@ -227,7 +227,7 @@ def _records(frame, columns) -> list[dict]:
 
 
 def cmd_funnel(args) -> int:
-    from analytics import funnel
+    from analytics.views import funnel
 
     if _reversed_period(args):
         return 2
@@ -267,7 +267,7 @@ def _amount(text: str) -> float:
 
 
 def cmd_plan(args) -> int:
-    from analytics import plan
+    from analytics.views import plan
 
     rates: list = [None, None, None]
     if args.rates:
@@ -318,7 +318,7 @@ def _number(value):
 def cmd_movement(args) -> int:
     """The movement between two uploads, as the Pipeline changes page shows it."""
     from analytics.i18n import t
-    from analytics.movement import MovementError, movement_summary, resolve_pair
+    from analytics.views.movement import MovementError, movement_summary, resolve_pair
 
     con = _connect(args.workspace)
     try:
@@ -336,7 +336,7 @@ def cmd_movement(args) -> int:
 
 def cmd_forecast(args) -> int:
     """Forecast reliability per rep and for the team, as the page shows it."""
-    from analytics.forecast import reliability
+    from analytics.views.forecast import reliability
     from analytics.i18n import t
 
     con = _connect(args.workspace)
@@ -355,7 +355,7 @@ def cmd_report(args) -> int:
     """The review pack (xlsx) and/or the deck (pptx) of the filter, as the flash page's buttons build them."""
     from dataclasses import replace
 
-    from analytics import deck, report
+    from analytics.outputs import deck, report
     from analytics.filters import filter_options, period_bounds, reference_date
     from analytics.i18n import t
 
@@ -427,7 +427,7 @@ def cmd_review(args) -> int:
     """The individual review of --owner, or the collective review of --team (the whole selection when
     --team is given no value), for the period (default: the current month of the latest upload, as the
     pages' sidebar opens)."""
-    from analytics import reviews
+    from analytics.views import reviews
     from analytics.filters import Filter, period_bounds, reference_date
     from ui.summary import sentence
 

@@ -568,7 +568,7 @@ EN: dict[str, str] = {
     "segments.col.open_count": "Open",
     "segments.col.conversion": "Conversion (won / created)",
     "segments.col.in_target_share": "Share in target",
-    # review pack (analytics/report.py, analytics/deck.py, ui/downloads.py)
+    # review pack (analytics/outputs/report.py, analytics/outputs/deck.py, ui/downloads.py)
     "report.title": "Sales review pack",
     "report.summary.title": "Flash figures of the period",
     "report.data_as_of": "Data as of {date}",
@@ -626,7 +626,7 @@ EN: dict[str, str] = {
     "report.cli.written": "Written: {path}",
     "report.cli.unknown_value": "Unknown value for --{dimension} in this workspace: {value}",
     "report.cli.no_folder": "No such folder for the output file: {folder}",
-    # review pages (pages/review_individual.py, pages/review_collective.py, analytics/reviews.py)
+    # review pages (pages/review_individual.py, pages/review_collective.py, analytics/views/reviews.py)
     "review.summary.title": "Three things to discuss",
     "review.summary.quota_coverage": "Quota attainment: {attainment} ({won} won against a {quota} quota). Coverage of the {remaining} still to win by the pipeline expected in the period: {coverage_raw} ({coverage_weighted} weighted).",
     "review.summary.quota_reached": "Quota reached: {attainment} ({won} won against a {quota} quota).",

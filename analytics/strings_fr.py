@@ -572,7 +572,7 @@ FR: dict[str, str] = {
     "segments.col.open_count": "Ouvertes",
     "segments.col.conversion": "Transformation (gagnées / créées)",
     "segments.col.in_target_share": "Part dans la cible",
-    # review pack (analytics/report.py, analytics/deck.py, ui/downloads.py)
+    # review pack (analytics/outputs/report.py, analytics/outputs/deck.py, ui/downloads.py)
     "report.title": "Dossier de revue commerciale",
     "report.summary.title": "Chiffres flash de la période",
     "report.data_as_of": "Données au {date}",
@@ -630,7 +630,7 @@ FR: dict[str, str] = {
     "report.cli.written": "Écrit : {path}",
     "report.cli.unknown_value": "Valeur inconnue pour --{dimension} dans cet espace : {value}",
     "report.cli.no_folder": "Dossier introuvable pour le fichier de sortie : {folder}",
-    # review pages (pages/review_individual.py, pages/review_collective.py, analytics/reviews.py)
+    # review pages (pages/review_individual.py, pages/review_collective.py, analytics/views/reviews.py)
     "review.summary.title": "Trois points à discuter",
     "review.summary.quota_coverage": "Atteinte du quota : {attainment} ({won} gagnés sur un quota de {quota}). Couverture du reste à faire de {remaining} par le pipeline attendu dans la période : {coverage_raw} ({coverage_weighted} en pondéré).",
     "review.summary.quota_reached": "Quota atteint : {attainment} ({won} gagnés sur un quota de {quota}).",

@@ -1,4 +1,4 @@
-"""CSV ingest, 1 000 000 rows of a French-formatted export: the project's import (analytics.importer.import_files:
+"""CSV ingest, 1 000 000 rows of a French-formatted export: the project's import (analytics.ingest.importer.import_files:
 read, recognise the columns, clean, store in a workspace) against two references measured in the same run:
 
 - DuckDB's own load of the same file into a table (read_csv, then CHECKPOINT): the floor any import built on
@@ -19,7 +19,8 @@ from common import Result, best_time, log, parser, report, workdir
 import pandas as pd
 
 import generate
-from analytics import importer, store
+from analytics.ingest import importer
+from analytics import store
 from analytics.schema import STAGE_BY_KEY
 
 FLOOR_GOAL = 1.6  # the import takes at most 1.6 times DuckDB's bare load of the same file

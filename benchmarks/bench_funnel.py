@@ -24,7 +24,8 @@ import pandas as pd
 
 import generate
 from bench_kpis import default_view, differences, in_period
-from analytics import funnel, stays
+from analytics.views import funnel
+from analytics import stays
 from analytics.reached import FUNNEL_STAGES
 from analytics.schema import OPEN_STAGES
 

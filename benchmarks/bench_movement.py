@@ -1,6 +1,6 @@
 """Pipeline changes at scale: a year of weekly snapshots of 100 000 deals each (5.2 M snapshot rows).
 
-Measures, on the workspace file, the project's analytics (analytics/movement.py, SQL in DuckDB) against a pandas
+Measures, on the workspace file, the project's analytics (analytics/views/movement.py, SQL in DuckDB) against a pandas
 implementation of the same definitions written here, on the snapshot rows already in memory (loading untimed:
 the comparison favours pandas), and checks that both give the same numbers:
 
@@ -30,7 +30,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import movement, store
+from analytics.views import movement
+from analytics import store
 from analytics.filters import Filter
 
 GOAL = 5.0

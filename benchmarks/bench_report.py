@@ -1,7 +1,7 @@
 """Review pack benchmark: the whole xlsx pack (every section, chart images included) and the slide deck of the
 pages' default view (the data's current month, compared with the previous one), on a workspace of 1 000 000
 opportunities and 5 000 000 activities. Goal: the pack in under 10 s (it holds aggregates and lists capped at
-analytics.report.MAX_ROWS rows, never the raw table).
+analytics.outputs.report.MAX_ROWS rows, never the raw table).
 
 There is no reference to race: the goal is absolute. The run also reports how the time splits (analytics,
 chart images, writing the workbook), the pack's size, and checks that the summary sheet's won amount is the
@@ -21,8 +21,9 @@ import openpyxl
 
 from common import Result, best_time, log, peak_rss_mb, run_on_workspace
 
-from analytics import deck, kpis
-from analytics import report as pack
+from analytics.outputs import deck
+from analytics import kpis
+from analytics.outputs import report as pack
 from bench_kpis import default_view
 
 GOAL_SECONDS = 10.0

@@ -1,5 +1,5 @@
 """The review pages' figures at 1 000 000 opportunities and 5 000 000 activities: the project's analytics
-(analytics/reviews.py: SQL in DuckDB on the workspace file) against an idiomatic pandas version of the same figures
+(analytics/views/reviews.py: SQL in DuckDB on the workspace file) against an idiomatic pandas version of the same figures
 written here, on DataFrames already in memory (their loading is not timed: the comparison favours pandas). Both
 must give the same numbers. Goal: >= 5x faster, identical numbers. The pages' cold render (< 2 s) is measured by
 bench_render.py, which renders every page of app.py.
@@ -10,7 +10,7 @@ What is compared, for the sidebar's default filter (the current month of the lat
   the in-target shares and seniority, the deals to work on first (score and its components);
 - collective review: headline, attainment trend, wins, losses and their reasons, the spread between reps on each
   KPI with its quartiles, the best converter of each segment.
-The funnel, movement and forecast blocks come from analytics/funnel.py, movement.py and forecast.py, whose own
+The funnel, movement and forecast blocks come from analytics/views/funnel.py, movement.py and forecast.py, whose own
 benchmarks measure them.
 """
 from __future__ import annotations
@@ -27,7 +27,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import filters, reviews
+from analytics import filters
+from analytics.views import reviews
 from analytics.filters import Filter
 
 GOAL = 5.0

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bench_kpis import View, _ts, default_view, differences, in_period
-from analytics import segments
+from analytics.views import segments
 from analytics.filters import Filter
 
 GOAL = 5.0

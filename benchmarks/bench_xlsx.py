@@ -1,4 +1,4 @@
-"""xlsx ingest, 100 000 rows: the project's reader (analytics.read.read_file, python-calamine) against
+"""xlsx ingest, 100 000 rows: the project's reader (analytics.ingest.read.read_file, python-calamine) against
 pandas.read_excel(engine="openpyxl"), on the same workbook bytes, side by side in one run. Goal: >= 5x faster.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from common import Result, best_time, log, parser, report, workdir
 import pandas as pd
 
 import generate
-from analytics.read import read_file
+from analytics.ingest.read import read_file
 
 GOAL = 5.0
 

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from analytics import schema
 
-from analytics.mapping import TEMPLATE_HEADERS
+from analytics.ingest.mapping import TEMPLATE_HEADERS
 
 SHEETS = {
     "opportunities": "Opportunités",

@@ -11,8 +11,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import funnel, plan, reached, stays
-from analytics.export import to_csv_bytes
+from analytics.views import funnel, plan
+from analytics import reached, stays
+from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
 from ui import cache, format as fmt, state
 from ui.cache import cached

@@ -1,4 +1,4 @@
-"""Import (home): upload, check the mapping, import, read the report. Thin: the work is in analytics.importer."""
+"""Import (home): upload, check the mapping, import, read the report. Thin: the work is in analytics.ingest.importer."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from analytics import store
-from analytics.export import to_csv_bytes
+from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import field_label as field_name
-from analytics.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
+from analytics.ingest.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
                                 missing_columns, plan_file, plan_with_table, run_import, stage_values)
-from analytics.problems import ImportProblem
+from analytics.ingest.problems import ImportProblem
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
 from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace

@@ -10,8 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import forecast, movement, selection, store
-from analytics.export import to_csv_bytes
+from analytics.views import forecast, movement
+from analytics import selection, store
+from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
 from ui import cache, format as fmt, state
 from ui.cache import cached

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import reviews
+from analytics.views import reviews
 from ui import cache, state
 from ui import format as fmt
 from ui import review as rv

@@ -1,6 +1,6 @@
 """Segments page: effort against result per segment (or any axis), acquisition cost and contribution,
 effort per won deal per rep, opportunity sources and the leads the director can check.
-It only reads the filter, calls analytics.segments (through ui.cache) and draws.
+It only reads the filter, calls analytics.views.segments (through ui.cache) and draws.
 """
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import segments
-from analytics.export import to_csv_bytes
+from analytics.views import segments
+from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
 from ui import cache, format as fmt, state
 from ui.cache import cached

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from analytics import checks, kpis, quality, store
+from analytics import checks, kpis, store
+from analytics.ingest import quality
 from analytics.filters import Filter
 from tests.fixtures.workspace import TODAY
 

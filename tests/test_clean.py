@@ -4,7 +4,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from analytics import clean
+from analytics.ingest import clean
 
 
 @pytest.fixture(scope="module")

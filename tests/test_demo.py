@@ -382,7 +382,7 @@ def test_template_has_a_readme_then_one_sheet_per_table(workbook):
 
 
 def test_template_headers_are_the_mapping_ones(workbook):
-    from analytics.mapping import TEMPLATE_HEADERS
+    from analytics.ingest.mapping import TEMPLATE_HEADERS
 
     for table, title in SHEETS.items():
         header = [c.value for c in workbook[title][1]]
@@ -407,7 +407,7 @@ def test_no_template_cell_can_be_read_as_a_formula(workbook):
 
 
 def test_template_imports_cleanly():
-    from analytics import importer
+    from analytics.ingest import importer
 
     con = store.memory_workspace()
     report = importer.import_files(con, [("modele.xlsx", template_workbook())], snapshot_date=date(2026, 11, 23))

@@ -6,7 +6,7 @@ import io
 import pandas as pd
 import pytest
 
-from analytics.export import neutralise, to_csv_bytes
+from analytics.outputs.export import neutralise, to_csv_bytes
 
 
 @pytest.mark.parametrize(

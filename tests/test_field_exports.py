@@ -20,10 +20,10 @@ import pytest
 from analytics import store
 from analytics.__main__ import main
 from analytics.filters import Filter
-from analytics.importer import import_files, plan_file, run_import
+from analytics.ingest.importer import import_files, plan_file, run_import
 from analytics.kpis import flash_kpis
-from analytics.problems import ImportProblem
-from analytics.read import MAX_CELLS, read_file, sheet_extent
+from analytics.ingest.problems import ImportProblem
+from analytics.ingest.read import MAX_CELLS, read_file, sheet_extent
 from tests.field_exports import maven_rows, unknown_header_export
 from tests.files import csv_bytes, ods_bytes, xlsx_bytes
 from tests.test_import import fingerprint
@@ -64,7 +64,7 @@ def test_a_far_cell_is_refused_in_a_process_that_survives_it(tmp_path):
     path.write_bytes(far_cell_xlsx())
     code = (
         "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
-        "from analytics.read import read_file\nfrom analytics.problems import ImportProblem\n"
+        "from analytics.ingest.read import read_file\nfrom analytics.ingest.problems import ImportProblem\n"
         f"try:\n    read_file('far.xlsx', open({str(path)!r}, 'rb').read())\n"
         "except ImportProblem as p:\n    print(p.key, p.note.sheet, p.note.params['cell'])\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

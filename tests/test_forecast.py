@@ -18,7 +18,8 @@ from datetime import date
 
 import pytest
 
-from analytics import forecast, store
+from analytics.views import forecast
+from analytics import store
 from analytics.filters import Filter
 from tests.test_movement import insert_snapshot
 

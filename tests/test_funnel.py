@@ -1,4 +1,4 @@
-"""Funnel conversions, reps side by side, activity cascade and probability order (analytics/funnel.py).
+"""Funnel conversions, reps side by side, activity cascade and probability order (analytics/views/funnel.py).
 
 One upload, 20 May 2026 (orders: lead 1, qualification 2, proposal 3, negotiation 4, won 5):
 
@@ -22,7 +22,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import funnel
+from analytics.views import funnel
 from analytics.filters import Filter
 from tests.funnel_data import workspace
 

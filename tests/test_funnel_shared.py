@@ -13,7 +13,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import funnel, reached, stays
+from analytics.views import funnel
+from analytics import reached, stays
 from analytics.filters import Filter
 
 MAY = Filter(date(2026, 5, 1), date(2026, 5, 31))

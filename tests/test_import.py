@@ -14,8 +14,8 @@ from datetime import date, datetime
 import pytest
 
 from analytics import store
-from analytics.importer import import_files, plan_file, run_import, stage_values
-from analytics.problems import ImportProblem
+from analytics.ingest.importer import import_files, plan_file, run_import, stage_values
+from analytics.ingest.problems import ImportProblem
 from tests.files import csv_bytes, xlsx_bytes
 
 # The four deals, canonical: id, owner, stage key, status, amount, probability, created, close.
@@ -448,7 +448,7 @@ def test_a_stage_name_with_doubled_spaces_is_mapped_as_proposed(con):
 def test_stage_values_come_in_funnel_order(con):
     rows = [GOOD[0], ["A", "Al", "Perdue", "1", "2026-01-01"], ["B", "Al", "Gagnée", "1", "2026-01-01"],
             ["C", "Al", "Proposition", "1", "2026-01-01"], ["D", "Al", "Prospection", "1", "2026-01-01"]]
-    from analytics.importer import stage_values
+    from analytics.ingest.importer import stage_values
 
     plans = plan_file(con, "o.csv", csv_bytes(rows))
     assert list(stage_values(con, plans)["crm_stage"]) == ["Prospection", "Proposition", "Gagnée", "Perdue"]

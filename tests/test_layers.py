@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ANALYTICS = sorted((ROOT / "analytics").glob("*.py"))
+ANALYTICS = sorted((ROOT / "analytics").rglob("*.py"))
 UI = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 
 

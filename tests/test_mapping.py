@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import mapping
-from analytics.mapping import (
+from analytics.ingest import mapping
+from analytics.ingest.mapping import (
     TEMPLATE_HEADERS,
     ColumnMatch,
     guess_table,

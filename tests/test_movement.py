@@ -23,7 +23,8 @@ from decimal import Decimal
 
 import pytest
 
-from analytics import movement, store
+from analytics.views import movement
+from analytics import store
 from analytics.filters import Filter
 
 S1, S2, S3 = date(2026, 5, 4), date(2026, 5, 11), date(2026, 5, 18)

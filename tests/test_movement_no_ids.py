@@ -14,9 +14,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from analytics import movement, store
+from analytics.views import movement
+from analytics import store
 from analytics.filters import Filter
-from analytics.importer import import_files
+from analytics.ingest.importer import import_files
 from tests.files import csv_bytes
 
 HEADER = ["Compte", "Nom de l'affaire", "Commercial", "Étape", "Montant", "Date de création", "Date de clôture"]

@@ -6,7 +6,8 @@ import json
 from decimal import Decimal
 
 
-from analytics import forecast, movement, store
+from analytics.views import forecast, movement
+from analytics import store
 from analytics.filters import Filter
 from tests import test_movement
 
@@ -143,7 +144,7 @@ def test_the_cli_prints_what_the_page_shows(app, capsys):
 
 
 def test_two_uploads_of_a_file_without_ids(app):
-    from analytics.importer import import_files
+    from analytics.ingest.importer import import_files
     from tests import test_movement_no_ids as no_ids
     from tests.files import csv_bytes
 

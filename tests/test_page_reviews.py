@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import reviews, store
+from analytics.views import reviews
+from analytics import store
 from analytics.__main__ import main as cli
 from data.demo import OUTSIDE_TARGET_REP, POOR_MONTH_REP
 from tests.test_reviews import MAY, make_workspace

@@ -8,7 +8,8 @@ import json
 import pyarrow as pa
 import pytest
 
-from analytics import segments, store
+from analytics.views import segments
+from analytics import store
 from analytics.__main__ import main
 from tests.test_segments import make_workspace
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from analytics import forecast, movement
+from analytics.views import forecast, movement
 from analytics.filters import Filter
 from tests.fixtures import workspace as shared
 

@@ -1,4 +1,4 @@
-"""The reverse-funnel planner (analytics/plan.py): the articles' example exactly, rates as people write them,
+"""The reverse-funnel planner (analytics/views/plan.py): the articles' example exactly, rates as people write them,
 and defaults measured on the funnel fixture of tests/test_funnel.py."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from analytics import plan
+from analytics.views import plan
 from analytics.filters import Filter
 from tests.funnel_data import workspace
 from tests.test_funnel import ACTIVITIES, DEALS

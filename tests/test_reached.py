@@ -116,7 +116,7 @@ def test_a_pipedrive_lost_deal_keeps_the_stage_it_was_lost_at():
     from datetime import date
 
     from analytics import store
-    from analytics.importer import import_files
+    from analytics.ingest.importer import import_files
     from tests.files import csv_bytes
 
     rows = [

@@ -1,4 +1,4 @@
-"""analytics.read: bytes as the field sends them -> string tables with the row numbers the user sees.
+"""analytics.ingest.read: bytes as the field sends them -> string tables with the row numbers the user sees.
 
 Every file is built here, in code: CSV as bytes in the encoding under test, workbooks with openpyxl.
 """
@@ -12,9 +12,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from analytics import read
-from analytics.problems import ImportProblem
-from analytics.read import read_file
+from analytics.ingest import read
+from analytics.ingest.problems import ImportProblem
+from analytics.ingest.read import read_file
 
 
 def one(name: str, data: bytes, **limits) -> read.RawSheet:

@@ -22,9 +22,10 @@ import pytest
 from PIL import Image
 from pptx import Presentation
 
-from analytics import charts, deck, kpis, report, store
+from analytics.outputs import charts, deck, report
+from analytics import kpis, store
 from analytics.__main__ import main as cli
-from analytics.export import to_csv_bytes
+from analytics.outputs.export import to_csv_bytes
 from tests.test_kpis import ACTIVITIES, MAY, OPPORTUNITIES, REPS, TARGETS, TODAY, insert_opportunities, make_workspace
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -436,7 +437,7 @@ def test_cli_bad_date_is_refused_by_the_parser(workspace_file, tmp_path, capsys)
 # --- funnel and pipeline movement ---------------------------------------------------------------------------------
 
 def test_funnel_sheet_is_the_funnel_pages_conversion(con, pack):
-    from analytics import funnel
+    from analytics.views import funnel
 
     expected = funnel.conversion(con, MAY, "closed")  # the page's default basis: deals closed in May
     rows = _rows(pack["Entonnoir"], 4)[: len(expected)]
@@ -454,7 +455,7 @@ def test_one_snapshot_says_that_movement_needs_two(pack):
 def test_movement_sheet_is_the_waterfall_between_the_last_two_uploads(workspace):
     """Shared fixture, S2 (13/05) -> S3 (20/05): D10 new 5 000; D12 reopened 16 000; D04 won 12 000; D14 dropped
     9 000 (tests/fixtures/workspace.py's story)."""
-    from analytics import movement
+    from analytics.views import movement
 
     wb = _pack(workspace, charts_on=False)
     ws = wb["Dynamique du pipeline"]
@@ -470,7 +471,7 @@ def test_movement_sheet_is_the_waterfall_between_the_last_two_uploads(workspace)
 
 
 def test_waterfall_and_funnel_charts_render(workspace):
-    from analytics import funnel, movement
+    from analytics.views import funnel, movement
 
     summary = movement.movement_summary(workspace, MAY, *movement.resolve_pair(workspace))
     steps = summary["waterfall"]
@@ -483,7 +484,7 @@ def test_waterfall_and_funnel_charts_render(workspace):
 # --- reviews ----------------------------------------------------------------------------------------------------
 
 def test_collective_review_lists_the_wins_of_the_period(con, pack):
-    from analytics import reviews
+    from analytics.views import reviews
 
     expected = reviews.wins(con, MAY)  # May: O1 30 000, O2 20 000, O4 0, largest first
     rows = _rows(pack["Revue collective"], 5)  # title row 3, header row 4
@@ -515,7 +516,7 @@ def test_a_rep_deck_has_that_reps_individual_review_slide(con):
 # --- segments ---------------------------------------------------------------------------------------------------
 
 def test_segments_sheet_is_the_segments_pages_table(con, pack):
-    from analytics import segments
+    from analytics.views import segments
 
     expected = segments.segment_table(con, MAY, "segment")  # largest won amount first: Or (O1 + O2 = 50 000)
     ws = pack["Segments"]

@@ -39,7 +39,8 @@ from datetime import date
 
 import pytest
 
-from analytics import reviews, store
+from analytics.views import reviews
+from analytics import store
 from analytics.filters import Filter
 
 TODAY = date(2026, 5, 20)

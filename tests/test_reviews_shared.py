@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from analytics import reviews
+from analytics.views import reviews
 from analytics.filters import Filter
 from tests.fixtures.workspace import MAY as MAY_DATES
 from tests.fixtures.workspace import TODAY
@@ -110,7 +110,7 @@ def test_funnel_against_the_team_is_the_funnel_modules(workspace, owner):
     conversions as funnel.conversion of the rep and of the team."""
     from dataclasses import replace
 
-    from analytics import funnel
+    from analytics.views import funnel
 
     got = reviews.funnel_against_team(workspace, MAY, owner)
     ref = reviews.reference_filter(workspace, MAY, owner)

@@ -38,7 +38,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from analytics import segments, store
+from analytics.views import segments
+from analytics import store
 from analytics.__main__ import main
 from analytics.filters import Filter
 

@@ -19,7 +19,7 @@ from datetime import date
 
 import pytest
 
-from analytics import segments
+from analytics.views import segments
 from analytics.filters import Filter
 
 MAY = Filter(date(2026, 5, 1), date(2026, 5, 31))

@@ -15,8 +15,9 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, deck, report, store
-from analytics.export import to_csv_bytes
+from analytics.outputs import charts, deck, report
+from analytics import store
+from analytics.outputs.export import to_csv_bytes
 from ui import cache, state
 from ui.sidebar import COMPARE_KEY
 
@@ -27,7 +28,7 @@ PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentatio
 def table_buttons(df: pd.DataFrame, key: str, file_stem: str, labels: dict[str, str], kinds: dict[str, str],
                   prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None, title: str | None = None) -> None:
     """CSV and xlsx buttons for `df` (every row): `prepare` (translation, rounding) runs on the click, then the
-    columns are renamed by `labels`; xlsx cells get the number formats of `kinds` (see analytics.report)."""
+    columns are renamed by `labels`; xlsx cells get the number formats of `kinds` (see analytics.outputs.report)."""
     lang = state.lang()
     data_date = cache.reference_date(state.connection())
     title = title or file_stem

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics.export import to_csv_bytes
+from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
 from ui import format as fmt
 from ui import state

@@ -25,7 +25,7 @@ def _value(kind: str, value, lang: str, escape: Callable[[str], str]) -> str:
 
 
 def sentence(item: dict, lang: str, escape: Callable[[str], str] = str) -> str:
-    """One summary item of analytics.reviews.summary as a sentence in `lang`; text values (deal names) go
+    """One summary item of analytics.views.reviews.summary as a sentence in `lang`; text values (deal names) go
     through `escape` (the page passes ui.state.plain, so a name is never read as markdown)."""
     values = {name: _value(item["kinds"].get(name, "text"), value, lang, escape)
               for name, value in item["values"].items()}

@@ -5,8 +5,8 @@ user, in a second browser context, still gets the figures from the same server.
 from __future__ import annotations
 
 from analytics.i18n import t
-from analytics.problems import ImportProblem
-from analytics.read import read_file
+from analytics.ingest.problems import ImportProblem
+from analytics.ingest.read import read_file
 from tests.test_field_exports import far_cell_xlsx
 
 from .browser import screenshot, wait_for_app

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from analytics.i18n import t
-from analytics.problems import ImportProblem
-from analytics.read import read_file
+from analytics.ingest.problems import ImportProblem
+from analytics.ingest.read import read_file
 
 from .browser import REPO, expect_charts, screenshot, wait_for_app
 

@@ -1,7 +1,7 @@
 """The slide deck for consultants (python-pptx): the review pack's views as slides, editable in PowerPoint or
 LibreOffice Impress.
 
-A title slide (period, team or rep, data date), then one slide per view of the pack (analytics/report.py's
+A title slide (period, team or rep, data date), then one slide per view of the pack (analytics/outputs/report.py's
 parts): its title, its chart as an image, its three key figures as text boxes, and the data date in the footer.
 Every text is a real text box (editable); only the chart is a picture.
 """
@@ -13,7 +13,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from analytics import charts, report
+from analytics.outputs import charts, report
 from analytics.filters import Filter
 from analytics.i18n import t
 

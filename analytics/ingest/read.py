@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
-from analytics.problems import ImportProblem, Note
+from analytics.ingest.problems import ImportProblem, Note
 
 MAX_BYTES = 300 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024

@@ -15,9 +15,10 @@ from typing import Callable
 
 import pandas as pd
 
-from analytics import clean, mapping, quality, store
-from analytics.problems import ImportProblem, Note
-from analytics.read import RawSheet, read_file
+from analytics.ingest import clean, mapping, quality
+from analytics import store
+from analytics.ingest.problems import ImportProblem, Note
+from analytics.ingest.read import RawSheet, read_file
 from analytics.schema import STAGE_BY_KEY, TABLES, columns
 from analytics.store import quote
 

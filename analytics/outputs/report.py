@@ -3,7 +3,7 @@
 A pack is a list of parts, one per view, each built by a *section* function `(con, flt, ctx) -> Part`
 registered in SECTIONS: adding a view to the pack is adding one function to that list. A Part holds the
 sheets of the view (tables as DataFrames with a kind per column: money, count, rate, date, days, ratio,
-hours, text...; conditional colours; chart images) and, for the slide deck (analytics/deck.py), its chart
+hours, text...; conditional colours; chart images) and, for the slide deck (analytics/outputs/deck.py), its chart
 and three key figures.
 
 Cells hold real numbers and dates with number formats (never text), written with locale-neutral Excel codes
@@ -32,8 +32,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.utils import get_column_letter
 
-from analytics import charts, kpis, settings, store
-from analytics.export import formula_like
+from analytics.outputs import charts
+from analytics import kpis, settings, store
+from analytics.outputs.export import formula_like
 from analytics.filters import Filter, reference_date
 from analytics.i18n import t
 
@@ -346,9 +347,9 @@ FUNNEL_KINDS = {"stage": "text", "reached": "count", "conversion_next": "rate", 
 
 
 def funnel_section(con, flt: Filter, ctx: Context) -> Part:
-    """The funnel page's team and per-rep conversions (analytics.funnel, on deals closed in the period, the
+    """The funnel page's team and per-rep conversions (analytics.views.funnel, on deals closed in the period, the
     page's default basis), the funnel chart and its three figures: deals in, overall conversion, proposal to won."""
-    from analytics import funnel
+    from analytics.views import funnel
 
     basis = "closed"
     title = _tr(ctx, "funnel.title")
@@ -387,10 +388,10 @@ MOVEMENT_KINDS = {"owner": "text", "open_amount_before": "money", "open_amount_a
 
 
 def movement_section(con, flt: Filter, ctx: Context) -> Part:
-    """The pipeline page's movement between the last two uploads (analytics.movement): the waterfall as a table
+    """The pipeline page's movement between the last two uploads (analytics.views.movement): the waterfall as a table
     and a chart, the movements per rep and the deals that moved (capped). The period filter does not apply: the
     period is the two uploads, as on the page."""
-    from analytics import movement
+    from analytics.views import movement
 
     title = _tr(ctx, "pipeline.title")
     sheet = Sheet(title, title)
@@ -459,10 +460,10 @@ def _trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
 
 
 def reviews_section(con, flt: Filter, ctx: Context) -> Part:
-    """The collective review (analytics.reviews, the team: the owner filter left out, as on the page): wins of the
+    """The collective review (analytics.views.reviews, the team: the owner filter left out, as on the page): wins of the
     period, losses by reason, the best converter of each segment, attainment by month; and, when the pack is one
     rep's, that rep's individual review: gaps with the team, deals to work first, attainment by month."""
-    from analytics import reviews
+    from analytics.views import reviews
 
     team = replace(flt, owner=None)
     title = _tr(ctx, "nav.review_collective")
@@ -497,9 +498,9 @@ def reviews_section(con, flt: Filter, ctx: Context) -> Part:
 
 
 def individual_review_section(con, flt: Filter, ctx: Context) -> Part | None:
-    """In a one-rep pack (flt.owner set), that rep's individual review (analytics.reviews): gaps with the team and
+    """In a one-rep pack (flt.owner set), that rep's individual review (analytics.views.reviews): gaps with the team and
     what the mix explains, the deals to work first, attainment by month; None in the team's pack."""
-    from analytics import reviews
+    from analytics.views import reviews
 
     owner = flt.owner
     if not owner:
@@ -545,10 +546,10 @@ SEGMENT_KINDS = {"value": "text", "owner": "text", "source": "text", "meetings_p
 
 
 def segments_section(con, flt: Filter, ctx: Context) -> Part:
-    """The segments page (analytics.segments) by customer segment: result against effort per segment, effort per
+    """The segments page (analytics.views.segments) by customer segment: result against effort per segment, effort per
     won deal for each rep, the sources of opportunities; the effort share against the revenue share as a chart;
     for the deck, the largest segment's revenue, share of revenue and share of effort."""
-    from analytics import segments
+    from analytics.views import segments
 
     title = _tr(ctx, "segments.title")
     sheet = Sheet(_tr(ctx, "report.sheet.segments"), title)
@@ -604,11 +605,11 @@ SECTIONS: list[Section] = [
     Section("summary", summary_section),
     Section("reps", reps_section),
     Section("alerts", alerts_section),
-    Section("funnel", funnel_section, module="analytics.funnel"),
-    Section("segments", segments_section, module="analytics.segments"),
-    Section("movement", movement_section, module="analytics.movement"),
-    Section("reviews", reviews_section, module="analytics.reviews"),
-    Section("review_individual", individual_review_section, module="analytics.reviews"),
+    Section("funnel", funnel_section, module="analytics.views.funnel"),
+    Section("segments", segments_section, module="analytics.views.segments"),
+    Section("movement", movement_section, module="analytics.views.movement"),
+    Section("reviews", reviews_section, module="analytics.views.reviews"),
+    Section("review_individual", individual_review_section, module="analytics.views.reviews"),
 ]
 
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
 
-from analytics import funnel
+from analytics.views import funnel
 from analytics.filters import Filter, period_condition, reference_date, target_conditions
 from analytics.schema import OPEN_STAGES
 from analytics.selection import deals_cte, prorated

@@ -26,7 +26,8 @@ from datetime import date
 
 import pandas as pd
 
-from analytics import forecast, funnel, kpis, movement, selection, store, stays
+from analytics.views import forecast, funnel, movement
+from analytics import kpis, selection, store, stays
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, target_conditions
 
 # --- the deals-to-work score ----------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def context(con, flt: Filter, owner: str, today: date | None = None) -> dict:
 # --- the open deals to work on first -----------------------------------------------------------------------------
 
 def amount_cuts(con, flt: Filter) -> pd.DataFrame:
-    """Open deals whose amount is lower now than at the first upload: analytics.movement's pair of the earliest
+    """Open deals whose amount is lower now than at the first upload: analytics.views.movement's pair of the earliest
     and the latest snapshot (its one definition of a deal on both sides), read for the two columns needed here.
     Columns: opportunity_id, amount_before (the first upload's amount)."""
     snaps = selection.snapshots(con)
@@ -338,8 +339,8 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
     """The rep's open deals (latest snapshot) ranked by SCORE, highest first.
 
     Age in stage: days since the deal entered its current stage (`stage_entered`, analytics.stays); slips:
-    analytics.movement.slip_counts (the close date moved later between two uploads); amount cut: lower than at
-    the first upload (`amount_cuts`, analytics.movement). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
+    analytics.views.movement.slip_counts (the close date moved later between two uploads); amount cut: lower than at
+    the first upload (`amount_cuts`, analytics.views.movement). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
     days_in_stage, close_date_passed, slips, amount_before, then one column of points per SCORE component
     (points_<component>) and score.
     """
@@ -379,7 +380,7 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
     return df[columns].reset_index(drop=True)
 
 
-# --- funnel and forecast reliability (analytics.funnel, analytics.forecast) ---------------------------------------
+# --- funnel and forecast reliability (analytics.views.funnel, analytics.views.forecast) ---------------------------------------
 
 def _with_won(reps: pd.DataFrame) -> pd.DataFrame:
     """funnel.rep_comparison's rows plus each rep's won stage (rep_comparison leaves it out): the reached count of
@@ -392,7 +393,7 @@ def _with_won(reps: pd.DataFrame) -> pd.DataFrame:
 
 
 def funnel_against_team(con, flt: Filter, owner: str) -> pd.DataFrame:
-    """The rep's funnel beside the team's, on the deals closed in the period (analytics.funnel, basis
+    """The rep's funnel beside the team's, on the deals closed in the period (analytics.views.funnel, basis
     FUNNEL_BASIS), from one reached computation: funnel.rep_comparison of the team, the team's counts being the
     sums of its reps'. Columns: stage, stage_order, rep_reached, rep_conversion (to the next stage),
     rep_from_start (reached / reached lead), team_reached, team_conversion, team_from_start, team_median (the
@@ -418,7 +419,7 @@ def funnel_against_team(con, flt: Filter, owner: str) -> pd.DataFrame:
 
 
 def forecast_of(con, flt: Filter, owner: str) -> dict:
-    """The rep's forecast reliability beside the team's (analytics.forecast.reliability on the rep's team):
+    """The rep's forecast reliability beside the team's (analytics.views.forecast.reliability on the rep's team):
     {method, base_date, latest_date, reason, min_deals, rep: {...} or None, team: {...}}."""
     result = forecast.reliability(con, reference_filter(con, flt, owner))
     rep = next((r for r in result.get("reps", []) if r.get("owner") == owner), None)
@@ -447,7 +448,7 @@ def summary(head: dict, gap: pd.DataFrame, ctx: dict, work: pd.DataFrame, activi
     2. the largest relative gap below the team (revenue, basket or win rate), beside the rep's expected value
        at the team's rates on the rep's own segments;
     3. in-target share 10 points or more below the team's;
-    4. announced probabilities at least 10 points more optimistic than the team's (analytics.forecast);
+    4. announced probabilities at least 10 points more optimistic than the team's (analytics.views.forecast);
     5. open deals whose close date has passed (count, amount) and the first deal to work on;
     6. activities of the last complete month below 80 % of the plan;
     7. a new rep (seniority below NEW_REP_DAYS).
@@ -661,7 +662,7 @@ def collective(con, flt: Filter, today: date | None = None) -> dict:
 
 
 def week_movement(con, flt: Filter) -> dict:
-    """This week's pipeline movement: analytics.movement between the last two uploads, for the filter's
+    """This week's pipeline movement: analytics.views.movement between the last two uploads, for the filter's
     dimensions (not its owner: the team's). {a_date, b_date, waterfall: [{step, amount}], counts: [{change,
     count, amount}] for MOVEMENT_COUNTS, largest: the steps that moved the most}; {error, params} when there
     are fewer than two uploads."""

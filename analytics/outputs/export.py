@@ -3,7 +3,7 @@
 OWASP CSV injection: a cell that starts with = + - @, a tab, CR or LF can be taken for a formula by
 Excel or LibreOffice, and so can one that starts with spaces before such a character (LibreOffice and
 some Excel imports trim leading spaces before they parse). Such text cells get a leading single quote in
-CSV; in xlsx they are written as text cells with the quote-prefix style (analytics/report.py), which keeps
+CSV; in xlsx they are written as text cells with the quote-prefix style (analytics/outputs/report.py), which keeps
 the text exactly as typed. Numbers stay numbers (-5 is data).
 """
 from __future__ import annotations

@@ -450,7 +450,7 @@ def _with_content(headers: list[str], table: str, samples: dict[str, list] | Non
     header_cands = [_candidates(h, table) for h in headers]
     if not samples or table != "opportunities":
         return header_cands
-    from analytics.recognise import content_scores, creation_first
+    from analytics.ingest.recognise import content_scores, creation_first
 
     out, dated = [], []
     for header, cands in zip(headers, header_cands):

@@ -79,7 +79,7 @@ def _content_scores(header: str, values: tuple, total_rows: int) -> tuple:
 
 
 def _score_values(header: str, values: list[str | None], total_rows: int) -> dict[str, float]:
-    from analytics.mapping import _stage_from_name, suggest_status  # mapping imports this module lazily too
+    from analytics.ingest.mapping import _stage_from_name, suggest_status  # mapping imports this module lazily too
 
     filled = [v for v in values[:SAMPLE] if v is not None and str(v).strip()]
     if not filled:

@@ -156,7 +156,7 @@ def _stage(text: str) -> tuple[str, str]:
 
 def cmd_kpis(args) -> int:
     from analytics.filters import reference_date
-    from analytics.kpis import comparison_kpis, flash_kpis
+    from analytics.measures.kpis import comparison_kpis, flash_kpis
 
     if _reversed_period(args):
         return 2

@@ -206,7 +206,7 @@ EN: dict[str, str] = {
     "flash.col.earlier_typical": "Typical probability",
     "flash.col.prorated_goal": "Prorated goal (€)",
     "flash.col.gap": "Gap (€)",
-    # KPI registry (analytics/kpis.py): labels and help of every KPI, notes
+    # KPI registry (analytics/measures/kpis.py): labels and help of every KPI, notes
     "flash.kpi.open_count": "Open deals",
     "flash.kpi.open_amount_in_period": "Pipeline closing in the period",
     "flash.kpi.weighted_in_period": "Weighted pipeline closing in the period",

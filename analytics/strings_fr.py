@@ -210,7 +210,7 @@ FR: dict[str, str] = {
     "flash.col.earlier_typical": "Probabilité type",
     "flash.col.prorated_goal": "Objectif au prorata (€)",
     "flash.col.gap": "Écart (€)",
-    # KPI registry (analytics/kpis.py): labels and help of every KPI, notes
+    # KPI registry (analytics/measures/kpis.py): labels and help of every KPI, notes
     "flash.kpi.open_count": "Affaires ouvertes",
     "flash.kpi.open_amount_in_period": "Pipeline qui se clôture dans la période",
     "flash.kpi.weighted_in_period": "Pipeline pondéré qui se clôture dans la période",

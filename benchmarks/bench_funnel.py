@@ -25,8 +25,8 @@ import pandas as pd
 import generate
 from bench_kpis import default_view, differences, in_period
 from analytics.views import funnel
-from analytics import stays
-from analytics.reached import FUNNEL_STAGES
+from analytics.measures import stays
+from analytics.measures.reached import FUNNEL_STAGES
 from analytics.schema import OPEN_STAGES
 
 GOAL = 5.0

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 import generate
-from analytics import filters, kpis
-from analytics import stays as stays_module
+from analytics import filters
+from analytics.measures import kpis
+from analytics.measures import stays as stays_module
 from analytics.filters import Filter
 
 GOAL = 5.0
@@ -301,7 +302,7 @@ def pandas_reps_behind_goal(f: Frames, flt: Filter, today: date) -> pd.DataFrame
 def pandas_stuck_deals(f: Frames, flt: Filter, today: date) -> pd.DataFrame:
     """Stays merged by funnel stage (consecutive history rows of one stage are one stay), the team's p75 of
     finished stays per stage (at least MIN_STAYS) never under the floor, ongoing stays beyond it. Every
-    generated deal has a stage history, so the upload-based stays of analytics/stays.py are not needed here."""
+    generated deal has a stage history, so the upload-based stays of analytics/measures/stays.py are not needed here."""
     o = select_opps(f, flt)
     stages = f.stages.set_index("stage")
     h = f.history[f.history["entered_at"].notna() & f.history["opportunity_id"].isin(o["opportunity_id"])]

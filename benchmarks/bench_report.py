@@ -22,7 +22,7 @@ import openpyxl
 from common import Result, best_time, log, peak_rss_mb, run_on_workspace
 
 from analytics.outputs import deck
-from analytics import kpis
+from analytics.measures import kpis
 from analytics.outputs import report as pack
 from bench_kpis import default_view
 

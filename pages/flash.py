@@ -1,6 +1,6 @@
 """Flash figures page: the period's KPIs against the comparison period, the won-versus-quota trend,
 the per-rep table and the alerts. It only reads the filter, calls analytics (through ui.cache) and draws;
-every number and date on screen is written by ui/format.py, every KPI comes from the registry (analytics/kpis.py).
+every number and date on screen is written by ui/format.py, every KPI comes from the registry (analytics/measures/kpis.py).
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics import kpis, stays
+from analytics.measures import kpis, stays
 from analytics.i18n import t
 from ui import cache, downloads, state
 from ui import format as fmt

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.views import funnel, plan
-from analytics import reached, stays
+from analytics.measures import reached, stays
 from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
 from ui import cache, format as fmt, state

@@ -1,4 +1,4 @@
-"""Data checks are defined once (analytics/checks.py): the flash page's alerts and the import's quality report
+"""Data checks are defined once (analytics/measures/checks.py): the flash page's alerts and the import's quality report
 flag the same deals."""
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from analytics import checks, kpis, store
+from analytics.measures import checks, kpis
+from analytics import store
 from analytics.ingest import quality
 from analytics.filters import Filter
 from tests.fixtures.workspace import TODAY

@@ -21,7 +21,7 @@ from analytics import store
 from analytics.__main__ import main
 from analytics.filters import Filter
 from analytics.ingest.importer import import_files, plan_file, run_import
-from analytics.kpis import flash_kpis
+from analytics.measures.kpis import flash_kpis
 from analytics.ingest.problems import ImportProblem
 from analytics.ingest.read import MAX_CELLS, read_file, sheet_extent
 from tests.field_exports import maven_rows, unknown_header_export

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analytics.views import funnel
-from analytics import reached, stays
+from analytics.measures import reached, stays
 from analytics.filters import Filter
 
 MAY = Filter(date(2026, 5, 1), date(2026, 5, 31))

@@ -25,7 +25,8 @@ from datetime import date
 
 import pytest
 
-from analytics import kpis, store
+from analytics.measures import kpis
+from analytics import store
 from analytics.filters import Filter
 
 TODAY = date(2026, 5, 20)

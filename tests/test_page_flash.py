@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from analytics import kpis, store
+from analytics.measures import kpis
+from analytics import store
 from analytics.filters import Filter
 from tests.test_kpis import OPPORTUNITIES, insert_opportunities
 

@@ -1,4 +1,4 @@
-"""The highest stage reached per deal (analytics/reached.py) on a fixture checked by hand.
+"""The highest stage reached per deal (analytics/measures/reached.py) on a fixture checked by hand.
 
 Two weekly uploads, 13 and 20 May 2026 (stage orders: lead 1, qualification 2, proposal 3, negotiation 4, won 5):
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import reached
+from analytics.measures import reached
 from analytics.filters import Filter
 from tests.funnel_data import workspace
 

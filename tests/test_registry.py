@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import kpis
+from analytics.measures import kpis
 from analytics.filters import Filter
 from analytics.selection import AXES
 from analytics.strings_en import EN

@@ -23,7 +23,8 @@ from PIL import Image
 from pptx import Presentation
 
 from analytics.outputs import charts, deck, report
-from analytics import kpis, store
+from analytics.measures import kpis
+from analytics import store
 from analytics.__main__ import main as cli
 from analytics.outputs.export import to_csv_bytes
 from tests.test_kpis import ACTIVITIES, MAY, OPPORTUNITIES, REPS, TARGETS, TODAY, insert_opportunities, make_workspace

@@ -234,7 +234,7 @@ def test_attainment_trend_of_ana(con):
 
 @pytest.mark.parametrize("owner", ["ana", None])
 def test_attainment_trend_agrees_with_the_kpi_registry(con, owner):
-    from analytics import kpis
+    from analytics.measures import kpis
 
     trend = reviews.attainment_trend(con, MAY, owner, today=TODAY)
     table = kpis.kpi_table(con, Filter(date(2025, 12, 1), MAY.end, owner=owner), "month")
@@ -267,7 +267,7 @@ DEALS = {
                 points_age_in_stage=20 * 7 / 60, points_slipped_twice=10, points_amount_cut=10,
                 score=40 + 20 * 7 / 60 + 10 + 10),
     # O21: 6 000 x 0.5 (proposal default) = 3 000 (24), proposal in every upload: since the first of them,
-    # 6 May (analytics.stays: 14 days, 4.67), due 10 May (passed: 20)
+    # 6 May (analytics.measures.stays: 14 days, 4.67), due 10 May (passed: 20)
     "O21": dict(days_in_stage=14, close_date_passed=True, slips=0, points_weighted_value=24,
                 points_age_in_stage=20 * 14 / 60, points_close_date_passed=20, score=24 + 20 * 14 / 60 + 20),
     # O22: 2 000 weighted (16), entered lead on 16 May by stage_history (4 days: 1.33)

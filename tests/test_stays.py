@@ -1,4 +1,4 @@
-"""Stays per funnel stage, thresholds and stuck deals (analytics/stays.py), checked by hand.
+"""Stays per funnel stage, thresholds and stuck deals (analytics/measures/stays.py), checked by hand.
 
 Stage history (two deals):
   H1 alice: lead 1 Apr, proposal 11 Apr, proposal 16 Apr (a second CRM sub-stage of proposal),
@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import stays
+from analytics.measures import stays
 from analytics.filters import Filter
 from tests.funnel_data import workspace
 

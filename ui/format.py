@@ -110,7 +110,7 @@ def span(start, end, lang: str) -> str:
     return t("format.span", lang, start=day(start, lang), end=day(end, lang))
 
 
-# --- KPI values and changes, by the registry's kinds and delta rules (analytics/kpis.py) ----------------------
+# --- KPI values and changes, by the registry's kinds and delta rules (analytics/measures/kpis.py) ----------------------
 
 def kpi_value(kind: str, value, lang: str) -> str:
     """A KPI's value by its kind: count 12, money 12 500 €, rate 12,3 %, days 37 j, hours 5,3 h, ratio 0,42 ×."""

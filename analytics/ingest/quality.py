@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import checks
+from analytics.measures import checks
 from analytics.filters import Filter
 
 COLUMNS = ["check", "count", "examples"]
 
 # Each check lists the opportunity ids of the latest snapshot that it flags. Checks that the flash page's
-# alerts also show come from analytics/checks.py (one definition for both).
+# alerts also show come from analytics/measures/checks.py (one definition for both).
 _CHECKS = {
     "quality.missing_owner": "SELECT opportunity_id FROM opportunities_current WHERE owner IS NULL",
     "quality.missing_amount": "SELECT opportunity_id FROM opportunities_current WHERE amount IS NULL",
@@ -23,7 +23,7 @@ def _snapshot_date(con):
 
 
 def _shared_checks(con) -> dict[str, list]:
-    """The checks defined in analytics/checks.py, on the whole latest snapshot: open deals whose close date
+    """The checks defined in analytics/measures/checks.py, on the whole latest snapshot: open deals whose close date
     is before the snapshot's date, probabilities lower than an earlier stage's typical one."""
     day = _snapshot_date(con)
     if day is None:

@@ -33,7 +33,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.utils import get_column_letter
 
 from analytics.outputs import charts
-from analytics import kpis, settings, store
+from analytics.measures import kpis
+from analytics import settings, store
 from analytics.outputs.export import formula_like
 from analytics.filters import Filter, reference_date
 from analytics.i18n import t

@@ -2,7 +2,7 @@
 and whether announced probabilities rise as stages advance.
 
 Definitions (PRODUCT.md):
-- a deal reached stage k as `analytics.reached` says (history, uploads, the stage the CRM kept);
+- a deal reached stage k as `analytics.measures.reached` says (history, uploads, the stage the CRM kept);
   a deal whose reached stage is unknown (lost, nothing places it) is counted apart, in no stage;
 - reached(k) = deals whose reached stage is k or beyond; conversion k -> k+1 = reached(k+1) / reached(k);
   from start = reached(k) / reached(lead); overall = won / reached(lead). NULL when the denominator is 0;
@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.filters import Filter, activity_conditions, period_condition
-from analytics.reached import FUNNEL_STAGES, reached_cte
+from analytics.measures.reached import FUNNEL_STAGES, reached_cte
 from analytics.schema import OPEN_STAGES
 from analytics.selection import deals_cte
 

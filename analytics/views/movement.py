@@ -454,7 +454,7 @@ def pipeline_trend(con, flt: Filter) -> pd.DataFrame:
 
 def _month_quotas(con, dims: Filter, months: list[date]) -> dict[date, float]:
     """The team's (or the filter's) quota of each calendar month: targets prorated to the month."""
-    from analytics.kpis import kpi_table  # the one quota definition (prorated, team = sum of reps)
+    from analytics.measures.kpis import kpi_table  # the one quota definition (prorated, team = sum of reps)
 
     if not months:
         return {}

@@ -1,6 +1,6 @@
 """The individual and the collective review: what only a review needs, on `selection.deals_cte` and `kpis`.
 
-The KPIs themselves (won, quota, attainment, coverage, win rate...) come from `analytics.kpis`; this module adds:
+The KPIs themselves (won, quota, attainment, coverage, win rate...) come from `analytics.measures.kpis`; this module adds:
 
 - the comparison group of a rep (`reference_filter`): the rep's team (the sidebar's team when one is chosen),
   the rep included; the whole selection when `reps` gives no team;
@@ -27,7 +27,8 @@ from datetime import date
 import pandas as pd
 
 from analytics.views import forecast, funnel, movement
-from analytics import kpis, selection, store, stays
+from analytics.measures import kpis, stays
+from analytics import selection, store
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, target_conditions
 
 # --- the deals-to-work score ----------------------------------------------------------------------------------
@@ -327,7 +328,7 @@ def amount_cuts(con, flt: Filter) -> pd.DataFrame:
 
 
 def stage_entered(con, flt: Filter) -> pd.DataFrame:
-    """When each open deal entered its current stage: its ongoing stay (analytics.stays: stage history when
+    """When each open deal entered its current stage: its ongoing stay (analytics.measures.stays: stage history when
     given, else the first of the uploads in a row that show the stage). Columns: opportunity_id, entered."""
     # an ongoing stay is an open deal's: the other deals' history is never read
     cte, params = stays.stays_cte(replace(flt, start=None, end=None), where="r.status = 'open'")
@@ -338,7 +339,7 @@ def stage_entered(con, flt: Filter) -> pd.DataFrame:
 def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None = None) -> pd.DataFrame:
     """The rep's open deals (latest snapshot) ranked by SCORE, highest first.
 
-    Age in stage: days since the deal entered its current stage (`stage_entered`, analytics.stays); slips:
+    Age in stage: days since the deal entered its current stage (`stage_entered`, analytics.measures.stays); slips:
     analytics.views.movement.slip_counts (the close date moved later between two uploads); amount cut: lower than at
     the first upload (`amount_cuts`, analytics.views.movement). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
     days_in_stage, close_date_passed, slips, amount_before, then one column of points per SCORE component
@@ -429,7 +430,7 @@ def forecast_of(con, flt: Filter, owner: str) -> dict:
 # --- the individual review, whole ----------------------------------------------------------------------------
 
 def headline(con, flt: Filter, owner: str | None = None) -> dict:
-    """The flash KPIs of the rep (or of the selection) that the review puts on top (analytics.kpis)."""
+    """The flash KPIs of the rep (or of the selection) that the review puts on top (analytics.measures.kpis)."""
     sel = replace(flt, owner=owner) if owner else flt
     values = kpis.flash_kpis(con, sel)
     keys = ("won_amount", "won_count", "lost_count", "win_rate", "average_basket", "quota", "quota_attainment",
@@ -580,7 +581,7 @@ def losses(con, flt: Filter) -> pd.DataFrame:
 
 
 def rep_kpis(con, flt: Filter) -> pd.DataFrame:
-    """One row per rep (owner) with the registry's KPIs (analytics.kpis.kpi_table by owner)."""
+    """One row per rep (owner) with the registry's KPIs (analytics.measures.kpis.kpi_table by owner)."""
     df = kpis.kpi_table(con, replace(flt, owner=None), "owner").rename(columns={"key": "owner"})
     return df[df["owner"].notna()].reset_index(drop=True)
 

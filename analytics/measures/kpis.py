@@ -26,8 +26,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from analytics import stays, store
-from analytics.checks import overdue_deals, probability_inversions  # noqa: F401  (alerts, defined once there)
+from analytics.measures import stays
+from analytics import store
+from analytics.measures.checks import overdue_deals, probability_inversions  # noqa: F401  (alerts, defined once there)
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, previous
 from analytics.filters import target_conditions
 from analytics.selection import AXES, REPS_ONE, TIME_AXES, axis_expr, deals_cte
@@ -483,7 +484,7 @@ STUCK_FLOOR_DAYS = stays.FLOOR_DAYS  # a threshold under a week would flag deals
 def stuck_deals(con, flt: Filter, today: date, defaults: tuple | None = None) -> pd.DataFrame:
     """Open deals in their current stage for longer than 3 deals in 4 stayed in it (the flash alert).
 
-    One definition with the funnel page: `analytics.stays.stuck_deals` with the team's default thresholds.
+    One definition with the funnel page: `analytics.measures.stays.stuck_deals` with the team's default thresholds.
     A stay is merged by funnel stage (two CRM sub-stages of "proposal" are one proposal stay), measured from
     the stage history, else from the successive uploads; the threshold is the stage's 75th percentile of
     finished stays, never under STUCK_FLOOR_DAYS, for stages with at least MIN_STAYS finished stays.
@@ -497,7 +498,7 @@ def stays_not_measured(con, flt: Filter) -> int:
     """Open deals of the selection whose stage history does not end in their current stage (the history
     stops before the CRM's last move): no ongoing stay can be measured for them, so the stuck alert cannot
     judge them. The page says how many instead of leaving them out silently. Deals without any history are
-    measured from the uploads (analytics/stays.py) and are not counted here."""
+    measured from the uploads (analytics/measures/stays.py) and are not counted here."""
     cte, params = deals_cte(flt)
     sql = (
         f"WITH {cte}, last AS (SELECT opportunity_id, arg_max(stage, entered_at) AS stage FROM stage_history"

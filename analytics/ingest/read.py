@@ -27,6 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
+from analytics.ingest.extent import (MAX_CELLS, MAX_TEXT_BYTES, ods_extents, sheet_extent,  # noqa: F401
+                                     xlsx_extents)
 from analytics.ingest.problems import ImportProblem, Note
 
 MAX_BYTES = 300 * 1024 * 1024
@@ -173,198 +175,32 @@ def _read_checked_workbook(name: str, data: bytes, max_rows: int, max_columns: i
     return kept
 
 
-# ---------------------------------------------------------------- sheet extents (before any dense grid)
-#
-# calamine builds a dense grid from the top-left to the bottom-right cell a sheet uses: a 6 KB workbook with
-# one cell in A1 and one in XFD1048576 asks for 16 384 x 1 048 576 cells (512 GB) and aborts the process.
-# So the real cell references of every worksheet are scanned (streamed, never fully in memory) before calamine
-# sees the file, and a sheet whose grid would exceed MAX_CELLS is refused, naming the far cell. The scan is
-# cheap: after the first rows, a reference can only raise the extent if it is beyond the largest seen so far,
-# and a regular expression built for "beyond" finds none in a well-formed sheet (C-speed, no Python per cell).
-
-MAX_CELLS = 10_000_000       # one sheet's grid (e.g. 250 000 rows x 40 columns): about 2.5 GB at peak
-SCAN_CHUNK = 4 * 1024 * 1024
-# A literal prefix keeps the search in C: ' r="' starts a cell reference (letters follow) or a row number.
-_ROW_ELEMENT = re.compile(rb" r=[\"'](\d{1,9})[\"']")
-_CELL_REF = rb" r=[\"']"
-
-
-def _greater_number(n: int) -> bytes:
-    """A regex (bytes) matching a decimal number greater than n (no leading zeros)."""
-    digits = str(n)
-    parts = [rb"[1-9]\d{%d,}" % len(digits)]  # more digits
-    for i, ch in enumerate(digits):
-        d = int(ch)
-        if d < 9:
-            rest = len(digits) - i - 1
-            parts.append(digits[:i].encode() + (b"[%d-9]" % (d + 1)) + (rb"\d{%d}" % rest if rest else b""))
-    return b"(?:" + b"|".join(parts) + b")"
-
-
-def column_index(letters: str) -> int:
-    """1-based column number of 'A', 'Z', 'AA', 'XFD'."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def _greater_column(n: int) -> bytes:
-    """A regex (bytes) matching column letters beyond column n (n >= 1)."""
-    letters = column_letters(n)
-    parts = [rb"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
-    for i, ch in enumerate(letters):
-        if ch < "Z":
-            rest = len(letters) - i - 1
-            parts.append(letters[:i].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]"
-                         + (rb"[A-Z]{%d}" % rest if rest else b""))
-    return b"(?:" + b"|".join(parts) + b")" if parts else b"(?!)"
-
-
-def sheet_extent(stream) -> tuple[int, int, str | None]:
-    """(last row, last column, reference of the farthest cell) that a worksheet's XML stream uses."""
-    max_row = max_col = 0
-    far: str | None = None
-    tail = b""
-    while True:
-        chunk = stream.read(SCAN_CHUNK)
-        buffer = tail + chunk
-        cut = buffer.rfind(b"<") if chunk else len(buffer)
-        if cut <= 0 and chunk:
-            tail = buffer
-            continue
-        part, tail = buffer[:cut], buffer[cut:]
-        for m in _ROW_ELEMENT.finditer(part) if b"row" in part else ():
-            max_row = max(max_row, int(m.group(1)))
-        # Cells beyond the extent so far: by column, then by row (a few matches at most in a regular sheet).
-        beyond = re.compile(_CELL_REF + rb"(" + _greater_column(max(max_col, 1)) + rb")(\d{1,9})[\"']")
-        for m in beyond.finditer(part):
-            col = column_index(m.group(1).decode())
-            if col > max_col:
-                max_col, far = col, m.group(1).decode() + m.group(2).decode()
-            max_row = max(max_row, int(m.group(2)))
-        if max_col == 0 and re.search(_CELL_REF + rb"A\d", part):
-            max_col = 1
-        beyond = re.compile(_CELL_REF + rb"([A-Z]{1,3})(" + _greater_number(max_row) + rb")[\"']")
-        for m in beyond.finditer(part):
-            row = int(m.group(2))
-            if row > max_row:
-                max_row, far = row, m.group(1).decode() + m.group(2).decode()
-        if not chunk:
-            break
-    return max_row, max_col, far
-
-
-def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, part path) of an xlsx's worksheets, from workbook.xml and its relationships."""
-    from defusedxml import ElementTree
-
-    try:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except Exception:  # noqa: BLE001 - calamine will say what is wrong; scan every worksheet part instead
-        return [(info.filename, info.filename) for info in archive.infolist()
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")]
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    out = []
-    for sheet in book.iter():
-        if sheet.tag.endswith("}sheet"):
-            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-            target = targets.get(rid, "")
-            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            out.append((sheet.get("name") or path, path))
-    return out
-
+# ---------------------------------------------------------------- what the reader will build (analytics.ingest.extent)
 
 def _check_extents(name: str, data: bytes, kind: str) -> None:
-    """Refuse a sheet whose grid (first row and column to its farthest cell) exceeds MAX_CELLS."""
+    """Refuse a sheet whose grid (A1 to its farthest cell) exceeds MAX_CELLS, or a workbook whose cells would
+    hold more than MAX_TEXT_BYTES of text once read (shared strings counted once per referencing cell)."""
     try:
-        extents = _extents(data, kind)
-    except Exception as error:  # noqa: BLE001 - a damaged part: the one error type promised to callers
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            found = ods_extents(archive) if kind == "ods" else xlsx_extents(archive)
+    except Exception as error:  # noqa: BLE001 - a damaged part, a DTD: the one error type promised to callers
         raise ImportProblem("problem.corrupt_xlsx", name, detail=_short(error)) from error
-    for sheet_name, rows, cols, far in extents:
-        if rows * cols > MAX_CELLS:
-            raise ImportProblem("problem.far_cell", name, sheet_name, cell=far or "?",
-                                count=f"{rows:,}".replace(",", " "), width=f"{cols:,}".replace(",", " "),
-                                limit=f"{MAX_CELLS:,}".replace(",", " "))
+    limit = _megabytes(MAX_TEXT_BYTES)
+    if found.strings > MAX_CELLS or found.strings_bytes > MAX_TEXT_BYTES:
+        raise ImportProblem("problem.too_much_text", name, limit=limit)
+    text = found.strings_bytes
+    for sheet_name, extent in found.sheets:
+        if extent.cells > MAX_CELLS:
+            raise ImportProblem("problem.far_cell", name, sheet_name, cell=extent.far or "?",
+                                count=_thousands(extent.rows), width=_thousands(extent.cols),
+                                limit=_thousands(MAX_CELLS))
+        text += extent.text
+        if text > MAX_TEXT_BYTES:
+            raise ImportProblem("problem.too_much_text", name, sheet_name, limit=limit)
 
 
-def _extents(data: bytes, kind: str) -> list[tuple[str, int, int, str | None]]:
-    """(sheet, last row, last column, farthest cell) of every sheet of an xlsx or ods."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if kind == "ods":
-            return _ods_extents(archive)
-        extents = []
-        available = set(archive.namelist())
-        for sheet_name, path in _worksheet_parts(archive):
-            if path in available:
-                with archive.open(path) as stream:
-                    extents.append((sheet_name, *sheet_extent(stream)))
-        return extents
-
-
-_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
-_ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="(\d{1,9})"')
-
-
-def _ods_extents(archive: zipfile.ZipFile) -> list[tuple[str, int, int, str | None]]:
-    """Per sheet of an OpenDocument spreadsheet: (name, last row, last column, farthest cell) holding content.
-
-    ODS has no cell references: rows and cells carry repeat counts ("this empty row 1 048 000 times" ends
-    every sheet LibreOffice saves). A cell with content (an element that is not self-closing) repeated far
-    makes the grid as large as an xlsx far cell does, so the repeats are added up, content only."""
-    out: list[tuple[str, int, int, str | None]] = []
-    sheet = None
-    row = col = row_repeat = 0
-    row_used = False
-    max_row = max_col = 0
-    with archive.open("content.xml") as stream:
-        tail = b""
-        while True:
-            chunk = stream.read(SCAN_CHUNK)
-            buffer = tail + chunk
-            cut = buffer.rfind(b"<") if chunk else len(buffer)
-            part, tail = buffer[:cut], buffer[cut:]
-            for m in _ODS_TAG.finditer(part):
-                closing, tag, attrs, empty = m.groups()
-                if tag == b"table":
-                    if closing:
-                        if sheet is not None:
-                            out.append((sheet, max_row, max_col, f"{column_letters(max(max_col, 1))}{max_row}"))
-                        sheet = None
-                    else:
-                        found = re.search(rb'table:name="([^"]*)"', attrs)
-                        sheet = found.group(1).decode("utf-8", "replace") if found else "?"
-                        row = max_row = max_col = 0
-                    continue
-                repeat = _ODS_REPEAT.search(attrs)
-                count = int(repeat.group(1)) if repeat else 1
-                if tag == b"table-row":
-                    if closing:
-                        if row_used:
-                            max_row = row + row_repeat
-                        row += row_repeat
-                    else:
-                        row_repeat, col, row_used = count, 0, False
-                        if empty:  # <table:table-row/>: a row with no cell at all
-                            row += count
-                else:
-                    if not closing:
-                        if not empty:
-                            row_used = True
-                            max_col = max(max_col, col + count)
-                        col += count
-            if not chunk:
-                break
-    return out
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
 
 
 def _sheet_table(name, sheet_name, rows, first_row, max_rows, max_columns) -> RawSheet:

@@ -29,6 +29,7 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
 from analytics.ingest.extent import (MAX_CELLS, MAX_TEXT_BYTES, ods_extents, sheet_extent,  # noqa: F401
                                      xlsx_extents)
+from analytics.ingest import sandbox
 from analytics.ingest.problems import ImportProblem, Note
 
 MAX_BYTES = 300 * 1024 * 1024
@@ -125,16 +126,28 @@ def _ods_mimetype(data: bytes) -> bool:
         return False
 
 
-# One workbook is turned into a grid at a time in this process: the memory a read may take (MAX_CELLS) is then
-# the process's bound too, whatever the number of sessions uploading at once.
+# One workbook is read at a time: the memory reads take (one child's READ_MEMORY_BYTES) is then the machine's
+# bound too, whatever the number of sessions uploading at once.
 _WORKBOOK_READS = threading.BoundedSemaphore(1)
 
 
 def _read_workbook(name: str, data: bytes, max_rows: int, max_columns: int) -> list[RawSheet]:
+    """The zip's directory is checked here (nothing is inflated); the guard and the reader run in a child process
+    whose memory is capped (analytics.ingest.sandbox), so that no workbook can take this process down."""
     kind = _check_zip(name, data)
-    _check_extents(name, data, kind)
     with _WORKBOOK_READS:
-        return _read_checked_workbook(name, data, max_rows, max_columns)
+        return sandbox.run(name, read_untrusted_workbook, name, data, kind, max_rows, max_columns)
+
+
+def warm_up() -> None:
+    """One tiny sheet through the table building, so that what it imports on first use is imported."""
+    _sheet_table("warm-up", "S", [["ID", "Montant", "Date"], ["A", 1.5, dt.datetime(2026, 1, 1)]], 1, 10, 10)
+
+
+def read_untrusted_workbook(name: str, data: bytes, kind: str, max_rows: int, max_columns: int) -> list[RawSheet]:
+    """What the child process does: count what the reader would build, refuse above the bounds, else read."""
+    _check_extents(name, data, kind)
+    return _read_checked_workbook(name, data, max_rows, max_columns)
 
 
 def _read_checked_workbook(name: str, data: bytes, max_rows: int, max_columns: int) -> list[RawSheet]:

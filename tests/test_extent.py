@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -18,6 +21,7 @@ from analytics.ingest.read import read_file
 from tests.files import ods_bytes, raw_xlsx
 
 MB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _refused(name: str, data: bytes) -> ImportProblem:
@@ -159,3 +163,24 @@ def test_an_ods_row_repeated_with_ten_digits_is_refused():
     assert problem.key == "problem.far_cell"
     assert problem.note.sheet == "Affaires"
     assert problem.note.params["count"] == "1 000 000 002"   # 2 rows above + 10^9 repeated
+
+
+# --- the command line -----------------------------------------------------------------------------------------
+
+def test_the_cli_refuses_the_far_cell_workbook_without_references(tmp_path):
+    # The scheduled import meets the same guard: exit code 1, the message names the far cell, no traceback,
+    # and the workspace (created beforehand, with its schema) still opens.
+    import duckdb
+
+    from analytics import store
+
+    path = tmp_path / "sans-ref.xlsx"
+    path.write_bytes(far_cell_without_references(1_219))
+    workspace = tmp_path / "client.duckdb"
+    with duckdb.connect(str(workspace)) as con:
+        store.init_schema(con)
+    done = subprocess.run([sys.executable, "-m", "analytics", "import", str(path), "--workspace", str(workspace)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr[-500:]
+    assert "sans-ref.xlsx" in done.stderr and "XFD1221" in done.stderr
+    assert "Traceback" not in done.stderr

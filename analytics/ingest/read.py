@@ -306,15 +306,20 @@ class _NoData(Exception):
 
 # ---------------------------------------------------------------- text / CSV
 
-def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, cp1252: bool = False) -> RawSheet:
-    utf8, encoding, verified = _to_utf8(name, data, cp1252)
+def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, repair: bool = False) -> RawSheet:
     notes: list[Note] = []
+    utf8, encoding, verified, lines = _to_utf8(name, data, repair)
+    if lines and encoding == "UTF-8":
+        notes.append(Note("note.lines_cp1252", name, rows=lines[:10], params={"count": len(lines)}))
     if encoding != "UTF-8":
         notes.append(Note("note.encoding", name, params={"encoding": encoding}))
     if not utf8[:SAMPLE_BYTES].decode("utf-8", "ignore").strip(BLANKS) and not utf8.decode("utf-8").strip(BLANKS):
         raise ImportProblem("problem.empty_file", name)
 
     sample_text, complete = _sample(utf8)
+    if not complete and "\n" not in sample_text and "\r" not in sample_text:
+        # One line of 256 KB and more: no table (an earlier version said "empty" as it found no whole line).
+        raise ImportProblem("problem.line_too_long", name, rows=[1], limit=_kilobytes(SAMPLE_BYTES))
     delimiter, hint_line = _choose_delimiter(sample_text)
     records = _parse(sample_text, delimiter, complete)
     if hint_line:
@@ -336,10 +341,10 @@ def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, cp1252: 
 
     read = _read_with_duckdb(utf8, delimiter, header, header_line, header_end)
     if read is None and not verified and not _is_utf8(utf8):
-        return _read_text(name, data, max_rows, max_columns, cp1252=True)   # bad UTF-8 past the sample
+        return _read_text(name, data, max_rows, max_columns, repair=True)   # bad UTF-8 past the sample
     if read is None:
         # Quoted line breaks, ragged rows or anything DuckDB reads differently: the slow, exact way.
-        read = _read_with_python(utf8, delimiter, width, header_at + hint_line)
+        read = _read_with_python(name, utf8, delimiter, width, header_at + hint_line)
     table, row_numbers, blank_rows = read
     value_sample = [v for column in table.slice(0, VALUE_SAMPLE_ROWS).columns for v in column.to_pylist() if v]
     sheet = _finish(name, None, header, table, row_numbers, titles, blank_rows, max_rows, max_columns,
@@ -348,17 +353,61 @@ def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, cp1252: 
     return sheet
 
 
-def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, bool]:
-    """The text as UTF-8 bytes without BOM, the encoding found (UTF-8, UTF-16, Windows-1252), and whether
-    the bytes were checked as UTF-8 to the end.
+def _repair_utf8(data: bytes) -> tuple[bytes, str, list[int]]:
+    """A text that is UTF-8 in its sample but not further: each line that is not UTF-8 is read as Windows-1252,
+    every other line stays UTF-8, never the whole file in one encoding picked from one byte.
+
+    (UTF-8 bytes, encoding, 1-based numbers of the lines read as Windows-1252). The encoding is "Windows-1252"
+    when no line holds UTF-8 beyond ASCII (a Windows-1252 export whose first 256 KB are ASCII), "UTF-8" when
+    both are there (a UTF-8 export with a few lines pasted or appended from a Windows-1252 tool)."""
+    view = memoryview(data)
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    out: list[bytes] = []
+    lines: list[int] = []
+    line = 1            # number of the line at `start`
+    utf8_beyond_ascii = False
+    while start < len(data):
+        try:
+            codecs.utf_8_decode(view[start:], "strict", True)
+            end = len(data)
+        except UnicodeDecodeError as error:
+            end = start + error.start
+        # What is UTF-8 up to the line holding the bad byte (to the end when there is none) stays as it is.
+        good_end = end if end == len(data) else max(start, data.rfind(b"\n", start, end) + 1)
+        good = data[start:good_end]
+        utf8_beyond_ascii = utf8_beyond_ascii or not good.isascii()
+        out.append(good)
+        line += good.count(b"\n")
+        start = good_end
+        if start >= len(data):
+            break
+        if len(lines) >= 1000 and not utf8_beyond_ascii:
+            # A Windows-1252 file (nothing but ASCII was UTF-8 so far): the rest in one go.
+            out.append(data[start:].decode("cp1252", errors="replace").encode("utf-8"))
+            break
+        # The line holding the bad byte, read as Windows-1252.
+        line_end = data.find(b"\n", start)
+        line_end = len(data) if line_end < 0 else line_end + 1
+        out.append(data[start:line_end].decode("cp1252", errors="replace").encode("utf-8"))
+        lines.append(line)
+        line += 1
+        start = line_end
+    return b"".join(out), "UTF-8" if utf8_beyond_ascii else "Windows-1252", lines
+
+
+def _to_utf8(name: str, data: bytes, repair: bool = False) -> tuple[bytes, str, bool, list[int]]:
+    """The text as UTF-8 bytes without BOM, the encoding found (UTF-8, UTF-16, Windows-1252), whether
+    the bytes were checked as UTF-8 to the end, and the lines read as Windows-1252 in a UTF-8 text.
 
     Undeclared UTF-8 is checked on the sample only: DuckDB checks the rest while reading (it refuses invalid
-    UTF-8), which saves decoding a large file twice; the caller retries as cp1252 when DuckDB refuses.
+    UTF-8), which saves decoding a large file twice; the caller asks again with `repair` when DuckDB refuses,
+    and the lines that are not UTF-8 are then read as Windows-1252, one by one (see _repair_utf8).
     """
     text: str | None = None
     verified = True
-    if cp1252:
-        text, encoding = data.decode("cp1252", errors="replace"), "Windows-1252"
+    lines: list[int] = []
+    if repair:
+        utf8, encoding, lines = _repair_utf8(data)
     elif data.startswith(b"\xef\xbb\xbf") and _is_utf8(data[3:SAMPLE_BYTES], final=len(data) <= SAMPLE_BYTES):
         utf8, encoding, verified = data[3:], "UTF-8", False
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -380,8 +429,11 @@ def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, 
     elif _is_utf8(data[:SAMPLE_BYTES], final=len(data) <= SAMPLE_BYTES):
         utf8, encoding, verified = data, "UTF-8", len(data) <= SAMPLE_BYTES
     else:
-        # cp1252, not latin-1: the euro sign is 0x80. Its five unassigned bytes become U+FFFD.
-        text, encoding = data.decode("cp1252", errors="replace"), "Windows-1252"
+        # Windows-1252 (not latin-1: the euro sign is 0x80; its five unassigned bytes become U+FFFD), line by
+        # line when UTF-8 lines are there too.
+        utf8, encoding, lines = _repair_utf8(data)
+        if "\x00" in utf8[:SAMPLE_BYTES].decode("utf-8", "ignore"):
+            raise ImportProblem("problem.not_a_table", name)
     if text is not None:
         if "\x00" in text:
             raise ImportProblem("problem.not_a_table", name)
@@ -393,7 +445,7 @@ def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, 
         bad = len(_GARBAGE.findall(head_text))
         if bad > 0.01 * len(head_text):
             raise ImportProblem("problem.not_a_table", name)
-    return utf8, encoding, verified
+    return utf8, encoding, verified, lines
 
 
 def _is_utf8(raw: bytes, final: bool = True) -> bool:
@@ -513,14 +565,21 @@ def _read_with_duckdb(utf8: bytes, delimiter: str, header: list, header_line: in
     return table, row_numbers, blank_rows.tolist()
 
 
-def _read_with_python(utf8: bytes, delimiter: str, width: int, header_record: int):
+def _read_with_python(name: str, utf8: bytes, delimiter: str, width: int, header_record: int):
     """The csv module over the whole text; `_row` counts records as Excel shows them (blank lines included)."""
     text = utf8.decode("utf-8")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     rows = []
-    for index, cells in enumerate(reader):
-        if index > header_record:
-            rows.append(cells)
+    try:
+        for index, cells in enumerate(reader):
+            if index > header_record:
+                rows.append(cells)
+    except csv.Error as error:
+        # The csv module's field size limit (128 KB): a field pasted whole, or a quote never closed.
+        if "field limit" in str(error):
+            raise ImportProblem("problem.field_too_long", name, rows=[reader.line_num],
+                                limit=_kilobytes(csv.field_size_limit())) from error
+        raise
     width = max([width] + [len(cells) for cells in rows])
     columns = [[] for _ in range(width)]
     for cells in rows:
@@ -714,6 +773,10 @@ def _language(headers: list[str], decimal_comma: bool | None, delimiter: str | N
     if english > french:
         return "en"
     return None
+
+
+def _kilobytes(size: int) -> str:
+    return f"{size // 1024} KB"
 
 
 def _megabytes(size: int) -> str:

@@ -33,6 +33,9 @@ from analytics.ingest import sandbox
 from analytics.ingest.problems import ImportProblem, Note
 
 MAX_BYTES = 300 * 1024 * 1024
+# The import page's cap, checked by our code so that the refusal is said in the user's language: Streamlit's
+# own (server.maxUploadSize in .streamlit/config.toml) is set above it, and says it in English.
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
 MIN_INFLATE_RATIO = 0.01            # Apache POI's ZipSecureFile default
 RATIO_CHECKED_ABOVE = 1024 * 1024   # small parts compress well and are harmless
@@ -90,6 +93,16 @@ def read_file(name: str, data: bytes, max_rows: int = 2_000_000, max_columns: in
         raise
     except Exception as error:  # noqa: BLE001 - the one error type promised to callers
         raise ImportProblem("problem.not_a_table", name, detail=_short(error)) from error
+
+
+def check_upload(name: str, size: int) -> None:
+    """Refuse an upload larger than MAX_UPLOAD_BYTES before its bytes are read (ImportProblem naming the file).
+
+    The uploader itself accepts every type and every size up to Streamlit's higher cap: the type is then found
+    from the bytes (a legacy .xls gets "save it as .xlsx"), and every refusal is ours, in the user's language."""
+    if size > MAX_UPLOAD_BYTES:
+        raise ImportProblem("problem.too_large", name,
+                            detail=f"{_megabytes(size)} > {_megabytes(MAX_UPLOAD_BYTES)}")
 
 
 # ---------------------------------------------------------------- workbook

@@ -64,7 +64,7 @@ EN: dict[str, str] = {
     "app.loading_demo": "Loading the demo company…",
     "import.title": "Import a CRM export",
     "import.intro": "Drop your CRM export (xlsx, ods or csv). Columns are recognised automatically; check the mapping, then import. Next week's file of the same shape imports in one click.",
-    "import.upload": "Files to import (xlsx, ods, csv)",
+    "import.upload": "Files to import (xlsx, ods, csv; up to 100 MB each)",
     "import.demo_button": "Load the demo company",
     "import.demo_done": "Demo company loaded in the “demo” workspace.",
     "import.template_button": "Download the Excel template",

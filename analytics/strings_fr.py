@@ -68,7 +68,7 @@ FR: dict[str, str] = {
     "app.loading_demo": "Chargement de l'entreprise de démonstration…",
     "import.title": "Importer un export CRM",
     "import.intro": "Déposez l'export de votre CRM (xlsx, ods ou csv). Les colonnes sont reconnues automatiquement ; vérifiez la correspondance puis importez. Le même format la semaine prochaine s'importe en un clic.",
-    "import.upload": "Fichiers à importer (xlsx, ods, csv)",
+    "import.upload": "Fichiers à importer (xlsx, ods, csv ; 100 Mo au plus chacun)",
     "import.demo_button": "Charger l'entreprise de démonstration",
     "import.demo_done": "Entreprise de démonstration chargée dans l'espace « demo ».",
     "import.template_button": "Télécharger le modèle Excel",

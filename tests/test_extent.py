@@ -165,6 +165,48 @@ def test_an_ods_row_repeated_with_ten_digits_is_refused():
     assert problem.note.params["count"] == "1 000 000 002"   # 2 rows above + 10^9 repeated
 
 
+
+def test_an_ods_cell_repeated_over_columns_counts_its_text_each_time():
+    # One cell of 1 MB of text repeated over 300 columns: 300 x 1 MB = 300 MB of text > 256 MB, in a grid of
+    # only 1 x 300 cells, far below the cell cap. The text is what makes it too big.
+    content = (f'<table:table-row><table:table-cell table:number-columns-repeated="300" office:value-type="string">'
+               f"<text:p>{LONG_TEXT}</text:p></table:table-cell></table:table-row>")
+    data = _ods_with_rows("Affaires", '<table:table-row><table:table-cell office:value-type="string">'
+                                      "<text:p>ID</text:p></table:table-cell></table:table-row>" + content)
+    problem = _refused("repete.ods", data)
+    assert problem.key == "problem.too_much_text"
+    assert 300 * MB > MAX_TEXT_BYTES and 2 * 300 < MAX_CELLS
+
+
+def _ods_with_rows(sheet: str, rows_xml: str) -> bytes:
+    body = (f'<table:table table:name="{sheet}">{rows_xml}</table:table>')
+    content = ('<?xml version="1.0" encoding="UTF-8"?>'
+               '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+               f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def test_a_sheet_declaring_entities_is_refused_not_expanded():
+    # The "billion laughs": entities of entities, 10 levels of 10, a few hundred bytes that expand to 1 GB.
+    # The exact scan (the DOCTYPE sends the sheet there) refuses any DTD: a damaged workbook, nothing expanded.
+    entities = '<!ENTITY a0 "laugh">' + "".join(f'<!ENTITY a{i} "{("&a%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    sheet = (f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             '<row r="1"><c r="A1" t="inlineStr"><is><t>&a9;</t></is></c></row></sheetData></worksheet>')
+    data = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw_xlsx("")), "r") as source, zipfile.ZipFile(data, "w") as target:
+        for info in source.infolist():
+            part = sheet.encode() if info.filename == "xl/worksheets/sheet1.xml" else source.read(info.filename)
+            target.writestr(info.filename, part)
+    problem = _refused("rires.xlsx", data.getvalue())
+    assert problem.key == "problem.corrupt_xlsx"
+
 # --- the command line -----------------------------------------------------------------------------------------
 
 def test_the_cli_refuses_the_far_cell_workbook_without_references(tmp_path):

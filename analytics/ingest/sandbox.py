@@ -22,7 +22,7 @@ from pathlib import Path
 
 from analytics.ingest.problems import ImportProblem
 
-READ_MEMORY_BYTES = 3 * 1024 ** 3   # what one read may add to the child's address space
+READ_MEMORY_BYTES = 4 * 1024 ** 3   # address space one read may add to the child (resident: about 2.5 GB at MAX_CELLS)
 READ_SECONDS = 300                   # a read taking longer is stopped (a 100 000-row workbook takes about 3 s)
 PRELOAD = ["analytics.ingest.warm_reader"]
 

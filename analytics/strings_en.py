@@ -17,6 +17,7 @@ EN: dict[str, str] = {
     "problem.reader_stopped": "Reading the workbook stopped without finishing ({detail}); nothing was changed. Save it again from Excel or export it as .csv.",
     "problem.line_too_long": "No line break in the first {limit}: this is not a table (one line per deal), or an oversized field was pasted at the top. Export again as .csv or .xlsx.",
     "problem.field_too_long": "A field is longer than {limit} (a whole text pasted in, or a quote never closed). Shorten that field or close its quotes, then export again.",
+    "problem.too_many_elements": "The sheet describes more than {limit} elements (rows and cells, empty ones included): not a CRM export as such. Save it again from Excel or export it as .csv.",
     "problem.zip_bomb": "The workbook unpacks to an abnormal size ({detail}): refused for safety.",
     "problem.too_large": "The file is larger than allowed ({detail}). Filter the export or split it.",
     "problem.too_many_rows": "Too many rows ({count}; at most {limit}). Filter the export on a shorter period.",

@@ -19,6 +19,7 @@ FR: dict[str, str] = {
     "problem.reader_stopped": "La lecture du classeur s'est arrêtée sans aboutir ({detail}) ; rien n'a été modifié. Enregistrez-le de nouveau depuis Excel ou exportez-le en .csv.",
     "problem.line_too_long": "Aucun saut de ligne dans les {limit} premiers octets : ce n'est pas un tableau (une ligne par affaire), ou un champ démesuré a été collé en tête. Exportez de nouveau en .csv ou en .xlsx.",
     "problem.field_too_long": "Un champ dépasse {limit} (un texte collé en entier, ou un guillemet jamais refermé). Raccourcissez ce champ ou refermez ses guillemets, puis exportez de nouveau.",
+    "problem.too_many_elements": "La feuille décrit plus de {limit} éléments (lignes et cellules, vides comprises) : ce n'est pas un export de CRM tel quel. Enregistrez-la de nouveau depuis Excel ou exportez-la en .csv.",
     "problem.zip_bomb": "Le classeur se décompresse en un volume anormal ({detail}) : il est refusé par sécurité.",
     "problem.too_large": "Le fichier dépasse la taille admise ({detail}). Filtrez l'export ou découpez-le.",
     "problem.too_many_rows": "Trop de lignes ({count} ; maximum {limit}). Filtrez l'export sur une période plus courte.",

@@ -109,6 +109,20 @@ def test_a_comment_hiding_a_far_reference_does_not_fool_the_fast_scan():
     assert sheet_extent(_sheet(xml))[:3] == (2, 2, "B2")
 
 
+
+def test_a_sheet_of_endless_empty_rows_stops_the_exact_scan(monkeypatch):
+    # Rows without cells place nothing, but a gigabyte of them would keep the exact scan (where the one cell
+    # without a reference sends the sheet) for minutes: past MAX_ELEMENTS (lowered here to 100) the sheet is
+    # refused. 1 worksheet + 1 sheetData + 150 rows = 152 elements > 100 before the cell is even reached.
+    from analytics.ingest import extent, read
+
+    monkeypatch.setattr(extent, "MAX_ELEMENTS", 100)
+    data = raw_xlsx("<row/>" * 150 + "<row><c><v>1</v></c></row>")
+    with pytest.raises(ImportProblem) as caught:
+        read._check_extents("lignes.xlsx", data, "xlsx")    # the guard itself, in this process
+    assert (caught.value.key, caught.value.note.sheet) == ("problem.too_many_elements", "Affaires")
+    assert "100" in caught.value.render("fr")
+
 # --- shared strings -----------------------------------------------------------------------------------------
 
 # 1 MB of "a" and "b" drawn at random: compressed about 8 to 1 (one bit per byte), so that the zip bomb check,

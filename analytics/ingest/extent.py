@@ -30,6 +30,9 @@ MAX_TEXT_BYTES = 256 * 1024 * 1024   # the text a workbook's cells hold once rea
 SCAN_CHUNK = 4 * 1024 * 1024
 MAX_TAG_BYTES = 16 * 1024 * 1024     # one tag (or one shared string) longer than this is not a spreadsheet's
 MAX_EXTRA_CELLS = 20_000             # scanned past the bound to the end of the row, to name the far cell
+# Elements the exact scan reads in one sheet (a 10-million-cell sheet has about 21 million: rows, cells, values).
+# Past it, the sheet is refused whatever it holds: a gigabyte of empty rows would otherwise keep the scan for minutes.
+MAX_ELEMENTS = 5 * MAX_CELLS
 
 
 class Extent(NamedTuple):
@@ -43,6 +46,14 @@ class Extent(NamedTuple):
     @property
     def cells(self) -> int:
         return self.rows * self.cols
+
+
+class TooManyElements(Exception):
+    """A sheet whose XML holds more elements than MAX_ELEMENTS: not a spreadsheet program's."""
+
+    def __init__(self, sheet: str | None = None):
+        super().__init__(f"more than {MAX_ELEMENTS} elements")
+        self.sheet = sheet
 
 
 class _Irregular(Exception):
@@ -273,11 +284,15 @@ def exact_extent(stream, strings: np.ndarray | None = None, text_budget: int = M
     cell_type = None
     in_inline = False
     root = sheet_data = None
+    elements = 0
     for event, elem in iterparse(stream, events=("start", "end"), forbid_dtd=True):
         tag = elem.tag.rpartition("}")[2]
         if root is None:
             root = elem
         if event == "start":
+            elements += 1
+            if elements > MAX_ELEMENTS:
+                raise TooManyElements()
             if tag == "row":
                 row = _row_number(elem.get("r")) or next_row
                 next_col = 1
@@ -392,7 +407,11 @@ def xlsx_extents(archive: zipfile.ZipFile) -> WorkbookExtent:
         if path not in available:
             continue
         with archive.open(path) as stream:
-            extent = sheet_extent(stream, sizes, budget, available[path].file_size)
+            try:
+                extent = sheet_extent(stream, sizes, budget, available[path].file_size)
+            except TooManyElements as error:
+                error.sheet = sheet_name
+                raise
         out.append((sheet_name, extent))
         budget -= extent.text
         if extent.cells > MAX_CELLS or budget < 0:

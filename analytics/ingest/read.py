@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
-from analytics.ingest.extent import (MAX_CELLS, MAX_TEXT_BYTES, ods_extents, sheet_extent,  # noqa: F401
-                                     xlsx_extents)
+from analytics.ingest import extent
+from analytics.ingest.extent import (MAX_CELLS, MAX_TEXT_BYTES, TooManyElements, ods_extents,  # noqa: F401
+                                     sheet_extent, xlsx_extents)
 from analytics.ingest import sandbox
 from analytics.ingest.problems import ImportProblem, Note
 
@@ -209,18 +210,21 @@ def _check_extents(name: str, data: bytes, kind: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             found = ods_extents(archive) if kind == "ods" else xlsx_extents(archive)
+    except TooManyElements as error:
+        raise ImportProblem("problem.too_many_elements", name, error.sheet,
+                            limit=_thousands(extent.MAX_ELEMENTS)) from error
     except Exception as error:  # noqa: BLE001 - a damaged part, a DTD: the one error type promised to callers
         raise ImportProblem("problem.corrupt_xlsx", name, detail=_short(error)) from error
     limit = _megabytes(MAX_TEXT_BYTES)
     if found.strings > MAX_CELLS or found.strings_bytes > MAX_TEXT_BYTES:
         raise ImportProblem("problem.too_much_text", name, limit=limit)
     text = found.strings_bytes
-    for sheet_name, extent in found.sheets:
-        if extent.cells > MAX_CELLS:
-            raise ImportProblem("problem.far_cell", name, sheet_name, cell=extent.far or "?",
-                                count=_thousands(extent.rows), width=_thousands(extent.cols),
+    for sheet_name, grid in found.sheets:
+        if grid.cells > MAX_CELLS:
+            raise ImportProblem("problem.far_cell", name, sheet_name, cell=grid.far or "?",
+                                count=_thousands(grid.rows), width=_thousands(grid.cols),
                                 limit=_thousands(MAX_CELLS))
-        text += extent.text
+        text += grid.text
         if text > MAX_TEXT_BYTES:
             raise ImportProblem("problem.too_much_text", name, sheet_name, limit=limit)
 

@@ -49,3 +49,17 @@ def test_import_a_far_cell_workbook_gets_its_message_and_another_tab_its_figures
         other.close()
     # And the uploader's own page is still connected and answers.
     open_page(page, app_url, PAGES["import_page"])
+
+
+def test_a_legacy_xls_is_refused_by_our_message_in_french_not_by_the_uploader(page, app_url):
+    # The uploader used to refuse a .xls itself, in English ("application/vnd.ms-excel files are not allowed").
+    # It now lets it through: its first bytes (the OLE signature) make our message, in the user's language.
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    open_page(page, app_url, PAGES["import_page"])
+    page.set_input_files('input[type="file"]',
+                         files=[{"name": "ancien.xls", "mimeType": "application/vnd.ms-excel", "buffer": data}])
+    alert = page.locator('[data-testid="stAlertContainer"]', has_text="Ancien format Excel")
+    wait_for_app(page, until=alert)
+    assert _space(alert.first.inner_text()).startswith("Fichier « ancien.xls » : Ancien format Excel (.xls).")
+    assert page.get_by_text("files are not allowed").count() == 0
+    screenshot(page, "import-legacy-xls")

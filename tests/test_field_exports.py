@@ -23,7 +23,8 @@ from analytics.filters import Filter
 from analytics.ingest.importer import import_files, plan_file, run_import
 from analytics.measures.kpis import flash_kpis
 from analytics.ingest.problems import ImportProblem
-from analytics.ingest.read import MAX_CELLS, read_file, sheet_extent
+from analytics.ingest.extent import MAX_CELLS, sheet_extent
+from analytics.ingest.read import read_file
 from tests.field_exports import maven_rows, unknown_header_export
 from tests.files import csv_bytes, ods_bytes, xlsx_bytes
 from tests.test_import import fingerprint

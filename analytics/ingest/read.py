@@ -3,9 +3,11 @@
 Nothing is interpreted here beyond the shape of the table: every cell comes back as stripped text (or None),
 with the row number the user sees, so that mapping and cleaning downstream can name the exact row.
 The file type comes from the first bytes, never from the uploaded name, and the name is never used as a path.
-A workbook is checked (size, compression ratio) before it is unpacked. A CSV is transcoded to UTF-8 and read
-by DuckDB, but the delimiter and the header line are decided here, on a sample, because DuckDB's sniffer can
-take a title line for the header.
+A workbook is checked (size, compression ratio) before it is unpacked, then read in a child process whose memory
+is capped (analytics.ingest.sandbox), after the guard has counted what the reader would build
+(analytics.ingest.extent). A CSV is transcoded to UTF-8 (line by line where a UTF-8 file holds Windows-1252
+lines) and read by DuckDB, but the delimiter and the header line are decided here, on a sample, because DuckDB's
+sniffer can take a title line for the header.
 """
 from __future__ import annotations
 
@@ -28,8 +30,7 @@ import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
 from analytics.ingest import extent
-from analytics.ingest.extent import (MAX_CELLS, MAX_TEXT_BYTES, TooManyElements, ods_extents,  # noqa: F401
-                                     sheet_extent, xlsx_extents)
+from analytics.ingest.extent import MAX_CELLS, MAX_TEXT_BYTES, TooManyElements, ods_extents, xlsx_extents
 from analytics.ingest import sandbox
 from analytics.ingest.problems import ImportProblem, Note
 

@@ -11,10 +11,11 @@ the grid (rows x columns from A1, cells with or without references, .ods repeats
 hold (a shared string counted once per cell that references it, plus the strings table itself). A workbook over
 MAX_CELLS (one sheet's grid) or MAX_TEXT_BYTES (the whole workbook's text) is refused, naming the far cell.
 
-Two scans give the same counts. The fast one stays in C (byte counts and regular expressions over the chunk) and
-applies to the XML every spreadsheet program writes: a `r=` first on every row and cell, no comments, no CDATA, no
-namespace prefix. Anything else (hand-made, or hostile) goes through the exact scan, defusedxml's iterparse,
-which follows calamine's rules element by element and stops as soon as a bound is passed.
+Two scans place the cells the same way. The fast one stays in C (substring searches and regular expressions over
+each chunk) and applies to the XML spreadsheet programs write: a reference first on every cell, no comment, CDATA
+or namespace prefix; it bounds inline text by the part's size, and hands over to the exact scan when that bound is
+not enough. Anything else (hand-made, or hostile) goes through the exact scan, defusedxml's iterparse, which
+follows calamine's rules element by element, counts every text, and stops as soon as a bound is passed.
 """
 from __future__ import annotations
 
@@ -128,8 +129,9 @@ _SI_OPEN = re.compile(rb"<si[\s>/]")
 _SI = re.compile(rb"<si>(.*?)</si>", re.DOTALL)
 
 
-def shared_string_sizes(stream) -> np.ndarray:
-    """Bytes of each shared string (index -> size, markup inside an item included: an upper bound)."""
+def shared_string_sizes(stream) -> np.ndarray | None:
+    """Bytes of each shared string (index -> size; rich-text markup inside an item included: an upper bound), or
+    None when the fast scan cannot read the part (the caller reopens it for shared_string_sizes_exact)."""
     try:
         return _shared_sizes_fast(stream)
     except _Irregular:

@@ -4,4 +4,7 @@ process starts warm: a fork, not a second of imports.
 """
 from analytics.ingest import read
 
-read.warm_up()
+try:
+    read.warm_up()
+except Exception:  # noqa: BLE001 - a cold child is slower, never wrong: the forkserver must start whatever happens
+    pass

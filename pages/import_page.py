@@ -12,6 +12,7 @@ from analytics.i18n import field_label as field_name
 from analytics.ingest.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
                                 missing_columns, plan_file, plan_with_table, run_import, stage_values)
 from analytics.ingest.problems import ImportProblem
+from analytics.ingest.read import check_upload
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
 from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
@@ -34,6 +35,7 @@ def _plans_for(files) -> list[tuple[str, list[SheetPlan] | ImportProblem]]:
         key = (workspace(), f.file_id)  # a plan reads the workspace's saved mappings: one per workspace
         if key not in cache:
             try:
+                check_upload(f.name, f.size)
                 cache[key] = plan_file(con, f.name, f.getvalue())
             except ImportProblem as problem:
                 cache[key] = problem
@@ -226,8 +228,9 @@ if workspace() == store.DEMO_WORKSPACE:
     st.info(tr("import.demo_workspace_hint"), icon=":material/info:")
 _demo_and_template()
 
-# One uploader per workspace: files dropped for one client are never queued for another.
-files = st.file_uploader(tr("import.upload"), type=["xlsx", "ods", "csv", "txt", "tsv"], accept_multiple_files=True,
+# One uploader per workspace: files dropped for one client are never queued for another. Every type and size is
+# let through to our checks (type from the bytes, size cap below Streamlit's): Streamlit's own refusals are English.
+files = st.file_uploader(tr("import.upload"), accept_multiple_files=True,
                          key=f"uploader:{workspace()}", on_change=lambda: st.session_state.pop(REPORT_KEY, None))
 plans: list[SheetPlan] = []
 for file_id, planned in _plans_for(files or []):

@@ -59,10 +59,11 @@ def _ods_cell(value) -> str:
 
 
 def ods_bytes(sheets: dict[str, Sequence[Sequence[object]]], trailing_empty: bool = True,
-              far_repeat: int = 0) -> bytes:
+              far_repeat: int = 0, far_rows: int = 0) -> bytes:
     """An OpenDocument spreadsheet as LibreOffice saves it: each sheet ends with an empty row repeated up to
     the 1 048 576th (trailing_empty). far_repeat > 0 adds a row whose one text cell is repeated that many
-    columns, itself repeated that many rows: a tiny file describing a huge grid of content."""
+    columns, itself repeated that many rows: a tiny file describing a huge grid of content. far_rows > 0 adds
+    one row of one text cell repeated that many rows (written with as many digits as it takes)."""
     from xml.sax.saxutils import quoteattr
 
     tables = []
@@ -72,6 +73,10 @@ def ods_bytes(sheets: dict[str, Sequence[Sequence[object]]], trailing_empty: boo
             body += (f'<table:table-row table:number-rows-repeated="{far_repeat}">'
                      f'<table:table-cell table:number-columns-repeated="{far_repeat}" office:value-type="string">'
                      "<text:p>x</text:p></table:table-cell></table:table-row>")
+        if far_rows:
+            body += (f'<table:table-row table:number-rows-repeated="{far_rows}">'
+                     '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+                     "</table:table-row>")
         if trailing_empty:
             body += (f'<table:table-row table:number-rows-repeated="{1048576 - len(rows)}">'
                      '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
@@ -98,4 +103,58 @@ def ods_bytes(sheets: dict[str, Sequence[Sequence[object]]], trailing_empty: boo
         archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+XLSX_PARTS = {
+    "[Content_Types].xml":
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    "_rels/.rels":
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="xl/workbook.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/></Relationships>',
+    "xl/workbook.xml":
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Affaires" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels":
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+        '<Relationship Id="rId2" Target="sharedStrings.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+}
+
+
+def raw_xlsx(sheet_data: str, strings: Sequence[str] = ()) -> bytes:
+    """A one-sheet workbook ("Affaires") whose <sheetData> is written by hand: rows and cells with or without
+    references, as hostile or odd writers make them; `strings` is the shared strings table."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?>'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             f"<sheetData>{sheet_data}</sheetData></worksheet>")
+    table = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, part in XLSX_PARTS.items():
+            archive.writestr(name, part)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        archive.writestr("xl/sharedStrings.xml",
+                         '<?xml version="1.0" encoding="UTF-8"?>'
+                         '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                         f"{table}</sst>")
     return out.getvalue()

@@ -3,9 +3,11 @@
 Nothing is interpreted here beyond the shape of the table: every cell comes back as stripped text (or None),
 with the row number the user sees, so that mapping and cleaning downstream can name the exact row.
 The file type comes from the first bytes, never from the uploaded name, and the name is never used as a path.
-A workbook is checked (size, compression ratio) before it is unpacked. A CSV is transcoded to UTF-8 and read
-by DuckDB, but the delimiter and the header line are decided here, on a sample, because DuckDB's sniffer can
-take a title line for the header.
+A workbook is checked (size, compression ratio) before it is unpacked, then read in a child process whose memory
+is capped (analytics.ingest.sandbox), after the guard has counted what the reader would build
+(analytics.ingest.extent). A CSV is transcoded to UTF-8 (line by line where a UTF-8 file holds Windows-1252
+lines) and read by DuckDB, but the delimiter and the header line are decided here, on a sample, because DuckDB's
+sniffer can take a title line for the header.
 """
 from __future__ import annotations
 
@@ -27,9 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
+from analytics.ingest import extent
+from analytics.ingest.extent import MAX_CELLS, MAX_TEXT_BYTES, TooManyElements, ods_extents, xlsx_extents
+from analytics.ingest import sandbox
 from analytics.ingest.problems import ImportProblem, Note
 
 MAX_BYTES = 300 * 1024 * 1024
+# The import page's cap, checked by our code so that the refusal is said in the user's language: Streamlit's
+# own (server.maxUploadSize in .streamlit/config.toml) is set above it, and says it in English.
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
 MIN_INFLATE_RATIO = 0.01            # Apache POI's ZipSecureFile default
 RATIO_CHECKED_ABOVE = 1024 * 1024   # small parts compress well and are harmless
@@ -89,6 +97,16 @@ def read_file(name: str, data: bytes, max_rows: int = 2_000_000, max_columns: in
         raise ImportProblem("problem.not_a_table", name, detail=_short(error)) from error
 
 
+def check_upload(name: str, size: int) -> None:
+    """Refuse an upload larger than MAX_UPLOAD_BYTES before its bytes are read (ImportProblem naming the file).
+
+    The uploader itself accepts every type and every size up to Streamlit's higher cap: the type is then found
+    from the bytes (a legacy .xls gets "save it as .xlsx"), and every refusal is ours, in the user's language."""
+    if size > MAX_UPLOAD_BYTES:
+        raise ImportProblem("problem.too_large", name,
+                            detail=f"{_megabytes(size)} > {_megabytes(MAX_UPLOAD_BYTES)}")
+
+
 # ---------------------------------------------------------------- workbook
 
 def _check_zip(name: str, data: bytes) -> str:
@@ -123,16 +141,28 @@ def _ods_mimetype(data: bytes) -> bool:
         return False
 
 
-# One workbook is turned into a grid at a time in this process: the memory a read may take (MAX_CELLS) is then
-# the process's bound too, whatever the number of sessions uploading at once.
+# One workbook is read at a time: the memory reads take (one child's READ_MEMORY_BYTES) is then the machine's
+# bound too, whatever the number of sessions uploading at once.
 _WORKBOOK_READS = threading.BoundedSemaphore(1)
 
 
 def _read_workbook(name: str, data: bytes, max_rows: int, max_columns: int) -> list[RawSheet]:
+    """The zip's directory is checked here (nothing is inflated); the guard and the reader run in a child process
+    whose memory is capped (analytics.ingest.sandbox), so that no workbook can take this process down."""
     kind = _check_zip(name, data)
-    _check_extents(name, data, kind)
     with _WORKBOOK_READS:
-        return _read_checked_workbook(name, data, max_rows, max_columns)
+        return sandbox.run(name, read_untrusted_workbook, name, data, kind, max_rows, max_columns)
+
+
+def warm_up() -> None:
+    """One tiny sheet through the table building, so that what it imports on first use is imported."""
+    _sheet_table("warm-up", "S", [["ID", "Montant", "Date"], ["A", 1.5, dt.datetime(2026, 1, 1)]], 1, 10, 10)
+
+
+def read_untrusted_workbook(name: str, data: bytes, kind: str, max_rows: int, max_columns: int) -> list[RawSheet]:
+    """What the child process does: count what the reader would build, refuse above the bounds, else read."""
+    _check_extents(name, data, kind)
+    return _read_checked_workbook(name, data, max_rows, max_columns)
 
 
 def _read_checked_workbook(name: str, data: bytes, max_rows: int, max_columns: int) -> list[RawSheet]:
@@ -173,198 +203,35 @@ def _read_checked_workbook(name: str, data: bytes, max_rows: int, max_columns: i
     return kept
 
 
-# ---------------------------------------------------------------- sheet extents (before any dense grid)
-#
-# calamine builds a dense grid from the top-left to the bottom-right cell a sheet uses: a 6 KB workbook with
-# one cell in A1 and one in XFD1048576 asks for 16 384 x 1 048 576 cells (512 GB) and aborts the process.
-# So the real cell references of every worksheet are scanned (streamed, never fully in memory) before calamine
-# sees the file, and a sheet whose grid would exceed MAX_CELLS is refused, naming the far cell. The scan is
-# cheap: after the first rows, a reference can only raise the extent if it is beyond the largest seen so far,
-# and a regular expression built for "beyond" finds none in a well-formed sheet (C-speed, no Python per cell).
-
-MAX_CELLS = 10_000_000       # one sheet's grid (e.g. 250 000 rows x 40 columns): about 2.5 GB at peak
-SCAN_CHUNK = 4 * 1024 * 1024
-# A literal prefix keeps the search in C: ' r="' starts a cell reference (letters follow) or a row number.
-_ROW_ELEMENT = re.compile(rb" r=[\"'](\d{1,9})[\"']")
-_CELL_REF = rb" r=[\"']"
-
-
-def _greater_number(n: int) -> bytes:
-    """A regex (bytes) matching a decimal number greater than n (no leading zeros)."""
-    digits = str(n)
-    parts = [rb"[1-9]\d{%d,}" % len(digits)]  # more digits
-    for i, ch in enumerate(digits):
-        d = int(ch)
-        if d < 9:
-            rest = len(digits) - i - 1
-            parts.append(digits[:i].encode() + (b"[%d-9]" % (d + 1)) + (rb"\d{%d}" % rest if rest else b""))
-    return b"(?:" + b"|".join(parts) + b")"
-
-
-def column_index(letters: str) -> int:
-    """1-based column number of 'A', 'Z', 'AA', 'XFD'."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def _greater_column(n: int) -> bytes:
-    """A regex (bytes) matching column letters beyond column n (n >= 1)."""
-    letters = column_letters(n)
-    parts = [rb"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
-    for i, ch in enumerate(letters):
-        if ch < "Z":
-            rest = len(letters) - i - 1
-            parts.append(letters[:i].encode() + b"[" + chr(ord(ch) + 1).encode() + b"-Z]"
-                         + (rb"[A-Z]{%d}" % rest if rest else b""))
-    return b"(?:" + b"|".join(parts) + b")" if parts else b"(?!)"
-
-
-def sheet_extent(stream) -> tuple[int, int, str | None]:
-    """(last row, last column, reference of the farthest cell) that a worksheet's XML stream uses."""
-    max_row = max_col = 0
-    far: str | None = None
-    tail = b""
-    while True:
-        chunk = stream.read(SCAN_CHUNK)
-        buffer = tail + chunk
-        cut = buffer.rfind(b"<") if chunk else len(buffer)
-        if cut <= 0 and chunk:
-            tail = buffer
-            continue
-        part, tail = buffer[:cut], buffer[cut:]
-        for m in _ROW_ELEMENT.finditer(part) if b"row" in part else ():
-            max_row = max(max_row, int(m.group(1)))
-        # Cells beyond the extent so far: by column, then by row (a few matches at most in a regular sheet).
-        beyond = re.compile(_CELL_REF + rb"(" + _greater_column(max(max_col, 1)) + rb")(\d{1,9})[\"']")
-        for m in beyond.finditer(part):
-            col = column_index(m.group(1).decode())
-            if col > max_col:
-                max_col, far = col, m.group(1).decode() + m.group(2).decode()
-            max_row = max(max_row, int(m.group(2)))
-        if max_col == 0 and re.search(_CELL_REF + rb"A\d", part):
-            max_col = 1
-        beyond = re.compile(_CELL_REF + rb"([A-Z]{1,3})(" + _greater_number(max_row) + rb")[\"']")
-        for m in beyond.finditer(part):
-            row = int(m.group(2))
-            if row > max_row:
-                max_row, far = row, m.group(1).decode() + m.group(2).decode()
-        if not chunk:
-            break
-    return max_row, max_col, far
-
-
-def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, part path) of an xlsx's worksheets, from workbook.xml and its relationships."""
-    from defusedxml import ElementTree
-
-    try:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except Exception:  # noqa: BLE001 - calamine will say what is wrong; scan every worksheet part instead
-        return [(info.filename, info.filename) for info in archive.infolist()
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")]
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    out = []
-    for sheet in book.iter():
-        if sheet.tag.endswith("}sheet"):
-            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-            target = targets.get(rid, "")
-            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            out.append((sheet.get("name") or path, path))
-    return out
-
+# ---------------------------------------------------------------- what the reader will build (analytics.ingest.extent)
 
 def _check_extents(name: str, data: bytes, kind: str) -> None:
-    """Refuse a sheet whose grid (first row and column to its farthest cell) exceeds MAX_CELLS."""
+    """Refuse a sheet whose grid (A1 to its farthest cell) exceeds MAX_CELLS, or a workbook whose cells would
+    hold more than MAX_TEXT_BYTES of text once read (shared strings counted once per referencing cell)."""
     try:
-        extents = _extents(data, kind)
-    except Exception as error:  # noqa: BLE001 - a damaged part: the one error type promised to callers
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            found = ods_extents(archive) if kind == "ods" else xlsx_extents(archive)
+    except TooManyElements as error:
+        raise ImportProblem("problem.too_many_elements", name, error.sheet,
+                            limit=_thousands(extent.MAX_ELEMENTS)) from error
+    except Exception as error:  # noqa: BLE001 - a damaged part, a DTD: the one error type promised to callers
         raise ImportProblem("problem.corrupt_xlsx", name, detail=_short(error)) from error
-    for sheet_name, rows, cols, far in extents:
-        if rows * cols > MAX_CELLS:
-            raise ImportProblem("problem.far_cell", name, sheet_name, cell=far or "?",
-                                count=f"{rows:,}".replace(",", " "), width=f"{cols:,}".replace(",", " "),
-                                limit=f"{MAX_CELLS:,}".replace(",", " "))
+    limit = _megabytes(MAX_TEXT_BYTES)
+    if found.strings > MAX_CELLS or found.strings_bytes > MAX_TEXT_BYTES:
+        raise ImportProblem("problem.too_much_text", name, limit=limit)
+    text = found.strings_bytes
+    for sheet_name, grid in found.sheets:
+        if grid.cells > MAX_CELLS:
+            raise ImportProblem("problem.far_cell", name, sheet_name, cell=grid.far or "?",
+                                count=_thousands(grid.rows), width=_thousands(grid.cols),
+                                limit=_thousands(MAX_CELLS))
+        text += grid.text
+        if text > MAX_TEXT_BYTES:
+            raise ImportProblem("problem.too_much_text", name, sheet_name, limit=limit)
 
 
-def _extents(data: bytes, kind: str) -> list[tuple[str, int, int, str | None]]:
-    """(sheet, last row, last column, farthest cell) of every sheet of an xlsx or ods."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if kind == "ods":
-            return _ods_extents(archive)
-        extents = []
-        available = set(archive.namelist())
-        for sheet_name, path in _worksheet_parts(archive):
-            if path in available:
-                with archive.open(path) as stream:
-                    extents.append((sheet_name, *sheet_extent(stream)))
-        return extents
-
-
-_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
-_ODS_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="(\d{1,9})"')
-
-
-def _ods_extents(archive: zipfile.ZipFile) -> list[tuple[str, int, int, str | None]]:
-    """Per sheet of an OpenDocument spreadsheet: (name, last row, last column, farthest cell) holding content.
-
-    ODS has no cell references: rows and cells carry repeat counts ("this empty row 1 048 000 times" ends
-    every sheet LibreOffice saves). A cell with content (an element that is not self-closing) repeated far
-    makes the grid as large as an xlsx far cell does, so the repeats are added up, content only."""
-    out: list[tuple[str, int, int, str | None]] = []
-    sheet = None
-    row = col = row_repeat = 0
-    row_used = False
-    max_row = max_col = 0
-    with archive.open("content.xml") as stream:
-        tail = b""
-        while True:
-            chunk = stream.read(SCAN_CHUNK)
-            buffer = tail + chunk
-            cut = buffer.rfind(b"<") if chunk else len(buffer)
-            part, tail = buffer[:cut], buffer[cut:]
-            for m in _ODS_TAG.finditer(part):
-                closing, tag, attrs, empty = m.groups()
-                if tag == b"table":
-                    if closing:
-                        if sheet is not None:
-                            out.append((sheet, max_row, max_col, f"{column_letters(max(max_col, 1))}{max_row}"))
-                        sheet = None
-                    else:
-                        found = re.search(rb'table:name="([^"]*)"', attrs)
-                        sheet = found.group(1).decode("utf-8", "replace") if found else "?"
-                        row = max_row = max_col = 0
-                    continue
-                repeat = _ODS_REPEAT.search(attrs)
-                count = int(repeat.group(1)) if repeat else 1
-                if tag == b"table-row":
-                    if closing:
-                        if row_used:
-                            max_row = row + row_repeat
-                        row += row_repeat
-                    else:
-                        row_repeat, col, row_used = count, 0, False
-                        if empty:  # <table:table-row/>: a row with no cell at all
-                            row += count
-                else:
-                    if not closing:
-                        if not empty:
-                            row_used = True
-                            max_col = max(max_col, col + count)
-                        col += count
-            if not chunk:
-                break
-    return out
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
 
 
 def _sheet_table(name, sheet_name, rows, first_row, max_rows, max_columns) -> RawSheet:
@@ -457,15 +324,20 @@ class _NoData(Exception):
 
 # ---------------------------------------------------------------- text / CSV
 
-def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, cp1252: bool = False) -> RawSheet:
-    utf8, encoding, verified = _to_utf8(name, data, cp1252)
+def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, repair: bool = False) -> RawSheet:
     notes: list[Note] = []
+    utf8, encoding, verified, lines = _to_utf8(name, data, repair)
+    if lines and encoding == "UTF-8":
+        notes.append(Note("note.lines_cp1252", name, rows=lines[:10], params={"count": len(lines)}))
     if encoding != "UTF-8":
         notes.append(Note("note.encoding", name, params={"encoding": encoding}))
     if not utf8[:SAMPLE_BYTES].decode("utf-8", "ignore").strip(BLANKS) and not utf8.decode("utf-8").strip(BLANKS):
         raise ImportProblem("problem.empty_file", name)
 
     sample_text, complete = _sample(utf8)
+    if not complete and "\n" not in sample_text and "\r" not in sample_text:
+        # One line of 256 KB and more: no table (an earlier version said "empty" as it found no whole line).
+        raise ImportProblem("problem.line_too_long", name, rows=[1], limit=_kilobytes(SAMPLE_BYTES))
     delimiter, hint_line = _choose_delimiter(sample_text)
     records = _parse(sample_text, delimiter, complete)
     if hint_line:
@@ -487,10 +359,10 @@ def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, cp1252: 
 
     read = _read_with_duckdb(utf8, delimiter, header, header_line, header_end)
     if read is None and not verified and not _is_utf8(utf8):
-        return _read_text(name, data, max_rows, max_columns, cp1252=True)   # bad UTF-8 past the sample
+        return _read_text(name, data, max_rows, max_columns, repair=True)   # bad UTF-8 past the sample
     if read is None:
         # Quoted line breaks, ragged rows or anything DuckDB reads differently: the slow, exact way.
-        read = _read_with_python(utf8, delimiter, width, header_at + hint_line)
+        read = _read_with_python(name, utf8, delimiter, width, header_at + hint_line)
     table, row_numbers, blank_rows = read
     value_sample = [v for column in table.slice(0, VALUE_SAMPLE_ROWS).columns for v in column.to_pylist() if v]
     sheet = _finish(name, None, header, table, row_numbers, titles, blank_rows, max_rows, max_columns,
@@ -499,17 +371,61 @@ def _read_text(name: str, data: bytes, max_rows: int, max_columns: int, cp1252: 
     return sheet
 
 
-def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, bool]:
-    """The text as UTF-8 bytes without BOM, the encoding found (UTF-8, UTF-16, Windows-1252), and whether
-    the bytes were checked as UTF-8 to the end.
+def _repair_utf8(data: bytes) -> tuple[bytes, str, list[int]]:
+    """A text that is UTF-8 in its sample but not further: each line that is not UTF-8 is read as Windows-1252,
+    every other line stays UTF-8, never the whole file in one encoding picked from one byte.
+
+    (UTF-8 bytes, encoding, 1-based numbers of the lines read as Windows-1252). The encoding is "Windows-1252"
+    when no line holds UTF-8 beyond ASCII (a Windows-1252 export whose first 256 KB are ASCII), "UTF-8" when
+    both are there (a UTF-8 export with a few lines pasted or appended from a Windows-1252 tool)."""
+    view = memoryview(data)
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    out: list[bytes] = []
+    lines: list[int] = []
+    line = 1            # number of the line at `start`
+    utf8_beyond_ascii = False
+    while start < len(data):
+        try:
+            codecs.utf_8_decode(view[start:], "strict", True)
+            end = len(data)
+        except UnicodeDecodeError as error:
+            end = start + error.start
+        # What is UTF-8 up to the line holding the bad byte (to the end when there is none) stays as it is.
+        good_end = end if end == len(data) else max(start, data.rfind(b"\n", start, end) + 1)
+        good = data[start:good_end]
+        utf8_beyond_ascii = utf8_beyond_ascii or not good.isascii()
+        out.append(good)
+        line += good.count(b"\n")
+        start = good_end
+        if start >= len(data):
+            break
+        if len(lines) >= 1000 and not utf8_beyond_ascii:
+            # A Windows-1252 file (nothing but ASCII was UTF-8 so far): the rest in one go.
+            out.append(data[start:].decode("cp1252", errors="replace").encode("utf-8"))
+            break
+        # The line holding the bad byte, read as Windows-1252.
+        line_end = data.find(b"\n", start)
+        line_end = len(data) if line_end < 0 else line_end + 1
+        out.append(data[start:line_end].decode("cp1252", errors="replace").encode("utf-8"))
+        lines.append(line)
+        line += 1
+        start = line_end
+    return b"".join(out), "UTF-8" if utf8_beyond_ascii else "Windows-1252", lines
+
+
+def _to_utf8(name: str, data: bytes, repair: bool = False) -> tuple[bytes, str, bool, list[int]]:
+    """The text as UTF-8 bytes without BOM, the encoding found (UTF-8, UTF-16, Windows-1252), whether
+    the bytes were checked as UTF-8 to the end, and the lines read as Windows-1252 in a UTF-8 text.
 
     Undeclared UTF-8 is checked on the sample only: DuckDB checks the rest while reading (it refuses invalid
-    UTF-8), which saves decoding a large file twice; the caller retries as cp1252 when DuckDB refuses.
+    UTF-8), which saves decoding a large file twice; the caller asks again with `repair` when DuckDB refuses,
+    and the lines that are not UTF-8 are then read as Windows-1252, one by one (see _repair_utf8).
     """
     text: str | None = None
     verified = True
-    if cp1252:
-        text, encoding = data.decode("cp1252", errors="replace"), "Windows-1252"
+    lines: list[int] = []
+    if repair:
+        utf8, encoding, lines = _repair_utf8(data)
     elif data.startswith(b"\xef\xbb\xbf") and _is_utf8(data[3:SAMPLE_BYTES], final=len(data) <= SAMPLE_BYTES):
         utf8, encoding, verified = data[3:], "UTF-8", False
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -531,8 +447,11 @@ def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, 
     elif _is_utf8(data[:SAMPLE_BYTES], final=len(data) <= SAMPLE_BYTES):
         utf8, encoding, verified = data, "UTF-8", len(data) <= SAMPLE_BYTES
     else:
-        # cp1252, not latin-1: the euro sign is 0x80. Its five unassigned bytes become U+FFFD.
-        text, encoding = data.decode("cp1252", errors="replace"), "Windows-1252"
+        # Windows-1252 (not latin-1: the euro sign is 0x80; its five unassigned bytes become U+FFFD), line by
+        # line when UTF-8 lines are there too.
+        utf8, encoding, lines = _repair_utf8(data)
+        if "\x00" in utf8[:SAMPLE_BYTES].decode("utf-8", "ignore"):
+            raise ImportProblem("problem.not_a_table", name)
     if text is not None:
         if "\x00" in text:
             raise ImportProblem("problem.not_a_table", name)
@@ -544,7 +463,7 @@ def _to_utf8(name: str, data: bytes, cp1252: bool = False) -> tuple[bytes, str, 
         bad = len(_GARBAGE.findall(head_text))
         if bad > 0.01 * len(head_text):
             raise ImportProblem("problem.not_a_table", name)
-    return utf8, encoding, verified
+    return utf8, encoding, verified, lines
 
 
 def _is_utf8(raw: bytes, final: bool = True) -> bool:
@@ -664,14 +583,21 @@ def _read_with_duckdb(utf8: bytes, delimiter: str, header: list, header_line: in
     return table, row_numbers, blank_rows.tolist()
 
 
-def _read_with_python(utf8: bytes, delimiter: str, width: int, header_record: int):
+def _read_with_python(name: str, utf8: bytes, delimiter: str, width: int, header_record: int):
     """The csv module over the whole text; `_row` counts records as Excel shows them (blank lines included)."""
     text = utf8.decode("utf-8")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     rows = []
-    for index, cells in enumerate(reader):
-        if index > header_record:
-            rows.append(cells)
+    try:
+        for index, cells in enumerate(reader):
+            if index > header_record:
+                rows.append(cells)
+    except csv.Error as error:
+        # The csv module's field size limit (128 KB): a field pasted whole, or a quote never closed.
+        if "field limit" in str(error):
+            raise ImportProblem("problem.field_too_long", name, rows=[reader.line_num],
+                                limit=_kilobytes(csv.field_size_limit())) from error
+        raise
     width = max([width] + [len(cells) for cells in rows])
     columns = [[] for _ in range(width)]
     for cells in rows:
@@ -865,6 +791,10 @@ def _language(headers: list[str], decimal_comma: bool | None, delimiter: str | N
     if english > french:
         return "en"
     return None
+
+
+def _kilobytes(size: int) -> str:
+    return f"{size // 1024} KB"
 
 
 def _megabytes(size: int) -> str:

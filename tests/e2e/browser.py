@@ -34,10 +34,18 @@ APP_RUN_TIMEOUT = 60_000  # ms; the demo company is built on the first run
 
 
 def free_port() -> int:
-    """A TCP port free on the loopback right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port free on the loopback right now: the OS picks it, or the first free one of COCKPIT_E2E_PORTS
+    ("8631-8639") on a machine where each user is given a range."""
+    first, _, last = os.environ.get("COCKPIT_E2E_PORTS", "").partition("-")
+    candidates = range(int(first), int(last or first) + 1) if first.strip().isdigit() else [0]
+    for candidate in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError(f"no free port in COCKPIT_E2E_PORTS={os.environ.get('COCKPIT_E2E_PORTS')}")
 
 
 def _healthy(url: str) -> bool:

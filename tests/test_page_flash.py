@@ -26,10 +26,10 @@ def captions(at) -> list[str]:
 
 def _opportunities_only_workspace(name="solo"):
     """The 11 deals of tests/test_kpis.py (snapshot of 20 May 2026), no other table."""
-    con = store.open_workspace(name)
-    insert_opportunities(con, OPPORTUNITIES)
-    store.log_import(con, {"test": True})
-    return con
+    with store.write_workspace(name) as con:
+        insert_opportunities(con, OPPORTUNITIES)
+        store.log_import(con, {"test": True})
+    return store.open_workspace(name)
 
 
 def _open_flash(at, workspace=None):
@@ -200,7 +200,9 @@ def test_the_cli_prints_what_the_page_shows(app, capsys):
 def _shared(name="shared"):
     from tests.fixtures.workspace import build
 
-    return build(store.open_workspace(name))
+    with store.write_workspace(name) as con:
+        build(con)
+    return store.open_workspace(name)
 
 
 def test_attainment_change_compares_like_with_like(app):

@@ -176,3 +176,15 @@ def test_a_rep_limited_member_sees_only_their_own_review(team_app):
     assert team_app.selectbox(key="review_owner").options == ["bob"]
     # no filter lists the other reps, no page shows them
     assert "alice" not in shown_text(team_app) and "chloe" not in shown_text(team_app)
+
+
+def test_a_page_run_without_the_entry_script_reads_nothing_in_team_mode(team_app, monkeypatch):
+    """A freshly started server may run pages/flash.py alone (a first visit at /flash): no gate ran, no figure."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP
+
+    page = AppTest.from_file(str(APP.parent / "pages" / "flash.py"), default_timeout=180)
+    page.session_state["workspace"] = "acme"
+    page.run()
+    assert not page.exception and not page.metric and not page.dataframe

@@ -30,7 +30,14 @@ def workspace() -> str:
 
 
 def connection():
-    """A cursor on the current workspace, private to this script run (thread)."""
+    """A cursor on the current workspace, private to this script run (thread).
+
+    In team mode, only for a session the sign-in gate let through: on a freshly started server, Streamlit may run a
+    file of pages/ on its own, without app.py and its gate (see ui/team.py); such a run stops here, before any data."""
+    from ui import team
+
+    if not team.let_through():
+        st.stop()
     return store.open_workspace(workspace(), on_wait=_say_waiting)
 
 

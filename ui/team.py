@@ -21,6 +21,7 @@ from analytics import settings
 from ui import cache, state
 
 MEMBER_REP_KEY = "member_rep"  # the rep a limited member may review; None for a whole-workspace member
+MEMBER_KEY = "member_email"    # the member the gate let through in this session (team mode)
 LIMITED_PRESET_KEY = "member_preset"
 
 
@@ -45,6 +46,15 @@ def signed_in_email() -> str | None:
     return user.get("email") or None
 
 
+def let_through() -> bool:
+    """Whether this run may read a workspace: always in consultant mode; in team mode only once the gate has let a
+    member through in this session (a page run without app.py never went through the gate)."""
+    try:
+        return not team_mode() or bool(st.session_state.get(MEMBER_KEY))
+    except members.ModeError:
+        return False
+
+
 def rep_limit() -> str | None:
     """The only rep this session may review (team mode, a member limited to a rep), else None."""
     return st.session_state.get(MEMBER_REP_KEY)
@@ -53,6 +63,7 @@ def rep_limit() -> str | None:
 def gate() -> None:
     """Team mode: sign in, open only the member's workspaces, limit a rep to their own review (see module doc)."""
     st.session_state[MEMBER_REP_KEY] = None
+    st.session_state[MEMBER_KEY] = None
     try:
         if not team_mode():
             return
@@ -61,17 +72,16 @@ def gate() -> None:
         st.stop()
     st.session_state.setdefault(state.LANG_KEY, "fr")
     if not st.user.to_dict().get("is_logged_in"):
-        _sign_in_page()
+        _only(_sign_in_page)
     email = signed_in_email()
     mine = members.workspaces_for(email)
     if not mine:
-        st.warning(state.tr("team.not_member", email=state.plain(email or "?")))
-        st.button(state.tr("team.sign_out"), on_click=st.logout, key="team_sign_out")
-        st.stop()
+        _only(lambda: _not_member_page(email))
     allowed = {m.workspace: m for m in mine}
     if st.session_state.get(state.WORKSPACE_KEY) not in allowed:
         st.session_state[state.WORKSPACE_KEY] = mine[0].workspace
     member = allowed[st.session_state[state.WORKSPACE_KEY]]
+    st.session_state[MEMBER_KEY] = member.email
     # Until the sidebar asks analytics/access.py (which asks members.workspaces_for), keep its list to the open
     # workspace: the other clients' names are never listed (app.py's "hide other workspaces", forced on each run).
     st.session_state["hide_workspaces"] = True
@@ -83,11 +93,23 @@ def gate() -> None:
         _limited_view()
 
 
+def _only(page) -> None:
+    """Run `page` as the app's only page, then stop the run. Through st.navigation, never by stopping before it: a
+    run that never calls st.navigation makes Streamlit serve the files of pages/ on their own, without this gate."""
+    st.navigation([st.Page(page, title="Cockpit commercial", url_path="connexion", default=True)],
+                  position="hidden").run()
+    st.stop()
+
+
 def _sign_in_page() -> None:
     st.title("Cockpit commercial")
     st.write(state.tr("team.sign_in_text"))
     st.button(state.tr("team.sign_in"), type="primary", on_click=st.login, key="team_sign_in")
-    st.stop()
+
+
+def _not_member_page(email: str | None) -> None:
+    st.warning(state.tr("team.not_member", email=state.plain(email or "?")))
+    st.button(state.tr("team.sign_out"), on_click=st.logout, key="team_sign_out")
 
 
 def _limited_view() -> None:

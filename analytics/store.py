@@ -356,8 +356,10 @@ class Reader:
             self._cursor.close()
         self._cursor, self._generation, self._registered = None, None, {}
 
-    def __getattr__(self, name):  # fetchall, df, read_csv...: the current cursor's
-        return getattr(self._current(), name)
+    def __getattr__(self, name):
+        # fetchall, df...: on the cursor that ran the last statement (a newer copy would not hold its result);
+        # anything else (read_csv...) on the latest copy when nothing ran yet
+        return getattr(self._cursor if self._cursor is not None else self._current(), name)
 
 
 @contextmanager

@@ -326,11 +326,6 @@ class Reader:
             self._cursor, self._generation = cursor, generation
         return self._cursor
 
-    @property
-    def generation(self) -> int:
-        self._current()
-        return self._generation
-
     def execute(self, query, parameters=None):
         cursor = self._current()
         return cursor.execute(query) if parameters is None else cursor.execute(query, parameters)

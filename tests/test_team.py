@@ -188,3 +188,11 @@ def test_a_page_run_without_the_entry_script_reads_nothing_in_team_mode(team_app
     page.session_state["workspace"] = "acme"
     page.run()
     assert not page.exception and not page.metric and not page.dataframe
+
+
+def test_a_mistyped_mode_opens_nothing(app, monkeypatch):
+    monkeypatch.setenv("COCKPIT_MODE", "teams")
+    app.run()
+    assert not app.exception
+    assert "teams" in app.error[0].value
+    assert not app.metric and not app.selectbox

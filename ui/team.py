@@ -67,9 +67,8 @@ def gate() -> None:
     try:
         if not team_mode():
             return
-    except members.ModeError as error:  # fail closed: a mistyped mode opens nothing
-        st.error(str(error))
-        st.stop()
+    except members.ModeError as error:  # fail closed: a mistyped mode opens nothing (a message for the admin)
+        _only(lambda: st.error(str(error)))
     st.session_state.setdefault(state.LANG_KEY, "fr")
     if not st.user.to_dict().get("is_logged_in"):
         _only(_sign_in_page)

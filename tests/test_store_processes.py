@@ -218,3 +218,19 @@ def test_two_app_processes_and_the_cli_import_and_read_at_once(root, tmp_path):
         for line in out.splitlines():
             read = json.loads(line)
             assert read["open_amount"] == 4000.0 or (read["version"] == 0 and read["open_amount"] == 0.0)
+
+
+# --- the Import page ----------------------------------------------------------------------------------------------
+
+def test_the_import_page_says_another_import_is_running(app, monkeypatch):
+    from tests.test_page_import import EXPORT, _to_client_workspace
+
+    _to_client_workspace(app)
+    app.file_uploader[0].upload("export sf.csv", EXPORT, "text/csv").run()
+    monkeypatch.setenv("COCKPIT_LOCK_WAIT", "0.3")
+    with store.write_workspace("client-dupont"):  # the CLI's scheduled import, say
+        app.button(key="run_import").click().run()
+    assert not app.exception
+    assert [t.value for t in app.toast] == ["Un autre import est en cours dans cet espace de travail : attente de sa fin…"]
+    assert any("Un autre import est en cours dans cet espace de travail depuis plus de" in e.value for e in app.error)
+    assert snapshot_days(store.open_workspace("client-dupont")) == []  # nothing stored

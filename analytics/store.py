@@ -268,6 +268,18 @@ def writing(path: Path | str, wait: float | None = None, on_wait=None):
         _publish(main)
 
 
+def _publish_if_free(main: Path) -> bool:
+    """Publish the workspace file when nobody is writing it (the lock is free at once); False when a writer holds
+    it: that writer publishes when it is done."""
+    try:
+        with _write_turn(main, 0.0, None):
+            _open_file(main, time.monotonic() + lock_wait()).close()  # replays and checkpoints a WAL left behind
+            _publish(main)
+    except WorkspaceBusy:
+        return False
+    return True
+
+
 # Per process: the latest read copy opened for each workspace file (generation, connection). Every Reader takes its
 # own cursor from it, as DuckDB wants one cursor per thread.
 _readers: dict[str, tuple[int, duckdb.DuckDBPyConnection]] = {}
@@ -284,6 +296,12 @@ def _latest(main: Path, on_wait=None) -> tuple[int, duckdb.DuckDBPyConnection]:
                 pass
             continue
         generation, copy = copies[-1]
+        try:
+            stale = main.stat().st_mtime_ns > copy.stat().st_mtime_ns
+        except FileNotFoundError:  # the copy was just replaced by a newer one
+            continue
+        if stale and _publish_if_free(main):  # written and not published (a writer killed between the two)
+            continue
         with _readers_lock:
             held = _readers.get(key)
             if held is not None and held[0] >= generation:

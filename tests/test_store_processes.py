@@ -114,6 +114,19 @@ def test_a_reader_sees_an_import_landed_by_another_process(root, tmp_path):
     assert snapshot_days(reader) == [16]  # the same Reader, no reopening
 
 
+def test_a_write_left_unpublished_is_published_by_the_next_read(root):
+    import duckdb
+
+    reader = store.open_workspace("acme")
+    main = store.workspace_path("acme")
+    con = duckdb.connect(str(main))  # a writer that committed, then was killed before publishing its copy
+    con.execute("INSERT INTO snapshots (snapshot_id, snapshot_date, row_count) VALUES (1, DATE '2026-03-02', 0)")
+    con.close()
+    copy_time = max(p.stat().st_mtime_ns for p in (root / store.READ_DIR).iterdir())
+    os.utime(main, ns=(copy_time + 10**9, copy_time + 10**9))  # the file is newer than its copy, whatever the clock
+    assert snapshot_days(reader) == [2]
+
+
 # --- the command line ---------------------------------------------------------------------------------------------
 
 def test_a_mistyped_workspace_is_an_error_and_creates_nothing(root):

@@ -196,3 +196,11 @@ def test_a_mistyped_mode_opens_nothing(app, monkeypatch):
     assert not app.exception
     assert "teams" in app.error[0].value
     assert not app.metric and not app.selectbox
+
+
+def test_a_rep_limited_member_switches_the_language(team_app):
+    members.add("acme", "bob@acme.fr", rep="bob")
+    signed_in(team_app, "bob@acme.fr").run()
+    team_app.segmented_control(key="lang").set_value("en").run()
+    assert not team_app.exception
+    assert team_app.title[0].value == "Individual review"

@@ -117,6 +117,10 @@ def _limited_view() -> None:
     today = cache.reference_date(con)
     presets = [p for p in PRESETS if p != "custom"]
     with st.sidebar:
+        st.segmented_control(state.tr("app.language"), options=["fr", "en"], key=state.LANG_KEY,
+                             format_func={"fr": "Français", "en": "English"}.get, selection_mode="single")
+        if st.session_state.get(state.LANG_KEY) is None:  # a click on the selected option clears it
+            st.session_state[state.LANG_KEY] = "fr"
         preset = st.selectbox(state.tr("filters.period"), presets, key=LIMITED_PRESET_KEY,
                               format_func=lambda p: state.tr(f"filters.preset.{p}"))
     start, end = period_bounds(preset, today, settings.fiscal_start(con)) if today else (None, None)

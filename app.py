@@ -4,10 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import store
-from ui import state
+from ui import state, team
 from ui.sidebar import draw_filters
 
 st.set_page_config(page_title="Cockpit commercial", page_icon="📊", layout="wide")
+team.gate()  # team mode: sign-in and membership first (returns at once in the default consultant mode)
 HIDE_KEY = "hide_workspaces"
 
 

@@ -18,7 +18,9 @@
   python -m analytics review --workspace DIR --owner NAME [--start D] [--end D] [--lang fr|en] --json
   python -m analytics review --workspace DIR --team [TEAM] [--start D] [--end D] --json
 
---workspace is the workspace's DuckDB file, or a folder (its workspace.duckdb is then used).
+--workspace is the workspace's DuckDB file, a folder (its workspace.duckdb is then used) or the name of an app
+workspace; it must exist (--create makes it). An import waits for another one (of the app or the CLI), says so,
+and gives up with a clear message after $COCKPIT_LOCK_WAIT seconds (60); reading never waits.
 """
 from __future__ import annotations
 
@@ -29,21 +31,51 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 
 from analytics import store
 from analytics.schema import TABLES
 from analytics.ingest.problems import ImportProblem
 
 
-def _connect(workspace: str) -> duckdb.DuckDBPyConnection:
-    path = Path(workspace)
-    if path.suffix != ".duckdb":
-        path = path / "workspace.duckdb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    store.init_schema(con)
-    return con
+class CliError(Exception):
+    """A command that cannot go on: its message is printed as it is, and the command exits with `code`."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def _lang(args) -> str:
+    return getattr(args, "lang", None) or "fr"
+
+
+def _workspace_file(text: str) -> Path:
+    """--workspace: a workspace file (.duckdb), a folder (its workspace.duckdb), or the name of one of the app's
+    workspaces (in $COCKPIT_WORKSPACES, as the sidebar names it)."""
+    path = Path(text).expanduser()
+    if path.suffix == ".duckdb":
+        return path
+    if path.is_dir() or "/" in text or text.startswith("."):
+        return path / "workspace.duckdb"
+    return store.workspace_path(text)
+
+
+def _connect(args) -> store.Reader:
+    """The workspace of --workspace, read as the pages read it; an import through it waits (and says so) while
+    another import of any process runs. A workspace that does not exist is an error unless --create: a mistyped
+    name must not become an empty workspace whose figures are zeros."""
+    from analytics.i18n import t
+
+    path = _workspace_file(args.workspace)
+    if not path.exists() and not getattr(args, "create", False):
+        raise CliError(t("cli.no_workspace", _lang(args), path=str(path)))
+    return store.open_path(path, on_wait=lambda: print(t("store.waiting", _lang(args)), file=sys.stderr, flush=True))
+
+
+def _add_workspace(p, required: bool = True) -> None:
+    p.add_argument("--workspace", required=required,
+                   help="a workspace file (.duckdb), a folder holding workspace.duckdb, or an app workspace's name")
+    p.add_argument("--create", action="store_true", help="make the workspace when it does not exist yet")
 
 
 DIMENSION_OPTIONS = ("owner", "segment", "team", "region", "source")
@@ -87,7 +119,7 @@ def cmd_import(args) -> int:
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return 2
-    con = _connect(args.workspace)
+    con = _connect(args)
     try:
         report = import_files(con, files, snapshot_date=args.snapshot_date, replace_snapshot=args.replace,
                               table=args.table, column_overrides=overrides or None, stage_mapping=stages or None,
@@ -160,7 +192,7 @@ def cmd_kpis(args) -> int:
 
     if _reversed_period(args):
         return 2
-    con = _connect(args.workspace)
+    con = _connect(args)
     flt = _filter(args)
     values = {k: _json_value(v) for k, v in flash_kpis(con, flt).items()}
     if args.compare:
@@ -180,7 +212,7 @@ def cmd_segments(args) -> int:
 
     if _reversed_period(args):
         return 2
-    con = _connect(args.workspace)
+    con = _connect(args)
     flt = _filter(args)
     out = cli_rows(con, flt, args.by)
     if args.json:
@@ -196,7 +228,7 @@ def cmd_segments(args) -> int:
 def cmd_demo(args) -> int:
     from data.demo import load_demo
 
-    load_demo(_connect(args.workspace))
+    load_demo(_connect(args))
     return 0
 
 
@@ -231,7 +263,7 @@ def cmd_funnel(args) -> int:
 
     if _reversed_period(args):
         return 2
-    con = _connect(args.workspace)
+    con = _connect(args)
     flt = _filter(args)
     team = funnel.conversion(con, flt, args.basis)
     reps = funnel.rep_comparison(con, flt, args.basis)
@@ -283,7 +315,7 @@ def cmd_plan(args) -> int:
             return 2
     try:
         if args.workspace:
-            out = plan.plan(_connect(args.workspace), _filter(args), args.goal, args.average_deal, rates, args.weeks)
+            out = plan.plan(_connect(args), _filter(args), args.goal, args.average_deal, rates, args.weeks)
         else:
             out = plan.reverse_funnel(args.goal, args.average_deal, rates, args.weeks)
     except plan.PlanError as exc:
@@ -320,7 +352,7 @@ def cmd_movement(args) -> int:
     from analytics.i18n import t
     from analytics.views.movement import MovementError, movement_summary, resolve_pair
 
-    con = _connect(args.workspace)
+    con = _connect(args)
     try:
         a_id, b_id = resolve_pair(con, args.date_from, args.date_to)
     except MovementError as err:
@@ -339,7 +371,7 @@ def cmd_forecast(args) -> int:
     from analytics.views.forecast import reliability
     from analytics.i18n import t
 
-    con = _connect(args.workspace)
+    con = _connect(args)
     result = reliability(con, _filter(args), args.as_of)
     if result["method"] is None:
         print(t(result["reason"], args.lang), file=sys.stderr)
@@ -378,10 +410,9 @@ def cmd_report(args) -> int:
         return fail("report.cli.half_period")
     if args.start is not None and args.start > args.end:
         return fail("report.cli.bad_period", start=args.start.isoformat(), end=args.end.isoformat())
-    path = Path(args.workspace)
-    if not (path if path.suffix == ".duckdb" else path / "workspace.duckdb").exists():
+    if not _workspace_file(args.workspace).exists():
         return fail("report.cli.no_workspace", workspace=args.workspace)
-    con = _connect(args.workspace)
+    con = _connect(args)
     if store.table_count(con, "opportunities") == 0:
         return fail("report.cli.no_opportunities", workspace=args.workspace)
     options = filter_options(con)
@@ -438,7 +469,7 @@ def cmd_review(args) -> int:
     if (args.start is None) != (args.end is None):
         print("review: give both --start and --end, or neither (the current month)", file=sys.stderr)
         return 2
-    con = _connect(args.workspace)
+    con = _connect(args)
     if con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0] == 0:
         print(f"review: no opportunities in the workspace {args.workspace}; import a CRM export first",
               file=sys.stderr)
@@ -486,12 +517,47 @@ def cmd_review(args) -> int:
     return 0
 
 
+def cmd_members(args) -> int:
+    """Team mode's registry (analytics/members.py): add, remove or list the members of an app workspace."""
+    from analytics import members
+    from analytics.filters import filter_options
+
+    if args.action == "list":
+        rows = members.members(store.workspace_slug(args.workspace)) if args.workspace else [
+            m for ws in members.workspaces() for m in members.members(ws)]
+        out = [{"workspace": m.workspace, "email": m.email, "rep": m.rep} for m in rows]
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False))
+        for row in [] if args.json else out:
+            print(f"{row['workspace']}: {row['email']}" + (f" (rep: {row['rep']})" if row["rep"] else ""))
+        return 0
+    if not args.workspace or not args.email:
+        raise CliError(f"members {args.action}: give --workspace and --email")
+    slug = store.workspace_slug(args.workspace)
+    con = _connect(argparse.Namespace(workspace=slug, create=args.create, lang=None))
+    try:
+        if args.action == "remove":
+            if not members.remove(slug, args.email):
+                raise CliError(f"{args.email} is not a member of {slug}", 1)
+            print(f"{members.normalize_email(args.email)} removed from {slug}")
+            return 0
+        member = members.add(slug, args.email, args.rep)
+    except ValueError as error:
+        raise CliError(str(error))
+    print(f"{member.email} is a member of {slug}" + (f", limited to the individual review of {member.rep}"
+                                                      if member.rep else ""))
+    if member.rep and member.rep not in filter_options(con).get("owner", []):
+        print(f"note: no deal or target for the rep {member.rep!r} in {slug} yet: check the spelling",
+              file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Cockpit commercial")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("import", help="import CRM exports into a workspace")
     p.add_argument("files", nargs="+")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.add_argument("--snapshot-date", type=_iso_date)
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--table", choices=sorted(TABLES), help="the table every sheet holds (else recognised)")
@@ -506,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="replace the whole snapshot of that date (by default the deals are added to it)")
     p.set_defaults(run=cmd_import)
     p = sub.add_parser("kpis", help="print the flash figures")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
     _add_dimensions(p)
@@ -515,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_kpis)
     p = sub.add_parser("movement", help="what moved in the pipeline between two uploads")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.add_argument("--from", dest="date_from", type=_iso_date, help="snapshot A: the upload on or before this date")
     p.add_argument("--to", dest="date_to", type=_iso_date, help="snapshot B: the upload on or before this date")
     _add_dimensions(p)
@@ -523,14 +589,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_movement)
     p = sub.add_parser("forecast", help="forecast reliability: announced probabilities against outcomes")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.add_argument("--as-of", type=_iso_date, help="judge the upload on or before this date (default: the earliest)")
     _add_dimensions(p)
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_forecast)
     p = sub.add_parser("segments", help="effort against result per segment (or another axis)")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.add_argument("--by", choices=["segment", "region", "source", "team", "product", "owner"], default="segment")
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
@@ -538,10 +604,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_segments)
     p = sub.add_parser("demo", help="load the demo company into a workspace")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.set_defaults(run=cmd_demo)
     p = sub.add_parser("funnel", help="print the funnel: reached counts and conversions, team and per rep")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
     _add_dimensions(p)
@@ -555,14 +621,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--average-deal", type=_amount)
     p.add_argument("--rates", help="proposal->deal, opportunity->proposal, conversation->opportunity: 0.4, 40%% or 1/6")
     p.add_argument("--weeks", type=_amount)
-    p.add_argument("--workspace")
+    _add_workspace(p, required=False)
     p.add_argument("--start", type=_iso_date)
     p.add_argument("--end", type=_iso_date)
     _add_dimensions(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_plan)
     p = sub.add_parser("report", help="build the review pack (xlsx) and/or the slide deck (pptx)")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     p.add_argument("--start", type=_iso_date, help="first day of the period (default: the data's current month)")
     p.add_argument("--end", type=_iso_date, help="last day of the period")
     _add_dimensions(p)
@@ -572,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pptx", help="also write the slide deck to this .pptx file")
     p.set_defaults(run=cmd_report)
     p = sub.add_parser("review", help="print the individual (--owner) or collective (--team) review")
-    p.add_argument("--workspace", required=True)
+    _add_workspace(p)
     who = p.add_mutually_exclusive_group()
     who.add_argument("--owner", help="the rep of the individual review")
     who.add_argument("--team", nargs="?", const="", help="the collective review of TEAM (all reps without a value)")
@@ -583,8 +649,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_review)
+    p = sub.add_parser("members", help="team mode: who may open an app workspace (add, remove, list)")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("--workspace", help="the app workspace's name (as in the sidebar)")
+    p.add_argument("--create", action="store_true", help="make the workspace when it does not exist yet")
+    p.add_argument("--email", help="the member's sign-in address")
+    p.add_argument("--rep", help="limit the member to this rep's individual review")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_members)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except CliError as error:
+        print(str(error), file=sys.stderr)
+        return error.code
+    except store.WorkspaceBusy as busy:  # a write other than an import (demo) kept waiting past the bound
+        from analytics.i18n import t
+
+        print(t("store.busy", _lang(args), workspace=str(busy.path), seconds=round(busy.waited)), file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ def get(con, key: str, default: str | None = None) -> str | None:
 
 
 def put(con, key: str, value: str) -> None:
-    with store.transaction(con):
-        con.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
+    with store.writable(con) as writer, store.transaction(writer):
+        writer.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
 
 
 def fiscal_start(con) -> int:

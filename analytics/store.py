@@ -1,17 +1,23 @@
 """The workspace: one DuckDB file per client, its schema, its snapshots and its saved mappings.
 
-One process writes; each thread works through its own cursor (`con.cursor()`), as DuckDB asks.
+Several processes share one workspaces folder (app replicas, the CLI's scheduled import): a workspace file is
+written by one import at a time under a lock file with a bounded wait, and read through published read-only
+copies, so pages never wait for an import nor for each other (see "several processes, one store" below).
+Each thread works through its own cursor (`reader.cursor()`), as DuckDB asks.
 Results are read with fetchall(): DuckDB 2 keeps a half-read result (fetchone) open and then refuses to
 register a table on that connection.
 An import runs in one transaction followed by a CHECKPOINT, so the file never depends on its WAL.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
+import shutil
 import threading
+import time
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
@@ -138,32 +144,272 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-_connections: dict[str, duckdb.DuckDBPyConnection] = {}
-_connections_lock = threading.Lock()
+# --- several processes, one store ------------------------------------------------------------------------------
+# DuckDB lets one process write a file, or several processes read it, never both at once: a page holding the file
+# open would stop the CLI's scheduled import ("Could not set lock"), and an import would stop every other process's
+# pages. So the workspace file (`acme.duckdb`) is only ever opened to write, for the length of one import, under
+# an exclusive lock file (`acme.duckdb.lock`, flock) that queues writers of every process with a bounded wait; each
+# write ends with a CHECKPOINT and publishes a read-only copy of the file (`.cockpit-read/acme.<generation>.duckdb`).
+# Pages and the CLI read the latest published copy: readers never wait for a writer nor for each other, and a
+# reader always sees whole imports (a copy is taken between transactions).
+
+READ_DIR = ".cockpit-read"
+LOCK_WAIT_SECONDS = 60.0  # how long a write waits for another one ($COCKPIT_LOCK_WAIT overrides)
+_POLL_SECONDS = 0.05
 
 
-def open_workspace(name: str) -> duckdb.DuckDBPyConnection:
-    """The process-wide connection to a workspace file, created with its schema on first use.
+class WorkspaceBusy(Exception):
+    """Another import (in this process or another) kept the workspace past the wait; nothing was written."""
 
-    Callers on other threads take `con.cursor()`; one connection per file keeps a single writer.
-    """
-    path = workspace_path(name)
-    key = str(path)
-    with _connections_lock:
-        con = _connections.get(key)
-        if con is None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(key)
+    def __init__(self, path: Path, waited: float):
+        self.path, self.waited = Path(path), waited
+        super().__init__(f"another import into {path} is still running after {waited:.0f} s")
+
+
+def lock_wait() -> float:
+    try:
+        return float(os.environ.get("COCKPIT_LOCK_WAIT") or LOCK_WAIT_SECONDS)
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+def _read_dir(main: Path) -> Path:
+    return main.parent / READ_DIR
+
+
+def _copies(main: Path) -> list[tuple[int, Path]]:
+    """The published read copies of a workspace file, oldest generation first."""
+    prefix, found = main.stem + ".", []
+    try:
+        entries = list(os.scandir(_read_dir(main)))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        middle = entry.name[len(prefix):-len(".duckdb")]
+        if entry.name.startswith(prefix) and entry.name.endswith(".duckdb") and middle.isdigit():
+            found.append((int(middle), Path(entry.path)))
+    return sorted(found)
+
+
+@contextmanager
+def _write_turn(main: Path, wait: float, on_wait):
+    """Hold the workspace's lock file exclusively: one writer at a time across threads and processes (each
+    acquisition opens its own descriptor, and flock locks of two descriptors exclude each other even in one
+    process). on_wait() is called once when the lock is taken by someone else; WorkspaceBusy after `wait` s."""
+    main.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(main.with_name(main.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        started, told = time.monotonic(), False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= wait:
+                    raise WorkspaceBusy(main, waited)
+                if not told and on_wait is not None:
+                    on_wait()
+                    told = True
+                time.sleep(_POLL_SECONDS)
+        yield time.monotonic() - started
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _open_file(main: Path, deadline: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retried while another program (one that does not take our lock file, e.g. an older
+    version of the app or the duckdb shell) holds DuckDB's own lock on the file."""
+    while True:
+        try:
+            return duckdb.connect(str(main), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WorkspaceBusy(main, lock_wait()) from exc
+            time.sleep(_POLL_SECONDS)
+
+
+def _publish(main: Path) -> int:
+    """Copy the (checkpointed, closed) workspace file as the next read generation; called under the write lock.
+    The previous copy is kept (a reader may be opening it right now); older ones are removed (a process that
+    still reads one keeps it open: the file goes when it closes)."""
+    wal = main.with_name(main.name + ".wal")
+    if wal.exists() and wal.stat().st_size:
+        raise RuntimeError(f"{main}: the write-ahead log was not checkpointed")
+    folder = _read_dir(main)
+    folder.mkdir(exist_ok=True)
+    copies = _copies(main)
+    generation = copies[-1][0] + 1 if copies else 1
+    tmp = folder / f"{main.stem}.{generation}.tmp"
+    shutil.copyfile(main, tmp)
+    os.replace(tmp, folder / f"{main.stem}.{generation}.duckdb")
+    for _, old in copies[:-1]:
+        old.unlink(missing_ok=True)
+    return generation
+
+
+@contextmanager
+def writing(path: Path | str, wait: float | None = None, on_wait=None):
+    """The workspace file opened to write, for one import: waits (bounded) for the other writers, yields a
+    read-write connection with the schema, then CHECKPOINTs, closes and publishes the new read copy.
+    Nothing is published when the body raises (its transaction was rolled back)."""
+    main = Path(path)
+    wait = lock_wait() if wait is None else wait
+    with _write_turn(main, wait, on_wait) as waited:
+        con = _open_file(main, time.monotonic() + max(wait - waited, 1.0))
+        try:
             init_schema(con)
-            _connections[key] = con
-        return con
+            yield con
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _publish(main)
+
+
+def _publish_if_free(main: Path) -> bool:
+    """Publish the workspace file when nobody is writing it (the lock is free at once); False when a writer holds
+    it: that writer publishes when it is done."""
+    try:
+        with _write_turn(main, 0.0, None):
+            _open_file(main, time.monotonic() + lock_wait()).close()  # replays and checkpoints a WAL left behind
+            _publish(main)
+    except WorkspaceBusy:
+        return False
+    return True
+
+
+# Per process: the latest read copy opened for each workspace file (generation, connection). Every Reader takes its
+# own cursor from it, as DuckDB wants one cursor per thread.
+_readers: dict[str, tuple[int, duckdb.DuckDBPyConnection]] = {}
+_readers_lock = threading.Lock()
+
+
+def _latest(main: Path, on_wait=None) -> tuple[int, duckdb.DuckDBPyConnection]:
+    """(generation, connection) of the workspace's latest read copy, published first if there is none."""
+    key = str(main)
+    for _ in range(20):
+        copies = _copies(main)
+        if not copies:  # a workspace made before read copies existed, or just created
+            with writing(main, on_wait=on_wait):
+                pass
+            continue
+        generation, copy = copies[-1]
+        try:
+            stale = main.stat().st_mtime_ns > copy.stat().st_mtime_ns
+        except FileNotFoundError:  # the copy was just replaced by a newer one
+            continue
+        if stale and _publish_if_free(main):  # written and not published (a writer killed between the two)
+            continue
+        with _readers_lock:
+            held = _readers.get(key)
+            if held is not None and held[0] >= generation:
+                return held
+        try:
+            con = duckdb.connect(str(copy), read_only=True)
+        except (duckdb.IOException, FileNotFoundError):  # replaced by a newer copy meanwhile: look again
+            continue
+        with _readers_lock:
+            held = _readers.get(key)
+            if held is not None and held[0] >= generation:
+                con.close()
+                return held
+            # the older copy's connection is only forgotten: cursors still reading it keep it open until done
+            _readers[key] = (generation, con)
+            return generation, con
+    raise RuntimeError(f"{main}: no readable copy")
+
+
+class Reader:
+    """A workspace read through its latest published copy: what pages, caches and the CLI hold.
+
+    It behaves as a DuckDB cursor (execute, executemany, register, fetch...) private to one thread; each
+    statement runs on the latest copy, so an import landed by another process is seen by the next query.
+    Registered frames follow it to a newer copy. To write, take `writable(reader)`."""
+
+    def __init__(self, main: Path, on_wait=None):
+        self.main = Path(main)
+        self.on_wait = on_wait
+        self._generation: int | None = None
+        self._cursor = None
+        self._registered: dict[str, object] = {}
+
+    def _current(self):
+        generation, con = _latest(self.main, self.on_wait)
+        if generation != self._generation:
+            cursor = con.cursor()
+            for name, frame in self._registered.items():
+                cursor.register(name, frame)
+            self._cursor, self._generation = cursor, generation
+        return self._cursor
+
+    def execute(self, query, parameters=None):
+        cursor = self._current()
+        return cursor.execute(query) if parameters is None else cursor.execute(query, parameters)
+
+    def executemany(self, query, parameters):
+        return self._current().executemany(query, parameters)
+
+    def register(self, name: str, frame):
+        self._current().register(name, frame)
+        self._registered[name] = frame
+        return self
+
+    def unregister(self, name: str):
+        self._registered.pop(name, None)
+        self._current().unregister(name)
+        return self
+
+    def cursor(self) -> "Reader":
+        return Reader(self.main, self.on_wait)
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+        self._cursor, self._generation, self._registered = None, None, {}
+
+    def __getattr__(self, name):
+        # fetchall, df...: on the cursor that ran the last statement (a newer copy would not hold its result);
+        # anything else (read_csv...) on the latest copy when nothing ran yet
+        return getattr(self._cursor if self._cursor is not None else self._current(), name)
+
+
+@contextmanager
+def writable(con, wait: float | None = None):
+    """A connection that may write the workspace `con` reads: for a Reader, the workspace file itself under the
+    write lock (see `writing`), after which the Reader sees what was written; any other connection (an
+    in-memory workspace, a connection already writing) is yielded as it is."""
+    if not isinstance(con, Reader):
+        yield con
+        return
+    with writing(con.main, wait, con.on_wait) as writer:
+        yield writer
+
+
+def open_path(path: Path | str, on_wait=None) -> Reader:
+    """A Reader on the workspace file at `path`, created with its schema when it does not exist."""
+    reader = Reader(Path(path), on_wait)
+    reader._current()  # creates and publishes the file on first use
+    return reader
+
+
+def open_workspace(name: str, on_wait=None) -> Reader:
+    """A Reader on the named workspace, created with its schema on first use. Threads take `.cursor()`."""
+    return open_path(workspace_path(name), on_wait)
+
+
+def write_workspace(name: str, on_wait=None):
+    """`writing` for the named workspace (created when missing): `with store.write_workspace(n) as con:`."""
+    return writing(workspace_path(name), on_wait=on_wait)
 
 
 def close_workspace(name: str) -> None:
-    with _connections_lock:
-        con = _connections.pop(str(workspace_path(name)), None)
-    if con is not None:
-        con.close()
+    """Forget this process's read connection to the workspace (tests, or before removing its files)."""
+    with _readers_lock:
+        held = _readers.pop(str(workspace_path(name)), None)
+    if held is not None:
+        held[1].close()
 
 
 def memory_workspace() -> duckdb.DuckDBPyConnection:
@@ -173,14 +419,16 @@ def memory_workspace() -> duckdb.DuckDBPyConnection:
     return con
 
 
-# One writer per process: two sessions importing at once queue here instead of conflicting on ids.
+# One writer per process on a connection: two sessions writing one in-memory workspace queue here.
 _write_lock = threading.RLock()
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection):
     """One import = one transaction: all of it lands, or nothing does. CHECKPOINT after a commit, so the
-    write-ahead log never holds the only copy."""
+    write-ahead log never holds the only copy. `con` must be able to write: take `writable(reader)` first."""
+    if isinstance(con, Reader):
+        raise TypeError("a Reader cannot write: use `with store.writable(con) as con:` around the transaction")
     with _write_lock:
         con.execute("BEGIN TRANSACTION")
         try:

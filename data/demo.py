@@ -660,7 +660,7 @@ def _insert(con, table: str, df: pd.DataFrame) -> None:
 def load_demo(con, seed: int = 7, today: date = DEMO_TODAY) -> None:
     """Write the demo company into a workspace in one transaction, replacing whatever data it held."""
     frames = generate(seed, today)
-    with store.transaction(con):
+    with store.writable(con) as con, store.transaction(con):
         for table in (*schema.TABLES, "snapshots"):
             con.execute(f"DELETE FROM {store.quote(table)}")
         for snapshot_date, df in frames["snapshots"]:

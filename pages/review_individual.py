@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.views import reviews
-from ui import cache, state
+from ui import cache, state, team
 from ui import format as fmt
 from ui import review as rv
 from ui.cache import cached
@@ -23,8 +23,11 @@ WORK_SHOWN = 15  # the deals to work on in a meeting: the first fifteen; the CSV
 
 
 def pick_owner(con, flt) -> str | None:
-    """The rep of the review: picked on the page, preset from the sidebar's rep filter when one is chosen."""
+    """The rep of the review: picked on the page, preset from the sidebar's rep filter when one is chosen; in team
+    mode, a member limited to a rep gets that rep only."""
     options = cached(reviews.owners, con, flt)
+    if (limit := team.rep_limit()) is not None:
+        options = [o for o in options if o == limit]
     if not options:
         return None
     chosen = st.session_state.get(OWNER_KEY)

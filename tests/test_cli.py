@@ -24,7 +24,7 @@ def test_import_then_kpis_json(tmp_path, capsys):
     path = tmp_path / "export.csv"
     path.write_bytes(csv_bytes(ROWS, ";"))
     ws = str(tmp_path / "ws")
-    code, out, _ = run(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-31")
+    code, out, _ = run(capsys, "import", str(path), "--workspace", ws, "--create", "--snapshot-date", "2026-03-31")
     assert code == 0 and "opportunities: 4" in out
     code, out, _ = run(capsys, "kpis", "--workspace", ws, "--start", "2026-02-01", "--end", "2026-02-28", "--json")
     figures = json.loads(out)
@@ -42,7 +42,7 @@ def test_kpis_filtered_by_owner_without_dates(tmp_path, capsys):
     path = tmp_path / "export.csv"
     path.write_bytes(csv_bytes(ROWS, ";"))
     ws = str(tmp_path / "ws")
-    run(capsys, "import", str(path), "--workspace", ws)
+    run(capsys, "import", str(path), "--workspace", ws, "--create")
     _, out, _ = run(capsys, "kpis", "--workspace", ws, "--owner", "Bruno", "--json")
     figures = json.loads(out)
     assert (figures["won_count"], figures["won_amount"], figures["lost_count"]) == (1, 3000, 0)
@@ -55,7 +55,7 @@ def test_bad_file_exits_non_zero_with_the_message(tmp_path, capsys):
     # No amount column at all (a cell that is not a number is kept and flagged instead: see test_field_exports).
     path.write_bytes(csv_bytes([[h for h in ROWS[0] if h != "Montant"],
                                 ["A", "Alice", "Or", "Gagnée", "100", "05/01/2026", "10/02/2026"]], ";"))
-    code, out, err = run(capsys, "import", str(path), "--workspace", str(tmp_path / "ws"), "--lang", "en")
+    code, out, err = run(capsys, "import", str(path), "--workspace", str(tmp_path / "ws"), "--create", "--lang", "en")
     assert code == 1
     assert "broken.csv" in err and "Amount" in err and "Traceback" not in err
 

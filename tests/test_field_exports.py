@@ -405,7 +405,7 @@ def test_the_cli_applies_overrides_and_replaces_on_request(tmp_path, capsys):
     path = tmp_path / "export.csv"
     path.write_bytes(csv_bytes(rows, ";"))
     ws = str(tmp_path / "ws.duckdb")
-    argv = ["import", str(path), "--workspace", ws, "--table", "opportunities", "--map", "Chance=probability",
+    argv = ["import", str(path), "--workspace", ws, "--create", "--table", "opportunities", "--map", "Chance=probability",
             "--map", "Phase CRM=stage", "--map", "Créé=Date de création", "--stage", "Devis chez le client=proposal",
             "--snapshot-date", "2026-03-02"]
     assert main(argv) == 0
@@ -462,7 +462,7 @@ def test_a_file_in_one_foreign_currency_says_so(tmp_path, capsys):
     path = tmp_path / "usd.csv"
     path.write_bytes(csv_bytes(rows))
     ws = str(tmp_path / "ws.duckdb")
-    assert main(["import", str(path), "--workspace", ws, "--rate", "USD=0,5", "--lang", "en",
+    assert main(["import", str(path), "--workspace", ws, "--create", "--rate", "USD=0,5", "--lang", "en",
                  "--snapshot-date", "2026-03-02"]) == 0
     out = capsys.readouterr().out
     assert "The whole file is in USD, not EUR" in out

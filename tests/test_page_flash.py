@@ -26,10 +26,10 @@ def captions(at) -> list[str]:
 
 def _opportunities_only_workspace(name="solo"):
     """The 11 deals of tests/test_kpis.py (snapshot of 20 May 2026), no other table."""
-    con = store.open_workspace(name)
-    insert_opportunities(con, OPPORTUNITIES)
-    store.log_import(con, {"test": True})
-    return con
+    with store.write_workspace(name) as con:
+        insert_opportunities(con, OPPORTUNITIES)
+        store.log_import(con, {"test": True})
+    return store.open_workspace(name)
 
 
 def _open_flash(at, workspace=None):
@@ -166,13 +166,14 @@ def test_an_empty_workspace_says_what_to_do(app):
 
 
 def test_results_are_recomputed_after_an_import(app):
-    con = _opportunities_only_workspace()
+    _opportunities_only_workspace()
     _open_flash(app, "solo")
     assert tiles(app)["Affaires gagnées"][0] == "3"
     # a new upload of the same day with one more deal won in May
     row = ("O12", "bob", "Argent", "sales", "Lyon", "won", "won", 1000, 1.0, "2026-05-01", "2026-05-19")
-    insert_opportunities(con, OPPORTUNITIES + [row])
-    store.log_import(con, {"test": 2})
+    with store.write_workspace("solo") as con:
+        insert_opportunities(con, OPPORTUNITIES + [row])
+        store.log_import(con, {"test": 2})
     app.run()
     assert tiles(app)["Affaires gagnées"][0] == "4"
 
@@ -200,7 +201,9 @@ def test_the_cli_prints_what_the_page_shows(app, capsys):
 def _shared(name="shared"):
     from tests.fixtures.workspace import build
 
-    return build(store.open_workspace(name))
+    with store.write_workspace(name) as con:
+        build(con)
+    return store.open_workspace(name)
 
 
 def test_attainment_change_compares_like_with_like(app):
@@ -266,10 +269,11 @@ def test_english_charts_group_thousands_the_english_way(app):
 
 
 def test_on_the_first_of_the_month_one_day_compares_with_one_day(app):
-    con = _shared()
-    con.execute("INSERT INTO snapshots (snapshot_id, snapshot_date, source, row_count) VALUES (9, '2026-06-01', 'x', 13)")
-    con.execute("INSERT INTO opportunities SELECT * REPLACE (9 AS snapshot_id) FROM opportunities WHERE snapshot_id = 3")
-    store.log_import(con, {"test": "1 June"})
+    _shared()
+    with store.write_workspace("shared") as con:
+        con.execute("INSERT INTO snapshots (snapshot_id, snapshot_date, source, row_count) VALUES (9, '2026-06-01', 'x', 13)")
+        con.execute("INSERT INTO opportunities SELECT * REPLACE (9 AS snapshot_id) FROM opportunities WHERE snapshot_id = 3")
+        store.log_import(con, {"test": "1 June"})
     _open_flash(app, "shared")
     assert ("Période : du 01/06/2026 au 30/06/2026. Lue à date du 01/06/2026 (jour 1 sur 30). Comparaison au même"
             " jour : le 01/05/2026, rapportée au quota de toute la période (du 01/05/2026 au 31/05/2026).") in captions(app)
@@ -305,9 +309,10 @@ def test_a_custom_range_being_picked_keeps_the_last_complete_one(app):
 
 
 def test_a_custom_range_accepts_any_date_of_the_data(app):
-    con = _shared()
-    con.execute("UPDATE opportunities SET created_date = DATE '2009-03-02' WHERE opportunity_id = 'D11'")
-    store.log_import(con, {"test": "old deal"})
+    _shared()
+    with store.write_workspace("shared") as con:
+        con.execute("UPDATE opportunities SET created_date = DATE '2009-03-02' WHERE opportunity_id = 'D11'")
+        store.log_import(con, {"test": "old deal"})
     _open_flash(app, "shared")
     app.selectbox(key="flt_preset__fr").set_value("custom").run()
     picker = app.date_input(key="flt_custom")
@@ -368,9 +373,10 @@ def test_the_cli_comparison_is_the_page_s_delta(app, capsys):
 
 
 def test_the_stuck_alert_says_its_rule_and_the_deals_it_cannot_judge(app):
-    con = _shared()
-    con.execute("UPDATE opportunities SET stage = 'negotiation' WHERE opportunity_id = 'D08' AND snapshot_id = 3")
-    store.log_import(con, {"test": "D08 moved on without history"})
+    _shared()
+    with store.write_workspace("shared") as con:
+        con.execute("UPDATE opportunities SET stage = 'negotiation' WHERE opportunity_id = 'D08' AND snapshot_id = 3")
+        store.log_import(con, {"test": "D08 moved on without history"})
     _open_flash(app, "shared")
     notes = captions(app)
     assert any(c.startswith("Séjours mesurés par étape de l'entonnoir (sous-étapes du CRM fusionnées)") and "7 jours" in c

@@ -49,9 +49,9 @@ def test_renders_in_english(app):
 
 
 def test_opportunities_only_workspace(app):
-    con = store.open_workspace("solo")
-    insert_opportunities(con, OPPORTUNITIES)  # one upload, no activities, no history
-    store.log_import(con, {"test": True})
+    with store.write_workspace("solo") as con:
+        insert_opportunities(con, OPPORTUNITIES)  # one upload, no activities, no history
+        store.log_import(con, {"test": True})
     app.session_state["flt_preset"] = "ytd"
     _open(app, "solo")
     messages = infos(app)
@@ -61,11 +61,11 @@ def test_opportunities_only_workspace(app):
 
 
 def test_single_upload_workspace_with_activities(app):
-    con = store.open_workspace("single")
-    add_snapshot(con, "2026-05-20", DEALS)
-    con.executemany("INSERT INTO activities (activity_id, date, owner, type, opportunity_id, outcome)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", ACTIVITIES)
-    store.log_import(con, {"test": True})
+    with store.write_workspace("single") as con:
+        add_snapshot(con, "2026-05-20", DEALS)
+        con.executemany("INSERT INTO activities (activity_id, date, owner, type, opportunity_id, outcome)"
+                        " VALUES (?, ?, ?, ?, ?, ?)", ACTIVITIES)
+        store.log_import(con, {"test": True})
     app.session_state["flt_preset"] = "ytd"
     _open(app, "single")
     # ytd to 20 May 2026, deals closed in it: F1 F2 F3 F5 F6 F9 known (F7 apart) -> 6 in the funnel, 1 unknown
@@ -125,9 +125,9 @@ def test_cli_and_page_agree(app, capsys):
 
 
 def test_cohort_choice_changes_the_deals_counted(app):
-    con = store.open_workspace("single")
-    add_snapshot(con, "2026-05-20", DEALS)
-    store.log_import(con, {"test": True})
+    with store.write_workspace("single") as con:
+        add_snapshot(con, "2026-05-20", DEALS)
+        store.log_import(con, {"test": True})
     app.session_state["flt_preset"] = "ytd"
     _open(app, "single")
     app.radio(key="funnel_basis").set_value("cohort").run()

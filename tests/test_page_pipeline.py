@@ -30,11 +30,11 @@ def tiles(at) -> dict[str, tuple[str, str]]:
 
 
 def _three_uploads(name="three"):
-    con = store.open_workspace(name)
-    for day, rows in test_movement.SNAPSHOTS.items():
-        test_movement.insert_snapshot(con, day, rows)
-    store.log_import(con, {"test": True})
-    return con
+    with store.write_workspace(name) as con:
+        for day, rows in test_movement.SNAPSHOTS.items():
+            test_movement.insert_snapshot(con, day, rows)
+        store.log_import(con, {"test": True})
+    return store.open_workspace(name)
 
 
 def picker(at, name: str):
@@ -99,9 +99,9 @@ def test_three_uploads_hand_values_and_pickers(app):
 
 
 def test_single_upload_says_it_needs_two(app):
-    con = store.open_workspace("single")
-    test_movement.insert_snapshot(con, test_movement.S1, test_movement.SNAPSHOTS[test_movement.S1])
-    store.log_import(con, {"test": True})
+    with store.write_workspace("single") as con:
+        test_movement.insert_snapshot(con, test_movement.S1, test_movement.SNAPSHOTS[test_movement.S1])
+        store.log_import(con, {"test": True})
     _open(app, "single")
     infos = [i.value for i in app.info]
     assert any(v.startswith("Il faut au moins deux imports du pipeline") for v in infos)
@@ -110,11 +110,11 @@ def test_single_upload_says_it_needs_two(app):
 
 
 def test_single_upload_with_stage_history_shows_reliability(app):
-    con = store.open_workspace("history")
-    test_movement.insert_snapshot(con, test_movement.S1, test_movement.SNAPSHOTS[test_movement.S1])
-    con.executemany("INSERT INTO stage_history (opportunity_id, stage, entered_at) VALUES (?, ?, ?)", [
-        ("D5", "proposal", "2026-02-01 09:00"), ("D5", "lost", "2026-04-30 09:00")])
-    store.log_import(con, {"test": True})
+    with store.write_workspace("history") as con:
+        test_movement.insert_snapshot(con, test_movement.S1, test_movement.SNAPSHOTS[test_movement.S1])
+        con.executemany("INSERT INTO stage_history (opportunity_id, stage, entered_at) VALUES (?, ?, ?)", [
+            ("D5", "proposal", "2026-02-01 09:00"), ("D5", "lost", "2026-04-30 09:00")])
+        store.log_import(con, {"test": True})
     _open(app, "history")
     assert any(c.value.startswith("Un seul import") for c in app.caption)
     assert any(w.value.startswith("Trop peu d'affaires") for w in app.warning)  # one deal judged

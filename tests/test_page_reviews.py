@@ -99,13 +99,13 @@ def test_collective_review_in_english(app):
 
 @pytest.mark.parametrize("page", [INDIVIDUAL, COLLECTIVE])
 def test_pages_render_with_only_an_opportunities_table(app, page):
-    con = store.open_workspace("solo")
     src = make_workspace(full=False)
-    for table in ("snapshots", "opportunities"):
-        con.register("src_frame", src.execute(f"SELECT * FROM {table}").fetchdf())
-        con.execute(f"INSERT INTO {table} SELECT * FROM src_frame")
-        con.unregister("src_frame")
-    store.log_import(con, {"test": True})
+    with store.write_workspace("solo") as con:
+        for table in ("snapshots", "opportunities"):
+            con.register("src_frame", src.execute(f"SELECT * FROM {table}").fetchdf())
+            con.execute(f"INSERT INTO {table} SELECT * FROM src_frame")
+            con.unregister("src_frame")
+        store.log_import(con, {"test": True})
     _open(app, page, "solo")
     infos = " ".join(i.value for i in app.info)
     if page == INDIVIDUAL:

@@ -103,9 +103,9 @@ def test_english(app):
 
 
 def test_opportunities_only_workspace_says_what_each_sheet_adds(app):
-    con = store.open_workspace("solo")
-    make_workspace(con, reps=False, activities=False, marketing=False, targets=False)
-    store.log_import(con, {"test": True})
+    with store.write_workspace("solo") as con:
+        make_workspace(con, reps=False, activities=False, marketing=False, targets=False)
+        store.log_import(con, {"test": True})
     _open(app, "solo")
     infos = " ".join(i.value for i in app.info)
     assert "Activités" in infos and "Dépenses marketing" in infos
@@ -120,7 +120,6 @@ def test_cli_and_page_agree(app, tmp_path, capsys):
     flt = app.session_state["filter"]
     shown = app.dataframe[0].value.set_index("value")
     path = store.workspace_path(store.DEMO_WORKSPACE)
-    store.close_workspace(store.DEMO_WORKSPACE)  # one process writing: the CLI opens the file itself
     code = main(["segments", "--workspace", str(path), "--start", flt.start.isoformat(), "--end",
                  flt.end.isoformat(), "--json"])
     assert code == 0

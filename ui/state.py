@@ -1,8 +1,9 @@
 """Session state shared by every page: language, current workspace and its connection.
 
-The connection is held once per workspace for the whole process by `store.open_workspace` (not by
-st.cache_resource: closing a workspace must also forget its connection, which the store does); each script
-run takes its own cursor from it, as DuckDB wants one cursor per thread.
+Pages read a workspace through a `store.Reader` (the latest published copy of its file, held once per process by
+the store, not by st.cache_resource: closing a workspace must also forget its connection); each call takes a cursor
+of its own, as DuckDB wants one cursor per thread. An import writes through `store.writable(reader)`, which waits
+for another import of any process and says so in a toast.
 """
 from __future__ import annotations
 
@@ -29,8 +30,20 @@ def workspace() -> str:
 
 
 def connection():
-    """A cursor on the current workspace, private to this script run (thread)."""
-    return store.open_workspace(workspace()).cursor()
+    """A cursor on the current workspace, private to this script run (thread).
+
+    In team mode, only for a session the sign-in gate let through: on a freshly started server, Streamlit may run a
+    file of pages/ on its own, without app.py and its gate (see ui/team.py); such a run stops here, before any data."""
+    from ui import team
+
+    if not team.let_through():
+        st.stop()
+    return store.open_workspace(workspace(), on_wait=_say_waiting)
+
+
+def _say_waiting() -> None:
+    """Called once when an import of this session waits for another one (another tab, replica or the CLI)."""
+    st.toast(tr("store.waiting"), icon=":material/hourglass_top:")
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")

@@ -580,8 +580,19 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
     replace only the deals they hold again (replace_snapshot=True empties that snapshot first).
 
     stage_mapping: CRM stage name -> (canonical stage, status); missing names fall back to the workspace's
-    saved mapping, then to the suggestion. Raises ImportProblem (the workspace is then unchanged).
+    saved mapping, then to the suggestion. Raises ImportProblem (the workspace is then unchanged), also when
+    another import kept the workspace past the wait (store.writable: one import at a time, every process).
     """
+    try:
+        with store.writable(con) as writer:
+            return _run_import(writer, plans, stage_mapping, snapshot_date, progress, replace_snapshot, rates)
+    except store.WorkspaceBusy as busy:
+        first = plans[0].raw.file if plans else ""
+        raise ImportProblem("problem.workspace_busy", file=first, seconds=round(busy.waited)) from busy
+
+
+def _run_import(con, plans: list[SheetPlan], stage_mapping, snapshot_date, progress, replace_snapshot,
+                rates) -> ImportReport:
     progress = progress or (lambda fraction, text: None)
     notes: list[Note] = []
     active = [p for p in plans if p.table]

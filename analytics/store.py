@@ -244,6 +244,10 @@ def _publish(main: Path) -> int:
     generation = copies[-1][0] + 1 if copies else 1
     tmp = folder / f"{main.stem}.{generation}.tmp"
     shutil.copyfile(main, tmp)
+    # The copy carries the file's own time: a copy is stale only when the file was written after it was copied,
+    # whatever the clock's granularity (a copy stamped "now" can look older than a file written the same tick).
+    stat = main.stat()
+    os.utime(tmp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     os.replace(tmp, folder / f"{main.stem}.{generation}.duckdb")
     for _, old in copies[:-1]:
         old.unlink(missing_ok=True)

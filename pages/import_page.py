@@ -189,7 +189,7 @@ def _show_report() -> None:
 
 def _workspace_summary() -> None:
     con = connection()
-    st.subheader(tr("import.workspace_content", name=store.display_name(workspace())))
+    st.subheader(tr("import.workspace_content", name=plain(store.display_name(workspace()))))
     counts = pd.DataFrame([{tr("import.table"): tr(f"table.{t}"), tr("import.rows"): store.table_count(con, t)}
                            for t in TABLES])
     st.dataframe(counts, hide_index=True)

@@ -1,4 +1,10 @@
-"""Session state shared by every page: language, current workspace and its connection.
+"""Session state shared by every page: language, current workspace and its connection, what this session was given.
+
+`init_session()` runs first on every run of app.py, before any widget: it sets the language, the workspace, the
+workspaces this session was given and the filters once per session (plain keys, which Streamlit never drops;
+widgets have keys of their own and are drawn from these), takes a private link from the address (`?w=<token>`),
+and checks the open workspace against analytics/access.py on every run: a workspace this session may not open is
+never the current one, whatever was stored.
 
 The connection is held once per workspace for the whole process by `store.open_workspace` (not by
 st.cache_resource: closing a workspace must also forget its connection, which the store does); each script
@@ -8,11 +14,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import store
+from analytics import access, store
 from analytics.i18n import t
 
 LANG_KEY = "lang"
 WORKSPACE_KEY = "workspace"
+GRANTED_KEY = "granted_workspaces"  # the workspaces this session created or opened with their link or passphrase
+LINKS_SEEN_KEY = "links_seen"  # the link tokens this session has already acted on (each opens once, see below)
+MESSAGE_KEY = "workspace_message"  # (level, string key, params) said once on the next run
+LINK_PARAM = "w"
+LANGUAGES = ("fr", "en")
 
 
 def lang() -> str:
@@ -24,8 +35,77 @@ def tr(key: str, **params) -> str:
     return t(key, lang(), **params)
 
 
+def visitor() -> access.Visitor:
+    """What this browser session was given, for analytics/access.py."""
+    return access.Visitor(granted=frozenset(st.session_state.get(GRANTED_KEY, ())))
+
+
 def workspace() -> str:
     return st.session_state.get(WORKSPACE_KEY, store.DEMO_WORKSPACE)
+
+
+def say(level: str, key: str, **params) -> None:
+    """A message for the next run (callbacks run before the script: the page draws it)."""
+    st.session_state[MESSAGE_KEY] = (level, key, params)
+
+
+def open_workspace(ws: str) -> bool:
+    """Make `ws` the session's workspace if this session may open it; False (nothing changed) otherwise."""
+    if not access.may_open(visitor(), ws):
+        return False
+    st.session_state[WORKSPACE_KEY] = ws
+    return True
+
+
+def grant(ws: str) -> None:
+    """Give this session `ws` (it created it, or brought its link or passphrase) and open it."""
+    st.session_state[GRANTED_KEY] = set(st.session_state.get(GRANTED_KEY, ())) | {ws}
+    open_workspace(ws)
+
+
+def _link_from_address() -> None:
+    """A private link in the address opens its workspace for this session; an unknown one is said, and the
+    session stays where it was.
+
+    Each token acts once per session: the address keeps the open workspace's token (`keep_link_in_address`), and a
+    rerun asked just before a switch may still carry the previous one; acting on it again would switch back."""
+    token = st.query_params.get(LINK_PARAM)
+    seen = st.session_state.setdefault(LINKS_SEEN_KEY, set())
+    if not token or token in seen:
+        return
+    seen.add(token)
+    ws = access.open_secret(token)
+    if ws is None:
+        say("error", "access.link_unknown")
+        del st.query_params[LINK_PARAM]
+        return
+    grant(ws)
+
+
+def keep_link_in_address() -> None:
+    """The address shows the open workspace's private link (a reload or a bookmark reopens it), none for the demo.
+    A page switch clears the address's parameters: this puts it back on every run."""
+    token = access.registry.token(workspace()) if workspace() != store.DEMO_WORKSPACE else None
+    if token and st.query_params.get(LINK_PARAM) != token:
+        st.session_state.setdefault(LINKS_SEEN_KEY, set()).add(token)
+        st.query_params[LINK_PARAM] = token
+    elif not token and LINK_PARAM in st.query_params:
+        del st.query_params[LINK_PARAM]
+
+
+def init_session() -> None:
+    """Set the session's state once, before any widget reads it, then check the open workspace (every run)."""
+    from ui.sidebar import init_filters
+
+    state = st.session_state
+    if state.get(LANG_KEY) not in LANGUAGES:
+        state[LANG_KEY] = "fr"
+    state.setdefault(GRANTED_KEY, set())
+    state.setdefault(WORKSPACE_KEY, store.DEMO_WORKSPACE)
+    init_filters()
+    _link_from_address()
+    if not access.may_open(visitor(), workspace()):
+        state[WORKSPACE_KEY] = store.DEMO_WORKSPACE
 
 
 def connection():

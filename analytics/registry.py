@@ -188,3 +188,21 @@ def register(name: str, check=None) -> tuple[str, str, str]:
         current[ws_id] = entry
         _write(root, current)
     return ws_id, link_token, passphrase
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m analytics.registry [--base-url URL]`: the server's administrator lists every workspace with its
+    private link (run on the server, where the workspaces folder is: whoever runs it can read the files anyway).
+    A passphrase is not kept in clear, so it is not listed: the link is what the administrator hands over."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m analytics.registry", description=main.__doc__)
+    parser.add_argument("--base-url", default="http://localhost:8501/", help="the app's address")
+    args = parser.parse_args(argv)
+    for ws, entry in sorted(entries().items(), key=lambda item: item[1]["name"].casefold()):
+        print(f"{entry['name']}\t{ws}\t{args.base_url.split('?')[0]}?w={entry['token']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

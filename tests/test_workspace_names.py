@@ -56,7 +56,7 @@ def test_a_variant_of_an_existing_name_is_refused_before_anything_is_written(roo
     assert sorted(p.name for p in root.glob("*.duckdb")) == [registry.workspace_id("ACME Corp") + ".duckdb"]
 
 
-def test_two_spaces_in_a_name_are_kept_as_one():
+def test_two_spaces_in_a_name_are_kept_as_one(root):
     assert access.display_name(access.create("Société  Générale").workspace) == "Société Générale"
 
 
@@ -72,3 +72,9 @@ def test_a_workspace_file_made_before_the_registry_is_registered_with_its_old_na
     assert registry.entries()["client-dupont"]["name"] == "Client Dupont"
     with pytest.raises(access.Refused):  # and its name is taken
         access.create("client dupont")
+
+
+def test_the_administrator_lists_each_workspace_with_its_link(root, capsys):
+    created = access.create("ACME Corp")
+    assert registry.main(["--base-url", "https://cockpit.example/"]) == 0
+    assert capsys.readouterr().out == f"ACME Corp\t{created.workspace}\thttps://cockpit.example/?w={created.token}\n"

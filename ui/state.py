@@ -36,8 +36,12 @@ def tr(key: str, **params) -> str:
 
 
 def visitor() -> access.Visitor:
-    """What this browser session was given, for analytics/access.py."""
-    return access.Visitor(granted=frozenset(st.session_state.get(GRANTED_KEY, ())))
+    """What this browser session was given, for analytics/access.py: the workspaces it created or brought the
+    secret of, and in team mode the signed-in e-mail (Streamlit's OIDC sign-in)."""
+    email = None
+    if access.mode() == "team" and getattr(st.user, "is_logged_in", False):
+        email = st.user.get("email")
+    return access.Visitor(granted=frozenset(st.session_state.get(GRANTED_KEY, ())), email=email)
 
 
 def workspace() -> str:
@@ -114,9 +118,14 @@ def connection():
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
+# Escaping does not stop the markdown renderer from turning "http://…", "www.…" or "x@y.fr" into a link: an
+# invisible word joiner before each "." and ":" does (the text reads and wraps the same).
+_NO_LINK = "\u2060"
 
 
 def plain(text: str) -> str:
-    """Text from a file (names, messages quoting cells) made inert for Streamlit's markdown: every markdown
-    character is escaped, so a name like '[x](http://…)' or '<script>' is shown as typed, never rendered."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+    """Text from a file or a user (names, messages quoting cells) made inert for Streamlit's markdown: every
+    markdown character is escaped and no address becomes a link, so a name like '**x** ![i](http://…)' or
+    '<script>' is shown as typed, never rendered, and nothing is fetched."""
+    return "".join((_NO_LINK if ch in ".:" else "") + "\\" + ch if ch in _MARKDOWN_SPECIALS else ch
+                   for ch in str(text))

@@ -99,11 +99,10 @@ def draw() -> None:
             with st.popover(tr("access.link_button"), width="stretch"):
                 st.caption(tr("access.link_help"))
                 st.code(_link(state.workspace()) or "", language=None, wrap_lines=True)
-        new, existing = st.columns(2)
-        with new.popover(tr("app.new_workspace"), width="stretch"):
+        with st.popover(tr("app.new_workspace"), width="stretch"):
             st.text_input(tr("app.new_workspace"), key=NEW_NAME_KEY, max_chars=access.NAME_MAX)
             st.button(tr("app.create_workspace"), on_click=_create, key="create_workspace")
-        with existing.popover(tr("access.open_button"), width="stretch"):
+        with st.popover(tr("access.open_button"), width="stretch"):
             st.text_input(tr("access.secret_label"), key=SECRET_KEY, type="password", help=tr("access.secret_help"))
             st.button(tr("access.open"), on_click=_open_secret, key="open_workspace")
         _message()

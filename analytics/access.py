@@ -128,13 +128,20 @@ def disk_used_mb() -> float:
     return sum(p.stat().st_size for p in root.iterdir() if p.is_file()) / 1_000_000
 
 
+def disk_refusal(key: str = "access.limit_disk") -> Refused | None:
+    """The refusal to give when the workspaces folder takes the server's maximum of disk, else None (checked before
+    a workspace is created and before an import)."""
+    max_disk = limits()[1]
+    return Refused(key, {"limit": max_disk}) if disk_used_mb() >= max_disk else None
+
+
 def check_limits() -> None:
     """Raise Refused when the server holds its maximum of workspaces or of disk."""
-    max_workspaces, max_disk = limits()
+    max_workspaces = limits()[0]
     if len(registry.entries()) >= max_workspaces:
         raise Refused("access.limit_workspaces", {"limit": max_workspaces})
-    if disk_used_mb() >= max_disk:
-        raise Refused("access.limit_disk", {"limit": max_disk})
+    if refused := disk_refusal():
+        raise refused
 
 
 def create(name: str) -> Created:

@@ -76,6 +76,7 @@ EN: dict[str, str] = {
     "access.name_taken": 'A workspace “{name}” already exists (case, spaces and punctuation do not count). Open it with its private link or passphrase, or choose another name.',
     "access.limit_workspaces": 'This server already holds {limit} workspaces, its maximum: no new workspace can be created. Ask its administrator to delete some or raise the limit (COCKPIT_MAX_WORKSPACES).',
     "access.limit_disk": 'The workspaces on this server already take {limit} MB, its maximum: no new workspace can be created. Ask its administrator to free space or raise the limit (COCKPIT_MAX_DISK_MB).',
+    "access.limit_disk_import": "The workspaces on this server already take {limit} MB, its maximum: nothing was imported. Ask its administrator to free space or raise the limit (COCKPIT_MAX_DISK_MB).",
     "import.title": "Import a CRM export",
     "import.intro": "Drop your CRM export (xlsx, ods or csv). Columns are recognised automatically; check the mapping, then import. Next week's file of the same shape imports in one click.",
     "import.upload": "Files to import (xlsx, ods, csv)",

@@ -80,6 +80,7 @@ FR: dict[str, str] = {
     "access.name_taken": 'Un espace « {name} » existe déjà (la casse, les espaces et la ponctuation ne comptent pas). Ouvrez-le avec son lien privé ou sa phrase secrète, ou choisissez un autre nom.',
     "access.limit_workspaces": "Ce serveur contient déjà {limit} espaces, son maximum : aucun nouvel espace ne peut être créé. Demandez à son administrateur d'en supprimer ou de relever la limite (COCKPIT_MAX_WORKSPACES).",
     "access.limit_disk": 'Les espaces de ce serveur occupent déjà {limit} Mo, son maximum : aucun nouvel espace ne peut être créé. Demandez à son administrateur de libérer de la place ou de relever la limite (COCKPIT_MAX_DISK_MB).',
+    "access.limit_disk_import": "Les espaces de ce serveur occupent déjà {limit} Mo, son maximum : rien n'a été importé. Demandez à son administrateur de libérer de la place ou de relever la limite (COCKPIT_MAX_DISK_MB).",
     "import.title": "Importer un export CRM",
     "import.intro": "Déposez l'export de votre CRM (xlsx, ods ou csv). Les colonnes sont reconnues automatiquement ; vérifiez la correspondance puis importez. Le même format la semaine prochaine s'importe en un clic.",
     "import.upload": "Fichiers à importer (xlsx, ods, csv)",

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import store
+from analytics import access, store
 from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import field_label as field_name
 from analytics.ingest.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
@@ -255,7 +255,9 @@ if plans:
         st.caption(tr("import.snapshot_exists", date=fmt.day(snapshot_date, lang())))
         replace = st.checkbox(tr("import.replace_snapshot"), key="replace_snapshot")
     if st.button(tr("import.run"), type="primary", key="run_import"):
-        if not any(p.table for p in plans):
+        if full := access.disk_refusal("access.limit_disk_import"):  # the server's disk limit: nothing is stored
+            st.error(tr(full.key, **full.params))
+        elif not any(p.table for p in plans):
             st.warning(tr("import.nothing_to_import"))
         else:
             bar = st.progress(0.0, text=tr("import.running"))

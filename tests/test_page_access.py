@@ -133,3 +133,20 @@ def test_an_unknown_language_in_the_session_falls_back_to_french_before_any_widg
     app.run()
     assert not app.exception
     assert app.session_state["lang"] == "fr"
+
+
+def test_an_import_past_the_disk_limit_stores_nothing_and_says_why(app, monkeypatch):
+    from tests.files import csv_bytes
+
+    created = access.create("Client Dupont")
+    app.query_params["w"] = created.token
+    app.run()
+    export = csv_bytes([["Opportunity ID", "Opportunity Owner", "Stage", "Amount", "Created Date"],
+                        ["X1", "Alice", "Closed Won", "1200", "2026-01-05"]])
+    app.file_uploader[0].upload("export.csv", export, "text/csv").run()
+    monkeypatch.setenv("COCKPIT_MAX_DISK_MB", "0")  # any folder is at the limit
+    app.button(key="run_import").click().run()
+    assert not app.exception
+    assert any("rien n'a été importé" in e.value for e in app.error)
+    con = store.open_workspace(created.workspace)
+    assert con.execute("SELECT count(*) FROM opportunities").fetchall()[0][0] == 0

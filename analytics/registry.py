@@ -57,8 +57,9 @@ def _root() -> Path:
     return workspace_root()
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.strip().encode("utf-8")).hexdigest()
+def _passphrase_digest(text: str) -> str:
+    """The passphrase's hash, read as people type it: case, spaces and dashes do not count."""
+    return hashlib.sha256(re.sub(r"[^a-z0-9]", "", text.lower()).encode("utf-8")).hexdigest()
 
 
 @contextmanager
@@ -108,7 +109,7 @@ def _adopt(root: Path, entries: dict[str, dict]) -> bool:
 def _entry(ws_id: str, name: str) -> tuple[dict, str, str]:
     token = secrets.token_urlsafe(18)
     passphrase = "-".join("".join(secrets.choice(_PASSPHRASE_ALPHABET) for _ in range(4)) for _ in range(5))
-    entry = {"id": ws_id, "name": name, "key": name_key(name), "token": token, "passphrase": _hash(passphrase),
+    entry = {"id": ws_id, "name": name, "key": name_key(name), "token": token, "passphrase": _passphrase_digest(passphrase),
              "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     return entry, token, passphrase
 
@@ -138,7 +139,7 @@ def find_secret(secret: str) -> str | None:
     secret = secret.strip()
     if not secret:
         return None
-    digest = _hash(secret.lower())
+    digest = _passphrase_digest(secret)
     found = None
     for ws, e in entries().items():
         if secrets.compare_digest(e["token"], secret) or secrets.compare_digest(e["passphrase"], digest):

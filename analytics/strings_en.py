@@ -64,7 +64,7 @@ EN: dict[str, str] = {
     "access.open": 'Open',
     "access.opened": 'Workspace “{name}” opened.',
     "access.secret_unknown": 'This link or passphrase opens no workspace. Check it, or ask the person who created the workspace.',
-    "access.link_unknown": 'The link in the address opens no workspace: the demo workspace stays open.',
+    "access.link_unknown": 'The link in the address opens no workspace: check it, or ask the person who created the workspace.',
     "access.not_allowed": 'This workspace cannot be opened from this session: open it with its private link or passphrase.',
     "access.created": 'Workspace “{name}” created and opened.',
     "access.link_label": 'Private link (it opens this workspace):',

@@ -68,7 +68,7 @@ FR: dict[str, str] = {
     "access.open": 'Ouvrir',
     "access.opened": 'Espace « {name} » ouvert.',
     "access.secret_unknown": "Ce lien ou cette phrase secrète n'ouvre aucun espace. Vérifiez-le, ou demandez-le à la personne qui a créé l'espace.",
-    "access.link_unknown": "Le lien de l'adresse n'ouvre aucun espace : l'espace de démonstration reste ouvert.",
+    "access.link_unknown": "Le lien de l'adresse n'ouvre aucun espace : vérifiez-le, ou demandez-le à la personne qui a créé l'espace.",
     "access.not_allowed": 'Cet espace ne peut pas être ouvert depuis cette session : ouvrez-le avec son lien privé ou sa phrase secrète.',
     "access.created": 'Espace « {name} » créé et ouvert.',
     "access.link_label": 'Lien privé (il ouvre cet espace) :',

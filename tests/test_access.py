@@ -59,6 +59,7 @@ def test_the_list_is_the_demo_then_the_session_s_workspaces_by_name(root):
     lambda c: f"http://cockpit.local/entonnoir?x=1&w={c.token}",
     lambda c: c.passphrase,                              # the passphrase
     lambda c: "  " + c.passphrase.upper() + " ",         # typed in capitals, with spaces around
+    lambda c: c.passphrase.replace("-", " "),            # spaces for dashes
 ])
 def test_the_link_or_the_passphrase_opens_its_workspace(root, given):
     created = access.create("ACME Corp")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analytics import access, store
+from ui.state import plain
 
 PAGES = ["pages/import_page.py", "pages/flash.py", "pages/funnel.py", "pages/segments.py", "pages/pipeline.py",
          "pages/review_individual.py", "pages/review_collective.py"]
@@ -150,3 +151,16 @@ def test_an_import_past_the_disk_limit_stores_nothing_and_says_why(app, monkeypa
     assert any("rien n'a été importé" in e.value for e in app.error)
     con = store.open_workspace(created.workspace)
     assert con.execute("SELECT count(*) FROM opportunities").fetchall()[0][0] == 0
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("**gras**", r"\*\*gras\*\*"),
+    ("![i](x)", r"\!\[i\]\(x\)"),
+    ("<script>", r"\<script\>"),
+    ("export.xlsx", r"export\.xlsx"),                              # a file name stays as typed (no joiner)
+    ("http://a.fr", "http\u2060\\://a\u2060\\.fr"),               # an address: never a link
+    ("www.a.fr", "www\u2060\\.a\u2060\\.fr"),
+    ("x@a.fr", "x\u2060@a\u2060\\.fr"),
+])
+def test_plain_escapes_markdown_and_breaks_links(text, shown):
+    assert plain(text) == shown

@@ -12,6 +12,8 @@ run takes its own cursor from it, as DuckDB wants one cursor per thread.
 """
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from analytics import access, store
@@ -118,14 +120,19 @@ def connection():
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
-# Escaping does not stop the markdown renderer from turning "http://…", "www.…" or "x@y.fr" into a link: an
-# invisible word joiner before each "." and ":" does (the text reads and wraps the same).
-_NO_LINK = "\u2060"
+# Escaping does not stop the markdown renderer from turning "http://…", "www.…" or "x@y.fr" into a link. In such a
+# word only, an invisible word joiner before each ".", ":" and "@" does; a file name ("export.xlsx") is left as
+# typed, so that it reads, copies and is found by the browser's search.
+_LINK_LIKE = re.compile(r"(?i)\b(?:(?:https?|ftp|mailto|file|data|javascript):|www\.)\S*|\S+@\S+")
+
+
+def _unlink(match: re.Match) -> str:
+    return re.sub(r"(?=[.:@])", "\u2060", match.group(0))
 
 
 def plain(text: str) -> str:
     """Text from a file or a user (names, messages quoting cells) made inert for Streamlit's markdown: every
     markdown character is escaped and no address becomes a link, so a name like '**x** ![i](http://…)' or
     '<script>' is shown as typed, never rendered, and nothing is fetched."""
-    return "".join((_NO_LINK if ch in ".:" else "") + "\\" + ch if ch in _MARKDOWN_SPECIALS else ch
-                   for ch in str(text))
+    text = _LINK_LIKE.sub(_unlink, str(text))
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)

@@ -114,3 +114,21 @@ def test_the_private_link_is_the_app_address_with_the_token(root):
     created = access.create("ACME Corp")
     assert access.link("http://cockpit.local:8501/", created.workspace) == f"http://cockpit.local:8501/?w={created.token}"
     assert access.link("http://cockpit.local:8501/", store.DEMO_WORKSPACE) is None
+
+
+def test_the_team_mode_asks_the_memberships_and_nothing_else(root, monkeypatch):
+    """The team mode's rules live in analytics/members.py (may_open(email, workspace), workspaces_for(email));
+    a stand-in module here fixes that interface."""
+    import sys
+    import types
+
+    acme, globex = access.create("ACME Corp").workspace, access.create("Globex").workspace
+    members = types.ModuleType("analytics.members")
+    members.may_open = lambda email, ws: (email, ws) in {("ana@acme.fr", acme), ("ana@acme.fr", store.DEMO_WORKSPACE)}
+    members.workspaces_for = lambda email: {acme, globex}  # even a listing too wide is filtered by may_open
+    monkeypatch.setitem(sys.modules, "analytics.members", members)
+    monkeypatch.setenv("COCKPIT_MODE", "team")
+    ana = access.Visitor(granted=frozenset({globex}), email="ana@acme.fr")  # a link does not count in team mode
+    assert access.visible(ana) == [store.DEMO_WORKSPACE, acme]
+    assert not access.may_open(ana, globex)
+    assert access.visible(access.Visitor(email="bob@acme.fr")) == []

@@ -4,12 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import store
-from ui import state, team
+from ui import state, team, workspaces
 from ui.sidebar import draw_filters
 
 st.set_page_config(page_title="Cockpit commercial", page_icon="📊", layout="wide")
 team.gate()  # team mode: sign-in and membership first (returns at once in the default consultant mode)
-HIDE_KEY = "hide_workspaces"
 
 
 def _ensure_demo() -> None:
@@ -22,41 +21,6 @@ def _ensure_demo() -> None:
 
         with st.spinner(state.tr("app.loading_demo")):
             load_demo(con)
-
-
-def _create_workspace() -> None:
-    """Button callback: create (or reopen, saying so) the workspace typed, and switch to it."""
-    name = st.session_state.get("new_workspace_name", "").strip()
-    if name:
-        slug = store.workspace_slug(name)
-        existed = slug in store.list_workspaces()
-        store.open_workspace(slug)
-        store.remember_name(slug, name)
-        st.session_state[state.WORKSPACE_KEY] = slug
-        st.session_state["new_workspace_name"] = ""
-        st.session_state["workspace_message"] = state.tr("app.workspace_exists" if existed else "app.workspace_created",
-                                                         name=store.display_name(slug))
-
-
-def _sidebar() -> None:
-    with st.sidebar:
-        st.segmented_control(
-            state.tr("app.language"), options=["fr", "en"], key=state.LANG_KEY,
-            format_func={"fr": "Français", "en": "English"}.get, selection_mode="single",
-        )
-        if st.session_state.get(state.LANG_KEY) is None:  # a click on the selected option clears it
-            st.session_state[state.LANG_KEY] = "fr"
-        # In front of a client, a consultant hides the other clients' workspaces: only the open one and the demo
-        # are listed (remembered for this browser tab's session).
-        hide = st.session_state.get(HIDE_KEY, False)
-        others = set() if hide else set(store.list_workspaces())
-        names = sorted(others | {store.DEMO_WORKSPACE, state.workspace()})
-        st.selectbox(state.tr("app.workspace"), names, key=state.WORKSPACE_KEY, help=state.tr("app.workspace_help"),
-                     format_func=store.display_name)
-        with st.popover(state.tr("app.new_workspace"), width="stretch"):
-            st.text_input(state.tr("app.new_workspace"), key="new_workspace_name", max_chars=60)
-            st.button(state.tr("app.create_workspace"), on_click=_create_workspace, key="create_workspace")
-        st.toggle(state.tr("app.hide_workspaces"), key=HIDE_KEY, help=state.tr("app.hide_workspaces_help"))
 
 
 LANDED_KEY = "landed_on"  # the workspace the landing rule last ran for
@@ -78,8 +42,8 @@ def _land(current, import_page) -> None:
         st.switch_page(import_page)
 
 
-st.session_state.setdefault(state.WORKSPACE_KEY, store.DEMO_WORKSPACE)
-st.session_state.setdefault(state.LANG_KEY, "fr")
+# Language, workspace (checked against analytics/access.py), filters: set before any widget reads them.
+state.init_session()
 # url_path must not equal a file stem of pages/, or Streamlit runs that file alone, without this script.
 # The default page is served at / (its own url_path answers "Page not found").
 import_page = st.Page("pages/import_page.py", title=state.tr("nav.import"), icon=":material/upload_file:",
@@ -99,9 +63,8 @@ navigation = st.navigation([
     st.Page("pages/review_collective.py", title=state.tr("nav.review_collective"), icon=":material/groups:",
             url_path="revue-collective"),
 ])
-_sidebar()
-if message := st.session_state.pop("workspace_message", None):
-    st.toast(message)
+workspaces.draw()
+state.keep_link_in_address()
 _ensure_demo()
 _land(navigation, import_page)
 st.session_state["filter"] = draw_filters(state.connection())

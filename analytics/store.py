@@ -88,19 +88,11 @@ def list_workspaces() -> list[str]:
     return sorted(p.stem for p in root.glob("*.duckdb")) if root.exists() else []
 
 
-def remember_name(slug: str, name: str) -> None:
-    """Keep the name as typed beside the workspace file, to show it instead of the slug."""
-    path = workspace_root() / f"{slug}.name"
-    if not path.exists() and name.strip() and name.strip() != slug:
-        path.write_text(name.strip()[:60], encoding="utf-8")
-
-
 def display_name(slug: str) -> str:
-    """The name typed when the workspace was created, else its slug."""
-    try:
-        return (workspace_root() / f"{slug}.name").read_text(encoding="utf-8").strip() or slug
-    except OSError:
-        return slug
+    """The name typed when the workspace was created (analytics/registry.py), else its file stem."""
+    from analytics import registry
+
+    return slug if slug == DEMO_WORKSPACE else (registry.name(slug) or slug)
 
 
 def _ddl() -> list[str]:

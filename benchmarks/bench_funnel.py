@@ -199,6 +199,7 @@ def _render_page(folder: Path, workspace: Path) -> tuple[float, float, int]:
         link.symlink_to(workspace.resolve())
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=RUN_TIMEOUT)
     at.session_state["workspace"] = "bench"
+    at.session_state["granted_workspaces"] = {"bench"}  # as its private link would (ui.state.grant)
     at.run()
     st.cache_data.clear()
     gc.collect()

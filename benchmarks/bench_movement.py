@@ -253,6 +253,7 @@ def render_cold(folder: Path, path: Path) -> tuple[float, float, float]:
         link.symlink_to(path.resolve())
     at = AppTest.from_file(str(common.REPO / "app.py"), default_timeout=300)
     at.session_state["workspace"] = WORKSPACE
+    at.session_state["granted_workspaces"] = {WORKSPACE}  # as its private link would (ui.state.grant)
     at.run()
     at.switch_page("pages/pipeline.py")
     times = []

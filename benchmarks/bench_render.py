@@ -103,6 +103,7 @@ def run(folder: Path, n_opp: int, n_act: int) -> list[Result]:
     # The entry script alone once, to open the workspace (its DuckDB file) outside the measures.
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=RUN_TIMEOUT)
     at.session_state["workspace"] = WORKSPACE
+    at.session_state["granted_workspaces"] = {WORKSPACE}  # as its private link would (ui.state.grant)
     at.run()
     for page in pages:
         name = Path(page).stem

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import store
+from analytics import access, store
 from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import field_label as field_name
 from analytics.ingest.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
@@ -191,7 +191,7 @@ def _show_report() -> None:
 
 def _workspace_summary() -> None:
     con = connection()
-    st.subheader(tr("import.workspace_content", name=store.display_name(workspace())))
+    st.subheader(tr("import.workspace_content", name=plain(store.display_name(workspace()))))
     counts = pd.DataFrame([{tr("import.table"): tr(f"table.{t}"), tr("import.rows"): store.table_count(con, t)}
                            for t in TABLES])
     st.dataframe(counts, hide_index=True)
@@ -258,7 +258,9 @@ if plans:
         st.caption(tr("import.snapshot_exists", date=fmt.day(snapshot_date, lang())))
         replace = st.checkbox(tr("import.replace_snapshot"), key="replace_snapshot")
     if st.button(tr("import.run"), type="primary", key="run_import"):
-        if not any(p.table for p in plans):
+        if full := access.disk_refusal("access.limit_disk_import"):  # the server's disk limit: nothing is stored
+            st.error(tr(full.key, **full.params))
+        elif not any(p.table for p in plans):
             st.warning(tr("import.nothing_to_import"))
         else:
             bar = st.progress(0.0, text=tr("import.running"))

@@ -35,6 +35,7 @@ def _opportunities_only_workspace(name="solo"):
 def _open_flash(at, workspace=None):
     if workspace:
         at.session_state["workspace"] = workspace
+        at.session_state["granted_workspaces"] = {workspace}  # as its private link would (ui.state.grant)
     at.run()
     at.switch_page(FLASH).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -150,7 +151,7 @@ def test_filters_survive_the_language_switch(app):
     _open_flash(app, "solo")
     app.selectbox(key="flt_owner__fr").set_value("bob").run()
     app.selectbox(key="flt_preset__fr").set_value("quarter").run()
-    app.segmented_control(key="lang").set_value("en").run()
+    app.segmented_control(key="lang_choice").set_value("en").run()
     assert not app.exception
     assert app.selectbox(key="flt_owner__en").value == "bob"
     assert app.selectbox(key="flt_preset__en").value == "quarter"
@@ -341,6 +342,7 @@ def test_the_app_opens_on_the_flash_figures_when_there_is_data(app):
 def test_the_app_opens_on_import_when_the_workspace_is_empty(app):
     store.open_workspace("empty")
     app.session_state["workspace"] = "empty"
+    app.session_state["granted_workspaces"] = {"empty"}  # as its private link would (ui.state.grant)
     app.run()
     assert not app.exception
     assert app.title[0].value == "Importer un export CRM"
@@ -350,7 +352,7 @@ def test_a_new_empty_workspace_opens_on_import(app):
     app.run()
     app.session_state["new_workspace_name"] = "Client Neuf"
     app.button(key="create_workspace").click().run()
-    assert app.session_state["workspace"] == "client-neuf"
+    assert store.display_name(app.session_state["workspace"]) == "Client Neuf"
     assert app.title[0].value == "Importer un export CRM"
 
 

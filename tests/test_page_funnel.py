@@ -18,6 +18,7 @@ FUNNEL = "pages/funnel.py"
 def _open(at, workspace=None, lang="fr"):
     if workspace:
         at.session_state["workspace"] = workspace
+        at.session_state["granted_workspaces"] = {workspace}  # as its private link would (ui.state.grant)
     at.session_state["lang"] = lang
     at.run()
     at.switch_page(FUNNEL).run()

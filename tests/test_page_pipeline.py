@@ -17,6 +17,7 @@ PAGE = "pages/pipeline.py"
 def _open(at, workspace=None, lang=None):
     if workspace:
         at.session_state["workspace"] = workspace
+        at.session_state["granted_workspaces"] = {workspace}  # as its private link would (ui.state.grant)
     if lang:
         at.session_state["lang"] = lang
     at.run()
@@ -164,6 +165,7 @@ def test_switching_workspace_resets_the_upload_pickers(app):
     _open(app)  # the demo: six uploads, A is the fifth
     picker(app, "pipeline_a").set_value(1).run()  # the demo's first upload
     app.session_state["workspace"] = "three"
+    app.session_state["granted_workspaces"] = {"three"}  # as its private link would (ui.state.grant)
     app.run()
     assert not app.exception
     # the other workspace opens on its own last two uploads

@@ -22,6 +22,7 @@ COLLECTIVE = "pages/review_collective.py"
 def _open(at, page, workspace=None, **state):
     if workspace:
         at.session_state["workspace"] = workspace
+        at.session_state["granted_workspaces"] = {workspace}  # as its private link would (ui.state.grant)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

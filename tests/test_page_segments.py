@@ -19,6 +19,7 @@ PAGE = "pages/segments.py"
 def _open(at, workspace=None):
     if workspace:
         at.session_state["workspace"] = workspace
+        at.session_state["granted_workspaces"] = {workspace}  # as its private link would (ui.state.grant)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]

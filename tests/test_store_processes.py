@@ -239,11 +239,12 @@ def test_the_import_page_says_another_import_is_running(app, monkeypatch):
     from tests.test_page_import import EXPORT, _to_client_workspace
 
     _to_client_workspace(app)
+    client = app.session_state["workspace"]
     app.file_uploader[0].upload("export sf.csv", EXPORT, "text/csv").run()
     monkeypatch.setenv("COCKPIT_LOCK_WAIT", "0.3")
-    with store.write_workspace("client-dupont"):  # the CLI's scheduled import, say
+    with store.write_workspace(client):  # the CLI's scheduled import, say
         app.button(key="run_import").click().run()
     assert not app.exception
     assert [t.value for t in app.toast] == ["Un autre import est en cours dans cet espace de travail : attente de sa fin…"]
     assert any("Un autre import est en cours dans cet espace de travail depuis plus de" in e.value for e in app.error)
-    assert snapshot_days(store.open_workspace("client-dupont")) == []  # nothing stored
+    assert snapshot_days(store.open_workspace(client)) == []  # nothing stored

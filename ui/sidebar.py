@@ -27,6 +27,14 @@ DEFAULT_PRESET = "month"
 ALL = ""
 
 
+def init_filters() -> None:
+    """The filters' session values, set once per session before any widget reads them (ui.state.init_session)."""
+    st.session_state.setdefault(PRESET_KEY, DEFAULT_PRESET)
+    st.session_state.setdefault(COMPARE_KEY, COMPARISONS[0])
+    for dim in DIMENSIONS:
+        st.session_state.setdefault(dimension_key(dim), ALL)
+
+
 def dimension_key(dim: str) -> str:
     return f"flt_{dim}"
 
@@ -98,8 +106,7 @@ def draw_filters(con) -> Filter:
     today = cache.reference_date(con)
     options = cache.filter_options(con)
     st.session_state[TODAY_KEY] = today
-    st.session_state.setdefault(PRESET_KEY, DEFAULT_PRESET)
-    st.session_state.setdefault(COMPARE_KEY, COMPARISONS[0])
+    init_filters()  # set by app.py already; again here for a page run without it
     language = lang()  # format functions bound to this run's language: they are also called outside the run
 
     def label(key: str) -> str:

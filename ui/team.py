@@ -81,9 +81,6 @@ def gate() -> None:
         st.session_state[state.WORKSPACE_KEY] = mine[0].workspace
     member = allowed[st.session_state[state.WORKSPACE_KEY]]
     st.session_state[MEMBER_KEY] = member.email
-    # Until the sidebar asks analytics/access.py (which asks members.workspaces_for), keep its list to the open
-    # workspace: the other clients' names are never listed (app.py's "hide other workspaces", forced on each run).
-    st.session_state["hide_workspaces"] = True
     with st.sidebar:
         st.caption(state.tr("team.signed_in", email=state.plain(member.email)))
         st.button(state.tr("team.sign_out"), on_click=st.logout, key="team_sign_out")

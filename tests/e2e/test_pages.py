@@ -37,8 +37,9 @@ NO_CHART_PAGES = {"import_page"}
 
 
 def _space(text: str) -> str:
-    """Text as read on screen with every kind of space made a plain one (French numbers use narrow spaces)."""
-    return re.sub(r"[\s\u00a0\u202f]+", " ", text).strip()
+    """Text as read on screen with every kind of space made a plain one (French numbers use narrow spaces), without
+    the invisible word joiners ui.state.plain puts in user text so that no address in it becomes a link."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text.replace("\u2060", "")).strip()
 
 
 def open_page(page, app_url: str, url_path: str = "") -> None:

@@ -383,6 +383,7 @@ EN: dict[str, str] = {
     "pipeline.step.lost": "Lost",
     "pipeline.step.dropped": "Dropped",
     "pipeline.step.amount_change": "Amounts changed",
+    "pipeline.step.rate_change": "Exchange rate (amounts unchanged in their currency)",
     "pipeline.move.new": "New",
     "pipeline.move.won": "Won",
     "pipeline.move.lost": "Lost",

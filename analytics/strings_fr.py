@@ -387,6 +387,7 @@ FR: dict[str, str] = {
     "pipeline.step.lost": "Perdues",
     "pipeline.step.dropped": "Disparues",
     "pipeline.step.amount_change": "Montants revus",
+    "pipeline.step.rate_change": "Taux de change (montants inchangés dans leur devise)",
     "pipeline.move.new": "Nouvelle",
     "pipeline.move.won": "Gagnée",
     "pipeline.move.lost": "Perdue",

@@ -28,7 +28,7 @@ import pandas as pd
 
 from analytics.views import forecast, funnel, movement
 from analytics.measures import kpis, stays
-from analytics import selection, store
+from analytics import selection, store, timeline
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, target_conditions
 
 # --- the deals-to-work score ----------------------------------------------------------------------------------
@@ -312,19 +312,20 @@ def context(con, flt: Filter, owner: str, today: date | None = None) -> dict:
 # --- the open deals to work on first -----------------------------------------------------------------------------
 
 def amount_cuts(con, flt: Filter) -> pd.DataFrame:
-    """Open deals whose amount is lower now than at the first upload: analytics.views.movement's pair of the earliest
-    and the latest snapshot (its one definition of a deal on both sides), read for the two columns needed here.
-    Columns: opportunity_id, amount_before (the first upload's amount)."""
-    snaps = selection.snapshots(con)
-    if len(snaps) < 2:
+    """Open deals (latest upload) whose amount is lower than at the deal's previous upload (the snapshot timeline,
+    analytics/timeline.py: not the first upload ever, so a deal re-quoted up then cut is seen; compared in the
+    export's currency when both uploads give the same one, so that a fall of the exchange rate is no cut).
+    Columns: opportunity_id, amount_before (the previous upload's amount, in the workspace's currency)."""
+    latest = selection.latest_snapshot_id(con)
+    if latest is None:
         return pd.DataFrame(columns=["opportunity_id", "amount_before"])
-    first, latest = int(snaps["snapshot_id"].iloc[0]), int(snaps["snapshot_id"].iloc[-1])
-    # movement_deals would build every column of every changed deal (three times the work at 1M deals)
-    pair, params = movement.pair_cte(replace(flt, start=None, end=None), first, latest)
+    cte, params = selection.deals_cte(replace(flt, start=None, end=None), latest, "open_now")
+    tl, p_tl = timeline.timeline_cte(upto=latest, deals="open_now")
     return con.execute(
-        f"WITH {pair} SELECT opportunity_id, amount_before FROM pair"
-        " WHERE status_after = 'open' AND amount_after < amount_before", params
-    ).fetchdf()
+        f"WITH {cte}, {tl} SELECT t.opportunity_id, t.prev_amount AS amount_before FROM timeline t"
+        f" SEMI JOIN open_now d ON d.opportunity_id = t.opportunity_id AND d.status = 'open'"
+        f" WHERE t.snapshot_id = ? AND t.prev_snapshot_id IS NOT NULL AND {timeline.AMOUNT_CUT}",
+        params + p_tl + [latest]).fetchdf()
 
 
 def stage_entered(con, flt: Filter) -> pd.DataFrame:
@@ -341,7 +342,7 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
 
     Age in stage: days since the deal entered its current stage (`stage_entered`, analytics.measures.stays); slips:
     analytics.views.movement.slip_counts (the close date moved later between two uploads); amount cut: lower than at
-    the first upload (`amount_cuts`, analytics.views.movement). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
+    the deal's previous upload (`amount_cuts`, the snapshot timeline). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
     days_in_stage, close_date_passed, slips, amount_before, then one column of points per SCORE component
     (points_<component>) and score.
     """
@@ -373,7 +374,7 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
     df["points_age_in_stage"] = SCORE["age_in_stage"] * (df["days_in_stage"] / AGE_FULL_DAYS).clip(upper=1.0)
     df["points_close_date_passed"] = SCORE["close_date_passed"] * df["close_date_passed"].astype(float)
     df["points_slipped_twice"] = SCORE["slipped_twice"] * (df["slips"] > 1).astype(float)
-    df["points_amount_cut"] = SCORE["amount_cut"] * (df["amount"] < df["amount_before"]).fillna(False).astype(float)
+    df["points_amount_cut"] = SCORE["amount_cut"] * df["amount_before"].notna().astype(float)  # cut: amount_cuts
     points = [f"points_{k}" for k in SCORE]
     df[points] = df[points].fillna(0.0).astype("float64")
     df["score"] = df[points].sum(axis=1)

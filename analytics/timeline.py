@@ -64,7 +64,41 @@ def timeline_cte(upto: int | None = None, only: Sequence[int] | None = None, nam
     of a CTE written in code with an opportunity_id column) keeps only those deals before the windows run, so
     that the work grows with the deals a view reads. Columns: those of `selection.deals_cte`, snapshot_date,
     currency, amount_original, upload (1 for the first upload read), prev_<PREVIOUS>, next_snapshot_id.
+
+    Two uploads (`only` of two, given oldest first, no `upto`): the same rows from two hash joins of the uploads
+    rather than a window sorted by deal (what the movement page reads, at 100 000 deals a snapshot).
     """
+    if only is not None and upto is None and len(set(only)) == 2:
+        a, b = (int(i) for i in dict.fromkeys(only))
+        return _two_uploads_cte((a, b), name, deals)
+    return _window_cte(upto, only, name, deals)
+
+
+def _two_uploads_cte(ids: tuple[int, int], name: str, deals: str | None) -> tuple[str, list]:
+    """`timeline_cte` over two uploads (earlier, later) by joins: the later upload's rows with the earlier's as
+    previous, the earlier's with the later's id as next. Each side reads its own upload (a filter on one
+    snapshot id, which the scan prunes), as the movement page did before the timeline."""
+    earlier, later = ids
+    e_sql, e_params = deals_cte(Filter(), earlier, f"{name}_e0", extra=("currency", "amount_original"))
+    l_sql, l_params = deals_cte(Filter(), later, f"{name}_l0", extra=("currency", "amount_original"))
+    keep = f" WHERE r.opportunity_id IN (SELECT opportunity_id FROM {deals})" if deals is not None else ""
+    prev = ", ".join(f"e.{c} AS prev_{c}" for c in PREVIOUS)
+    none = ", ".join(f"NULL AS prev_{c}" for c in PREVIOUS)
+    sql = (
+        f"{e_sql}, {l_sql},"
+        f" {name}_e AS (SELECT r.*, s.snapshot_date FROM {name}_e0 r JOIN snapshots s ON s.snapshot_id = r.snapshot_id{keep}),"
+        f" {name}_l AS (SELECT r.*, s.snapshot_date FROM {name}_l0 r JOIN snapshots s ON s.snapshot_id = r.snapshot_id{keep}),"
+        f" {name} AS (SELECT l.*, CASE WHEN e.opportunity_id IS NULL THEN 1 ELSE 2 END AS upload, {prev},"
+        f"  CAST(NULL AS INTEGER) AS next_snapshot_id"
+        f"  FROM {name}_l l LEFT JOIN {name}_e e ON e.opportunity_id = l.opportunity_id"
+        f"  UNION ALL BY NAME SELECT e.*, 1 AS upload, {none},"
+        f"  CASE WHEN e.opportunity_id IN (SELECT opportunity_id FROM {name}_l) THEN CAST(? AS INTEGER) END"
+        f"  AS next_snapshot_id FROM {name}_e e)"
+    )
+    return sql, e_params + l_params + [later]
+
+
+def _window_cte(upto, only, name, deals) -> tuple[str, list]:
     rows, params = deals_cte(Filter(), ALL_SNAPSHOTS, f"{name}_rows", extra=("currency", "amount_original"))
     conditions, where_params = [], []
     if only is not None:

@@ -113,3 +113,15 @@ def test_the_deal_list_gives_the_rate_move_no_reason(con):
 def test_without_a_rate_move_there_is_no_rate_step(con):
     s = movement.movement_summary(con, movement.Filter(), 2, 3)
     assert "rate_change" not in {w["step"] for w in s["waterfall"]}
+
+
+def test_two_uploads_by_joins_give_the_rows_of_the_window(con):
+    """`only` of two uploads is computed by joins (speed); the rows are those the window gives."""
+    from analytics.timeline import _window_cte
+
+    cte, params = _window_cte(None, [1, 3], "timeline", None)
+    by_window = con.execute(f"WITH {cte} SELECT * FROM timeline", params).fetchdf()
+    by_joins = timeline.timeline(con, only=[1, 3])
+    key = ["opportunity_id", "snapshot_id"]
+    by_window = by_window[by_joins.columns].sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(by_joins.sort_values(key, ignore_index=True), by_window, check_dtype=False)

@@ -75,27 +75,34 @@ def pair_cte(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
     their previous upload (A's row, when A held the deal), and A's rows that B does not follow (dropped)."""
     tl, p_tl = timeline.timeline_cte(only=(a_id, b_id), name="_mv_tl")
     # in B: selected by B's columns; absent from B (dropped): by A's
-    on_b, p_b = selection.dimension_conditions(_dimensions_only(flt), "b")
-    on_a, p_a = selection.dimension_conditions(_dimensions_only(flt), "a")
+    on_b, p_b = selection.dimension_conditions(_dimensions_only(flt), "x")
+    on_a, p_a = selection.dimension_conditions(_dimensions_only(flt), "x")
     sql = (
         f"{tl},"
-        " joined AS ("
-        # B's rows, A's side from the timeline's previous upload
-        "  SELECT b.opportunity_id, b.name, b.account,"
-        "  coalesce(b.owner, b.prev_owner) AS owner, b.prev_owner AS owner_before, b.owner AS owner_after,"
-        "  b.prev_stage AS stage_before, b.stage AS stage_after, b.prev_stage_order AS order_before,"
-        "  b.stage_order AS order_after, b.prev_status AS status_before, b.status AS status_after,"
-        "  b.prev_amount AS amount_before, b.amount AS amount_after, b.prev_close_date AS close_before,"
-        "  b.close_date AS close_after, b.prev_probability AS probability_before, b.probability AS probability_after,"
-        "  b.prev_snapshot_id IS NOT NULL AS in_a, true AS in_b,"
-        "  coalesce(b.prev_status = 'open', false) AS open_a, coalesce(b.status = 'open', false) AS open_b,"
-        f"  b.prev_snapshot_id IS NOT NULL AND {timeline.amount_changed_sql('b.prev_', 'b.')} AS requoted"
-        f"  FROM _mv_tl b WHERE b.snapshot_id = ? AND {on_b}"
-        # A's rows no B row follows: dropped (or closed in A and gone)
-        "  UNION ALL SELECT a.opportunity_id, a.name, a.account, a.owner, a.owner, NULL, a.stage, NULL,"
-        "  a.stage_order, NULL, a.status, NULL, a.amount, NULL, a.close_date, NULL, a.probability, NULL,"
-        "  true, false, coalesce(a.status = 'open', false), false, false"
-        f"  FROM _mv_tl a WHERE a.snapshot_id = ? AND a.next_snapshot_id IS NULL AND {on_a}),"
+        # one pass over the timeline: B's rows (A's side from their previous upload) and A's rows that no B row
+        # follows (dropped, or closed in A and gone); `x.snapshot_id = b` tells which
+        " joined AS (SELECT x.opportunity_id, x.name, x.account,"
+        "  CASE WHEN x.in_b THEN coalesce(x.owner, x.prev_owner) ELSE x.owner END AS owner,"
+        "  CASE WHEN x.in_b THEN x.prev_owner ELSE x.owner END AS owner_before,"
+        "  CASE WHEN x.in_b THEN x.owner END AS owner_after,"
+        "  CASE WHEN x.in_b THEN x.prev_stage ELSE x.stage END AS stage_before,"
+        "  CASE WHEN x.in_b THEN x.stage END AS stage_after,"
+        "  CASE WHEN x.in_b THEN x.prev_stage_order ELSE x.stage_order END AS order_before,"
+        "  CASE WHEN x.in_b THEN x.stage_order END AS order_after,"
+        "  CASE WHEN x.in_b THEN x.prev_status ELSE x.status END AS status_before,"
+        "  CASE WHEN x.in_b THEN x.status END AS status_after,"
+        "  CASE WHEN x.in_b THEN x.prev_amount ELSE x.amount END AS amount_before,"
+        "  CASE WHEN x.in_b THEN x.amount END AS amount_after,"
+        "  CASE WHEN x.in_b THEN x.prev_close_date ELSE x.close_date END AS close_before,"
+        "  CASE WHEN x.in_b THEN x.close_date END AS close_after,"
+        "  CASE WHEN x.in_b THEN x.prev_probability ELSE x.probability END AS probability_before,"
+        "  CASE WHEN x.in_b THEN x.probability END AS probability_after,"
+        "  NOT x.in_b OR x.prev_snapshot_id IS NOT NULL AS in_a, x.in_b,"
+        "  coalesce(CASE WHEN x.in_b THEN x.prev_status ELSE x.status END = 'open', false) AS open_a,"
+        "  x.in_b AND coalesce(x.status = 'open', false) AS open_b,"
+        f"  x.in_b AND x.prev_snapshot_id IS NOT NULL AND {timeline.amount_changed_sql('x.prev_', 'x.')} AS requoted"
+        "  FROM (SELECT *, snapshot_id = ? AS in_b FROM _mv_tl) x"
+        f"  WHERE (x.in_b AND {on_b}) OR (NOT x.in_b AND x.next_snapshot_id IS NULL AND {on_a})),"
         " flagged AS (SELECT *,"
         "  NOT in_a AS is_new,"
         "  open_a AND coalesce(status_after = 'won', false) AS is_won,"
@@ -117,7 +124,7 @@ def pair_cte(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
         "   END AS amount_change"
         "  FROM flagged)"
     )
-    return sql, p_tl + [b_id] + p_b + [a_id] + p_a
+    return sql, p_tl + [b_id] + p_b + p_a
 
 
 # Every change of a deal, comma-separated in the order of CHANGES (only for the deals listed).

@@ -3,14 +3,19 @@
 The KPIs themselves (won, quota, attainment, coverage, win rate...) come from `analytics.measures.kpis`; this module adds:
 
 - the comparison group of a rep (`reference_filter`): the rep's team (the sidebar's team when one is chosen),
-  the rep included; the whole selection when `reps` gives no team;
+  the rep included; the whole selection when `reps` gives no team. One rule wherever the team stands beside a
+  rep (gaps, mix, funnel, forecast, attainment trend, context): the rep is in it, and every label that names it
+  says so (TEAM_BESIDE_REP_LABELS); the pipeline page's "whole selection" is another figure with another label;
 - the monthly attainment trend (won in the month / the month's prorated quota) and the activity trend against
   `targets.planned_activities` (prorated by `selection.prorated`);
 - the mix-adjusted expected result (`mix`): for each value of an axis (segment, region, in_target), the rep's
   deals closed in the period times the team's win rate and the team's won amount per closed deal on that value.
   Summed over the values, it is the result the rep would have had at the team's conversion and basket on the
-  rep's own mix. The gap with the team splits into what the mix explains (expected - team) and what is left
-  (rep - expected);
+  rep's own mix. The gap with the team (rep - team) splits exactly into volume, mix and conversion:
+  volume = (the rep's closed deals - the team's per rep) x the team's won amount per closed deal (won amount
+  only: rates and baskets do not grow with the number of deals), mix = expected - team - volume (what the
+  rep's mix of segments accounts for at the team's rates), conversion = rep - expected (what is left: the rep's
+  own conversion and basket on each segment). Same mix, twice the deals: all volume, no mix;
 - the open deals to work on first (`deals_to_work`), ranked by a score whose components are shown (SCORE);
 - the spread between reps on each KPI (`spread`), the best converter of each segment (`best_converters`),
   the wins of the period and the lost deals grouped by reason;
@@ -97,6 +102,10 @@ def rep_profile(con, owner: str) -> dict:
     rows = con.execute(f"SELECT team, region, hire_date FROM {selection.REPS_ONE} r WHERE owner = ?", [owner]).fetchall()
     team, region, hire = rows[0] if rows else (None, None, None)
     return {"team": team, "region": region, "hire_date": hire}
+
+
+# The interface strings that name the team beside a rep: each says the rep is included (tests check both languages).
+TEAM_BESIDE_REP_LABELS = ("review.series.team", "review.col.team", "review.forecast.team_value", "review.context.team")
 
 
 def reference_filter(con, flt: Filter, owner: str) -> Filter:
@@ -240,9 +249,11 @@ def gaps(con, flt: Filter, owner: str, mixes: dict[str, pd.DataFrame] | None = N
     and win rate, each beside the rep's expected value at the team's rates on the rep's own mix of segments,
     regions and in-target deals (`mixes`: the `mix` of each axis, computed here when not given).
 
-    Columns: metric, rep, team, gap (rep - team), expected_segment, explained_segment (expected_segment -
-    team: what the segment mix accounts for), remaining_segment (rep - expected_segment), expected_region,
-    expected_in_target. Undefined values are NaN (no closed deal, no win).
+    Columns: metric, rep, team, gap (rep - team), expected_segment, volume_segment (the rep's number of closed
+    deals against the team's per rep, at the team's won amount per closed deal; 0 on rates), explained_segment
+    (expected_segment - team - volume_segment: what the segment mix accounts for), remaining_segment
+    (rep - expected_segment: conversion and basket), expected_region, expected_in_target; gap = volume_segment
+    + explained_segment + remaining_segment. Undefined values are NaN (no closed deal, no win).
     """
     ref = reference_filter(con, flt, owner)
     rep, team = _group_totals(con, replace(flt, owner=owner)), _group_totals(con, ref)
@@ -254,14 +265,21 @@ def gaps(con, flt: Filter, owner: str, mixes: dict[str, pd.DataFrame] | None = N
     }
     mixes = mixes or {axis: mix(con, flt, owner, axis) for axis in MIX_AXES}
     expected = {axis: _expected(mixes[axis]) for axis in MIX_AXES}
+    # volume: the rep's closed deals against the team's per rep, at the team's won amount per closed deal
+    per_closed = _ratio(team["won_amount"], team["closed"])
+    per_rep = _ratio(team["closed"], team["reps"])
+    volume = {"won_amount": None if per_closed is None or per_rep is None else (rep["closed"] - per_rep) * per_closed,
+              "win_rate": 0.0, "average_basket": 0.0}
     rows = []
     for metric in GAP_METRICS:
         r, t, e = values["rep"][metric], values["team"][metric], expected["segment"][metric]
+        v = volume[metric] if e is not None and t is not None else None
         rows.append({
             "metric": metric, "rep": r, "team": t,
             "gap": None if r is None or t is None else r - t,
             "expected_segment": e,
-            "explained_segment": None if e is None or t is None else e - t,
+            "volume_segment": v,
+            "explained_segment": None if e is None or t is None or v is None else e - t - v,
             "remaining_segment": None if e is None or r is None else r - e,
             "expected_region": expected["region"][metric],
             "expected_in_target": expected["in_target"][metric],

@@ -271,7 +271,7 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
 def draw_time(con, flt, available: set[str], today) -> None:
     st.subheader(tr("funnel.time.title"))
     measurable = cached(stays.sources, con)
-    if not measurable["history"] and measurable["snapshots"] < 2:
+    if not stays.measurable(measurable):
         st.info(tr("funnel.time.missing"))
         return
     st.caption(tr("funnel.time.from_history" if measurable["history"] else "funnel.time.from_snapshots"))

@@ -123,6 +123,12 @@ def sources(con, flt: Filter | None = None) -> dict:
     return {"history": bool(history), "snapshots": int(uploads)}
 
 
+def measurable(found: dict) -> bool:
+    """Whether stays can be measured from what `sources` found: a stage history, or at least two uploads. The funnel's
+    time in stage and the flash page's stuck alert both ask this (one rule: weekly uploads are enough)."""
+    return bool(found["history"]) or found["snapshots"] >= 2
+
+
 def stays(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:
     """Every stay of the filter's deals (see `stays_cte`), by deal then start."""
     cte, params = stays_cte(flt, snapshot_id)

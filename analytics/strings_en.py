@@ -668,7 +668,7 @@ EN: dict[str, str] = {
     "review.series.expected": "Expected (mix)",
     "review.gaps.title": "Gaps with the team, and what can explain them",
     "review.gaps.help": "\"Expected (mix)\": the result this rep would have at the win rates and baskets of the rep's team (rep included) on each of the rep's own segments. The gap with the team splits exactly: volume (the rep's closed deals against the team's per rep, at the team's won amount per closed deal; none on a rate or a basket), mix (expected − team − volume), and what is left (actual − expected: conversion and basket), to discuss. The team's won amount is its average per rep.",
-    "review.gaps.in_target": "Closed deals in the target: {share} (team: {team}).",
+    "review.gaps.in_target": "Closed deals in the target: {share} (the rep's team, rep included: {team}).",
     "review.kpi.won_amount": "Won amount",
     "review.kpi.average_basket": "Average basket",
     "review.kpi.win_rate": "Win rate",

@@ -672,7 +672,7 @@ FR: dict[str, str] = {
     "review.series.expected": "Attendu (mix)",
     "review.gaps.title": "Écarts avec l'équipe, et ce qui peut les expliquer",
     "review.gaps.help": "« Attendu (mix) » : le résultat qu'aurait ce commercial aux taux de transformation et aux paniers de son équipe (commercial compris) sur chacun de ses propres segments. L'écart avec l'équipe se décompose exactement : volume (ses affaires clôturées contre la moyenne par commercial, au montant gagné par affaire clôturée de l'équipe ; nul sur un taux ou un panier), mix (attendu − équipe − volume), et le reste (réel − attendu : transformation et panier), à discuter. Montant gagné de l'équipe : moyenne par commercial.",
-    "review.gaps.in_target": "Affaires clôturées dans la cible : {share} (équipe : {team}).",
+    "review.gaps.in_target": "Affaires clôturées dans la cible : {share} (son équipe, commercial compris : {team}).",
     "review.kpi.won_amount": "Montant gagné",
     "review.kpi.average_basket": "Panier moyen",
     "review.kpi.win_rate": "Taux de transformation",

@@ -105,7 +105,8 @@ def rep_profile(con, owner: str) -> dict:
 
 
 # The interface strings that name the team beside a rep: each says the rep is included (tests check both languages).
-TEAM_BESIDE_REP_LABELS = ("review.series.team", "review.col.team", "review.forecast.team_value", "review.context.team")
+TEAM_BESIDE_REP_LABELS = (
+    "review.series.team", "review.col.team", "review.forecast.team_value", "review.context.team", "review.gaps.in_target")
 
 
 def reference_filter(con, flt: Filter, owner: str) -> Filter:

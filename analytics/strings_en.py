@@ -280,7 +280,7 @@ EN: dict[str, str] = {
     "funnel.col.owner": "Rep",
     "funnel.col.team_median": "Team median",
     "funnel.col.far_below": "Far below",
-    "funnel.col.could_change": "Could change (unknown stage)",
+    "funnel.col.could_change": "Could change",
     "funnel.could_change_help": "* A ceiling: lost deals of unknown stage may have reached proposal; this rate would fall if we knew.",
     "funnel.col.step": "Step",
     "funnel.col.count": "Count",

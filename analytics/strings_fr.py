@@ -284,7 +284,7 @@ FR: dict[str, str] = {
     "funnel.col.owner": "Commercial",
     "funnel.col.team_median": "Médiane équipe",
     "funnel.col.far_below": "Très en dessous",
-    "funnel.col.could_change": "Peut changer (étape inconnue)",
+    "funnel.col.could_change": "Peut changer",
     "funnel.could_change_help": "* Plafond : des affaires perdues d’étape inconnue ont peut-être atteint la proposition ; ce taux baisserait si on le savait.",
     "funnel.col.step": "Étape",
     "funnel.col.count": "Nombre",

@@ -2,9 +2,10 @@
 
 Every view that reads a deal across uploads reads it here instead of pairing snapshots its own way: movement
 between two uploads (analytics/views/movement.py), slips over every upload, amount cuts (the deals to work on),
-stays measured between uploads (analytics/measures/stays.py), the highest stage any upload showed
-(analytics/measures/reached.py) and the date a closed deal was first seen closed (its outcome date when the
-export gives none).
+stays measured between uploads (analytics/measures/stays.py) and the highest stage any upload showed
+(analytics/measures/reached.py). (The outcome date of a closed deal without a closed date is bounded by the date of
+the upload read, in `selection.deals_cte`: reading the first upload that showed it closed on every query would
+cost a scan of every upload; a table of it built at import is the way to get it exactly.)
 
 - the uploads read are ordered by date, then id (the order `selection.snapshots` uses); `upto` keeps those up to
   one upload, `only` exactly the ones given (two, for the movement between them);

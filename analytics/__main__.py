@@ -268,7 +268,8 @@ def cmd_funnel(args) -> int:
     team = funnel.conversion(con, flt, args.basis)
     reps = funnel.rep_comparison(con, flt, args.basis)
     per_rep = funnel.conversion(con, flt, args.basis, by_owner=True)
-    columns = ["stage", "reached", "conversion_next", "from_start"]
+    # could_change: the conversion reads a stage past the first that lost deals of unknown stage may have reached
+    columns = ["stage", "reached", "conversion_next", "from_start", "could_change"]
     flags = {(r.owner, r.stage) for r in reps.itertuples() if r.far_below}
     out = {
         "basis": args.basis,
@@ -283,7 +284,8 @@ def cmd_funnel(args) -> int:
     else:
         for rec in out["stages"]:
             conv = rec["conversion_next"]
-            print(f"{rec['stage']}: {rec['reached']}" + (f" -> {conv:.1%}" if conv is not None else ""))
+            print(f"{rec['stage']}: {rec['reached']}" + (f" -> {conv:.1%}" if conv is not None else "")
+                  + (" (could change)" if rec["could_change"] else ""))
         print(f"unknown stage: {out['unknown_stage']}")
     return 0
 

@@ -8,7 +8,9 @@ so that "team", "region", "probability" or "the date a deal was won" mean the sa
 - probability: the data's, else the stage's default (PRODUCT.md, weighted pipeline); `probability_given`
   keeps the data's own value (NULL when the export had none).
 - close_date: the expected close date the CRM shows; outcome_date: when a closed deal was won or lost
-  (the export's closed_date when it states one, else its close date), NULL on open deals.
+  (the export's closed_date when it states one, else its expected close date bounded by the date of the upload
+  read: a deal already closed in an export was not closed after it, whatever date it was expected on), NULL on
+  open deals.
 
 The period is not applied here: each KPI says which date it counts on (`in_period`).
 Periodic tables (targets, marketing spend) are prorated to any window by `prorated`.
@@ -71,14 +73,16 @@ def dimension_conditions(flt: Filter, alias: str = "d") -> tuple[str, list]:
     return (" AND ".join(parts) or "TRUE"), params
 
 
-def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals") -> tuple[str, list]:
+def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals",
+              extra: tuple[str, ...] = ()) -> tuple[str, list]:
     """`name AS (SELECT ...)`: the deals of one snapshot (the latest when None) of the filter's dimensions;
     with `snapshot_id=ALL_SNAPSHOTS`, the deals of every snapshot (one row per deal and snapshot, each as that
     snapshot states it), for trends over uploads read in one scan.
 
     Columns: snapshot_id, opportunity_id, name, account, owner, team, segment, source, region, product,
     stage, crm_stage, stage_order, status, amount, probability, probability_given, default_probability,
-    created_date, close_date, outcome_date, margin, lost_reason, in_target, hire_date, hourly_cost.
+    created_date, close_date, outcome_date, margin, lost_reason, in_target, hire_date, hourly_cost;
+    then the `extra` columns of `opportunities` asked for (names written in code: currency, amount_original).
     """
     where, params = dimension_conditions(flt, "x")
     snap = "?" if snapshot_id is not None else LATEST_SNAPSHOT
@@ -91,9 +95,12 @@ def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals") 
         " s.stage_order, o.status, o.amount,"
         " coalesce(o.probability, s.default_probability) AS probability, o.probability AS probability_given,"
         " s.default_probability, o.created_date, o.close_date,"
-        " CASE WHEN o.status IN ('won', 'lost') THEN coalesce(o.closed_date, o.close_date) END AS outcome_date,"
+        " CASE WHEN o.status IN ('won', 'lost') THEN coalesce(o.closed_date,"
+        "  CASE WHEN o.close_date > sn.snapshot_date THEN sn.snapshot_date ELSE o.close_date END) END AS outcome_date,"
         " o.margin, o.lost_reason, o.in_target, r.hire_date, r.hourly_cost"
+        + "".join(f", o.{column}" for column in extra) +
         f" FROM opportunities o LEFT JOIN stages s ON s.stage = o.stage LEFT JOIN {REPS_ONE} r ON r.owner = o.owner"
+        " LEFT JOIN snapshots sn ON sn.snapshot_id = o.snapshot_id"
         f" WHERE o.snapshot_id = {snap}) x WHERE {where})"
     )
     return sql, snap_params + params

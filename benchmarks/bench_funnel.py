@@ -88,15 +88,19 @@ def _conversion_frame(counts: pd.DataFrame) -> pd.DataFrame:
 
 def pandas_conversion(d: pd.DataFrame, flt, by_owner: bool) -> pd.DataFrame:
     sel = _selected(d, flt)
-    sel = sel[sel["reached_order"].notna()]
+    # a deal of unknown stage reached the first stage at least: it is counted there (analytics/views/funnel.py)
+    reached = sel["reached_order"].fillna(1).astype(int)
     who = sel["owner"] if by_owner else pd.Series("team", index=sel.index)
-    hist = sel.groupby([who.rename("who"), sel["reached_order"].astype(int).rename("r")]).size().unstack(fill_value=0)
+    hist = sel.groupby([who.rename("who"), reached.rename("r")]).size().unstack(fill_value=0)
     hist = hist.reindex(columns=range(1, 6), fill_value=0)
     cum = hist.iloc[:, ::-1].cumsum(axis=1).iloc[:, ::-1]  # reached(k) = deals at k or beyond
     counts = cum.stack().rename("reached").reset_index().rename(columns={"r": "k"})
     out = _conversion_frame(counts)
+    unknown = sel["reached_order"].isna().groupby(who.rename("who")).sum()
+    out["unknown"] = out["who"].map(unknown).astype(int)
+    out["could_change"] = (out["unknown"] > 0) & (out["k"] < len(FUNNEL_STAGES))
     out = out.rename(columns={"who": "owner", "k": "stage_order"})
-    out = out[["owner", "stage", "stage_order", "reached", "conversion_next", "from_start"]]
+    out = out[["owner", "stage", "stage_order", "reached", "conversion_next", "from_start", "unknown", "could_change"]]
     return out if by_owner else out.drop(columns="owner")
 
 

@@ -208,9 +208,11 @@ def _team_thresholds(con, flt) -> tuple:
 def draw_alerts(con, flt, reference, available: set[str]) -> None:
     st.subheader(tr("flash.alerts.title"))
     lang = state.lang()
+    # stays are measured from the stage history, else from the weekly uploads: as on the funnel page
+    stays_measurable = stays.measurable(cached(stays.sources, con))
     alerts = [
         ("behind", "targets", lambda: cached(kpis.reps_behind_goal, con, flt, reference)),
-        ("stuck", "stage_history", lambda: cached(kpis.stuck_deals, con, flt, reference, _team_thresholds(con, flt))),
+        ("stuck", None, lambda: cached(kpis.stuck_deals, con, flt, reference, _team_thresholds(con, flt))),
         ("overdue", None, lambda: cached(kpis.overdue_deals, con, flt, reference)),
         ("inversion", None, lambda: cached(kpis.probability_inversions, con, flt)),
     ]
@@ -219,6 +221,10 @@ def draw_alerts(con, flt, reference, available: set[str]) -> None:
         if needed and needed not in available:
             with st.expander(f"{title} ({fmt.DASH})"):
                 st.info(tr("flash.add_sheet", sheet=tr(f"table.{needed}")))
+            continue
+        if name == "stuck" and not stays_measurable:
+            with st.expander(f"{title} ({fmt.DASH})"):
+                st.info(tr("funnel.time.missing"))
             continue
         df = compute()
         # the reps behind their goal come first and are few: open; deal lists can be long: closed

@@ -129,8 +129,10 @@ def draw_team(con, flt, basis: str, available: set[str]) -> bool:
     c2.metric(tr("funnel.kpi.overall"), _pct(summary["overall"]), help=tr("funnel.kpi.overall_help"), border=True,
               delta=tr("funnel.vs_benchmark", value=fmt.percent(funnel.B2B_OVERALL, lang, 0)), delta_color="off",
               delta_arrow="off")
-    c3.metric(tr("funnel.kpi.proposal_to_won"), _pct(summary["proposal_to_won"]),
-              help=tr("funnel.kpi.proposal_to_won_help"), border=True,
+    could_change = summary["proposal_to_won_could_change"]
+    c3.metric(tr("funnel.kpi.proposal_to_won") + (" *" if could_change else ""), _pct(summary["proposal_to_won"]),
+              help=tr("funnel.kpi.proposal_to_won_help") + (" " + tr("funnel.could_change_help") if could_change else ""),
+              border=True,
               delta=tr("funnel.vs_benchmark", value=fmt.percent(funnel.PROPOSAL_GOAL, lang, 0)), delta_color="off",
               delta_arrow="off")
     c4.metric(tr("funnel.kpi.unknown"), _num(unknown), help=tr("funnel.kpi.unknown_help"), border=True)
@@ -143,7 +145,9 @@ def draw_team(con, flt, basis: str, available: set[str]) -> bool:
     with left:
         st.altair_chart(funnel_chart(team), width="stretch")
     with right:
-        draw_table(team[["stage", "reached", "conversion_next", "from_start"]], "funnel_team", _file("equipe"),
+        # a conversion that lost deals of unknown stage could change says so, row by row
+        columns = ["stage", "reached", "conversion_next", "from_start"] + (["could_change"] if unknown else [])
+        draw_table(team[columns], "funnel_team", _file("equipe"),
                    {"reached": "int", "conversion_next": "pct", "from_start": "pct"})
     return True
 
@@ -267,7 +271,7 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
 def draw_time(con, flt, available: set[str], today) -> None:
     st.subheader(tr("funnel.time.title"))
     measurable = cached(stays.sources, con)
-    if not measurable["history"] and measurable["snapshots"] < 2:
+    if not stays.measurable(measurable):
         st.info(tr("funnel.time.missing"))
         return
     st.caption(tr("funnel.time.from_history" if measurable["history"] else "funnel.time.from_snapshots"))

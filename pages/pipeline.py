@@ -324,10 +324,20 @@ REL_COLUMNS = ["owner", "deals", "brier", "optimism", "announced_amount", "won_a
                "mean_probability", "win_rate"]
 
 
-def calibration_chart(df: pd.DataFrame, rep: str | None) -> alt.Chart:
+NO_OWNER = "\x00"  # the choice of the deals without an owner: a NUL, which no rep's name read from a file holds
+
+
+def _who(owner) -> str:
+    return tr("pipeline.forecast.no_owner") if owner is None or owner == NO_OWNER else owner
+
+
+def calibration_chart(df: pd.DataFrame, rep) -> alt.Chart:
+    """The team's calibration and the chosen rep's (`NO_OWNER`: the deals without an owner, a row of their own)."""
     team_label = tr("pipeline.forecast.team")
-    shown = df[df["owner"].isna() | (df["owner"] == rep)].copy()
-    shown["who"] = shown["owner"].fillna(team_label)
+    chosen = (df["row"] == "no_owner") if rep == NO_OWNER else ((df["row"] == "rep") & (df["owner"] == rep))
+    shown = df[(df["row"] == "team") | chosen].copy()
+    shown["who"] = [team_label if r == "team" else _who(o) for r, o in zip(shown["row"], shown["owner"])]
+    rep = _who(rep) if rep is not None else None
     lang = state.lang()
     shown["band_text"] = [f"{fmt.percent(lo, lang, 0)} – {fmt.percent(hi, lang, 0)}"
                           for lo, hi in zip(shown["band_low"], shown["band_high"])]
@@ -358,8 +368,10 @@ def calibration_chart(df: pd.DataFrame, rep: str | None) -> alt.Chart:
 def draw_team_tiles(team: dict, result: dict) -> None:
     lang = state.lang()
     latest = _day(result["latest_date"])
+    # from a single upload the score judges the stages' default probabilities: a measure of the stage mix
+    brier = "brier_stage_mix" if result.get("brier_kind") == "stage_mix" else "brier"
     tiles = [
-        ("brier", fmt.number(team.get("brier"), lang, 3), None, "pipeline.forecast.brier_help"),
+        (brier, fmt.number(team.get("brier"), lang, 3), None, f"pipeline.forecast.{brier}_help"),
         ("optimism", fmt.points(team.get("optimism"), lang, 0), None, "pipeline.forecast.optimism_help"),
         ("announced", _money(team.get("announced_amount")), None, "pipeline.forecast.announced_help"),
         ("won", _money(team.get("won_amount")),
@@ -395,7 +407,8 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
     if team["too_few"]:
         st.warning(tr("pipeline.forecast.too_few", min=result["min_deals"]))
     draw_team_tiles(team, result)
-    rows = [dict(team, owner=tr("pipeline.forecast.team"))] + result["reps"]
+    rows = [dict(team, owner=tr("pipeline.forecast.team"))] + [
+        dict(r, owner=_who(None)) if r["no_owner"] else r for r in result["reps"]]
     table = pd.DataFrame(rows)[REL_COLUMNS]
     left, right = st.columns([3, 2])
     with left:
@@ -405,12 +418,12 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
         draw_table(table, "reliability", f"{tr('pipeline.forecast.title')}.csv", whole=True)
     with right:
         st.markdown(f"**{tr('pipeline.forecast.calibration')}**")
-        judged = [r for r in result["reps"] if not r["too_few"]]
-        owners = [r["owner"] for r in result["reps"]]
+        judged = [r for r in result["reps"] if not r["too_few"] and not r["no_owner"]]
+        owners = [NO_OWNER if r["no_owner"] else r["owner"] for r in result["reps"]]
         # the rep who announces furthest above what they win is shown first: the gap most worth a discussion
         default = max(judged, key=lambda r: r["optimism"])["owner"] if judged else (owners[0] if owners else None)
         rep = st.selectbox(tr("pipeline.forecast.rep"), owners, index=owners.index(default) if default else 0,
-                           key=f"pipeline_rep__{state.workspace()}") if owners else None
+                           key=f"pipeline_rep__{state.workspace()}", format_func=_who) if owners else None
         cal = cached(forecast.calibration, con, flt, as_of)
         st.altair_chart(_localized(calibration_chart(cal, rep)), width="stretch")
 

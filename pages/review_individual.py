@@ -131,7 +131,7 @@ def draw_gaps(gaps: pd.DataFrame, mixes: dict[str, pd.DataFrame], ctx: dict, own
         for col in gaps.columns[1:]:
             value = gaps.iloc[i][col]
             text.iloc[i, gaps.columns.get_loc(col)] = (
-                fmt.points(value, lang) if kind == "rate" and col in ("gap", "explained_segment", "remaining_segment")
+                fmt.points(value, lang) if kind == "rate" and col in ("gap", "volume_segment", "explained_segment", "remaining_segment")
                 else rv.value_text(kind, value))
     rv.table(gaps, "review_gaps", tr("review.file.gaps"), display=text)
 
@@ -262,7 +262,10 @@ def draw_forecast(result: dict) -> None:
         ("amount_ratio", fmt.percent(rep.get("amount_ratio"), lang, 0), fmt.percent(team.get("amount_ratio"), lang, 0)),
         ("slip_rate", fmt.percent(rep.get("slip_rate"), lang, 0), fmt.percent(team.get("slip_rate"), lang, 0)),
     ]
+    # from a single upload the score judges the stages' default probabilities: a measure of the stage mix
+    brier = "brier_stage_mix" if result.get("brier_kind") == "stage_mix" else "brier"
     for col, (key, value, team_value) in zip(cols, tiles):
+        key = brier if key == "brier" else key
         with col:
             st.metric(tr(f"review.forecast.{key}"), value, border=True, help=tr(f"review.forecast.{key}_help"))
             st.caption(tr("review.forecast.team_value", value=team_value))

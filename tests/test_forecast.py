@@ -134,7 +134,7 @@ def test_the_rep_who_announced_is_judged_even_if_the_deal_changed_hands():
 ])
 def test_calibration_by_band(band, deals, announced, realised):
     df = forecast.calibration(make_workspace(), Filter())
-    team = df[df["owner"].isna()].set_index("band")
+    team = df[df["row"] == "team"].set_index("band")
     assert team.loc[band, "deals"] == deals
     assert team.loc[band, "announced"] == pytest.approx(announced)
     assert team.loc[band, "realised"] == pytest.approx(realised)
@@ -145,7 +145,7 @@ def test_calibration_per_rep_adds_up_to_the_team():
     df = forecast.calibration(make_workspace(), Filter())
     assert df[df["owner"] == "alice"]["deals"].sum() == 10
     assert df[df["owner"] == "bob"]["deals"].sum() == 4
-    assert df[df["owner"].isna()]["deals"].sum() == 14
+    assert df[df["row"] == "team"]["deals"].sum() == 14
 
 
 def test_base_on_or_before_a_date():
@@ -182,7 +182,7 @@ def test_single_upload_reads_stage_history():
     assert got["team"]["too_few"] is True and got["team"]["brier"] is None  # (.25 + .5625) / 2, but 2 < 10
     assert got["team"]["slip_rate"] is None  # past close dates are not kept
     df = forecast.calibration(_single_upload_with_history(), Filter(), as_of=date(2026, 3, 1))
-    team = df[df["owner"].isna()].set_index("band")
+    team = df[df["row"] == "team"].set_index("band")
     assert (team.loc[2, "announced"], team.loc[2, "realised"]) == (0.5, 1.0)
     assert (team.loc[3, "announced"], team.loc[3, "realised"]) == (0.75, 0.0)
 
@@ -219,3 +219,35 @@ def test_demo_optimistic_rep_stands_out():
     worst = sorted(by_rep, key=lambda o: by_rep[o]["brier"], reverse=True)[:2]
     assert OPTIMISTIC_REP in worst
     assert by_rep[OPTIMISTIC_REP]["brier"] > got["team"]["brier"] + 0.05
+
+
+# --- deals without an owner; a Brier score from a single upload (issue 16) ----------------------------------------
+
+def _with_unowned_deals():
+    """The two uploads above plus U1 (.90, lost) and U2 (.10, won), open on 1 April with no owner."""
+    con = store.memory_workspace()
+    insert_snapshot(con, F1, FIRST + [_open("U1", None, 0.9), _open("U2", None, 0.1)])
+    insert_snapshot(con, F2, SECOND + [_closed("U1", None, False), _closed("U2", None, True)])
+    return con
+
+
+def test_calibration_keeps_team_rows_and_unowned_deals_apart():
+    df = forecast.calibration(_with_unowned_deals(), Filter())
+    # band 4 (80-100 %): the team A1 A2 B1 U1 = 4 deals; the deals without owner: U1 alone. Both had owner None,
+    # so the page drew two "team" rows for band 4.
+    team = df[df["row"] == "team"]
+    assert team["band"].is_unique and team.set_index("band").loc[4, "deals"] == 4
+    unowned = df[df["row"] == "no_owner"].set_index("band")
+    assert (unowned.loc[4, "deals"], unowned.loc[0, "deals"]) == (1, 1)  # U1; U2 (10 %)
+    assert team["deals"].sum() == 14 + 2
+
+
+def test_reliability_labels_the_row_of_deals_without_owner():
+    reps = forecast.reliability(_with_unowned_deals(), Filter())["reps"]
+    assert [(r["owner"], r["no_owner"]) for r in reps] == [("alice", False), ("bob", False), (None, True)]
+
+
+def test_a_brier_score_from_a_single_upload_measures_the_stage_mix():
+    got = forecast.reliability(_single_upload_with_history(), Filter(), as_of=date(2026, 3, 1))
+    assert got["brier_kind"] == "stage_mix"  # stage defaults, not what anyone announced
+    assert forecast.reliability(make_workspace(), Filter())["brier_kind"] == "announced"

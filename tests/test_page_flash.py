@@ -387,3 +387,22 @@ def test_the_stuck_alert_says_its_rule_and_the_deals_it_cannot_judge(app):
             in notes)
     stuck = [e for e in app.main.expander if e.label.startswith("Affaires restées")][0]
     assert stuck.label.endswith("(1)")  # D11: 120 days in proposal
+
+
+def test_the_stuck_alert_reads_weekly_uploads_without_a_stage_history(app):
+    """Five weekly uploads, no stage history (issue 16: the alert asked for a stage history while the funnel measures
+    stays from uploads). L1..L4: lead on 6 April, qualification from 13 April: four finished lead stays of 7 days,
+    so the lead threshold is max(p75 = 7, floor 7) = 7 days. S: lead in every upload, since 6 April: 28 days on
+    4 May > 7: stuck. (It showed "—" and asked for the stage history sheet.)"""
+    from tests.funnel_data import add_snapshot
+
+    con = store.open_workspace("weekly")
+    weeks = ["2026-04-06", "2026-04-13", "2026-04-20", "2026-04-27", "2026-05-04"]
+    for i, day in enumerate(weeks):
+        stage = "lead" if i == 0 else "qualification"
+        add_snapshot(con, day, [(f"L{k}", "ann", stage, "open", 1000, "2026-04-01", None) for k in range(1, 5)]
+                     + [("S", "ann", "lead", "open", 1000, "2026-04-01", None)])
+    store.log_import(con, {"test": "weekly uploads"})
+    _open_flash(app, "weekly")
+    stuck = [e for e in app.main.expander if e.label.startswith("Affaires restées")][0]
+    assert stuck.label.endswith("(1)")

@@ -119,6 +119,9 @@ def test_single_upload_with_stage_history_shows_reliability(app):
     _open(app, "history")
     assert any(c.value.startswith("Un seul import") for c in app.caption)
     assert any(w.value.startswith("Trop peu d'affaires") for w in app.warning)  # one deal judged
+    # stage defaults, not announced probabilities: the score is labelled a measure of the stage mix
+    labels = [m.label for m in app.metric]
+    assert "Brier (mix d'étapes)" in labels and "Score de Brier" not in labels
 
 
 def test_english(app):

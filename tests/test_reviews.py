@@ -154,20 +154,23 @@ def test_rep_alone_in_a_segment_meets_his_own_rates(con):
     assert bronze["expected_amount"] == approx(bronze["rep_won_amount"])  # 3 x 1 000 / 3 = 1 000 won
 
 
-@pytest.mark.parametrize("metric, rep, team, expected_segment", [
+@pytest.mark.parametrize("metric, rep, team, expected_segment, volume", [
     # ana: 4 closed, 2 won, 16 000. Expected on her mix: 1.5 + 0.4 = 1.9 wins, 30 000 + 2 000 = 32 000
-    ("won_amount", 16000, 71000 / 4, 32000),  # team: 71 000 won by 4 reps
-    ("average_basket", 8000, 71000 / 6, 32000 / 1.9),  # 16 842.11
-    ("win_rate", 0.5, 6 / 14, 1.9 / 4),  # 0.475
+    # volume: ana's 4 closed deals against the team's 14 / 4 reps = 3.5, at 71 000 / 14 won per closed deal
+    ("won_amount", 16000, 71000 / 4, 32000, (4 - 14 / 4) * 71000 / 14),  # team: 71 000 won by 4 reps
+    ("average_basket", 8000, 71000 / 6, 32000 / 1.9, 0),  # 16 842.11; a basket has no volume part
+    ("win_rate", 0.5, 6 / 14, 1.9 / 4, 0),  # 0.475
 ])
-def test_gaps_of_ana_with_the_segment_mix(con, metric, rep, team, expected_segment):
+def test_gaps_of_ana_with_the_segment_mix(con, metric, rep, team, expected_segment, volume):
     got = row(reviews.gaps(con, MAY, "ana"), "metric", metric)
     assert got["rep"] == approx(rep)
     assert got["team"] == approx(team)
     assert got["gap"] == approx(rep - team)
     assert got["expected_segment"] == approx(expected_segment)
-    assert got["explained_segment"] == approx(expected_segment - team)
+    assert got["volume_segment"] == approx(volume)
+    assert got["explained_segment"] == approx(expected_segment - team - volume)
     assert got["remaining_segment"] == approx(rep - expected_segment)
+    assert got["volume_segment"] + got["explained_segment"] + got["remaining_segment"] == approx(got["gap"])
 
 
 def test_gaps_by_in_target_mix(con):

@@ -16,7 +16,7 @@ SHOWN_ROWS = 200  # a list is read from the top; the CSV holds every row
 
 # Columns by kind: how the table shows them and how the CSV rounds them.
 MONEY = {"amount", "won_amount", "lost_amount", "weighted", "amount_before", "quota", "rep", "team", "gap",
-         "expected_segment", "explained_segment", "remaining_segment", "expected_region", "expected_in_target",
+         "expected_segment", "volume_segment", "explained_segment", "remaining_segment", "expected_region", "expected_in_target",
          "rep_won_amount", "team_won_amount", "team_basket", "expected_amount", "open_amount", "weighted_pipeline",
          "average_basket", "min", "q1", "median", "q3", "max"}
 RATE = {"probability", "win_rate", "team_win_rate", "share", "rep_share", "team_share", "attainment",

@@ -22,7 +22,8 @@ import pandas as pd
 
 from analytics.filters import Filter
 from analytics.schema import STAGES
-from analytics.selection import LATEST_SNAPSHOT, deals_cte
+from analytics.selection import deals_cte
+from analytics.timeline import timeline_cte
 
 # The funnel's stages in order, won last (lost is an outcome, not a stage reached).
 FUNNEL_STAGES = [s.key for s in sorted(STAGES, key=lambda s: s.order) if s.order >= 1]
@@ -47,24 +48,17 @@ def reached_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: st
     deals_sql = f"{all_sql}, deals AS (SELECT * FROM _rs_all r WHERE {where})"
     params = params + list(where_params)
     if snapshot_id is None:
-        snap, snap_params = LATEST_SNAPSHOT, []
         history_cut, history_params = "TRUE", []
     else:
-        snap, snap_params = "?", [snapshot_id]
         history_cut = "CAST(h.entered_at AS DATE) <= (SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?)"
         history_params = [snapshot_id]
     stage_keys = ", ".join(f"'{k}'" for k in FUNNEL_STAGES)  # fixed code strings
+    # the snapshot read and every one before it (the snapshot timeline, by date then id), for these deals only
+    tl, tl_params = timeline_cte(upto=snapshot_id, name="_rs_tl", deals="deals")
     sql = (
-        f"{deals_sql},"
-        # the snapshot read and every one before it (by date, then id: the order selection uses)
-        f" _rs_snap AS (SELECT snapshot_date AS d, snapshot_id AS i FROM snapshots WHERE snapshot_id = {snap}),"
-        " _rs_seen AS (SELECT o.opportunity_id, max(s.stage_order) AS seen_order"
-        "  FROM opportunities o JOIN snapshots sn ON sn.snapshot_id = o.snapshot_id"
-        "  JOIN stages s ON s.stage = o.stage CROSS JOIN _rs_snap"
-        "  WHERE s.stage_order >= 1 AND (sn.snapshot_date < _rs_snap.d"
-        "   OR (sn.snapshot_date = _rs_snap.d AND sn.snapshot_id <= _rs_snap.i))"
-        "   AND o.opportunity_id IN (SELECT opportunity_id FROM deals)"
-        "  GROUP BY o.opportunity_id),"
+        f"{deals_sql}, {tl},"
+        " _rs_seen AS (SELECT opportunity_id, max(stage_order) AS seen_order FROM _rs_tl"
+        "  WHERE stage_order >= 1 GROUP BY opportunity_id),"
         " _rs_hist AS (SELECT h.opportunity_id, max(s.stage_order) AS hist_order"
         "  FROM stage_history h JOIN stages s ON s.stage = h.stage"
         f"  WHERE s.stage_order >= 1 AND {history_cut}"
@@ -80,7 +74,7 @@ def reached_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: st
         "   WHEN crm_order = _top THEN 'crm' ELSE 'snapshots' END AS reached_source"
         "  FROM (SELECT *, greatest(hist_order, seen_order, crm_order) AS _top FROM _rs))"
     )
-    return sql, params + snap_params + history_params
+    return sql, params + tl_params + history_params
 
 
 def reached(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import pandas as pd
 from analytics.filters import Filter, period_condition
 from analytics.schema import OPEN_STAGES
 from analytics.selection import LATEST_SNAPSHOT, deals_cte
+from analytics.timeline import timeline_cte
 
 MIN_STAYS = 4  # "3 deals in 4" needs at least four finished stays in the stage to mean anything
 FLOOR_DAYS = 7  # a threshold under a week would flag deals that are merely in a busy week
@@ -59,11 +60,11 @@ def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str 
     all_sql, params = deals_cte(replace(flt, start=None, end=None), snapshot_id, name="_st_deals")
     deals_sql = f"{all_sql}, deals AS (SELECT * FROM _st_deals r WHERE {where})"
     params = params + list(where_params)
-    snap, snap_params = (LATEST_SNAPSHOT, []) if snapshot_id is None else ("?", [snapshot_id])
+    # the uploads up to the one read, for the deals without history (the latest: every upload)
+    tl, tl_params = timeline_cte(upto=snapshot_id, name="_st_tl", deals="_st_nh")
     open_keys = ", ".join(f"'{k}'" for k in OPEN_STAGES)  # fixed code strings
     sql = (
         f"{deals_sql},"
-        f" _st_snap AS (SELECT snapshot_date AS d, snapshot_id AS i FROM snapshots WHERE snapshot_id = {snap}),"
         # history rows; the close ('won' / 'lost') ends the stay before it
         " _st_h AS (SELECT h.opportunity_id, h.stage AS key, h.entered_at AS ts, s.stage_order AS o"
         "  FROM stage_history h JOIN stages s ON s.stage = h.stage"
@@ -71,13 +72,14 @@ def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str 
         + _islands("_st_h", "_st_hi", "ts, o") + ","
         # the deals without a history row, found before the uploads are read (most deals have one)
         " _st_nh AS (SELECT d.opportunity_id FROM deals d ANTI JOIN _st_h ON _st_h.opportunity_id = d.opportunity_id),"
-        # uploads, for deals without history: a closed deal's row says its status, whatever stage it kept
-        " _st_s AS (SELECT o.opportunity_id, CASE WHEN o.status = 'open' THEN o.stage ELSE coalesce(o.status, o.stage)"
-        "  END AS key, CAST(sn.snapshot_date AS TIMESTAMP) AS ts, sn.snapshot_id AS i"
-        "  FROM opportunities o JOIN snapshots sn ON sn.snapshot_id = o.snapshot_id CROSS JOIN _st_snap"
-        "  WHERE (sn.snapshot_date < _st_snap.d OR (sn.snapshot_date = _st_snap.d AND sn.snapshot_id <= _st_snap.i))"
-        "   AND o.opportunity_id IN (SELECT opportunity_id FROM _st_nh)),"
-        + _islands("_st_s", "_st_si", "ts, i") + ","
+        # uploads, for deals without history, from the snapshot timeline (each row with the deal's previous upload):
+        # a closed deal's row says its status, whatever stage it kept; a stay starts where the key changes
+        f" {tl},"
+        f" _st_s AS (SELECT opportunity_id, {_upload_key('')} AS key, {_upload_key('prev_')} AS prev_key,"
+        "  CAST(snapshot_date AS TIMESTAMP) AS ts, snapshot_id AS i FROM _st_tl),"
+        " _st_si AS (SELECT opportunity_id, key, ts AS entered,"
+        "  lead(ts) OVER (PARTITION BY opportunity_id ORDER BY ts, i) AS left_at"
+        "  FROM _st_s WHERE prev_key IS NULL OR prev_key <> key),"
         " _st_all AS (SELECT *, 'history' AS source FROM _st_hi UNION ALL SELECT *, 'snapshots' FROM _st_si),"
         f" {name} AS (SELECT a.opportunity_id, d.owner, a.key AS stage, s.stage_order,"
         "  CAST(a.entered AS DATE) AS entered, CAST(a.left_at AS DATE) AS left_on,"
@@ -86,7 +88,14 @@ def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str 
         "  FROM _st_all a JOIN deals d ON d.opportunity_id = a.opportunity_id JOIN stages s ON s.stage = a.key"
         f"  WHERE a.key IN ({open_keys}))"
     )
-    return sql, params + snap_params
+    return sql, params + tl_params
+
+
+def _upload_key(prefix: str) -> str:
+    """What an upload says of a deal for its stays (columns `prefix`status, `prefix`stage of the timeline): the stage
+    while open, else the status (a closed deal's row says won or lost, whatever stage it kept)."""
+    return (f"CASE WHEN {prefix}status = 'open' THEN {prefix}stage"
+            f" ELSE coalesce({prefix}status, {prefix}stage) END")
 
 
 # A stay from the history ends in a period only if the deal entered another stage in it: other deals with a
@@ -112,6 +121,12 @@ def sources(con, flt: Filter | None = None) -> dict:
     history, uploads = con.execute(
         "SELECT (SELECT count(*) FROM stage_history) > 0, (SELECT count(*) FROM snapshots)").fetchall()[0]
     return {"history": bool(history), "snapshots": int(uploads)}
+
+
+def measurable(found: dict) -> bool:
+    """Whether stays can be measured from what `sources` found: a stage history, or at least two uploads. The funnel's
+    time in stage and the flash page's stuck alert both ask this (one rule: weekly uploads are enough)."""
+    return bool(found["history"]) or found["snapshots"] >= 2
 
 
 def stays(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:

@@ -449,7 +449,8 @@ REVIEW_KINDS = {
     "team_win_rate": "rate", "stage": "text", "probability": "rate", "weighted": "money", "close_date": "date",
     "days_in_stage": "days", "slips": "count", "score": "decimal", "metric": "text",
 }
-GAP_COLUMNS = ["metric", "rep", "team", "gap", "expected_segment", "explained_segment", "remaining_segment"]
+GAP_COLUMNS = ["metric", "rep", "team", "gap", "expected_segment", "volume_segment", "explained_segment",
+               "remaining_segment"]
 WORK_COLUMNS = ["opportunity_id", "name", "account", "stage", "amount", "probability", "weighted", "close_date",
                 "days_in_stage", "slips", "score"]
 

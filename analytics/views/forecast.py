@@ -20,6 +20,10 @@ With a single upload, stage history stands in where it can (`method` = "stage_hi
 upload open on the base date (their last stage entered by then is an open one) and closed since, each with the
 default probability of the stage it was in (the export does not keep past probabilities), and no slip rate
 (past close dates are not kept). The base date is then `as_of`, else STAGE_HISTORY_DAYS before the upload.
+Such a Brier score judges the stages' default probabilities on the rep's mix of stages, not what the rep
+announced: `brier_kind` is then "stage_mix" (else "announced") and the pages label it so.
+
+Deals without an owner are a row of their own among the reps (`no_owner` True), never mixed with the team's.
 """
 from __future__ import annotations
 
@@ -153,7 +157,8 @@ def _plain_row(row: dict, method: str) -> dict:
 def reliability(con, flt: Filter, as_of: date | None = None) -> dict:
     """The team's and each rep's reliability (see the module docstring).
 
-    Returns {method, base_date, latest_date, reason, min_deals, team: {...}, reps: [{owner, ...}]}, where each
+    Returns {method, base_date, latest_date, reason, min_deals, brier_kind, team: {...}, reps: [{owner, no_owner,
+    ...}]} (no_owner: the row of the deals without an owner, owner None), where each
     of team and reps holds deals (judged), won_count, lost_count, still_open_count, brier, mean_probability,
     win_rate, optimism (mean announced - share won), announced_amount, won_amount, amount_ratio (won /
     announced), expected_count, slipped_count, slip_rate, too_few. Reps sorted by name (a spread to discuss,
@@ -161,6 +166,7 @@ def reliability(con, flt: Filter, as_of: date | None = None) -> dict:
     """
     b = base(con, as_of)
     out = {k: b[k] for k in ("method", "base_date", "latest_date", "reason")} | {"min_deals": MIN_DEALS}
+    out["brier_kind"] = brier_kind(b["method"])
     if b["method"] is None:
         return out | {"team": {}, "reps": []}
     cte, params = _judged_cte(flt, b)
@@ -169,18 +175,25 @@ def reliability(con, flt: Filter, as_of: date | None = None) -> dict:
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
     team = _plain_row({k: v for k, v in rows[0].items() if k != "owner"}, b["method"]) if rows else {}
-    reps = [_plain_row(r, b["method"]) for r in rows[1:]]
+    reps = [_plain_row(r, b["method"]) | {"no_owner": r["owner"] is None} for r in rows[1:]]
     return out | {"team": team, "reps": reps}
 
 
-def calibration(con, flt: Filter, as_of: date | None = None) -> pd.DataFrame:
-    """Announced against realised, per probability band, for the team (owner None) and each rep.
+def brier_kind(method: str | None) -> str | None:
+    """What a Brier score measures: "announced" (the probabilities an earlier upload announced) or, from a single
+    upload read through the stage history, "stage_mix" (the stages' default probabilities on the deals' stages)."""
+    return {"snapshots": "announced", "stage_history": "stage_mix"}.get(method)
 
-    Columns: owner, band (0..4), band_low, band_high, deals, announced (mean announced probability), realised
-    (share won). Bands with no judged deal are absent. A few dozen rows: ready for a chart.
+
+def calibration(con, flt: Filter, as_of: date | None = None) -> pd.DataFrame:
+    """Announced against realised, per probability band, for the team and each rep.
+
+    Columns: row ("team", "rep" or "no_owner": the deals without an owner, never mixed with the team's rows),
+    owner (None on team and no_owner rows), band (0..4), band_low, band_high, deals, announced (mean announced
+    probability), realised (share won). Bands with no judged deal are absent. A few dozen rows: ready for a chart.
     """
     b = base(con, as_of)
-    cols = ["owner", "band", "band_low", "band_high", "deals", "announced", "realised"]
+    cols = ["row", "owner", "band", "band_low", "band_high", "deals", "announced", "realised"]
     if b["method"] is None:
         return pd.DataFrame(columns=cols)
     cte, params = _judged_cte(flt, b)
@@ -188,8 +201,9 @@ def calibration(con, flt: Filter, as_of: date | None = None) -> pd.DataFrame:
     sql = (
         f"WITH {cte}, j AS (SELECT owner, p, won, least(CAST(floor(p * {n}) AS INTEGER), {n - 1}) AS band"
         "  FROM f WHERE closed AND p IS NOT NULL)"
-        " SELECT owner, band, count(*) AS deals, avg(p) AS announced, avg(won) AS realised FROM j"
-        " GROUP BY GROUPING SETS ((band), (owner, band)) ORDER BY owner NULLS FIRST, band"
+        " SELECT CASE WHEN grouping(owner) = 1 THEN 'team' WHEN owner IS NULL THEN 'no_owner' ELSE 'rep' END AS row,"
+        "  owner, band, count(*) AS deals, avg(p) AS announced, avg(won) AS realised FROM j"
+        " GROUP BY GROUPING SETS ((band), (owner, band)) ORDER BY grouping(owner) DESC, owner NULLS LAST, band"
     )
     df = con.execute(sql, params).fetchdf()
     df["band_low"] = [BANDS[int(i)] for i in df["band"]]

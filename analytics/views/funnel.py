@@ -3,9 +3,14 @@ and whether announced probabilities rise as stages advance.
 
 Definitions (PRODUCT.md):
 - a deal reached stage k as `analytics.measures.reached` says (history, uploads, the stage the CRM kept);
-  a deal whose reached stage is unknown (lost, nothing places it) is counted apart, in no stage;
+  a deal whose reached stage is unknown (lost, nothing places it: the usual first upload of Salesforce or
+  HubSpot) reached the first stage at least, as every deal did: it is counted there (`unknown`), so that
+  overall conversion = won / every closed deal = the win rate, never 100 % because the lost deals vanished;
 - reached(k) = deals whose reached stage is k or beyond; conversion k -> k+1 = reached(k+1) / reached(k);
   from start = reached(k) / reached(lead); overall = won / reached(lead). NULL when the denominator is 0;
+- with deals of unknown stage, every reached(k) past the first is a floor (those deals may have gone further):
+  the conversions that read one (every stage but won) `could_change`, and the page and `funnel --json` say so;
+  lead and won are exact, hence overall too;
 - the deals counted are either the cohort created in the period (`basis="cohort"`: some are still open,
   so a recent cohort converts less so far) or the deals closed in it (`basis="closed"`: won or lost, by
   outcome_date);
@@ -41,6 +46,21 @@ MISSED_MEETING = "annule|cancelled|canceled|reporte|postponed|no show|absent|res
 MEETING_TYPES = ("meeting", "video meeting", "demo")
 
 
+# A deal of unknown reached stage reached the first stage at least (every deal did).
+_AT_LEAST_FIRST = "coalesce(reached_order, 1)"
+# Per row: the deals of unknown stage counted at the first stage (the row's team or rep), and whether they could
+# change the row's conversion to the next stage (it reads a stage past the first; won's row has none).
+_COULD_CHANGE = ("CAST(unknown AS BIGINT) AS unknown,"
+                 f" (unknown > 0 AND k < {len(FUNNEL_STAGES)}) AS could_change")
+
+
+def _empty_team() -> pd.DataFrame:
+    """No deal at all: every stage at 0, conversions unknown, nothing that could change."""
+    return pd.DataFrame({"stage": FUNNEL_STAGES, "stage_order": STAGE_ORDERS, "reached": 0,
+                         "conversion_next": float("nan"), "from_start": float("nan"), "unknown": 0,
+                         "could_change": False})
+
+
 def _basis(basis: str, flt: Filter, alias: str = "r") -> tuple[str, list]:
     if basis == "cohort":
         return period_condition(f"{alias}.created_date", flt)
@@ -55,7 +75,9 @@ def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: boo
     """Reached counts and conversions per stage, for the team (one row per stage) or per rep.
 
     Columns: [owner,] stage, stage_order, reached, conversion_next (to the next stage; NULL at won),
-    from_start (reached / reached(lead)). Every stage is listed, reached or not (reached 0).
+    from_start (reached / reached(lead)), unknown (deals of unknown stage, counted at the first stage),
+    could_change (the row's conversion_next could change if their stages were known). Every stage is
+    listed, reached or not (reached 0).
     """
     cond, cond_params = _basis(basis, flt)
     cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
@@ -63,25 +85,25 @@ def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: boo
     stages = ", ".join(f"'{s}'" for s in FUNNEL_STAGES)  # fixed code strings
     sql = (
         f"WITH {cte},"
-        f" hist AS (SELECT {key} AS who, reached_order, count(*) AS n FROM reached r"
-        "  WHERE reached_order IS NOT NULL GROUP BY ALL),"
-        " who AS (SELECT DISTINCT who FROM hist),"
-        f" grid AS (SELECT who, k FROM who CROSS JOIN (SELECT unnest({STAGE_ORDERS}) AS k)),"
-        " counts AS (SELECT g.who, g.k, coalesce(sum(h.n), 0) AS reached FROM grid g"
-        "  LEFT JOIN hist h ON h.who = g.who AND h.reached_order >= g.k GROUP BY g.who, g.k),"
-        " conv AS (SELECT who, k, reached,"
+        f" hist AS (SELECT {key} AS who, {_AT_LEAST_FIRST} AS reached_order,"
+        "  count(*) FILTER (WHERE reached_order IS NULL) AS u, count(*) AS n FROM reached r GROUP BY ALL),"
+        " who AS (SELECT who, sum(u) AS unknown FROM hist GROUP BY who),"
+        f" grid AS (SELECT who, unknown, k FROM who CROSS JOIN (SELECT unnest({STAGE_ORDERS}) AS k)),"
+        " counts AS (SELECT g.who, g.unknown, g.k, coalesce(sum(h.n), 0) AS reached FROM grid g"
+        "  LEFT JOIN hist h ON h.who = g.who AND h.reached_order >= g.k GROUP BY g.who, g.unknown, g.k),"
+        " conv AS (SELECT who, unknown, k, reached,"
         "  lead(reached) OVER (PARTITION BY who ORDER BY k) / nullif(reached, 0) AS conversion_next,"
         "  reached / nullif(first_value(reached) OVER (PARTITION BY who ORDER BY k), 0) AS from_start FROM counts)"
         f" SELECT who AS owner, ([{stages}])[k] AS stage, k AS stage_order, CAST(reached AS BIGINT) AS reached,"
-        " CAST(conversion_next AS DOUBLE) AS conversion_next, CAST(from_start AS DOUBLE) AS from_start"
+        " CAST(conversion_next AS DOUBLE) AS conversion_next, CAST(from_start AS DOUBLE) AS from_start,"
+        f" {_COULD_CHANGE}"
         " FROM conv ORDER BY who, k"
     )
     frame = con.execute(sql, params).fetchdf()
     if not by_owner:
         frame = frame.drop(columns="owner")
         if frame.empty:  # no deal at all: every stage at 0, conversions unknown
-            frame = pd.DataFrame({"stage": FUNNEL_STAGES, "stage_order": STAGE_ORDERS, "reached": 0,
-                                  "conversion_next": float("nan"), "from_start": float("nan")})
+            frame = _empty_team()
     return frame
 
 
@@ -93,34 +115,35 @@ def conversions(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id:
     stages = ", ".join(f"'{s}'" for s in FUNNEL_STAGES)  # fixed code strings
     sql = (
         f"WITH {cte},"
-        " by_owner AS (SELECT owner, reached_order, count(*) AS n FROM reached r"
-        "  WHERE reached_order IS NOT NULL GROUP BY ALL),"
+        f" by_owner AS (SELECT owner, {_AT_LEAST_FIRST} AS reached_order,"
+        "  count(*) FILTER (WHERE reached_order IS NULL) AS u, count(*) AS n FROM reached r GROUP BY ALL),"
         # level 0: each rep (as conversion(by_owner=True)); level 1: the team (as conversion())
-        " hist AS (SELECT 0 AS lvl, owner AS who, reached_order, n FROM by_owner"
-        "  UNION ALL SELECT 1, 'team', reached_order, sum(n) FROM by_owner GROUP BY reached_order),"
-        " who AS (SELECT DISTINCT lvl, who FROM hist),"
-        f" grid AS (SELECT lvl, who, k FROM who CROSS JOIN (SELECT unnest({STAGE_ORDERS}) AS k)),"
-        " counts AS (SELECT g.lvl, g.who, g.k, coalesce(sum(h.n), 0) AS reached FROM grid g"
-        "  LEFT JOIN hist h ON h.lvl = g.lvl AND h.who = g.who AND h.reached_order >= g.k GROUP BY g.lvl, g.who, g.k),"
-        " conv AS (SELECT lvl, who, k, reached,"
+        " hist AS (SELECT 0 AS lvl, owner AS who, reached_order, u, n FROM by_owner"
+        "  UNION ALL SELECT 1, 'team', reached_order, sum(u), sum(n) FROM by_owner GROUP BY reached_order),"
+        " who AS (SELECT lvl, who, sum(u) AS unknown FROM hist GROUP BY lvl, who),"
+        f" grid AS (SELECT lvl, who, unknown, k FROM who CROSS JOIN (SELECT unnest({STAGE_ORDERS}) AS k)),"
+        " counts AS (SELECT g.lvl, g.who, g.unknown, g.k, coalesce(sum(h.n), 0) AS reached FROM grid g"
+        "  LEFT JOIN hist h ON h.lvl = g.lvl AND h.who = g.who AND h.reached_order >= g.k"
+        "  GROUP BY g.lvl, g.who, g.unknown, g.k),"
+        " conv AS (SELECT lvl, who, unknown, k, reached,"
         "  lead(reached) OVER (PARTITION BY lvl, who ORDER BY k) / nullif(reached, 0) AS conversion_next,"
         "  reached / nullif(first_value(reached) OVER (PARTITION BY lvl, who ORDER BY k), 0) AS from_start"
         "  FROM counts)"
         f" SELECT lvl, who AS owner, ([{stages}])[k] AS stage, k AS stage_order, CAST(reached AS BIGINT) AS reached,"
-        " CAST(conversion_next AS DOUBLE) AS conversion_next, CAST(from_start AS DOUBLE) AS from_start"
+        " CAST(conversion_next AS DOUBLE) AS conversion_next, CAST(from_start AS DOUBLE) AS from_start,"
+        f" {_COULD_CHANGE}"
         " FROM conv ORDER BY lvl, who, k"
     )
     frame = con.execute(sql, params).fetchdf()
     team = frame[frame.lvl == 1].drop(columns=["lvl", "owner"]).reset_index(drop=True)
     if team.empty:  # no deal at all: every stage at 0, conversions unknown
-        team = pd.DataFrame({"stage": FUNNEL_STAGES, "stage_order": STAGE_ORDERS, "reached": 0,
-                             "conversion_next": float("nan"), "from_start": float("nan")})
+        team = _empty_team()
     reps = frame[frame.lvl == 0].drop(columns="lvl").reset_index(drop=True)
     return {"team": team, "reps": _compare_reps(reps)}
 
 
 def unknown_count(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> int:
-    """Deals of the basis whose reached stage is unknown (counted apart from every stage)."""
+    """Deals of the basis whose reached stage is unknown (counted at the first stage only)."""
     cond, cond_params = _basis(basis, flt)
     cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
     return int(con.execute(f"WITH {cte} SELECT count(*) FROM reached r WHERE reached_order IS NULL",
@@ -134,13 +157,17 @@ def basis_condition(basis: str, flt: Filter) -> tuple[str, tuple]:
 
 
 def summary(frame: pd.DataFrame) -> dict:
-    """Overall conversion (won / reached lead) and proposal -> won of a `conversion` frame (team or one rep)."""
+    """Overall conversion (won / reached lead: exact, the deals of unknown stage are at lead) and proposal -> won
+    (a ceiling when deals of unknown stage may have reached proposal: `proposal_to_won_could_change`) of a
+    `conversion` frame (team or one rep); `unknown`: those deals."""
     reached = dict(zip(frame.stage, frame.reached))
     lead, proposal, won = reached.get("lead", 0), reached.get("proposal", 0), reached.get("won", 0)
+    unknown = int(frame.unknown.iloc[0]) if "unknown" in frame and len(frame) else 0
     return {
-        "deals": int(lead), "won": int(won),
+        "deals": int(lead), "won": int(won), "unknown": unknown,
         "overall": won / lead if lead else None,
         "proposal_to_won": won / proposal if proposal else None,
+        "proposal_to_won_could_change": bool(unknown and proposal),
         "benchmark_overall": B2B_OVERALL, "goal_proposal_to_won": PROPOSAL_GOAL,
     }
 

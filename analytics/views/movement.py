@@ -6,7 +6,8 @@ deals matched by opportunity_id (the importer derives a stable id when an export
 - new: in B, not in A.            won / lost: open in A, won / lost in B.    dropped: open in A, absent from B.
 - reopened: in A but not open there (won, lost or no status), open in B.
 - open in both: advanced / moved back (stage order higher / lower in B), slipped / pulled in (expected close
-  date later / earlier in B), amount changed (the amount differs, a missing amount included).
+  date later / earlier in B), amount changed (the amount differs, a missing amount included; compared in the
+  export's own currency when both uploads give the same one: `timeline.amount_changed_sql`).
 
 A deal may have several changes (`changes`, all of them) and has one main reason (`reason`), the first of
 REASONS that applies, so that the lists by main reason add up to the deals that changed.
@@ -18,7 +19,9 @@ The waterfall is exact (DECIMAL sums, no float):
 
 where every amount is a snapshot's own: what entered (new, reopened) at B's amount, what left (won, lost,
 dropped) at A's amount, and the deals open in both by B's amount minus A's (amount_change, the net of the
-re-quotes). A missing amount counts as 0 on both sides, so that the identity holds whatever the data; the
+re-quotes). A deal converted at import from another currency whose amount in that currency did not change moved
+with the exchange rate only: it is no "amount changed" and its difference is a step of its own (rate_change,
++ rate_change in the identity, present only when some deal moved so). A missing amount counts as 0 on both sides, so that the identity holds whatever the data; the
 deals concerned are counted in `missing_amount_count` for the page to say so. `new_amount` counts the new deals
 open in B (a deal created and closed between the uploads is new but never was in the open pipeline).
 
@@ -36,7 +39,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from analytics import selection
+from analytics import selection, timeline
 from analytics.filters import Filter, _add_months, _month_end
 
 # Main reason, highest rank first (the issue's order).
@@ -66,25 +69,40 @@ def pair_cte(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
     """CTEs ending in `pair`: one row per selected deal of A or B with both sides and the change flags
     (the filter's dimensions; its period is not applied). Public so that other views read a deal's two sides
     the way this module defines them (`WITH {pair} SELECT ... FROM pair`) without building every column of
-    `movement_deals`."""
-    a_all, p1 = selection.deals_cte(Filter(), a_id, "a_all")
-    b_all, p2 = selection.deals_cte(Filter(), b_id, "b_all")
+    `movement_deals`.
+
+    Both sides come from the snapshot timeline (analytics/timeline.py) read over A and B only: B's rows with
+    their previous upload (A's row, when A held the deal), and A's rows that B does not follow (dropped)."""
+    tl, p_tl = timeline.timeline_cte(only=(a_id, b_id), name="_mv_tl")
     # in B: selected by B's columns; absent from B (dropped): by A's
-    on_b, p3 = selection.dimension_conditions(_dimensions_only(flt), "b")
-    on_a, p4 = selection.dimension_conditions(_dimensions_only(flt), "a")
+    on_b, p_b = selection.dimension_conditions(_dimensions_only(flt), "x")
+    on_a, p_a = selection.dimension_conditions(_dimensions_only(flt), "x")
     sql = (
-        f"{a_all}, {b_all},"
-        " joined AS (SELECT coalesce(b.opportunity_id, a.opportunity_id) AS opportunity_id,"
-        "  coalesce(b.name, a.name) AS name, coalesce(b.account, a.account) AS account,"
-        "  coalesce(b.owner, a.owner) AS owner, a.owner AS owner_before, b.owner AS owner_after,"
-        "  a.stage AS stage_before, b.stage AS stage_after, a.stage_order AS order_before,"
-        "  b.stage_order AS order_after, a.status AS status_before, b.status AS status_after,"
-        "  a.amount AS amount_before, b.amount AS amount_after, a.close_date AS close_before,"
-        "  b.close_date AS close_after, a.probability AS probability_before, b.probability AS probability_after,"
-        "  a.opportunity_id IS NOT NULL AS in_a, b.opportunity_id IS NOT NULL AS in_b,"
-        "  coalesce(a.status = 'open', false) AS open_a, coalesce(b.status = 'open', false) AS open_b"
-        "  FROM a_all a FULL OUTER JOIN b_all b ON a.opportunity_id = b.opportunity_id"
-        f"  WHERE (b.opportunity_id IS NOT NULL AND {on_b}) OR (b.opportunity_id IS NULL AND {on_a})),"
+        f"{tl},"
+        # one pass over the timeline: B's rows (A's side from their previous upload) and A's rows that no B row
+        # follows (dropped, or closed in A and gone); `x.snapshot_id = b` tells which
+        " joined AS (SELECT x.opportunity_id, x.name, x.account,"
+        "  CASE WHEN x.in_b THEN coalesce(x.owner, x.prev_owner) ELSE x.owner END AS owner,"
+        "  CASE WHEN x.in_b THEN x.prev_owner ELSE x.owner END AS owner_before,"
+        "  CASE WHEN x.in_b THEN x.owner END AS owner_after,"
+        "  CASE WHEN x.in_b THEN x.prev_stage ELSE x.stage END AS stage_before,"
+        "  CASE WHEN x.in_b THEN x.stage END AS stage_after,"
+        "  CASE WHEN x.in_b THEN x.prev_stage_order ELSE x.stage_order END AS order_before,"
+        "  CASE WHEN x.in_b THEN x.stage_order END AS order_after,"
+        "  CASE WHEN x.in_b THEN x.prev_status ELSE x.status END AS status_before,"
+        "  CASE WHEN x.in_b THEN x.status END AS status_after,"
+        "  CASE WHEN x.in_b THEN x.prev_amount ELSE x.amount END AS amount_before,"
+        "  CASE WHEN x.in_b THEN x.amount END AS amount_after,"
+        "  CASE WHEN x.in_b THEN x.prev_close_date ELSE x.close_date END AS close_before,"
+        "  CASE WHEN x.in_b THEN x.close_date END AS close_after,"
+        "  CASE WHEN x.in_b THEN x.prev_probability ELSE x.probability END AS probability_before,"
+        "  CASE WHEN x.in_b THEN x.probability END AS probability_after,"
+        "  NOT x.in_b OR x.prev_snapshot_id IS NOT NULL AS in_a, x.in_b,"
+        "  coalesce(CASE WHEN x.in_b THEN x.prev_status ELSE x.status END = 'open', false) AS open_a,"
+        "  x.in_b AND coalesce(x.status = 'open', false) AS open_b,"
+        f"  x.in_b AND x.prev_snapshot_id IS NOT NULL AND {timeline.amount_changed_sql('x.prev_', 'x.')} AS requoted"
+        "  FROM (SELECT *, snapshot_id = ? AS in_b FROM _mv_tl) x"
+        f"  WHERE (x.in_b AND {on_b}) OR (NOT x.in_b AND x.next_snapshot_id IS NULL AND {on_a})),"
         " flagged AS (SELECT *,"
         "  NOT in_a AS is_new,"
         "  open_a AND coalesce(status_after = 'won', false) AS is_won,"
@@ -95,7 +113,9 @@ def pair_cte(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
         "  open_a AND open_b AND coalesce(order_after < order_before, false) AS is_moved_back,"
         "  open_a AND open_b AND coalesce(close_after > close_before, false) AS is_slipped,"
         "  open_a AND open_b AND coalesce(close_after < close_before, false) AS is_pulled_in,"
-        "  open_a AND open_b AND amount_before IS DISTINCT FROM amount_after AS is_amount_changed,"
+        "  open_a AND open_b AND requoted AS is_amount_changed,"
+        # converted at import with the day's rate: the amount moved, the deal was not re-quoted
+        "  open_a AND open_b AND NOT requoted AND amount_before IS DISTINCT FROM amount_after AS is_rate_changed,"
         "  in_a AND in_b AND owner_before IS DISTINCT FROM owner_after AS owner_changed"
         "  FROM joined),"
         " pair AS (SELECT *,"
@@ -104,7 +124,7 @@ def pair_cte(flt: Filter, a_id: int, b_id: int) -> tuple[str, list]:
         "   END AS amount_change"
         "  FROM flagged)"
     )
-    return sql, p1 + p2 + p3 + p4
+    return sql, p_tl + [b_id] + p_b + p_a
 
 
 # Every change of a deal, comma-separated in the order of CHANGES (only for the deals listed).
@@ -115,10 +135,10 @@ SUM_KEYS = (
     ["open_count_before", "open_amount_before", "open_count_after", "open_amount_after", "new_amount",
      "reopened_amount", "won_amount", "lost_amount", "dropped_amount", "amount_change", "advanced_amount",
      "moved_back_amount", "slipped_amount", "pulled_in_amount", "amount_changed_amount", "new_closed_count",
-     "changed_count", "owner_changed_count", "missing_amount_count"]
+     "changed_count", "owner_changed_count", "missing_amount_count", "rate_change", "rate_changed_count"]
     + [f"{c}_count" for c in CHANGES] + [f"reason_{r}_count" for r in REASONS]
 )
-_FLAGS = ["open_a", "open_b", *(f"is_{c}" for c in CHANGES), "owner_changed"]
+_FLAGS = ["open_a", "open_b", *(f"is_{c}" for c in CHANGES), "is_rate_changed", "owner_changed"]
 
 
 def _owner_sums(con, flt: Filter, a_id: int, b_id: int) -> list[dict]:
@@ -159,7 +179,12 @@ def _owner_sums(con, flt: Filter, a_id: int, b_id: int) -> list[dict]:
         for step in ("won", "lost", "dropped"):
             if flags[f"is_{step}"]:
                 r[f"{step}_amount"] += sum_a
-        r["amount_change"] += change
+        # a deal whose amount moved with the exchange rate only is a step of its own, not a re-quote
+        if flags["is_rate_changed"]:
+            r["rate_change"] += change
+            r["rate_changed_count"] += n
+        else:
+            r["amount_change"] += change
         if flags["is_amount_changed"]:
             r["amount_changed_amount"] += change
         for c in CHANGES:
@@ -240,12 +265,15 @@ def movement_summary(con, flt: Filter, a_id: int, b_id: int) -> dict:
 
 
 def waterfall(summary: dict) -> list[dict]:
-    """The steps from A's open amount to B's: [{step, amount}] with exits negative. The last step
+    """The steps from A's open amount to B's: [{step, amount}] with exits negative, and "rate_change" (deals
+    converted at import whose amount moved with the exchange rate only) when there is one. The last step
     ("open_after") equals the first plus every change, exactly."""
     steps = [{"step": "open_before", "amount": summary["open_amount_before"]}]
     for key, sign in WATERFALL:
         value = summary[key if key == "amount_change" else f"{key}_amount"]
         steps.append({"step": key, "amount": value if sign > 0 else -value})
+    if summary.get("rate_changed_count"):  # only where amounts converted at import moved with the rate
+        steps.append({"step": "rate_change", "amount": summary["rate_change"]})
     steps.append({"step": "open_after", "amount": summary["open_amount_after"]})
     return steps
 
@@ -326,23 +354,17 @@ def slip_counts(con, flt: Filter, snapshot_id: int | None = None) -> pd.DataFram
     if snap is None:
         return pd.DataFrame(columns=cols)
     cte, params = selection.deals_cte(_dimensions_only(flt), snap)
+    tl, p_tl = timeline.timeline_cte(upto=snap, deals="deals")  # every upload up to the snapshot, these deals only
     sql = (
-        f"WITH {cte},"
-        " upto AS (SELECT snapshot_id, snapshot_date FROM snapshots"
-        "  WHERE snapshot_date <= (SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?)),"
-        " h AS (SELECT o.opportunity_id, o.status, o.close_date, u.snapshot_date,"
-        "  lag(o.status) OVER w AS prev_status, lag(o.close_date) OVER w AS prev_close"
-        "  FROM opportunities o JOIN upto u ON u.snapshot_id = o.snapshot_id"
-        "  SEMI JOIN deals d ON d.opportunity_id = o.opportunity_id"
-        "  WINDOW w AS (PARTITION BY o.opportunity_id ORDER BY u.snapshot_date, u.snapshot_id)),"
+        f"WITH {cte}, {tl},"
         " s AS (SELECT opportunity_id, count(*) AS uploads, arg_min(close_date, snapshot_date) AS first_close_date,"
-        "  count(*) FILTER (WHERE prev_status = 'open' AND status = 'open' AND close_date > prev_close) AS slips"
-        "  FROM h GROUP BY opportunity_id)"
+        "  count(*) FILTER (WHERE prev_status = 'open' AND status = 'open' AND close_date > prev_close_date) AS slips"
+        "  FROM timeline GROUP BY opportunity_id)"
         " SELECT d.opportunity_id, d.name, d.owner, d.status, d.amount, d.close_date, s.first_close_date,"
         "  s.uploads, s.slips FROM deals d JOIN s ON s.opportunity_id = d.opportunity_id"
         " ORDER BY s.slips DESC, d.amount DESC NULLS LAST, d.opportunity_id"
     )
-    return con.execute(sql, params + [snap]).fetchdf()[cols]
+    return con.execute(sql, params + p_tl).fetchdf()[cols]
 
 
 # --- the pipeline at each upload -----------------------------------------------------------------------------

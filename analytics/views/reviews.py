@@ -3,14 +3,19 @@
 The KPIs themselves (won, quota, attainment, coverage, win rate...) come from `analytics.measures.kpis`; this module adds:
 
 - the comparison group of a rep (`reference_filter`): the rep's team (the sidebar's team when one is chosen),
-  the rep included; the whole selection when `reps` gives no team;
+  the rep included; the whole selection when `reps` gives no team. One rule wherever the team stands beside a
+  rep (gaps, mix, funnel, forecast, attainment trend, context): the rep is in it, and every label that names it
+  says so (TEAM_BESIDE_REP_LABELS); the pipeline page's "whole selection" is another figure with another label;
 - the monthly attainment trend (won in the month / the month's prorated quota) and the activity trend against
   `targets.planned_activities` (prorated by `selection.prorated`);
 - the mix-adjusted expected result (`mix`): for each value of an axis (segment, region, in_target), the rep's
   deals closed in the period times the team's win rate and the team's won amount per closed deal on that value.
   Summed over the values, it is the result the rep would have had at the team's conversion and basket on the
-  rep's own mix. The gap with the team splits into what the mix explains (expected - team) and what is left
-  (rep - expected);
+  rep's own mix. The gap with the team (rep - team) splits exactly into volume, mix and conversion:
+  volume = (the rep's closed deals - the team's per rep) x the team's won amount per closed deal (won amount
+  only: rates and baskets do not grow with the number of deals), mix = expected - team - volume (what the
+  rep's mix of segments accounts for at the team's rates), conversion = rep - expected (what is left: the rep's
+  own conversion and basket on each segment). Same mix, twice the deals: all volume, no mix;
 - the open deals to work on first (`deals_to_work`), ranked by a score whose components are shown (SCORE);
 - the spread between reps on each KPI (`spread`), the best converter of each segment (`best_converters`),
   the wins of the period and the lost deals grouped by reason;
@@ -28,7 +33,7 @@ import pandas as pd
 
 from analytics.views import forecast, funnel, movement
 from analytics.measures import kpis, stays
-from analytics import selection, store
+from analytics import selection, store, timeline
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, target_conditions
 
 # --- the deals-to-work score ----------------------------------------------------------------------------------
@@ -97,6 +102,11 @@ def rep_profile(con, owner: str) -> dict:
     rows = con.execute(f"SELECT team, region, hire_date FROM {selection.REPS_ONE} r WHERE owner = ?", [owner]).fetchall()
     team, region, hire = rows[0] if rows else (None, None, None)
     return {"team": team, "region": region, "hire_date": hire}
+
+
+# The interface strings that name the team beside a rep: each says the rep is included (tests check both languages).
+TEAM_BESIDE_REP_LABELS = (
+    "review.series.team", "review.col.team", "review.forecast.team_value", "review.context.team", "review.gaps.in_target")
 
 
 def reference_filter(con, flt: Filter, owner: str) -> Filter:
@@ -240,9 +250,11 @@ def gaps(con, flt: Filter, owner: str, mixes: dict[str, pd.DataFrame] | None = N
     and win rate, each beside the rep's expected value at the team's rates on the rep's own mix of segments,
     regions and in-target deals (`mixes`: the `mix` of each axis, computed here when not given).
 
-    Columns: metric, rep, team, gap (rep - team), expected_segment, explained_segment (expected_segment -
-    team: what the segment mix accounts for), remaining_segment (rep - expected_segment), expected_region,
-    expected_in_target. Undefined values are NaN (no closed deal, no win).
+    Columns: metric, rep, team, gap (rep - team), expected_segment, volume_segment (the rep's number of closed
+    deals against the team's per rep, at the team's won amount per closed deal; 0 on rates), explained_segment
+    (expected_segment - team - volume_segment: what the segment mix accounts for), remaining_segment
+    (rep - expected_segment: conversion and basket), expected_region, expected_in_target; gap = volume_segment
+    + explained_segment + remaining_segment. Undefined values are NaN (no closed deal, no win).
     """
     ref = reference_filter(con, flt, owner)
     rep, team = _group_totals(con, replace(flt, owner=owner)), _group_totals(con, ref)
@@ -254,14 +266,21 @@ def gaps(con, flt: Filter, owner: str, mixes: dict[str, pd.DataFrame] | None = N
     }
     mixes = mixes or {axis: mix(con, flt, owner, axis) for axis in MIX_AXES}
     expected = {axis: _expected(mixes[axis]) for axis in MIX_AXES}
+    # volume: the rep's closed deals against the team's per rep, at the team's won amount per closed deal
+    per_closed = _ratio(team["won_amount"], team["closed"])
+    per_rep = _ratio(team["closed"], team["reps"])
+    volume = {"won_amount": None if per_closed is None or per_rep is None else (rep["closed"] - per_rep) * per_closed,
+              "win_rate": 0.0, "average_basket": 0.0}
     rows = []
     for metric in GAP_METRICS:
         r, t, e = values["rep"][metric], values["team"][metric], expected["segment"][metric]
+        v = volume[metric] if e is not None and t is not None else None
         rows.append({
             "metric": metric, "rep": r, "team": t,
             "gap": None if r is None or t is None else r - t,
             "expected_segment": e,
-            "explained_segment": None if e is None or t is None else e - t,
+            "volume_segment": v,
+            "explained_segment": None if e is None or t is None or v is None else e - t - v,
             "remaining_segment": None if e is None or r is None else r - e,
             "expected_region": expected["region"][metric],
             "expected_in_target": expected["in_target"][metric],
@@ -312,19 +331,20 @@ def context(con, flt: Filter, owner: str, today: date | None = None) -> dict:
 # --- the open deals to work on first -----------------------------------------------------------------------------
 
 def amount_cuts(con, flt: Filter) -> pd.DataFrame:
-    """Open deals whose amount is lower now than at the first upload: analytics.views.movement's pair of the earliest
-    and the latest snapshot (its one definition of a deal on both sides), read for the two columns needed here.
-    Columns: opportunity_id, amount_before (the first upload's amount)."""
-    snaps = selection.snapshots(con)
-    if len(snaps) < 2:
+    """Open deals (latest upload) whose amount is lower than at the deal's previous upload (the snapshot timeline,
+    analytics/timeline.py: not the first upload ever, so a deal re-quoted up then cut is seen; compared in the
+    export's currency when both uploads give the same one, so that a fall of the exchange rate is no cut).
+    Columns: opportunity_id, amount_before (the previous upload's amount, in the workspace's currency)."""
+    latest = selection.latest_snapshot_id(con)
+    if latest is None:
         return pd.DataFrame(columns=["opportunity_id", "amount_before"])
-    first, latest = int(snaps["snapshot_id"].iloc[0]), int(snaps["snapshot_id"].iloc[-1])
-    # movement_deals would build every column of every changed deal (three times the work at 1M deals)
-    pair, params = movement.pair_cte(replace(flt, start=None, end=None), first, latest)
+    cte, params = selection.deals_cte(replace(flt, start=None, end=None), latest, "open_now")
+    tl, p_tl = timeline.timeline_cte(upto=latest, deals="open_now")
     return con.execute(
-        f"WITH {pair} SELECT opportunity_id, amount_before FROM pair"
-        " WHERE status_after = 'open' AND amount_after < amount_before", params
-    ).fetchdf()
+        f"WITH {cte}, {tl} SELECT t.opportunity_id, t.prev_amount AS amount_before FROM timeline t"
+        f" SEMI JOIN open_now d ON d.opportunity_id = t.opportunity_id AND d.status = 'open'"
+        f" WHERE t.snapshot_id = ? AND t.prev_snapshot_id IS NOT NULL AND {timeline.AMOUNT_CUT}",
+        params + p_tl + [latest]).fetchdf()
 
 
 def stage_entered(con, flt: Filter) -> pd.DataFrame:
@@ -341,7 +361,7 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
 
     Age in stage: days since the deal entered its current stage (`stage_entered`, analytics.measures.stays); slips:
     analytics.views.movement.slip_counts (the close date moved later between two uploads); amount cut: lower than at
-    the first upload (`amount_cuts`, analytics.views.movement). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
+    the deal's previous upload (`amount_cuts`, the snapshot timeline). Columns: opportunity_id, name, account, stage, amount, probability, weighted, close_date,
     days_in_stage, close_date_passed, slips, amount_before, then one column of points per SCORE component
     (points_<component>) and score.
     """
@@ -373,7 +393,7 @@ def deals_to_work(con, flt: Filter, owner: str | None = None, today: date | None
     df["points_age_in_stage"] = SCORE["age_in_stage"] * (df["days_in_stage"] / AGE_FULL_DAYS).clip(upper=1.0)
     df["points_close_date_passed"] = SCORE["close_date_passed"] * df["close_date_passed"].astype(float)
     df["points_slipped_twice"] = SCORE["slipped_twice"] * (df["slips"] > 1).astype(float)
-    df["points_amount_cut"] = SCORE["amount_cut"] * (df["amount"] < df["amount_before"]).fillna(False).astype(float)
+    df["points_amount_cut"] = SCORE["amount_cut"] * df["amount_before"].notna().astype(float)  # cut: amount_cuts
     points = [f"points_{k}" for k in SCORE]
     df[points] = df[points].fillna(0.0).astype("float64")
     df["score"] = df[points].sum(axis=1)

@@ -1,0 +1,422 @@
+"""Where the period will land: a projection from the team's own history, with its range and its backtest.
+
+At the as-of upload T (the latest snapshot on or before the chosen day) of the period [S, E] (month, fiscal quarter
+or fiscal year holding T):
+
+    central = won so far + from_open + from_new
+
+- won so far: the KPI registry's won amount of the period, read in that upload (analytics/measures/kpis.py);
+- from_open: each open deal x the probability that such a deal closes won by E, measured on the team's own
+  history (the selection's dimensions without the rep: a rep's deals are judged by the team's record):
+    1. past uploads whose own period has ended by T ("looks"): the deals open in them, by stage, due date (in
+       its period or later), slip count (times its close date moved later from one upload to the next, 0 / 1 / 2+)
+       and age in stage (under 30 days / 30-89 / 90+; from the stage history when given, else since the deal was
+       first seen in that stage), won by the end of that upload's period as the as-of upload says;
+       finest class first, then (stage, due), then (due), each needing MIN_OBS deals;
+    2. else the stage history: the deals open at the same day of each past period (last stage entered by then),
+       by stage and age in stage, then by stage alone, whatever their due date, won by that period's end;
+    3. else the CRM's probability (the data's, else the stage default) for deals due in the period, nothing for
+       the others: the naive call's own reading, and `sources` says so.
+- from_new: the amount won in each past period by deals created after the same day of it (the same weeks of the
+  past periods), averaged over up to PAST_PERIODS periods.
+- low / high: the 10th and 90th percentiles of SIMS draws: each open deal won or not with its probability, plus
+  one past period's new business drawn at random; seeded, so the same workspace gives the same range.
+- naive: won so far + the weighted pipeline due in the period (the registry's weighted_in_period): the call the
+  reps' own probabilities make.
+
+Backtest: the same projection made at each past upload whose period has ended by T, against the amount won in
+that period as T's upload says: mean absolute error in % of what was won, share of outcomes inside [low, high],
+and the naive call's error beside it. No past period at all (every deal dated in the period): `reason` says that
+it cannot project and every figure is None.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from analytics import selection, settings
+from analytics.filters import Filter, period_bounds
+from analytics.measures import kpis
+
+PERIODS = ("month", "quarter", "year")
+PAST_PERIODS = {"month": 12, "quarter": 8, "year": 3}  # past periods read for new business and stage history
+MIN_OBS = 20  # a class of fewer past deals borrows the next coarser class's rate
+MAX_LOOK_UPLOADS = 26  # past uploads read as looks: half a year of weekly uploads is thousands of deals
+MAX_BACKTEST = 12  # past uploads re-projected by the backtest
+SIMS = 2000
+MAX_DRAWS = 20_000_000  # deals x draws above this: the range uses the normal approximation of the same sum
+SEED = 19
+LOW_Q, HIGH_Q = 10, 90
+AGE_BUCKETS = (30, 90)  # days in stage: [0, 30), [30, 90), 90+
+SOURCES = ("uploads", "history", "crm")
+
+_LEVELS = (  # (source, class columns), finest first
+    ("uploads", ("stage", "due", "slips", "age")),
+    ("uploads", ("stage", "due")),
+    ("uploads", ("due",)),
+    ("history", ("stage", "age")),
+    ("history", ("stage",)),
+)
+
+
+def _snapshot(con, as_of: date | None) -> tuple[int, date] | None:
+    sid = selection.snapshot_on_or_before(con, as_of) if as_of is not None else selection.latest_snapshot_id(con)
+    if sid is None:
+        return None
+    day = con.execute("SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?", [sid]).fetchall()[0][0]
+    return sid, day
+
+
+def _past_periods(period: str, start: date, today: date, first_day: date | None,
+                  fiscal_start: int) -> list[tuple[date, date, date]]:
+    """(start, look, end) of up to PAST_PERIODS past periods: look is the same day of that period as `today` is
+    of the current one (its last day at most); periods whose look falls before the data's first day are left
+    out (they would count as periods without business)."""
+    out, offset, cursor = [], (today - start).days, start
+    for _ in range(PAST_PERIODS[period]):
+        s, e = period_bounds(period, cursor - timedelta(days=1), fiscal_start)
+        look = min(s + timedelta(days=offset), e)
+        if first_day is None or look < first_day:
+            break
+        out.append((s, look, e))
+        cursor = s
+    return out
+
+
+def _age_sql(column: str) -> str:
+    return (f"CASE WHEN {column} IS NULL OR {column} < {AGE_BUCKETS[0]} THEN 0"
+            f" WHEN {column} < {AGE_BUCKETS[1]} THEN 1 ELSE 2 END")
+
+
+def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fiscal_start: int,
+                  owner: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training classes, open deals now).
+
+    Training: one row per class (stage, due, slips, age) of the deals open in past uploads whose period ended by
+    `today`, with n (deals) and wins (won by that period's end, as upload `sid` says).
+    Now: the open deals of upload `sid` (of `owner` when given) with the same class columns, owner, amount and
+    p_crm (the data's probability, else the stage default)."""
+    snaps = con.execute(
+        "SELECT snapshot_id, snapshot_date FROM snapshots WHERE snapshot_date <= ? ORDER BY snapshot_date DESC,"
+        " snapshot_id DESC", [today]).fetchall()
+    looks = []
+    for snap_id, day in snaps:
+        end = period_bounds(period, day, fiscal_start)[1]
+        if snap_id == sid or (end < today and len(looks) < MAX_LOOK_UPLOADS + 1):
+            looks.append((int(snap_id), day, end))
+    ids = [x[0] for x in looks]
+    days = [x[1] for x in looks]
+    ends = [x[2] for x in looks]
+    deals, p_deals = selection.deals_cte(flt_team, selection.ALL_SNAPSHOTS)
+    fin, p_fin = selection.deals_cte(Filter(), sid, "fin")
+    history = con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]
+    if history:
+        # a stay starts when the deal enters a funnel stage it was not already in (two CRM sub-stages of one
+        # funnel stage are one stay); entries after the as-of day are not known then
+        sh = (" sh AS (SELECT opportunity_id, stage, entered FROM (SELECT opportunity_id, stage,"
+              "  CAST(entered_at AS DATE) AS entered, lag(stage) OVER (PARTITION BY opportunity_id"
+              "  ORDER BY entered_at) AS before FROM stage_history WHERE CAST(entered_at AS DATE) <= $today)"
+              "  WHERE before IS DISTINCT FROM stage),")
+        age_from = "coalesce(sh.entered, o.first_in_stage)"
+        join = (" ASOF LEFT JOIN sh ON sh.opportunity_id = o.opportunity_id AND sh.stage = o.stage"
+                " AND o.look_date >= sh.entered")
+    else:
+        sh, age_from, join = "", "o.first_in_stage", ""
+    age_days = f"date_diff('day', {age_from}, o.look_date)"
+    sql = (
+        f"WITH {deals}, {fin},"
+        " k AS (SELECT unnest(CAST($ids AS INTEGER[])) AS snapshot_id, unnest(CAST($days AS DATE[])) AS look_date,"
+        "  unnest(CAST($ends AS DATE[])) AS period_end),"
+        " o0 AS (SELECT d.snapshot_id, d.opportunity_id, d.owner, d.stage, d.amount, d.probability, d.close_date,"
+        "  d.created_date, k.look_date, k.period_end,"
+        "  lag(d.close_date) OVER (PARTITION BY d.opportunity_id ORDER BY k.look_date) AS close_before,"
+        "  min(k.look_date) OVER (PARTITION BY d.opportunity_id, d.stage) AS first_in_stage"
+        "  FROM deals d JOIN k ON k.snapshot_id = d.snapshot_id WHERE d.status = 'open'),"
+        " o AS (SELECT *, sum(CASE WHEN close_date > close_before THEN 1 ELSE 0 END) OVER (PARTITION BY"
+        "  opportunity_id ORDER BY look_date ROWS UNBOUNDED PRECEDING) AS slip_count FROM o0),"
+        f"{sh}"
+        " f AS (SELECT o.snapshot_id, o.opportunity_id, o.owner, o.stage, o.amount, o.probability AS p_crm,"
+        "  CASE WHEN o.close_date <= o.period_end THEN 'in' ELSE 'later' END AS due,"
+        "  least(o.slip_count, 2) AS slips,"
+        f"  {_age_sql(age_days)} AS age,"
+        "  coalesce(fin.status = 'won' AND fin.outcome_date <= o.period_end, false) AS won"
+        f"  FROM o{join} LEFT JOIN fin ON fin.opportunity_id = o.opportunity_id)"
+    )
+    params = {"ids": ids, "days": days, "ends": ends, "sid": sid}
+    if history:
+        params["today"] = today
+    # deals_cte uses positional parameters: rewrite them as named ones
+    named = _named(sql, p_deals + p_fin, params)
+    train = con.execute(
+        named[0] + " SELECT stage, due, slips, age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins FROM f"
+        " WHERE snapshot_id <> $sid GROUP BY ALL", named[1]).fetchdf()
+    now_params = dict(named[1])
+    owner_cond = ""
+    if owner is not None:
+        owner_cond = " AND owner = $owner"
+        now_params["owner"] = owner
+    now = con.execute(
+        named[0] + " SELECT opportunity_id, owner, stage, due, slips, age, CAST(amount AS DOUBLE) AS amount, p_crm"
+        f" FROM f WHERE snapshot_id = $sid{owner_cond} ORDER BY opportunity_id", now_params).fetchdf()
+    return train, now
+
+
+def _named(sql: str, positional: list, named: dict) -> tuple[str, dict]:
+    """`sql` with each `?` of the shared CTEs replaced by a named parameter $p0, $p1... (DuckDB does not mix
+    the two styles), and the parameters as one dict."""
+    parts = sql.split("?")
+    out = parts[0]
+    params = dict(named)
+    for i, part in enumerate(parts[1:]):
+        out += f"$p{i}" + part
+        params[f"p{i}"] = positional[i]
+    return out, params
+
+
+def _history_looks(con, flt_team: Filter, sid: int, today: date,
+                   past: list[tuple[date, date, date]]) -> pd.DataFrame:
+    """One row per class (stage, age) of the deals open at the look day of each past period according to the
+    stage history known on `today` (their last funnel stage entered by then is an open one), with n and wins
+    (won after the look and by that period's end, as upload `sid` says). Empty without stage history."""
+    empty = pd.DataFrame(columns=["stage", "age", "n", "wins"])
+    if not past or not con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]:
+        return empty
+    deals, p_deals = selection.deals_cte(flt_team, sid)
+    sql = (
+        f"WITH {deals},"
+        " p AS (SELECT unnest(CAST($looks AS DATE[])) AS look_date, unnest(CAST($ends AS DATE[])) AS period_end),"
+        " sh AS (SELECT opportunity_id, stage, entered FROM (SELECT h.opportunity_id, h.stage,"
+        "  CAST(h.entered_at AS DATE) AS entered, lag(h.stage) OVER (PARTITION BY h.opportunity_id"
+        "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today"
+        "  AND h.opportunity_id IN (SELECT opportunity_id FROM deals)) WHERE before IS DISTINCT FROM stage),"
+        " dl AS (SELECT d.opportunity_id, d.status, d.outcome_date, d.created_date, p.look_date, p.period_end"
+        "  FROM deals d CROSS JOIN p WHERE d.created_date <= p.look_date),"
+        " f AS (SELECT sh.stage, date_diff('day', sh.entered, dl.look_date) AS days,"
+        "  dl.status = 'won' AND dl.outcome_date > dl.look_date AND dl.outcome_date <= dl.period_end AS won"
+        "  FROM dl ASOF JOIN sh ON sh.opportunity_id = dl.opportunity_id AND dl.look_date >= sh.entered"
+        "  JOIN stages s ON s.stage = sh.stage WHERE s.status = 'open')"
+        f" SELECT stage, {_age_sql('days')} AS age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins FROM f"
+        " GROUP BY ALL"
+    )
+    named = _named(sql, p_deals, {"looks": [x[1] for x in past], "ends": [x[2] for x in past], "today": today})
+    return con.execute(*named).fetchdf()
+
+
+def _rates(train: pd.DataFrame, hist: pd.DataFrame) -> list[tuple[str, tuple[str, ...], pd.DataFrame]]:
+    """Per level of _LEVELS, the classes with at least MIN_OBS past deals and their rate (wins / n)."""
+    out = []
+    for source, keys in _LEVELS:
+        frame = train if source == "uploads" else hist
+        if frame.empty:
+            continue
+        g = frame.groupby(list(keys), as_index=False)[["n", "wins"]].sum()
+        g = g[g["n"] >= MIN_OBS]
+        if g.empty:
+            continue
+        g = g.assign(rate=g["wins"].astype(float) / g["n"].astype(float))
+        out.append((source, keys, g[list(keys) + ["rate"]]))
+    return out
+
+
+def _probabilities(now: pd.DataFrame, rates) -> pd.DataFrame:
+    """`now` with p (the probability used) and source (uploads, history or crm)."""
+    now = now.copy()
+    now["p"] = np.nan
+    now["source"] = None
+    for source, keys, g in rates:
+        todo = now["p"].isna()
+        if not todo.any():
+            break
+        merged = now.loc[todo, list(keys)].merge(g, on=list(keys), how="left")
+        now.loc[todo, "p"] = merged["rate"].to_numpy()
+        now.loc[todo & now["p"].notna(), "source"] = source
+    todo = now["p"].isna()
+    now.loc[todo, "p"] = np.where(now.loc[todo, "due"] == "in", now.loc[todo, "p_crm"].fillna(0.0), 0.0)
+    now.loc[todo, "source"] = "crm"
+    now["p"] = now["p"].astype(float)
+    now["expected"] = now["amount"].fillna(0.0) * now["p"]
+    return now
+
+
+def _new_business(con, flt: Filter, sid: int, past: list[tuple[date, date, date]]) -> pd.DataFrame:
+    """Per past period (index j) and owner: the amount won after its look day by deals created after it."""
+    deals, p_deals = selection.deals_cte(flt, sid)
+    sql = (
+        f"WITH {deals}, p AS (SELECT unnest(CAST($js AS INTEGER[])) AS j, unnest(CAST($looks AS DATE[])) AS"
+        "  look_date, unnest(CAST($ends AS DATE[])) AS period_end)"
+        " SELECT p.j, d.owner, sum(CAST(d.amount AS DOUBLE)) AS won FROM p JOIN deals d ON d.status = 'won'"
+        "  AND d.created_date > p.look_date AND d.outcome_date > p.look_date AND d.outcome_date <= p.period_end"
+        " GROUP BY ALL"
+    )
+    named = _named(sql, p_deals, {"js": list(range(len(past))), "looks": [x[1] for x in past],
+                                  "ends": [x[2] for x in past]})
+    return con.execute(*named).fetchdf()
+
+
+def _range(won: float, now: pd.DataFrame, new_by_period: np.ndarray, seed: int, sims: int) -> tuple[float, float]:
+    """The LOW_Q and HIGH_Q percentiles of won + the open deals drawn won with their probability + one past
+    period's new business drawn at random."""
+    rng = np.random.default_rng(seed)
+    amounts = now["amount"].fillna(0.0).to_numpy(dtype=float)
+    p = now["p"].to_numpy(dtype=float)
+    keep = (p > 0) & (amounts != 0)
+    amounts, p = amounts[keep], p[keep]
+    if len(p) * sims <= MAX_DRAWS:
+        totals = np.zeros(sims)
+        chunk = max(1, MAX_DRAWS // 10 // max(sims, 1))
+        for i in range(0, len(p), chunk):
+            totals += (rng.random((sims, len(p[i:i + chunk]))) < p[i:i + chunk]) @ amounts[i:i + chunk]
+    else:  # many deals: their sum is normal to well under a cent of the range
+        mean = float(amounts @ p)
+        sd = float(np.sqrt((amounts ** 2) @ (p * (1 - p))))
+        totals = rng.normal(mean, sd, sims)
+    totals = totals + won + rng.choice(new_by_period, sims)
+    return float(np.percentile(totals, LOW_Q)), float(np.percentile(totals, HIGH_Q))
+
+
+def _period_figures(con, flt: Filter, sid: int, fiscal_start: int, by: str | None) -> pd.DataFrame:
+    """won_amount, weighted_in_period and quota of the period from the KPI registry (one definition)."""
+    return kpis.kpi_table(con, flt, by, snapshot_id=sid, fiscal_start=fiscal_start)
+
+
+def _num(value):
+    if value is None:
+        return None
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
+def project(con, flt: Filter = Filter(), period: str = "month", as_of: date | None = None,
+            fiscal_start: int | None = None, seed: int = SEED, sims: int = SIMS) -> dict:
+    """The projection of the period holding the as-of upload (module docstring), for the filter's dimensions
+    (its own start and end are not read).
+
+    Returns {period: {start, end, preset}, as_of, won_to_date, from_open, from_new, central, low, high, quota,
+    naive, open_deals, past_periods, sources: {uploads, history, crm: share of from_open}, reason, reps}
+    where reps is a DataFrame (owner, won_to_date, from_open, from_new, central, call, gap; call = the rep's
+    won so far + weighted pipeline due in the period, gap = call - central). Figures are None when unknown;
+    reason is None, "projection.no_data" (no upload) or "projection.no_history" (no past period to learn from).
+    """
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}: one of {', '.join(PERIODS)}")
+    fiscal_start = settings.fiscal_start(con) if fiscal_start is None else fiscal_start
+    keys = ("won_to_date", "from_open", "from_new", "central", "low", "high", "quota", "naive")
+    out = {k: None for k in keys} | {"period": None, "as_of": None, "open_deals": 0, "past_periods": 0,
+                                      "sources": {s: None for s in SOURCES}, "reason": None,
+                                      "reps": pd.DataFrame(columns=REP_COLUMNS)}
+    snap = _snapshot(con, as_of)
+    if snap is None:
+        return out | {"reason": "projection.no_data"}
+    sid, today = snap
+    start, end = period_bounds(period, today, fiscal_start)
+    out |= {"period": {"start": start, "end": end, "preset": period}, "as_of": today}
+    flt = replace(flt, start=start, end=end)
+    team = replace(flt, owner=None)
+    figures = _period_figures(con, flt, sid, fiscal_start, None).iloc[0]
+    won = float(figures["won_amount"] or 0.0)
+    out |= {"won_to_date": won, "quota": _num(figures["quota"]),
+            "naive": won + float(figures["weighted_in_period"] or 0.0)}
+    history_flt = replace(team, start=None, end=None)
+    cte, params = selection.deals_cte(history_flt, sid)
+    first_day = con.execute(f"WITH {cte} SELECT min(created_date) FROM deals", params).fetchall()[0][0]
+    past = _past_periods(period, start, today, first_day, fiscal_start)
+    out["past_periods"] = len(past)
+    if not past:
+        return out | {"reason": "projection.no_history"}
+    train, now = _upload_looks(con, history_flt, sid, today, period, fiscal_start, flt.owner)
+    hist = _history_looks(con, history_flt, sid, today, past)
+    now = _probabilities(now, _rates(train, hist))
+    new = _new_business(con, replace(flt, start=None, end=None), sid, past)
+    by_period = new.groupby("j")["won"].sum().reindex(range(len(past)), fill_value=0.0).to_numpy(dtype=float)
+    from_open = float(now["expected"].sum())
+    from_new = float(by_period.mean())
+    low, high = _range(won, now, by_period, seed, sims)
+    total_expected = from_open or None
+    out |= {
+        "from_open": from_open, "from_new": from_new, "central": won + from_open + from_new,
+        "low": low, "high": high, "open_deals": int(len(now)),
+        "sources": {s: (float(now.loc[now["source"] == s, "expected"].sum()) / total_expected
+                        if total_expected else None) for s in SOURCES},
+        "reps": _reps(con, flt, sid, fiscal_start, now, new, len(past)),
+    }
+    return out
+
+
+REP_COLUMNS = ["owner", "won_to_date", "from_open", "from_new", "central", "call", "gap"]
+
+
+def _reps(con, flt: Filter, sid: int, fiscal_start: int, now: pd.DataFrame, new: pd.DataFrame,
+          n_past: int) -> pd.DataFrame:
+    """Per rep: the projection's parts and the rep's own call (won so far + weighted pipeline due in the
+    period, the registry's figures), gap = call - central (positive: the rep calls more than the history
+    says). Sorted by gap, largest first."""
+    figures = _period_figures(con, flt, sid, fiscal_start, "owner").rename(columns={"key": "owner"})
+    figures = figures[figures["owner"].notna()]
+    df = pd.DataFrame({"owner": figures["owner"],
+                       "won_to_date": figures["won_amount"].fillna(0.0).astype(float),
+                       "call": (figures["won_amount"].fillna(0.0) + figures["weighted_in_period"].fillna(0.0))
+                       .astype(float)})
+    opened = now.groupby("owner", as_index=False)["expected"].sum().rename(columns={"expected": "from_open"})
+    created = (new.groupby("owner", as_index=False)["won"].sum().assign(from_new=lambda g: g["won"] / n_past)
+               [["owner", "from_new"]])
+    df = df.merge(opened, on="owner", how="outer").merge(created, on="owner", how="outer")
+    df = df.fillna({"won_to_date": 0.0, "call": 0.0, "from_open": 0.0, "from_new": 0.0})
+    df["central"] = df["won_to_date"] + df["from_open"] + df["from_new"]
+    df["gap"] = df["call"] - df["central"]
+    df = df[(df["central"] != 0) | (df["call"] != 0)]
+    return df.sort_values(["gap", "owner"], ascending=[False, True]).reset_index(drop=True)[REP_COLUMNS]
+
+
+BACKTEST_COLUMNS = ["as_of", "start", "end", "won", "central", "low", "high", "naive", "error", "naive_error",
+                    "inside"]
+
+
+def backtest(con, flt: Filter = Filter(), period: str = "month", as_of: date | None = None,
+             fiscal_start: int | None = None, seed: int = SEED, sims: int = SIMS) -> dict:
+    """The projection made at each past upload (up to MAX_BACKTEST, latest first) whose period has ended by
+    the as-of upload, against the amount won in that period as the as-of upload says.
+
+    Returns {periods (projections judged), mae_pct (mean of |central - won| / won, in %), naive_mae_pct (the
+    same for the naive call), coverage (share of outcomes inside [low, high]), better_by (naive_mae_pct -
+    mae_pct: points of error the method saves), points: DataFrame of BACKTEST_COLUMNS}. Figures are None when
+    no projection can be judged (no past upload in a closed period, or nothing won in them).
+    """
+    fiscal_start = settings.fiscal_start(con) if fiscal_start is None else fiscal_start
+    out = {"periods": 0, "mae_pct": None, "naive_mae_pct": None, "coverage": None, "better_by": None,
+           "points": pd.DataFrame(columns=BACKTEST_COLUMNS)}
+    snap = _snapshot(con, as_of)
+    if snap is None:
+        return out
+    sid, today = snap
+    rows = []
+    snaps = con.execute("SELECT snapshot_date FROM snapshots WHERE snapshot_date < ? ORDER BY snapshot_date DESC",
+                        [today]).fetchall()
+    for (day,) in snaps:
+        start, end = period_bounds(period, day, fiscal_start)
+        if end >= today:
+            continue
+        p = project(con, flt, period, day, fiscal_start, seed, sims)
+        if p["central"] is None:
+            continue
+        won = _period_figures(con, replace(flt, start=start, end=end), sid, fiscal_start, None).iloc[0]["won_amount"]
+        won = float(won or 0.0)
+        rows.append({"as_of": day, "start": start, "end": end, "won": won, "central": p["central"],
+                     "low": p["low"], "high": p["high"], "naive": p["naive"]})
+        if len(rows) >= MAX_BACKTEST:
+            break
+    if not rows:
+        return out
+    df = pd.DataFrame(rows)
+    df["error"] = np.where(df["won"] > 0, (df["central"] - df["won"]).abs() / df["won"].where(df["won"] > 0), np.nan)
+    df["naive_error"] = np.where(df["won"] > 0, (df["naive"] - df["won"]).abs() / df["won"].where(df["won"] > 0),
+                                 np.nan)
+    df["inside"] = (df["low"] <= df["won"]) & (df["won"] <= df["high"])
+    judged = df[df["error"].notna()]
+    out |= {"periods": int(len(df)), "points": df[BACKTEST_COLUMNS], "coverage": float(df["inside"].mean())}
+    if not judged.empty:
+        mae, naive = 100 * float(judged["error"].mean()), 100 * float(judged["naive_error"].mean())
+        out |= {"mae_pct": mae, "naive_mae_pct": naive, "better_by": naive - mae}
+    return out

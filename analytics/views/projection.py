@@ -11,12 +11,13 @@ or fiscal year holding T):
     1. past uploads whose own period has ended by T ("looks"): the deals open in them, by stage, due date (in
        its period or later), slip count (times its close date moved later from one upload to the next, 0 / 1 / 2+)
        and age in stage (under 30 days / 30-89 / 90+; from the stage history when given, else since the deal was
-       first seen in that stage), won by the end of that upload's period as the as-of upload says;
+       first seen in that stage), won by the end of that upload's period as the as-of upload says; due is
+       "overdue" (expected before the upload's day), "in" (by the period's end) or "later";
        finest class first, then (stage, due), then (due), each needing MIN_OBS deals;
     2. else the stage history: the deals open at the same day of each past period (last stage entered by then),
        by stage and age in stage, then by stage alone, whatever their due date, won by that period's end;
-    3. else the CRM's probability (the data's, else the stage default) for deals due in the period, nothing for
-       the others: the naive call's own reading, and `sources` says so.
+    3. else the CRM's probability (the data's, else the stage default) for deals whose expected close date falls
+       in the period, nothing for the others: the naive call's own reading, and `sources` says so.
 - from_new: the amount won in each past period by deals created after the same day of it (the same weeks of the
   past periods), averaged over up to PAST_PERIODS periods.
 - low / high: the 10th and 90th percentiles of SIMS draws: each open deal won or not with its probability, plus
@@ -40,6 +41,7 @@ import pandas as pd
 from analytics import selection, settings
 from analytics.filters import Filter, period_bounds
 from analytics.measures import kpis
+from analytics.views import forecast
 
 PERIODS = ("month", "quarter", "year")
 PAST_PERIODS = {"month": 12, "quarter": 8, "year": 3}  # past periods read for new business and stage history
@@ -60,6 +62,15 @@ _LEVELS = (  # (source, class columns), finest first
     ("history", ("stage", "age")),
     ("history", ("stage",)),
 )
+
+
+def period_of(flt: Filter, fiscal_start: int = 1) -> str:
+    """The preset whose bounds the filter's period is exactly (a whole fiscal quarter or year), else "month"."""
+    if flt.start is not None and flt.end is not None:
+        for preset in ("quarter", "year"):
+            if period_bounds(preset, flt.start, fiscal_start) == (flt.start, flt.end):
+                return preset
+    return "month"
 
 
 def _snapshot(con, as_of: date | None) -> tuple[int, date] | None:
@@ -106,10 +117,8 @@ def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fis
     for snap_id, day in snaps:
         end = period_bounds(period, day, fiscal_start)[1]
         if snap_id == sid or (end < today and len(looks) < MAX_LOOK_UPLOADS + 1):
-            looks.append((int(snap_id), day, end))
-    ids = [x[0] for x in looks]
-    days = [x[1] for x in looks]
-    ends = [x[2] for x in looks]
+            looks.append((int(snap_id), day, period_bounds(period, day, fiscal_start)[0], end))
+    ids, days, starts, ends = ([x[i] for x in looks] for i in range(4))
     deals, p_deals = selection.deals_cte(flt_team, selection.ALL_SNAPSHOTS)
     fin, p_fin = selection.deals_cte(Filter(), sid, "fin")
     history = con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]
@@ -129,9 +138,9 @@ def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fis
     sql = (
         f"WITH {deals}, {fin},"
         " k AS (SELECT unnest(CAST($ids AS INTEGER[])) AS snapshot_id, unnest(CAST($days AS DATE[])) AS look_date,"
-        "  unnest(CAST($ends AS DATE[])) AS period_end),"
+        "  unnest(CAST($starts AS DATE[])) AS period_start, unnest(CAST($ends AS DATE[])) AS period_end),"
         " o0 AS (SELECT d.snapshot_id, d.opportunity_id, d.owner, d.stage, d.amount, d.probability, d.close_date,"
-        "  d.created_date, k.look_date, k.period_end,"
+        "  d.created_date, k.look_date, k.period_start, k.period_end,"
         "  lag(d.close_date) OVER (PARTITION BY d.opportunity_id ORDER BY k.look_date) AS close_before,"
         "  min(k.look_date) OVER (PARTITION BY d.opportunity_id, d.stage) AS first_in_stage"
         "  FROM deals d JOIN k ON k.snapshot_id = d.snapshot_id WHERE d.status = 'open'),"
@@ -139,19 +148,21 @@ def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fis
         "  opportunity_id ORDER BY look_date ROWS UNBOUNDED PRECEDING) AS slip_count FROM o0),"
         f"{sh}"
         " f AS (SELECT o.snapshot_id, o.opportunity_id, o.owner, o.stage, o.amount, o.probability AS p_crm,"
-        "  CASE WHEN o.close_date <= o.period_end THEN 'in' ELSE 'later' END AS due,"
+        "  CASE WHEN o.close_date < o.look_date THEN 'overdue' WHEN o.close_date <= o.period_end THEN 'in'"
+        "  ELSE 'later' END AS due, coalesce(o.close_date BETWEEN o.period_start AND o.period_end, false) AS in_period,"
         "  least(o.slip_count, 2) AS slips,"
         f"  {_age_sql(age_days)} AS age,"
         "  coalesce(fin.status = 'won' AND fin.outcome_date <= o.period_end, false) AS won"
         f"  FROM o{join} LEFT JOIN fin ON fin.opportunity_id = o.opportunity_id)"
     )
-    params = {"ids": ids, "days": days, "ends": ends, "sid": sid}
+    params = {"ids": ids, "days": days, "starts": starts, "ends": ends, "sid": sid}
     if history:
         params["today"] = today
     # deals_cte uses positional parameters: rewrite them as named ones
     named = _named(sql, p_deals + p_fin, params)
     train = con.execute(
-        named[0] + " SELECT stage, due, slips, age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins FROM f"
+        named[0] + " SELECT stage, due, slips, age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins,"
+        " sum(amount) AS amount, coalesce(sum(amount) FILTER (WHERE won), 0) AS won_amount FROM f"
         " WHERE snapshot_id <> $sid GROUP BY ALL", named[1]).fetchdf()
     now_params = dict(named[1])
     owner_cond = ""
@@ -159,7 +170,8 @@ def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fis
         owner_cond = " AND owner = $owner"
         now_params["owner"] = owner
     now = con.execute(
-        named[0] + " SELECT opportunity_id, owner, stage, due, slips, age, CAST(amount AS DOUBLE) AS amount, p_crm"
+        named[0] + " SELECT opportunity_id, owner, stage, due, in_period, slips, age,"
+        " CAST(amount AS DOUBLE) AS amount, p_crm"
         f" FROM f WHERE snapshot_id = $sid{owner_cond} ORDER BY opportunity_id", now_params).fetchdf()
     return train, now
 
@@ -181,7 +193,7 @@ def _history_looks(con, flt_team: Filter, sid: int, today: date,
     """One row per class (stage, age) of the deals open at the look day of each past period according to the
     stage history known on `today` (their last funnel stage entered by then is an open one), with n and wins
     (won after the look and by that period's end, as upload `sid` says). Empty without stage history."""
-    empty = pd.DataFrame(columns=["stage", "age", "n", "wins"])
+    empty = pd.DataFrame(columns=["stage", "age", "n", "wins", "amount", "won_amount"])
     if not past or not con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]:
         return empty
     deals, p_deals = selection.deals_cte(flt_team, sid)
@@ -192,14 +204,14 @@ def _history_looks(con, flt_team: Filter, sid: int, today: date,
         "  CAST(h.entered_at AS DATE) AS entered, lag(h.stage) OVER (PARTITION BY h.opportunity_id"
         "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today"
         "  AND h.opportunity_id IN (SELECT opportunity_id FROM deals)) WHERE before IS DISTINCT FROM stage),"
-        " dl AS (SELECT d.opportunity_id, d.status, d.outcome_date, d.created_date, p.look_date, p.period_end"
+        " dl AS (SELECT d.opportunity_id, d.status, CAST(d.amount AS DOUBLE) AS amount, d.outcome_date, d.created_date, p.look_date, p.period_end"
         "  FROM deals d CROSS JOIN p WHERE d.created_date <= p.look_date),"
-        " f AS (SELECT sh.stage, date_diff('day', sh.entered, dl.look_date) AS days,"
+        " f AS (SELECT sh.stage, date_diff('day', sh.entered, dl.look_date) AS days, dl.amount,"
         "  dl.status = 'won' AND dl.outcome_date > dl.look_date AND dl.outcome_date <= dl.period_end AS won"
         "  FROM dl ASOF JOIN sh ON sh.opportunity_id = dl.opportunity_id AND dl.look_date >= sh.entered"
         "  JOIN stages s ON s.stage = sh.stage WHERE s.status = 'open')"
-        f" SELECT stage, {_age_sql('days')} AS age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins FROM f"
-        " GROUP BY ALL"
+        f" SELECT stage, {_age_sql('days')} AS age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins,"
+        " sum(amount) AS amount, coalesce(sum(amount) FILTER (WHERE won), 0) AS won_amount FROM f GROUP BY ALL"
     )
     named = _named(sql, p_deals, {"looks": [x[1] for x in past], "ends": [x[2] for x in past], "today": today})
     return con.execute(*named).fetchdf()
@@ -212,11 +224,12 @@ def _rates(train: pd.DataFrame, hist: pd.DataFrame) -> list[tuple[str, tuple[str
         frame = train if source == "uploads" else hist
         if frame.empty:
             continue
-        g = frame.groupby(list(keys), as_index=False)[["n", "wins"]].sum()
-        g = g[g["n"] >= MIN_OBS]
+        g = frame.groupby(list(keys), as_index=False)[["n", "wins", "amount", "won_amount"]].sum()
+        g = g[(g["n"] >= MIN_OBS) & (g["amount"].astype(float) > 0)]
         if g.empty:
             continue
-        g = g.assign(rate=g["wins"].astype(float) / g["n"].astype(float))
+        # by amount: a large deal that wins less often than a small one weighs as much as it brings
+        g = g.assign(rate=g["won_amount"].astype(float) / g["amount"].astype(float))
         out.append((source, keys, g[list(keys) + ["rate"]]))
     return out
 
@@ -234,7 +247,8 @@ def _probabilities(now: pd.DataFrame, rates) -> pd.DataFrame:
         now.loc[todo, "p"] = merged["rate"].to_numpy()
         now.loc[todo & now["p"].notna(), "source"] = source
     todo = now["p"].isna()
-    now.loc[todo, "p"] = np.where(now.loc[todo, "due"] == "in", now.loc[todo, "p_crm"].fillna(0.0), 0.0)
+    # the naive call's own reading: the CRM's probability on deals due in the period, nothing on the others
+    now.loc[todo, "p"] = np.where(now.loc[todo, "in_period"], now.loc[todo, "p_crm"].fillna(0.0), 0.0)
     now.loc[todo, "source"] = "crm"
     now["p"] = now["p"].astype(float)
     now["expected"] = now["amount"].fillna(0.0) * now["p"]
@@ -290,14 +304,14 @@ def _num(value):
 
 
 def project(con, flt: Filter = Filter(), period: str = "month", as_of: date | None = None,
-            fiscal_start: int | None = None, seed: int = SEED, sims: int = SIMS) -> dict:
+            fiscal_start: int | None = None, seed: int = SEED, sims: int = SIMS, reps: bool = True) -> dict:
     """The projection of the period holding the as-of upload (module docstring), for the filter's dimensions
     (its own start and end are not read).
 
     Returns {period: {start, end, preset}, as_of, won_to_date, from_open, from_new, central, low, high, quota,
     naive, open_deals, past_periods, sources: {uploads, history, crm: share of from_open}, reason, reps}
-    where reps is a DataFrame (owner, won_to_date, from_open, from_new, central, call, gap; call = the rep's
-    won so far + weighted pipeline due in the period, gap = call - central). Figures are None when unknown;
+    where reps is a DataFrame of REP_COLUMNS (see `_reps`; skipped, empty, when `reps` is False: the backtest).
+    Figures are None when unknown;
     reason is None, "projection.no_data" (no upload) or "projection.no_history" (no past period to learn from).
     """
     if period not in PERIODS:
@@ -340,19 +354,22 @@ def project(con, flt: Filter = Filter(), period: str = "month", as_of: date | No
         "low": low, "high": high, "open_deals": int(len(now)),
         "sources": {s: (float(now.loc[now["source"] == s, "expected"].sum()) / total_expected
                         if total_expected else None) for s in SOURCES},
-        "reps": _reps(con, flt, sid, fiscal_start, now, new, len(past)),
+        "reps": _reps(con, flt, sid, fiscal_start, now, new, len(past)) if reps else out["reps"],
     }
     return out
 
 
-REP_COLUMNS = ["owner", "won_to_date", "from_open", "from_new", "central", "call", "gap"]
+REP_COLUMNS = ["owner", "won_to_date", "from_open", "from_new", "central", "call", "call_gap", "optimism",
+               "amount_ratio"]
 
 
 def _reps(con, flt: Filter, sid: int, fiscal_start: int, now: pd.DataFrame, new: pd.DataFrame,
           n_past: int) -> pd.DataFrame:
     """Per rep: the projection's parts and the rep's own call (won so far + weighted pipeline due in the
-    period, the registry's figures), gap = call - central (positive: the rep calls more than the history
-    says). Sorted by gap, largest first."""
+    period, the registry's figures), call_gap = call - central (positive: the rep calls more than the history
+    says), and the rep's forecast reliability already measured (analytics/views/forecast.py): optimism (mean
+    announced probability - share won, None under its minimum of deals) and amount_ratio (won / announced).
+    Sorted by call_gap, largest first."""
     figures = _period_figures(con, flt, sid, fiscal_start, "owner").rename(columns={"key": "owner"})
     figures = figures[figures["owner"].notna()]
     df = pd.DataFrame({"owner": figures["owner"],
@@ -365,9 +382,15 @@ def _reps(con, flt: Filter, sid: int, fiscal_start: int, now: pd.DataFrame, new:
     df = df.merge(opened, on="owner", how="outer").merge(created, on="owner", how="outer")
     df = df.fillna({"won_to_date": 0.0, "call": 0.0, "from_open": 0.0, "from_new": 0.0})
     df["central"] = df["won_to_date"] + df["from_open"] + df["from_new"]
-    df["gap"] = df["call"] - df["central"]
+    df["call_gap"] = df["call"] - df["central"]
     df = df[(df["central"] != 0) | (df["call"] != 0)]
-    return df.sort_values(["gap", "owner"], ascending=[False, True]).reset_index(drop=True)[REP_COLUMNS]
+    reliability = forecast.reliability(con, replace(flt, owner=None))["reps"]
+    measured = pd.DataFrame([{k: r.get(k) for k in ("owner", "optimism", "amount_ratio")} for r in reliability],
+                            columns=["owner", "optimism", "amount_ratio"])
+    df = df.merge(measured, on="owner", how="left")
+    if flt.owner is not None:
+        df = df[df["owner"] == flt.owner]
+    return df.sort_values(["call_gap", "owner"], ascending=[False, True]).reset_index(drop=True)[REP_COLUMNS]
 
 
 BACKTEST_COLUMNS = ["as_of", "start", "end", "won", "central", "low", "high", "naive", "error", "naive_error",
@@ -398,7 +421,7 @@ def backtest(con, flt: Filter = Filter(), period: str = "month", as_of: date | N
         start, end = period_bounds(period, day, fiscal_start)
         if end >= today:
             continue
-        p = project(con, flt, period, day, fiscal_start, seed, sims)
+        p = project(con, flt, period, day, fiscal_start, seed, sims, reps=False)
         if p["central"] is None:
             continue
         won = _period_figures(con, replace(flt, start=start, end=end), sid, fiscal_start, None).iloc[0]["won_amount"]
@@ -420,3 +443,11 @@ def backtest(con, flt: Filter = Filter(), period: str = "month", as_of: date | N
         mae, naive = 100 * float(judged["error"].mean()), 100 * float(judged["naive_error"].mean())
         out |= {"mae_pct": mae, "naive_mae_pct": naive, "better_by": naive - mae}
     return out
+
+
+def summary(con, flt: Filter = Filter(), period: str = "month", as_of: date | None = None,
+            fiscal_start: int | None = None) -> dict:
+    """What the flash page's tile, the CLI, the pack and the deck show: `project` with its `backtest`."""
+    fiscal_start = settings.fiscal_start(con) if fiscal_start is None else fiscal_start
+    out = project(con, flt, period, as_of, fiscal_start)
+    return out | {"backtest": backtest(con, flt, period, as_of, fiscal_start)}

@@ -932,7 +932,7 @@ EN: dict[str, str] = {
     "projection.parts": "= won so far {won} + open deals {open} + new business {new}",
     "projection.naive": "Reps' call",
     "projection.naive_help": "Won so far + the pipeline due in the period weighted by the CRM's probabilities.",
-    "projection.quota": "Quota of the period",
+    "projection.quota": "Quota of the projected period",
     "projection.source.crm": "{share} of the open deals projected with the CRM's probability, for want of enough history (fewer than {min} comparable deals).",
     "projection.source.history": "{share} of the open deals measured on the stage history (no past upload in a closed period yet).",
     "projection.backtest": "Backtest: {n} projection(s) made at past uploads, mean error {mae} against {naive} for the reps' call; outcome inside the range {coverage} of the time.",

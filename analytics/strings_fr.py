@@ -936,7 +936,7 @@ FR: dict[str, str] = {
     "projection.parts": "= gagné à date {won} + affaires ouvertes {open} + nouvelles affaires {new}",
     "projection.naive": "Appel des commerciaux",
     "projection.naive_help": "Gagné à date + pipeline pondéré par les probabilités du CRM des affaires attendues dans la période.",
-    "projection.quota": "Quota de la période",
+    "projection.quota": "Quota de la période projetée",
     "projection.source.crm": "{share} des affaires ouvertes projetées avec la probabilité du CRM, faute d'historique suffisant (moins de {min} affaires comparables).",
     "projection.source.history": "{share} des affaires ouvertes mesurées sur l'historique des étapes (pas encore de chargement passé dans une période close).",
     "projection.backtest": "Test sur le passé : {n} projection(s) faites à des chargements passés, erreur moyenne {mae} contre {naive} pour l'appel des commerciaux ; résultat dans la fourchette {coverage} des fois.",

@@ -218,3 +218,15 @@ def test_cli_says_when_it_cannot_project(tmp_path, capsys):
     code = main(["projection", "--workspace", str(path), "--lang", "en", "--json"])
     assert code == 1
     assert "No upload" in capsys.readouterr().err
+
+
+def test_the_demo_backtest_beats_the_naive_call_as_the_readme_says():
+    from data.demo import load_demo
+
+    con = store.memory_workspace()
+    load_demo(con)
+    test = projection.backtest(con, period="month")
+    # README, "Projection": the October uploads of 19/10 and 26/10, 18.9 % against 212.4 %, 2 of 2 in the range
+    assert list(test["points"]["as_of"]) == [date(2026, 10, 26), date(2026, 10, 19)]
+    assert (round(test["mae_pct"], 1), round(test["naive_mae_pct"], 1)) == (18.9, 212.4)
+    assert test["coverage"] == 1.0

@@ -20,8 +20,10 @@ or fiscal year holding T):
        in the period, nothing for the others: the naive call's own reading, and `sources` says so.
 - from_new: the amount won in each past period by deals created after the same day of it (the same weeks of the
   past periods), averaged over up to PAST_PERIODS periods.
-- low / high: the 10th and 90th percentiles of SIMS draws: each open deal won or not with its probability, plus
-  one past period's new business drawn at random; seeded, so the same workspace gives the same range.
+- low / high: the 10th and 90th percentiles of SIMS draws: each open deal won or not with its probability, the sum
+  scaled by one past look's realised / expected ratio (the swing of whole periods, which independent draws per deal
+  leave out: with thousands of deals they alone give a range far too narrow), plus one past period's new business
+  drawn at random; seeded, so the same workspace gives the same range.
 - naive: won so far + the weighted pipeline due in the period (the registry's weighted_in_period): the call the
   reps' own probabilities make.
 
@@ -46,12 +48,13 @@ from analytics.views import forecast
 PERIODS = ("month", "quarter", "year")
 PAST_PERIODS = {"month": 12, "quarter": 8, "year": 3}  # past periods read for new business and stage history
 MIN_OBS = 20  # a class of fewer past deals borrows the next coarser class's rate
-MAX_LOOK_UPLOADS = 26  # past uploads read as looks: half a year of weekly uploads is thousands of deals
+MAX_LOOK_UPLOADS = 13  # past uploads read as looks: a quarter of weekly uploads is thousands of deals
 MAX_BACKTEST = 12  # past uploads re-projected by the backtest
 SIMS = 2000
 MAX_DRAWS = 20_000_000  # deals x draws above this: the range uses the normal approximation of the same sum
 SEED = 19
 LOW_Q, HIGH_Q = 10, 90
+MIN_LOOKS = 2  # past looks needed before their swing widens the range
 AGE_BUCKETS = (30, 90)  # days in stage: [0, 30), [30, 90), 90+
 SOURCES = ("uploads", "history", "crm")
 
@@ -104,75 +107,91 @@ def _age_sql(column: str) -> str:
 
 def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fiscal_start: int,
                   owner: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(training classes, open deals now).
+    """(training classes, open deals now), from one read of the uploads.
 
-    Training: one row per class (stage, due, slips, age) of the deals open in past uploads whose period ended by
-    `today`, with n (deals) and wins (won by that period's end, as upload `sid` says).
-    Now: the open deals of upload `sid` (of `owner` when given) with the same class columns, owner, amount and
-    p_crm (the data's probability, else the stage default)."""
+    Training: one row per past upload (look) and class (stage, due, slips, age) of the deals open in the past
+    uploads whose period ended by `today` (the latest MAX_LOOK_UPLOADS), with n (deals), wins, amount and
+    won_amount (won by that period's end, as upload `sid` says).
+    Now: the open deals of upload `sid` (of `owner` when given) with the same class columns, owner, amount,
+    in_period (expected close date within the period) and p_crm (the data's probability, else the stage default).
+
+    Slips: the times the deal's expected close date was later than in the upload before, over the uploads read.
+    Age in stage: since the deal last entered that funnel stage in the stage history, else since the first upload
+    read that saw it there.
+    """
     snaps = con.execute(
         "SELECT snapshot_id, snapshot_date FROM snapshots WHERE snapshot_date <= ? ORDER BY snapshot_date DESC,"
         " snapshot_id DESC", [today]).fetchall()
     looks = []
     for snap_id, day in snaps:
-        end = period_bounds(period, day, fiscal_start)[1]
+        start, end = period_bounds(period, day, fiscal_start)
         if snap_id == sid or (end < today and len(looks) < MAX_LOOK_UPLOADS + 1):
-            looks.append((int(snap_id), day, period_bounds(period, day, fiscal_start)[0], end))
+            looks.append((int(snap_id), day, start, end))
+    looks.reverse()  # oldest first: each look's previous upload is the one before it in the list
     ids, days, starts, ends = ([x[i] for x in looks] for i in range(4))
+    previous = [None] + ids[:-1]
     deals, p_deals = selection.deals_cte(flt_team, selection.ALL_SNAPSHOTS)
     fin, p_fin = selection.deals_cte(Filter(), sid, "fin")
     history = con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]
     if history:
-        # a stay starts when the deal enters a funnel stage it was not already in (two CRM sub-stages of one
-        # funnel stage are one stay); entries after the as-of day are not known then
-        sh = (" sh AS (SELECT opportunity_id, stage, entered FROM (SELECT opportunity_id, stage,"
-              "  CAST(entered_at AS DATE) AS entered, lag(stage) OVER (PARTITION BY opportunity_id"
-              "  ORDER BY entered_at) AS before FROM stage_history WHERE CAST(entered_at AS DATE) <= $today)"
-              "  WHERE before IS DISTINCT FROM stage),")
-        age_from = "coalesce(sh.entered, o.first_in_stage)"
-        join = (" ASOF LEFT JOIN sh ON sh.opportunity_id = o.opportunity_id AND sh.stage = o.stage"
+        # the last time the deal entered that funnel stage by the look (entries after the as-of day unknown then)
+        sh = (" sh AS (SELECT hash(opportunity_id) AS oid, stage, CAST(entered_at AS DATE) AS entered"
+              "  FROM stage_history"
+              "  WHERE CAST(entered_at AS DATE) <= $today),")
+        age_from = "coalesce(sh.entered, fs.first_in_stage)"
+        join = (" ASOF LEFT JOIN sh ON sh.oid = o.oid AND sh.stage = o.stage"
                 " AND o.look_date >= sh.entered")
     else:
-        sh, age_from, join = "", "o.first_in_stage", ""
+        sh, age_from, join = "", "fs.first_in_stage", ""
     age_days = f"date_diff('day', {age_from}, o.look_date)"
+    # group-bys and joins rather than windows over the deals of every upload (a window partitioned by deal over
+    # millions of rows is what made this slow), on a 64-bit hash of the deal's id rather than the text
     sql = (
         f"WITH {deals}, {fin},"
-        " k AS (SELECT unnest(CAST($ids AS INTEGER[])) AS snapshot_id, unnest(CAST($days AS DATE[])) AS look_date,"
-        "  unnest(CAST($starts AS DATE[])) AS period_start, unnest(CAST($ends AS DATE[])) AS period_end),"
-        " o0 AS (SELECT d.snapshot_id, d.opportunity_id, d.owner, d.stage, d.amount, d.probability, d.close_date,"
-        "  d.created_date, k.look_date, k.period_start, k.period_end,"
-        "  lag(d.close_date) OVER (PARTITION BY d.opportunity_id ORDER BY k.look_date) AS close_before,"
-        "  min(k.look_date) OVER (PARTITION BY d.opportunity_id, d.stage) AS first_in_stage"
+        " k AS (SELECT unnest(CAST($ids AS INTEGER[])) AS snapshot_id, unnest(CAST($prev AS INTEGER[])) AS prev_id,"
+        "  unnest(CAST($days AS DATE[])) AS look_date, unnest(CAST($starts AS DATE[])) AS period_start,"
+        "  unnest(CAST($ends AS DATE[])) AS period_end),"
+        " o AS MATERIALIZED (SELECT d.snapshot_id, k.prev_id, hash(d.opportunity_id) AS oid, d.opportunity_id, d.owner, d.stage, d.amount,"
+        "  d.probability, d.close_date, k.look_date, k.period_start, k.period_end"
         "  FROM deals d JOIN k ON k.snapshot_id = d.snapshot_id WHERE d.status = 'open'),"
-        " o AS (SELECT *, sum(CASE WHEN close_date > close_before THEN 1 ELSE 0 END) OVER (PARTITION BY"
-        "  opportunity_id ORDER BY look_date ROWS UNBOUNDED PRECEDING) AS slip_count FROM o0),"
+        " fs AS (SELECT oid, stage, min(look_date) AS first_in_stage FROM o GROUP BY ALL),"
+        " ev AS (SELECT a.oid, a.look_date FROM o a JOIN o b ON b.oid = a.oid"
+        "  AND b.snapshot_id = a.prev_id WHERE a.close_date > b.close_date),"
+        " sl AS (SELECT o.oid, o.snapshot_id, count(*) AS slip_count FROM o JOIN ev"
+        "  ON ev.oid = o.oid AND ev.look_date <= o.look_date GROUP BY ALL),"
         f"{sh}"
-        " f AS (SELECT o.snapshot_id, o.opportunity_id, o.owner, o.stage, o.amount, o.probability AS p_crm,"
+        " f AS MATERIALIZED (SELECT o.snapshot_id, o.opportunity_id, o.owner, o.stage,"
+        "  CAST(o.amount AS DOUBLE) AS amount, o.probability AS p_crm,"
         "  CASE WHEN o.close_date < o.look_date THEN 'overdue' WHEN o.close_date <= o.period_end THEN 'in'"
         "  ELSE 'later' END AS due, coalesce(o.close_date BETWEEN o.period_start AND o.period_end, false) AS in_period,"
-        "  least(o.slip_count, 2) AS slips,"
+        "  least(coalesce(sl.slip_count, 0), 2) AS slips,"
         f"  {_age_sql(age_days)} AS age,"
         "  coalesce(fin.status = 'won' AND fin.outcome_date <= o.period_end, false) AS won"
-        f"  FROM o{join} LEFT JOIN fin ON fin.opportunity_id = o.opportunity_id)"
+        f"  FROM o{join} LEFT JOIN fs ON fs.oid = o.oid AND fs.stage = o.stage"
+        "  LEFT JOIN sl ON sl.oid = o.oid AND sl.snapshot_id = o.snapshot_id"
+        "  LEFT JOIN (SELECT hash(opportunity_id) AS oid, status, outcome_date FROM fin) fin ON fin.oid = o.oid)"
+        " SELECT 'train' AS part, snapshot_id AS look, stage, due, slips, age, count(*) AS n,"
+        "  sum(CAST(won AS INTEGER)) AS wins, sum(amount) AS amount,"
+        "  coalesce(sum(amount) FILTER (WHERE won), 0) AS won_amount FROM f WHERE snapshot_id <> $sid GROUP BY ALL"
+        " UNION ALL BY NAME"
+        " SELECT 'now' AS part, opportunity_id, owner, stage, due, in_period, slips, age, amount, p_crm FROM f"
+        "  WHERE snapshot_id = $sid AND ($owner IS NULL OR owner = $owner)"
     )
-    params = {"ids": ids, "days": days, "starts": starts, "ends": ends, "sid": sid}
+    params = {"ids": ids, "prev": previous, "days": days, "starts": starts, "ends": ends, "sid": sid,
+              "owner": owner}
     if history:
         params["today"] = today
     # deals_cte uses positional parameters: rewrite them as named ones
-    named = _named(sql, p_deals + p_fin, params)
-    train = con.execute(
-        named[0] + " SELECT stage, due, slips, age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins,"
-        " sum(amount) AS amount, coalesce(sum(amount) FILTER (WHERE won), 0) AS won_amount FROM f"
-        " WHERE snapshot_id <> $sid GROUP BY ALL", named[1]).fetchdf()
-    now_params = dict(named[1])
-    owner_cond = ""
-    if owner is not None:
-        owner_cond = " AND owner = $owner"
-        now_params["owner"] = owner
-    now = con.execute(
-        named[0] + " SELECT opportunity_id, owner, stage, due, in_period, slips, age,"
-        " CAST(amount AS DOUBLE) AS amount, p_crm"
-        f" FROM f WHERE snapshot_id = $sid{owner_cond} ORDER BY opportunity_id", now_params).fetchdf()
+    both = con.execute(*_named(sql, p_deals + p_fin, params)).fetchdf()
+    train_cols = ["look", "stage", "due", "slips", "age", "n", "wins", "amount", "won_amount"]
+    now_cols = ["opportunity_id", "owner", "stage", "due", "in_period", "slips", "age", "amount", "p_crm"]
+    train = both.loc[both["part"] == "train", train_cols].reset_index(drop=True)
+    now = both.loc[both["part"] == "now", now_cols].sort_values("opportunity_id").reset_index(drop=True)
+    for frame in (train, now):
+        for col in ("slips", "age"):
+            frame[col] = frame[col].astype("int64")
+    train[["n", "wins"]] = train[["n", "wins"]].astype("int64")
+    now["in_period"] = now["in_period"].astype(bool)
     return train, now
 
 
@@ -193,28 +212,42 @@ def _history_looks(con, flt_team: Filter, sid: int, today: date,
     """One row per class (stage, age) of the deals open at the look day of each past period according to the
     stage history known on `today` (their last funnel stage entered by then is an open one), with n and wins
     (won after the look and by that period's end, as upload `sid` says). Empty without stage history."""
-    empty = pd.DataFrame(columns=["stage", "age", "n", "wins", "amount", "won_amount"])
+    empty = _EMPTY_HISTORY
     if not past or not con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]:
         return empty
     deals, p_deals = selection.deals_cte(flt_team, sid)
     sql = (
         f"WITH {deals},"
         " p AS (SELECT unnest(CAST($looks AS DATE[])) AS look_date, unnest(CAST($ends AS DATE[])) AS period_end),"
-        " sh AS (SELECT opportunity_id, stage, entered FROM (SELECT h.opportunity_id, h.stage,"
-        "  CAST(h.entered_at AS DATE) AS entered, lag(h.stage) OVER (PARTITION BY h.opportunity_id"
-        "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today"
-        "  AND h.opportunity_id IN (SELECT opportunity_id FROM deals)) WHERE before IS DISTINCT FROM stage),"
-        " dl AS (SELECT d.opportunity_id, d.status, CAST(d.amount AS DOUBLE) AS amount, d.outcome_date, d.created_date, p.look_date, p.period_end"
-        "  FROM deals d CROSS JOIN p WHERE d.created_date <= p.look_date),"
-        " f AS (SELECT sh.stage, date_diff('day', sh.entered, dl.look_date) AS days, dl.amount,"
-        "  dl.status = 'won' AND dl.outcome_date > dl.look_date AND dl.outcome_date <= dl.period_end AS won"
-        "  FROM dl ASOF JOIN sh ON sh.opportunity_id = dl.opportunity_id AND dl.look_date >= sh.entered"
-        "  JOIN stages s ON s.stage = sh.stage WHERE s.status = 'open')"
-        f" SELECT stage, {_age_sql('days')} AS age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins,"
+        # stays: a funnel stage entered (two CRM sub-stages of one stage are one stay) until the next one entered,
+        # as known on the as-of day; each look falls in at most one stay per deal (a range join, no deal x look grid)
+        " e AS (SELECT h.opportunity_id, h.stage, h.entered_at, lag(h.stage) OVER (PARTITION BY h.opportunity_id"
+        "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today),"
+        " st AS (SELECT opportunity_id, stage, CAST(entered_at AS DATE) AS entered,"
+        "  coalesce(CAST(lead(entered_at) OVER (PARTITION BY opportunity_id ORDER BY entered_at) AS DATE),"
+        "  DATE '9999-12-31') AS left_on FROM e WHERE before IS DISTINCT FROM stage),"
+        " f AS (SELECT p.look_date, st.stage, date_diff('day', st.entered, p.look_date) AS days,"
+        "  CAST(d.amount AS DOUBLE) AS amount,"
+        "  d.status = 'won' AND d.outcome_date > p.look_date AND d.outcome_date <= p.period_end AS won"
+        "  FROM st JOIN stages s ON s.stage = st.stage AND s.status = 'open'"
+        "  JOIN p ON st.entered <= p.look_date AND st.left_on > p.look_date"
+        "  JOIN deals d ON d.opportunity_id = st.opportunity_id AND d.created_date <= p.look_date)"
+        f" SELECT look_date AS look, stage, {_age_sql('days')} AS age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins,"
         " sum(amount) AS amount, coalesce(sum(amount) FILTER (WHERE won), 0) AS won_amount FROM f GROUP BY ALL"
     )
     named = _named(sql, p_deals, {"looks": [x[1] for x in past], "ends": [x[2] for x in past], "today": today})
     return con.execute(*named).fetchdf()
+
+
+_EMPTY_HISTORY = pd.DataFrame(columns=["look", "stage", "age", "n", "wins", "amount", "won_amount"])
+
+
+def _uncovered(now: pd.DataFrame, rates) -> bool:
+    """True when some open deal has no rate from the levels `rates` holds."""
+    if now.empty:
+        return False
+    p, _ = _apply(now.reset_index(drop=True), rates)
+    return bool(np.isnan(p).any())
 
 
 def _rates(train: pd.DataFrame, hist: pd.DataFrame) -> list[tuple[str, tuple[str, ...], pd.DataFrame]]:
@@ -234,25 +267,50 @@ def _rates(train: pd.DataFrame, hist: pd.DataFrame) -> list[tuple[str, tuple[str
     return out
 
 
-def _probabilities(now: pd.DataFrame, rates) -> pd.DataFrame:
-    """`now` with p (the probability used) and source (uploads, history or crm)."""
-    now = now.copy()
-    now["p"] = np.nan
-    now["source"] = None
-    for source, keys, g in rates:
-        todo = now["p"].isna()
+def _apply(frame: pd.DataFrame, rates) -> tuple[np.ndarray, np.ndarray]:
+    """The rate of each row of `frame` from the finest level of `rates` that knows its class (levels whose class
+    columns `frame` lacks are skipped), and that level's source; NaN and None where no level does."""
+    p = np.full(len(frame), np.nan)
+    source = np.full(len(frame), None, dtype=object)
+    for level_source, keys, g in rates:
+        todo = np.isnan(p)
         if not todo.any():
             break
-        merged = now.loc[todo, list(keys)].merge(g, on=list(keys), how="left")
-        now.loc[todo, "p"] = merged["rate"].to_numpy()
-        now.loc[todo & now["p"].notna(), "source"] = source
-    todo = now["p"].isna()
+        if not set(keys) <= set(frame.columns):
+            continue
+        merged = frame.loc[todo, list(keys)].merge(g, on=list(keys), how="left")["rate"].to_numpy(dtype=float)
+        p[todo] = merged
+        source[todo & ~np.isnan(p)] = level_source
+    return p, source
+
+
+def _probabilities(now: pd.DataFrame, rates) -> pd.DataFrame:
+    """`now` with p (the probability used) and source (uploads, history or crm)."""
+    now = now.reset_index(drop=True).copy()
+    p, source = _apply(now, rates)
+    todo = np.isnan(p)
     # the naive call's own reading: the CRM's probability on deals due in the period, nothing on the others
-    now.loc[todo, "p"] = np.where(now.loc[todo, "in_period"], now.loc[todo, "p_crm"].fillna(0.0), 0.0)
-    now.loc[todo, "source"] = "crm"
-    now["p"] = now["p"].astype(float)
+    p[todo] = np.where(now.loc[todo, "in_period"].astype(bool), now.loc[todo, "p_crm"].fillna(0.0), 0.0)
+    source[todo] = "crm"
+    now["p"], now["source"] = p, source
     now["expected"] = now["amount"].fillna(0.0) * now["p"]
     return now
+
+
+def _look_ratios(train: pd.DataFrame, hist: pd.DataFrame, rates, source: str) -> np.ndarray:
+    """Per past look of `source` (an upload, or a day of the stage history): the amount its open deals won by the
+    period's end / the amount the rates say they would. Their spread is the period-to-period swing that drawing
+    each deal alone leaves out (a whole month that goes better or worse than usual)."""
+    frame = train if source == "uploads" else hist
+    if frame.empty:
+        return np.array([])
+    frame = frame.reset_index(drop=True)
+    p, _ = _apply(frame, [r for r in rates if r[0] == source])
+    frame = frame.assign(expected=frame["amount"].astype(float) * np.nan_to_num(p),
+                         won_amount=frame["won_amount"].astype(float))
+    looks = frame.groupby("look")[["expected", "won_amount"]].sum()
+    looks = looks[looks["expected"] > 0]
+    return (looks["won_amount"] / looks["expected"]).to_numpy(dtype=float)
 
 
 def _new_business(con, flt: Filter, sid: int, past: list[tuple[date, date, date]]) -> pd.DataFrame:
@@ -270,9 +328,11 @@ def _new_business(con, flt: Filter, sid: int, past: list[tuple[date, date, date]
     return con.execute(*named).fetchdf()
 
 
-def _range(won: float, now: pd.DataFrame, new_by_period: np.ndarray, seed: int, sims: int) -> tuple[float, float]:
-    """The LOW_Q and HIGH_Q percentiles of won + the open deals drawn won with their probability + one past
-    period's new business drawn at random."""
+def _range(won: float, now: pd.DataFrame, new_by_period: np.ndarray, ratios: np.ndarray, seed: int,
+           sims: int) -> tuple[float, float]:
+    """The LOW_Q and HIGH_Q percentiles of won + the open deals drawn won with their probability, scaled by one
+    past look's realised / expected ratio drawn at random (when there are at least MIN_LOOKS), + one past period's
+    new business drawn at random."""
     rng = np.random.default_rng(seed)
     amounts = now["amount"].fillna(0.0).to_numpy(dtype=float)
     p = now["p"].to_numpy(dtype=float)
@@ -287,6 +347,8 @@ def _range(won: float, now: pd.DataFrame, new_by_period: np.ndarray, seed: int, 
         mean = float(amounts @ p)
         sd = float(np.sqrt((amounts ** 2) @ (p * (1 - p))))
         totals = rng.normal(mean, sd, sims)
+    if len(ratios) >= MIN_LOOKS:
+        totals = totals * rng.choice(ratios, sims)
     totals = totals + won + rng.choice(new_by_period, sims)
     return float(np.percentile(totals, LOW_Q)), float(np.percentile(totals, HIGH_Q))
 
@@ -341,13 +403,20 @@ def project(con, flt: Filter = Filter(), period: str = "month", as_of: date | No
     if not past:
         return out | {"reason": "projection.no_history"}
     train, now = _upload_looks(con, history_flt, sid, today, period, fiscal_start, flt.owner)
-    hist = _history_looks(con, history_flt, sid, today, past)
-    now = _probabilities(now, _rates(train, hist))
+    rates = _rates(train, _EMPTY_HISTORY)
+    hist = _EMPTY_HISTORY
+    if _uncovered(now, rates):  # the stage history is read only when past uploads leave deals without a rate
+        hist = _history_looks(con, history_flt, sid, today, past)
+        rates = _rates(train, hist)
+    now = _probabilities(now, rates)
     new = _new_business(con, replace(flt, start=None, end=None), sid, past)
     by_period = new.groupby("j")["won"].sum().reindex(range(len(past)), fill_value=0.0).to_numpy(dtype=float)
     from_open = float(now["expected"].sum())
     from_new = float(by_period.mean())
-    low, high = _range(won, now, by_period, seed, sims)
+    # the swing of whole periods, measured on the source most of the open amount is projected from
+    main = max(SOURCES, key=lambda src: now.loc[now["source"] == src, "expected"].sum()) if len(now) else "crm"
+    ratios = _look_ratios(train, hist, rates, main) if main != "crm" else np.array([])
+    low, high = _range(won, now, by_period, ratios, seed, sims)
     total_expected = from_open or None
     out |= {
         "from_open": from_open, "from_new": from_new, "central": won + from_open + from_new,

@@ -147,7 +147,7 @@ def test_without_enough_history_the_crm_probability_is_used_and_said():
 
 # --- backtest ------------------------------------------------------------------------------------------------
 
-def _monthly_uploads(months: int = 7):
+def _monthly_uploads(months: int = 7, wins=lambda month: 10):
     """One upload on the 10th of each month from January 2026. Each month: M<m>-W won on the 5th (5 000 €),
     and 40 open negotiation deals of 1 000 € due the 25th at the CRM's 0.75, of which (as the next uploads say)
     exactly 10 are won on the 20th and 30 lost. Truth of each month: 5 000 + 10 x 1 000 = 15 000; the naive call
@@ -162,8 +162,9 @@ def _monthly_uploads(months: int = 7):
         open_deals = [_deal(f"M{m}-{i:02d}", "alice", "negotiation", "open", 1000, 0.75, first,
                             first + timedelta(days=24)) for i in range(40)]
         _insert(con, date(2026, m, 10), done + [won] + open_deals)
-        closed = [_deal(d[0], d[1], "won" if i < 10 else "lost", "won" if i < 10 else "lost", 1000,
-                        1.0 if i < 10 else 0.0, d[6], d[7], first + timedelta(days=19))
+        won_here = wins(m)
+        closed = [_deal(d[0], d[1], "won" if i < won_here else "lost", "won" if i < won_here else "lost", 1000,
+                        1.0 if i < won_here else 0.0, d[6], d[7], first + timedelta(days=19))
                   for i, d in enumerate(open_deals)]
         done += [won] + closed
     return con
@@ -180,6 +181,17 @@ def test_backtest_on_generated_uploads_where_the_truth_is_known():
     assert test["naive_mae_pct"] == pytest.approx(100 * 20000 / 15000)  # |35 000 - 15 000| / 15 000
     assert test["better_by"] == pytest.approx(100 * 20000 / 15000)
     assert test["coverage"] == 1.0
+
+
+def test_the_range_carries_the_swing_of_whole_months():
+    # 20 of 40 won in odd months, none in even ones: the rate is 0.25 as before, but a month lands on either
+    # 0 or twice the expected; the range must reach both, not only the spread of 40 independent deals
+    steady = projection.project(_monthly_uploads(7), period="month")
+    swinging = projection.project(_monthly_uploads(7, lambda m: 20 if m % 2 else 0), period="month")
+    assert steady["central"] == swinging["central"] == pytest.approx(5000 + 0.25 * 40000)
+    assert swinging["low"] == 5000.0  # the months where nothing is won: July's won so far alone
+    assert swinging["high"] >= 5000 + 2 * 0.25 * 40000 * 0.8  # near twice the expected 10 000
+    assert steady["high"] - steady["low"] < swinging["high"] - swinging["low"]
 
 
 def test_backtest_without_a_closed_period_judges_nothing(small):

@@ -10,8 +10,9 @@ or fiscal year holding T):
   history (the selection's dimensions without the rep: a rep's deals are judged by the team's record):
     1. past uploads whose own period has ended by T ("looks"): the deals open in them, by stage, due date (in
        its period or later), slip count (times its close date moved later from one upload to the next, 0 / 1 / 2+)
-       and age in stage (under 30 days / 30-89 / 90+; from the stage history when given, else since the deal was
-       first seen in that stage), won by the end of that upload's period as the as-of upload says; due is
+       and age in stage (under 30 days / 30-89 / 90+; since the deal last entered that funnel stage in the stage
+       history when given, else since it was first seen there in the uploads read), won by the end of that upload's
+       period as the as-of upload says; due is
        "overdue" (expected before the upload's day), "in" (by the period's end) or "later";
        finest class first, then (stage, due), then (due), each needing MIN_OBS deals;
     2. else the stage history: the deals open at the same day of each past period (last stage entered by then),
@@ -136,8 +137,8 @@ def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fis
     if history:
         # the last time the deal entered that funnel stage by the look (entries after the as-of day unknown then)
         sh = (" sh AS (SELECT hash(opportunity_id) AS oid, stage, CAST(entered_at AS DATE) AS entered"
-              "  FROM stage_history"
-              "  WHERE CAST(entered_at AS DATE) <= $today),")
+              "  FROM stage_history WHERE CAST(entered_at AS DATE) <= $today"
+              "  AND hash(opportunity_id) IN (SELECT oid FROM o)),")
         age_from = "coalesce(sh.entered, fs.first_in_stage)"
         join = (" ASOF LEFT JOIN sh ON sh.oid = o.oid AND sh.stage = o.stage"
                 " AND o.look_date >= sh.entered")
@@ -222,7 +223,10 @@ def _history_looks(con, flt_team: Filter, sid: int, today: date,
         # stays: a funnel stage entered (two CRM sub-stages of one stage are one stay) until the next one entered,
         # as known on the as-of day; each look falls in at most one stay per deal (a range join, no deal x look grid)
         " e AS (SELECT h.opportunity_id, h.stage, h.entered_at, lag(h.stage) OVER (PARTITION BY h.opportunity_id"
-        "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today),"
+        "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today"
+        # only deals that can be open at a look: still open, or closed after the first look
+        "  AND h.opportunity_id IN (SELECT opportunity_id FROM deals WHERE (status = 'open' OR outcome_date >= $first)"
+        "  AND created_date <= $last)),"
         " st AS (SELECT opportunity_id, stage, CAST(entered_at AS DATE) AS entered,"
         "  coalesce(CAST(lead(entered_at) OVER (PARTITION BY opportunity_id ORDER BY entered_at) AS DATE),"
         "  DATE '9999-12-31') AS left_on FROM e WHERE before IS DISTINCT FROM stage),"
@@ -235,7 +239,9 @@ def _history_looks(con, flt_team: Filter, sid: int, today: date,
         f" SELECT look_date AS look, stage, {_age_sql('days')} AS age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins,"
         " sum(amount) AS amount, coalesce(sum(amount) FILTER (WHERE won), 0) AS won_amount FROM f GROUP BY ALL"
     )
-    named = _named(sql, p_deals, {"looks": [x[1] for x in past], "ends": [x[2] for x in past], "today": today})
+    looks = [x[1] for x in past]
+    named = _named(sql, p_deals, {"looks": looks, "ends": [x[2] for x in past], "today": today,
+                                  "first": min(looks), "last": max(looks)})
     return con.execute(*named).fetchdf()
 
 

@@ -360,7 +360,7 @@ def cmd_projection(args) -> int:
 
     con = _connect(args.workspace)
     result = projection.summary(con, _filter(args), args.period, args.as_of)
-    if result["reason"] == "projection.no_data":
+    if result["reason"] in ("projection.no_data", "projection.no_upload_before"):
         print(t(result["reason"], args.lang), file=sys.stderr)
         return 1
     if result["reason"] is not None:  # no past period: every projected figure is null, and it says why

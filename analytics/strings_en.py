@@ -919,6 +919,7 @@ EN: dict[str, str] = {
     "report.col.status_before": "Status before",
     "report.col.status_after": "Status after",
     "projection.no_data": "No upload: import a CRM export to project the period.",
+    "projection.no_upload_before": "No upload on or before that date: choose a later date.",
     "projection.no_history": "Cannot project: no past period in the data (every deal is dated in the current period). The projection rests on the team's own history.",
     "projection.title": "Where the period will land",
     "projection.period": "Projected period",

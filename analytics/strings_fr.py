@@ -923,6 +923,7 @@ FR: dict[str, str] = {
     "report.col.status_before": "Statut avant",
     "report.col.status_after": "Statut après",
     "projection.no_data": "Aucun chargement : importez un export du CRM pour projeter la période.",
+    "projection.no_upload_before": "Aucun chargement à cette date ou avant : choisissez une date plus tardive.",
     "projection.no_history": "Impossible de projeter : aucune période passée dans les données (toutes les affaires sont datées dans la période en cours). La projection s'appuie sur l'historique de l'équipe.",
     "projection.title": "Où la période va atterrir",
     "projection.period": "Période projetée",

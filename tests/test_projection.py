@@ -242,3 +242,15 @@ def test_the_demo_backtest_beats_the_naive_call_as_the_readme_says():
     assert list(test["points"]["as_of"]) == [date(2026, 10, 26), date(2026, 10, 19)]
     assert (round(test["mae_pct"], 1), round(test["naive_mae_pct"], 1)) == (18.9, 212.4)
     assert test["coverage"] == 1.0
+
+
+def test_cli_as_of_before_every_upload_says_so(tmp_path, capsys):
+    path = tmp_path / "ws.duckdb"
+    import duckdb
+    con = duckdb.connect(str(path))
+    store.init_schema(con)
+    _insert(con, APRIL_UPLOAD, [_deal("X", "alice", "proposal", "open", 5000, 0.5, date(2026, 4, 2), date(2026, 4, 20))])
+    con.close()
+    code = main(["projection", "--workspace", str(path), "--as-of", "2026-01-01", "--lang", "en", "--json"])
+    assert code == 1
+    assert "No upload on or before that date" in capsys.readouterr().err

@@ -380,7 +380,8 @@ def project(con, flt: Filter = Filter(), period: str = "month", as_of: date | No
     naive, open_deals, past_periods, sources: {uploads, history, crm: share of from_open}, reason, reps}
     where reps is a DataFrame of REP_COLUMNS (see `_reps`; skipped, empty, when `reps` is False: the backtest).
     Figures are None when unknown;
-    reason is None, "projection.no_data" (no upload) or "projection.no_history" (no past period to learn from).
+    reason is None, "projection.no_data" (no upload), "projection.no_upload_before" (none on or before `as_of`) or
+    "projection.no_history" (no past period to learn from).
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}: one of {', '.join(PERIODS)}")
@@ -391,7 +392,8 @@ def project(con, flt: Filter = Filter(), period: str = "month", as_of: date | No
                                       "reps": pd.DataFrame(columns=REP_COLUMNS)}
     snap = _snapshot(con, as_of)
     if snap is None:
-        return out | {"reason": "projection.no_data"}
+        later = as_of is not None and selection.latest_snapshot_id(con) is not None
+        return out | {"reason": "projection.no_upload_before" if later else "projection.no_data"}
     sid, today = snap
     start, end = period_bounds(period, today, fiscal_start)
     out |= {"period": {"start": start, "end": end, "preset": period}, "as_of": today}

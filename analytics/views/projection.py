@@ -8,13 +8,13 @@ or fiscal year holding T):
 - won so far: the KPI registry's won amount of the period, read in that upload (analytics/measures/kpis.py);
 - from_open: each open deal x the probability that such a deal closes won by E, measured on the team's own
   history (the selection's dimensions without the rep: a rep's deals are judged by the team's record):
-    1. past uploads whose own period has ended by T ("looks"): the deals open in them, by stage, due date (in
-       its period or later), slip count (times its close date moved later from one upload to the next, 0 / 1 / 2+)
-       and age in stage (under 30 days / 30-89 / 90+; since the deal last entered that funnel stage in the stage
-       history when given, else since it was first seen there in the uploads read), won by the end of that upload's
-       period as the as-of upload says; due is
-       "overdue" (expected before the upload's day), "in" (by the period's end) or "later";
-       finest class first, then (stage, due), then (due), each needing MIN_OBS deals;
+    1. past uploads whose own period has ended by T ("looks", the latest MAX_LOOK_UPLOADS): the deals open in
+       them, by stage, due date ("overdue": expected before the upload's day, "in": by the period's end, or
+       "later"), slip count (times its close date moved later from one upload to the next, 0 / 1 / 2+) and age in
+       stage (under 30 days / 30-89 / 90+; since the deal last entered that funnel stage in the stage history when
+       given, else since it was first seen there in the uploads read), won by the end of that upload's period as
+       the as-of upload says; finest class first, then (stage, due), then (due), each needing MIN_OBS deals;
+       rates are by amount (won amount / amount: a large deal that wins less often weighs what it brings);
     2. else the stage history: the deals open at the same day of each past period (last stage entered by then),
        by stage and age in stage, then by stage alone, whatever their due date, won by that period's end;
     3. else the CRM's probability (the data's, else the stage default) for deals whose expected close date falls

@@ -11,6 +11,8 @@
   python -m analytics plan --goal G --average-deal A --rates R1,R2,R3 --weeks N [--workspace DIR --owner NAME] --json
   python -m analytics movement --workspace DIR [--from D] [--to D] [--owner NAME] ... [--lang fr|en] --json
   python -m analytics forecast --workspace DIR [--as-of D] [--owner NAME] ... [--lang fr|en] --json
+  python -m analytics projection --workspace DIR [--period month|quarter|year] [--as-of D] [--owner NAME] ...
+                                 [--lang fr|en] --json
   python -m analytics segments --workspace DIR [--by segment|region|source|team|product|owner] [--start D] [--end D]
                                [--owner NAME] [--segment NAME] [--team NAME] [--region NAME] [--source NAME] --json
   python -m analytics report --workspace DIR [--owner NAME] [--start D --end D] [--lang fr|en]
@@ -385,6 +387,34 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+def cmd_projection(args) -> int:
+    """Where the period will land, with its range and backtest, as the flash page's tile shows it."""
+    from analytics.i18n import t
+    from analytics.views import projection
+
+    con = _connect(args.workspace)
+    result = projection.summary(con, _filter(args), args.period, args.as_of)
+    if result["reason"] in ("projection.no_data", "projection.no_upload_before"):
+        print(t(result["reason"], args.lang), file=sys.stderr)
+        return 1
+    if result["reason"] is not None:  # no past period: every projected figure is null, and it says why
+        print(t(result["reason"], args.lang), file=sys.stderr)
+    keys = ("as_of", "won_to_date", "from_open", "from_new", "central", "low", "high", "quota", "naive",
+            "open_deals", "past_periods", "reason")
+    values = {k: _json_value(result[k]) for k in keys}
+    period = result["period"] or {}
+    values["period"] = {"start": _json_value(period.get("start")), "end": _json_value(period.get("end")),
+                        "preset": args.period}
+    values["sources"] = {k: _json_value(v) for k, v in result["sources"].items()}
+    values["reps"] = _review_records(result["reps"])
+    test = result["backtest"]
+    values["backtest"] = {k: _json_value(test[k]) for k in ("periods", "mae_pct", "naive_mae_pct", "coverage",
+                                                            "better_by")}
+    values["backtest"]["points"] = _review_records(test["points"])
+    _print(values, args.json)
+    return 0
+
+
 def cmd_report(args) -> int:
     """The review pack (xlsx) and/or the deck (pptx) of the filter, as the flash page's buttons build them."""
     from dataclasses import replace
@@ -597,6 +627,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=["fr", "en"], default="fr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_forecast)
+    p = sub.add_parser("projection", help="where the month, quarter or year will land: projection, range, backtest")
+    p.add_argument("--workspace", required=True)
+    p.add_argument("--period", choices=["month", "quarter", "year"], default="month")
+    p.add_argument("--as-of", type=_iso_date, help="project from the upload on or before this date (default: the latest)")
+    _add_dimensions(p)
+    p.add_argument("--lang", choices=["fr", "en"], default="fr")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_projection)
     p = sub.add_parser("segments", help="effort against result per segment (or another axis)")
     _add_workspace(p)
     p.add_argument("--by", choices=["segment", "region", "source", "team", "product", "owner"], default="segment")

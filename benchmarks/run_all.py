@@ -73,6 +73,11 @@ def main() -> None:
             ("bench_report.py", ["--workspace", str(workspace)]),
             ("bench_funnel.py", ["--workspace", str(workspace), "--workdir", str(folder / "funnel")]),
             ("bench_store.py", ["--workspace", str(workspace)]),
+            # the movement benchmark's year of weekly uploads is reused when it is there
+            ("bench_projection.py", ["--workspace", str(workspace), "--uploads-workspace",
+                                     str(folder / "movement" / "movement.duckdb"), "--weeks",
+                                     str(sizes["movement_weeks"]), "--deals", str(sizes["movement_deals"]),
+                                     "--workdir", str(folder / "projection")]),
         ]:
             got, error = _run(script, extra)
             results += got

@@ -10,6 +10,7 @@ import streamlit as st
 
 from analytics.measures import kpis, stays
 from analytics.i18n import t
+from analytics.views import projection
 from ui import cache, downloads, state
 from ui import format as fmt
 from ui.cache import cached
@@ -147,6 +148,8 @@ COLUMN_KINDS = {k.key: k.kind for k in kpis.REGISTRY} | {
     "amount": "money", "prorated_goal": "money", "gap": "money", "probability": "rate", "earlier_typical": "rate",
     "close_date": "date", "entered": "date", "days_overdue": "count", "days_in_stage": "count",
     "p75_days": "decimal", "threshold_days": "decimal",
+    "won_to_date": "money", "from_open": "money", "from_new": "money", "central": "money", "call": "money",
+    "call_gap": "money", "optimism": "rate", "amount_ratio": "ratio",
 }
 _NUMERIC = {c for c, k in COLUMN_KINDS.items() if k not in ("date",)}
 
@@ -198,6 +201,54 @@ def draw_reps(con, flt) -> None:
         st.info(tr("flash.reps.empty"))
         return
     draw_table(df, "reps", "chiffres_flash_commerciaux.csv" if state.lang() == "fr" else "flash_figures_reps.csv")
+
+
+# --- projection ----------------------------------------------------------------------------------------------
+
+def draw_projection(con, flt) -> None:
+    """Where the month, quarter or fiscal year holding the latest upload will land (analytics/views/projection.py):
+    the projection with its range and parts, the quota and the reps' call beside it, the backtest in words, and
+    the per-rep call against the projection."""
+    lang = state.lang()
+    st.subheader(tr("projection.title"))
+    period = st.segmented_control(
+        tr("projection.period"), projection.PERIODS, default=projection.period_of(flt, fiscal_start()),
+        format_func=lambda p: tr(f"projection.period.{p}"), key="projection_period") or "month"
+    result = cached(projection.summary, con, flt, period)
+    if result["reason"] is not None:
+        st.info(tr(result["reason"]))
+        return
+    st.caption(tr("projection.span", span=fmt.span(result["period"]["start"], result["period"]["end"], lang),
+                  day=fmt.day(result["as_of"], lang)))
+    central, quota, naive = st.columns(3)
+    with central:
+        st.metric(tr("projection.central"), fmt.money(result["central"], lang), help=tr("projection.central_help"),
+                  border=True)
+        st.caption(tr("projection.range", low=fmt.money(result["low"], lang), high=fmt.money(result["high"], lang)))
+        st.caption(tr("projection.parts", won=fmt.money(result["won_to_date"], lang),
+                      open=fmt.money(result["from_open"], lang), new=fmt.money(result["from_new"], lang)))
+    with quota:
+        st.metric(tr("projection.quota"), fmt.money(result["quota"], lang), border=True)
+    with naive:
+        st.metric(tr("projection.naive"), fmt.money(result["naive"], lang), help=tr("projection.naive_help"),
+                  border=True)
+    for source in ("history", "crm"):
+        share = result["sources"][source]
+        if share:
+            st.caption(tr(f"projection.source.{source}", share=fmt.percent(share, lang, 0), min=projection.MIN_OBS))
+    test = result["backtest"]
+    if test["mae_pct"] is None:
+        st.caption(tr("projection.backtest_none"))
+    else:
+        st.caption(tr("projection.backtest", n=fmt.number(test["periods"], lang),
+                      mae=fmt.percent(test["mae_pct"] / 100, lang, 0),
+                      naive=fmt.percent(test["naive_mae_pct"] / 100, lang, 0),
+                      coverage=fmt.percent(test["coverage"], lang, 0)))
+    if not result["reps"].empty:
+        with st.expander(tr("projection.reps.title")):
+            st.caption(tr("projection.reps.caption"))
+            draw_table(result["reps"], "projection_reps",
+                       "chiffres_flash_projection.csv" if lang == "fr" else "flash_projection.csv")
 
 
 def _team_thresholds(con, flt) -> tuple:
@@ -269,6 +320,7 @@ def main() -> None:
     before = cached(kpis.comparison_kpis, con, flt, comparison_mode(), reference, fiscal_start())
     st.caption(period_caption(flt, before, reference))
     draw_tiles(now, None if before is None or before["empty"] else before)
+    draw_projection(con, flt)
     draw_trend(con, flt)
     draw_reps(con, flt)
     draw_alerts(con, flt, reference, available)

@@ -47,7 +47,7 @@ def test_renders_on_the_demo_company(app):
 
     _open_flash(app)
     shown = tiles(app)
-    assert len(shown) == 16
+    assert len(shown) == 16 + 3  # the tiles, and the projection's three (projection, quota, the reps' call)
     # the period is the demo's current month and the tiles are the analytics' own figures
     flt = app.session_state["filter"]
     assert (flt.start, flt.end) == (DEMO_TODAY.replace(day=1), date(DEMO_TODAY.year, DEMO_TODAY.month, 30))
@@ -70,7 +70,29 @@ def test_renders_on_the_demo_company(app):
     assert len([k for k in keys if k.endswith("_download")]) == len(app.dataframe)
     assert len([k for k in keys if k.endswith("_xlsx")]) == len(app.dataframe)
     assert {"trend_png", "trend_svg", "pack_team", "pack_deck"} <= set(keys)
-    assert len(app.main.expander) == 4  # the four alerts
+    assert len(app.main.expander) == 5  # the projection's per-rep call, the four alerts
+
+
+def test_projection_block_shows_the_projection_and_its_backtest(app):
+    from analytics.views import projection
+    from ui import format as fmt
+
+    _open_flash(app)
+    con = store.open_workspace(store.DEMO_WORKSPACE)
+    expected = projection.summary(con, app.session_state["filter"], "month")
+    shown = tiles(app)
+    # the same function as the CLI and the pack, written by ui.format
+    assert shown["Projection"][0] == fmt.money(expected["central"], "fr")
+    assert shown["Appel des commerciaux"][0] == fmt.money(expected["naive"], "fr")
+    assert tr_range(expected) in captions(app)
+    assert any(c.startswith("Test sur le passé : 2 projection(s)") for c in captions(app))
+
+
+def tr_range(result) -> str:
+    from analytics.i18n import t
+    from ui import format as fmt
+
+    return t("projection.range", "fr", low=fmt.money(result["low"], "fr"), high=fmt.money(result["high"], "fr"))
 
 
 def test_renders_with_only_an_opportunities_table(app):
@@ -241,8 +263,13 @@ def test_quota_under_a_source_filter_is_a_dash_and_a_note(app):
     assert "Les objectifs n'ont pas de source : pas de quota sous un filtre de source." in captions(app)
 
 
+def _rep_table(app):
+    """The per-rep table (the projection's per-rep call is drawn above it)."""
+    return next(d.value for d in app.dataframe if "won_count" in d.value.columns)
+
+
 def _rep_rows(app) -> dict:
-    frame = app.dataframe[0].value
+    frame = _rep_table(app)
     return {row[0]: list(row[1:]) for row in frame.itertuples(index=False)}
 
 
@@ -255,7 +282,7 @@ def test_the_rep_table_is_written_in_the_interface_language(app, lang, alice, bo
     _shared()
     app.session_state["lang"] = lang
     _open_flash(app, "shared")
-    frame = app.dataframe[0].value
+    frame = _rep_table(app)
     rows = {r.owner: [r.won_count, r.won_amount, r.win_rate, r.quota_attainment] for r in frame.itertuples()}
     assert (rows["alice"], rows["bob"]) == (alice, bob)
 

@@ -23,6 +23,7 @@ from PIL import Image
 from pptx import Presentation
 
 from analytics.outputs import charts, deck, report
+from analytics.filters import Filter
 from analytics.measures import kpis
 from analytics import store
 from analytics.__main__ import main as cli
@@ -65,10 +66,10 @@ def _summary_rows(ws) -> dict[str, tuple]:
 # --- sheets ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, names", [
-    ("fr", ["Synthèse", "Par commercial", "Alerte objectif", "Alerte affaires bloquées",
+    ("fr", ["Synthèse", "Projection", "Par commercial", "Alerte objectif", "Alerte affaires bloquées",
             "Alerte clôtures dépassées", "Alerte probabilités", "Entonnoir", "Segments", "Dynamique du pipeline",
             "Revue collective"]),
-    ("en", ["Summary", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities",
+    ("en", ["Summary", "Projection", "Per rep", "Alert goal", "Alert stuck deals", "Alert overdue closes", "Alert probabilities",
             "Funnel", "Segments", "Pipeline changes", "Collective review"]),
 ])
 def test_sheet_names(con, lang, names):
@@ -324,9 +325,10 @@ def test_svg_carries_the_title_and_the_data_date(con):
 def test_the_pack_embeds_the_chart_images(con):
     data = report.build_pack(con, MAY, "fr")
     media = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/media/")]
-    # the trend on the summary, won and quota per rep, the funnel, effort and revenue shares per segment,
-    # attainment by month on the collective review (the alerts chart is for the deck; one snapshot: no movement)
-    assert len(media) == 5
+    # the trend on the summary, projection and call per rep, won and quota per rep, the funnel, effort and revenue
+    # shares per segment, attainment by month on the collective review (the alerts chart is for the deck; one
+    # snapshot: no movement)
+    assert len(media) == 6
 
 
 # --- deck -------------------------------------------------------------------------------------------------------
@@ -334,15 +336,31 @@ def test_the_pack_embeds_the_chart_images(con):
 def test_deck_has_a_title_slide_and_one_slide_per_view(con):
     prs = Presentation(io.BytesIO(deck.build_deck(con, MAY, "fr")))
     slides = list(prs.slides)
-    # title, flash figures, per rep, alerts, funnel, segments, collective review (one snapshot: no movement slide)
-    assert len(slides) == 7
+    # title, flash figures, projection, per rep, alerts, funnel, segments, collective review (one snapshot: no
+    # movement slide)
+    assert len(slides) == 8
     texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in slides]
     assert texts[0][0] == "Dossier de revue commerciale"
     assert "Chiffres flash" in texts[1]
     assert "50\u202f000\u00a0€" in texts[1] and "75,0\u00a0%" in texts[1]  # won amount and win rate of May
     assert all("Données au 20/05/2026" in t for t in texts)
     pictures = [s for slide in slides[1:] for s in slide.shapes if s.shape_type == 13]  # 13: picture
-    assert len(pictures) == 6
+    assert len(pictures) == 7
+
+
+def test_projection_sheet_and_slide_are_the_projection(con):
+    from analytics.views import projection
+
+    expected = projection.summary(con, Filter())  # May 2026, the latest upload's month
+    ws = openpyxl.load_workbook(io.BytesIO(report.build_pack(con, MAY, "en", charts_on=False)))["Projection"]
+    values = {row[0].value: row[1].value for row in ws.iter_rows(min_col=1, max_col=2) if row[0].value}
+    assert values["Projection (€)"] == pytest.approx(expected["central"])
+    assert values["Reps' call"] == pytest.approx(expected["naive"])
+    assert values["Range low (10 %)"] == pytest.approx(expected["low"])
+    prs = Presentation(io.BytesIO(deck.build_deck(con, MAY, "en")))
+    texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in prs.slides]
+    slide = next(t for t in texts if "Where the period will land" in t)
+    assert charts.figure_text(expected["central"], "money", "en") in slide
 
 
 # --- the section registry ---------------------------------------------------------------------------------------
@@ -384,7 +402,7 @@ def test_cli_writes_the_pack_and_the_deck(workspace_file, tmp_path, capsys):
     assert code == 0
     ws = openpyxl.load_workbook(out)["Synthèse"]
     assert _summary_rows(ws)["Montant gagné"][0].value == 50000
-    assert len(Presentation(str(pptx)).slides) == 7
+    assert len(Presentation(str(pptx)).slides) == 8
     assert f"Écrit : {out}" in capsys.readouterr().out
 
 

@@ -600,11 +600,72 @@ def segments_section(con, flt: Filter, ctx: Context) -> Part:
     return Part("segments", title, [sheet], figures, chart)
 
 
+# --- section: projection --------------------------------------------------------------------------------------
+
+PROJECTION_KINDS = {"owner": "text", "won_to_date": "money", "from_open": "money", "from_new": "money",
+                    "central": "money", "call": "money", "call_gap": "money", "optimism": "rate",
+                    "amount_ratio": "ratio"}
+
+
+def projection_section(con, flt: Filter, ctx: Context) -> Part:
+    """Where the period holding the latest upload will land (analytics/views/projection.py, as the flash page's
+    tile): the figures with the range and the backtest, then the per-rep call against the projection."""
+    from analytics.views import projection
+
+    period = projection.period_of(flt, ctx.fiscal_start)
+    result = projection.summary(con, flt, period, fiscal_start=ctx.fiscal_start)
+    title = _tr(ctx, "projection.title")
+    sheet = Sheet(_tr(ctx, "report.sheet.projection"), title)
+    if result["reason"] is not None:
+        sheet.message = _tr(ctx, result["reason"])
+        return Part("projection", title, [sheet])
+    test = result["backtest"]
+    rows = [
+        ("flash.col.won_to_date", result["won_to_date"], "money"),
+        ("flash.col.from_open", result["from_open"], "money"),
+        ("flash.col.from_new", result["from_new"], "money"),
+        ("flash.col.central", result["central"], "money"),
+        ("report.projection.low", result["low"], "money"),
+        ("report.projection.high", result["high"], "money"),
+        ("projection.quota", result["quota"], "money"),
+        ("projection.naive", result["naive"], "money"),
+        ("report.projection.periods", test["periods"], "count"),
+        ("report.projection.mae", test["mae_pct"], "decimal"),
+        ("report.projection.naive_mae", test["naive_mae_pct"], "decimal"),
+        ("report.projection.coverage", test["coverage"], "rate"),
+    ]
+    df = pd.DataFrame([{"figure": _tr(ctx, key), "value": value} for key, value, _ in rows])
+    figures_table = Table(df, {"figure": "text"}, {"figure": _tr(ctx, "report.projection.figure"),
+                                                    "value": _tr(ctx, "report.projection.value")},
+                          row_kinds={"value": [kind for _, _, kind in rows]})
+    reps = result["reps"]
+    tables = [figures_table]
+    chart = None
+    if not reps.empty:
+        labels = {c: _tr(ctx, f"flash.col.{c}") for c in reps.columns}
+        shown, total = capped(reps, ctx)
+        tables.append(Table(shown, PROJECTION_KINDS, labels, title=_tr(ctx, "projection.reps.title"), total=total))
+        series = {"central": _tr(ctx, "flash.col.central"), "call": _tr(ctx, "flash.col.call")}
+        chart = Chart("projection", _tr(ctx, "report.chart.projection"),
+                      charts.stacked_bar_chart(reps.head(15), "owner", series, _tr(ctx, "flash.trend.amount"),
+                                               ctx.lang))
+    start, end = result["period"]["start"], result["period"]["end"]
+    sheet.tables = tables
+    sheet.charts = [chart] if chart else []
+    sheet.info = [(_tr(ctx, "report.period_start"), start, "date"), (_tr(ctx, "report.period_end"), end, "date"),
+                  (_tr(ctx, "report.data_date"), result["as_of"], "date")]
+    figures = [Figure(_tr(ctx, "flash.col.central"), result["central"], "money"),
+               Figure(_tr(ctx, "report.projection.low"), result["low"], "money"),
+               Figure(_tr(ctx, "report.projection.high"), result["high"], "money")]
+    return Part("projection", title, [sheet], figures, chart)
+
+
 # The pack's views, in order. A view written later (funnel, segments, pipeline movement, reviews) is added here
 # as one more Section whose function calls that view's analytics; `module` keeps the pack working while the
 # module is absent.
 SECTIONS: list[Section] = [
     Section("summary", summary_section),
+    Section("projection", projection_section, module="analytics.views.projection"),
     Section("reps", reps_section),
     Section("alerts", alerts_section),
     Section("funnel", funnel_section, module="analytics.views.funnel"),

@@ -3,8 +3,10 @@
 Every KPI, view, CLI command and the review pack starts from `deals_cte` (or `deals` for a DataFrame),
 so that "team", "region", "probability" or "the date a deal was won" mean the same thing everywhere:
 
-- team: the owner's team in `reps`; region: the deal's own region, else its owner's (the effective region).
-  Filters and group-bys both read these resolved columns, so a filter and a group-by never disagree.
+- team: the owner's team in `reps`; region: the owner's region in `reps`, else (an owner without one) the
+  deal's own region. One rule for deals, quota and hours: targets and activities take their owner's region in
+  `reps` too (filters.target_conditions, activity_conditions), so a region's won amount, quota and hours count
+  the same reps. Filters and group-bys both read these resolved columns, so they never disagree.
 - probability: the data's, else the stage's default (PRODUCT.md, weighted pipeline); `probability_given`
   keeps the data's own value (NULL when the export had none).
 - close_date: the expected close date the CRM shows; outcome_date: when a closed deal was won or lost
@@ -87,7 +89,7 @@ def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals") 
         snap, snap_params = "o.snapshot_id", []
     sql = (
         f"{name} AS (SELECT * FROM (SELECT o.snapshot_id, o.opportunity_id, o.name, o.account, o.owner, r.team,"
-        " o.segment, o.source, coalesce(o.region, r.region) AS region, o.product, o.stage, o.crm_stage,"
+        " o.segment, o.source, coalesce(r.region, o.region) AS region, o.product, o.stage, o.crm_stage,"
         " s.stage_order, o.status, o.amount,"
         " coalesce(o.probability, s.default_probability) AS probability, o.probability AS probability_given,"
         " s.default_probability, o.created_date, o.close_date,"

@@ -16,7 +16,8 @@ Definitions (shared/PRODUCT.md, issue 9), all on the deals of `selection.deals_c
   (the break-even line of the chart).
 - attribution: an activity keeps its own segment, else takes its deal's (opportunity_id), else its
   account's (the segment of the account's latest deal); source, product and region come the same way from
-  the deal, else the account (region last from the rep); team from the rep. What none gives is the
+  the deal, else the account; region first from the rep (`reps`), as for deals, quota and hours
+  (selection.deals_cte); team from the rep. What none gives is the
   unattributed row (value NULL), never spread over the others. Marketing spend is set per segment and source:
   on those axes it goes to its own value (NULL when the row names none), on other axes it is all unattributed.
 
@@ -78,7 +79,7 @@ def _acts_cte(flt: Filter, axis: str) -> tuple[str, list]:
         sql = (f"{base}, acts AS (SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost"
                f" FROM a0 a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner)")
         return sql, params
-    opp_region = "coalesce(o.region, rr.region) AS region" if "region" in cols else None
+    opp_region = "coalesce(rr.region, o.region) AS region" if "region" in cols else None
     opp_cols = ", ".join(["o.opportunity_id", "o.account", "o.created_date"]
                          + [opp_region if c == "region" else f"o.{c}" for c in cols])
     latest = "arg_max({c}, struct_pack(created_date, opportunity_id)) FILTER (WHERE {c} IS NOT NULL) AS {c}"
@@ -96,8 +97,8 @@ def _acts_cte(flt: Filter, axis: str) -> tuple[str, list]:
         " account_of AS (SELECT account, " + ", ".join(latest.format(c=c) for c in cols)
         + "  FROM opp WHERE account IN (SELECT coalesce(account, deal_account) FROM need_deal) GROUP BY account),"
         " looked AS (SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost, "
-        + ", ".join(f"coalesce({'a.segment, ' if c == 'segment' else ''}a.deal_{c}, ac.{c}"
-                    f"{', r.region' if c == 'region' else ''}) AS {c}" for c in cols)
+        + ", ".join(f"coalesce({'a.segment, ' if c == 'segment' else ''}{'r.region, ' if c == 'region' else ''}"
+                    f"a.deal_{c}, ac.{c}) AS {c}" for c in cols)
         + f"  FROM need_deal a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner"
         "  LEFT JOIN account_of ac ON ac.account = coalesce(a.account, a.deal_account))"
     )

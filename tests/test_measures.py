@@ -1,0 +1,243 @@
+"""Issue 16, the measures layer: each figure seen wrong in the issue, with its numbers, on a fixture small enough
+to compute by hand (the arithmetic is beside each value). One behaviour per test.
+
+Every fixture here is built by `_workspace`: deals of one or two uploads, reps, targets and activities given
+as rows, so that each test shows the few rows its figure reads.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics import store
+from analytics.filters import Filter, period_bounds, previous, whole_end
+from analytics.measures import kpis, quota
+
+D = date.fromisoformat
+MARCH = Filter(D("2026-03-01"), D("2026-03-31"))
+
+
+def _deal(id_, owner="alice", status="won", amount=10000.0, closed="2026-03-10", close=None, probability=None,
+          region=None, segment="Or", created="2026-01-05", margin=None, account=None):
+    return dict(opportunity_id=id_, owner=owner, status=status, amount=amount, closed_date=closed if status != "open"
+                else None, close_date=close or closed, probability=probability, region=region, segment=segment,
+                created_date=created, margin=margin, account=account, stage={"won": "won", "lost": "lost"}.get(
+                    status, "proposal"))
+
+
+def _workspace(uploads: dict, reps=(), targets=(), activities=()):
+    """uploads: {snapshot date: [deal dicts]}; reps: (owner, region, hourly_cost); targets: (owner, segment,
+    quota_amount, period_start, period_end); activities: (owner, date, type, minutes, segment)."""
+    con = store.memory_workspace()
+    for day, deals in uploads.items():
+        sid = store.new_snapshot(con, D(day), "test", len(deals))
+        for d in deals:
+            cols = list(d) + ["snapshot_id"]
+            con.execute(f"INSERT INTO opportunities ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        list(d.values()) + [sid])
+    for owner, region, cost in reps:
+        con.execute("INSERT INTO reps (owner, team, region, hourly_cost) VALUES (?, 'T', ?, ?)", [owner, region, cost])
+    for owner, segment, amount, start, end in targets:
+        con.execute("INSERT INTO targets (owner, period, segment, quota_amount, period_start, period_end)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", [owner, start[:7], segment, amount, start, end])
+    for i, (owner, day, type_, minutes, segment) in enumerate(activities):
+        con.execute("INSERT INTO activities (activity_id, owner, date, type, duration_minutes, segment)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", [f"A{i}", owner, day, type_, minutes, segment])
+    return con
+
+
+# --- coverage ------------------------------------------------------------------------------------------------
+
+def _coverage_workspace():
+    # alice: quota 100 000 in March, won 40 000; open: 30 000 due in March (p 0.5), 90 000 due in June (p 0.2)
+    return _workspace(
+        {"2026-03-20": [_deal("W1", amount=40000), _deal("O1", status="open", amount=30000, close="2026-03-28",
+                                                             probability=0.5),
+                        _deal("O2", status="open", amount=90000, close="2026-06-15", probability=0.2)]},
+        targets=[("alice", None, 100000, "2026-03-01", "2026-03-31")],
+    )
+
+
+def test_coverage_of_what_is_left_counts_the_deals_due_in_the_period():
+    got = kpis.flash_kpis(_coverage_workspace(), MARCH)
+    assert got["remaining_quota"] == 60000  # 100 000 - 40 000
+    assert got["coverage_raw"] == pytest.approx(30000 / 60000)  # O1 only: 0.5
+    assert got["coverage_weighted"] == pytest.approx(15000 / 60000)  # 30 000 x 0.5
+
+
+def test_coverage_by_the_whole_pipeline_is_another_figure_with_another_name():
+    got = kpis.flash_kpis(_coverage_workspace(), MARCH)
+    assert got["coverage_pipeline_raw"] == pytest.approx((30000 + 90000) / 60000)  # 2.0
+    assert got["coverage_pipeline_weighted"] == pytest.approx((15000 + 18000) / 60000)  # 0.55
+    from analytics.strings_fr import FR
+    assert FR["flash.kpi.coverage_raw"] != FR["flash.kpi.coverage_pipeline_raw"]
+
+
+def test_a_rep_over_quota_has_nothing_left_to_win_and_no_coverage():
+    # the issue's rep: quota 10 000, won 13 300: "-3 300 EUR restant a gagner" before
+    con = _workspace({"2026-03-20": [_deal("W1", amount=13300),
+                                     _deal("O1", status="open", amount=5000, close="2026-03-30")]},
+                     targets=[("alice", None, 10000, "2026-03-01", "2026-03-31")])
+    got = kpis.flash_kpis(con, MARCH)
+    assert got["remaining_quota"] == 0  # max(10 000 - 13 300, 0)
+    assert got["coverage_raw"] is None and got["coverage_weighted"] is None  # quota reached: no coverage
+
+
+def test_a_past_period_reads_the_pipeline_of_the_upload_valid_at_its_end():
+    # upload of 25 March: 50 000 open due in March; upload of 20 May: that deal won, 200 000 open due in June
+    early = [_deal("O1", status="open", amount=50000, close="2026-03-30", probability=0.4)]
+    late = [_deal("O1", amount=50000, closed="2026-04-02"),
+            _deal("O2", status="open", amount=200000, close="2026-06-10", probability=0.5)]
+    con = _workspace({"2026-03-25": early, "2026-05-20": late},
+                     targets=[("alice", None, 100000, "2026-03-01", "2026-03-31")])
+    got = kpis.flash_kpis(con, MARCH)
+    assert got["pipeline_date"] == "2026-03-25"
+    assert got["open_amount"] == 50000  # the pipeline open on 25 March, not today's 200 000
+    assert got["coverage_raw"] == pytest.approx(50000 / 100000)  # nothing won in March: 100 000 left
+    assert got["coverage_pipeline_raw"] == pytest.approx(0.5)  # not 200 000 / 100 000
+
+
+def test_a_period_older_than_every_upload_has_an_unknown_pipeline():
+    con = _workspace({"2026-05-20": [_deal("O2", status="open", amount=200000, close="2026-03-10")]},
+                     targets=[("alice", None, 100000, "2026-03-01", "2026-03-31")])
+    got = kpis.flash_kpis(con, MARCH)
+    assert got["open_amount"] is None and got["coverage_raw"] is None  # unknown, not today's 200 000
+    assert got["notes"]["open_amount"]["note"] == "flash.note.no_pipeline_then"
+
+
+# --- missing amounts -----------------------------------------------------------------------------------------
+
+def test_a_sum_over_deals_none_of_which_has_an_amount_is_unknown():
+    # Maven's sample: open deals without amounts. Before: "0 EUR" of open pipeline
+    con = _workspace({"2026-03-20": [_deal("O1", status="open", amount=None, close="2026-03-30"),
+                                     _deal("O2", status="open", amount=None, close="2026-04-30")]})
+    got = kpis.flash_kpis(con, MARCH)
+    assert got["open_amount"] is None and got["weighted_pipeline"] is None
+    assert got["unvalued"]["open_amount"] == 2
+    assert got["notes"]["open_amount"] == {"note": "flash.note.no_amount", "count": 2}
+
+
+def test_a_partly_valued_sum_says_how_many_deals_it_leaves_out():
+    con = _workspace({"2026-03-20": [_deal("O1", status="open", amount=30000, close="2026-03-30"),
+                                     _deal("O2", status="open", amount=None, close="2026-03-30")]})
+    got = kpis.flash_kpis(con, MARCH)
+    assert got["open_amount"] == 30000  # O1; O2 left out
+    assert got["notes"]["open_amount"] == {"note": "flash.note.partly_valued", "count": 1}
+
+
+def test_the_basket_divides_by_the_valued_wins_only():
+    con = _workspace({"2026-03-20": [_deal("W1", amount=100000), _deal("W2", amount=None)]})
+    got = kpis.flash_kpis(con, MARCH)
+    assert got["won_count"] == 2
+    assert got["average_basket"] == pytest.approx(100000)  # 100 000 / 1 valued win, not 50 000
+    assert got["unvalued"]["won_amount"] == 1
+
+
+def test_an_amount_of_zero_is_a_value():
+    con = _workspace({"2026-03-20": [_deal("W1", amount=100000), _deal("W2", amount=0.0)]})
+    assert kpis.flash_kpis(con, MARCH)["average_basket"] == pytest.approx(50000)  # (100 000 + 0) / 2
+
+
+def test_the_cli_prints_null_for_a_sum_with_no_valued_deal(tmp_path, capsys):
+    import json
+
+    import duckdb
+
+    from analytics.__main__ import main
+    path = tmp_path / "workspace.duckdb"
+    con = duckdb.connect(str(path))
+    store.init_schema(con)
+    sid = store.new_snapshot(con, D("2026-03-20"), "test", 2)
+    con.executemany("INSERT INTO opportunities (opportunity_id, owner, stage, status, amount, created_date,"
+                    " close_date, snapshot_id) VALUES (?, 'alice', 'proposal', 'open', NULL, DATE '2026-01-05',"
+                    " DATE '2026-03-30', ?)", [("O1", sid), ("O2", sid)])
+    con.close()
+    assert main(["kpis", "--workspace", str(path), "--start", "2026-03-01", "--end", "2026-03-31", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["open_amount"] is None and out["weighted_pipeline"] is None  # null, not 0
+    assert out["unvalued"]["open_amount"] == 2
+
+
+# --- quota ---------------------------------------------------------------------------------------------------
+
+REP_AND_SEGMENTS = [
+    ("alice", None, 100000, "2026-03-01", "2026-03-31"),  # alice's quota
+    ("alice", "Or", 60000, "2026-03-01", "2026-03-31"),  # ... and its split by segment
+    ("alice", "Argent", 40000, "2026-03-01", "2026-03-31"),
+    ("bob", "Or", 30000, "2026-03-01", "2026-03-31"),  # bob: segment lines only
+    ("bob", "Argent", 20000, "2026-03-01", "2026-03-31"),
+]
+
+
+def test_a_quota_given_per_rep_and_per_segment_is_not_summed():
+    con = _workspace({"2026-03-20": [_deal("W1")]}, targets=REP_AND_SEGMENTS)
+    assert kpis.flash_kpis(con, replace_owner(MARCH, "alice"))["quota"] == 100000  # not 200 000
+    assert kpis.flash_kpis(con, replace_owner(MARCH, "bob"))["quota"] == 50000  # 30 000 + 20 000
+    assert kpis.flash_kpis(con, MARCH)["quota"] == 150000  # team = 100 000 + 50 000
+
+
+def test_with_a_segment_filter_the_quota_is_the_segment_lines():
+    con = _workspace({"2026-03-20": [_deal("W1")]}, targets=REP_AND_SEGMENTS)
+    or_march = Filter(MARCH.start, MARCH.end, segment="Or")
+    assert kpis.flash_kpis(con, or_march)["quota"] == 90000  # alice 60 000 + bob 30 000
+
+
+def test_the_quota_by_segment_reads_the_segment_lines():
+    con = _workspace({"2026-03-20": [_deal("W1")]}, targets=REP_AND_SEGMENTS)
+    df = kpis.kpi_table(con, MARCH, "segment")
+    assert dict(zip(df["key"], df["quota"])) == {"Argent": 60000, "Or": 90000}
+
+
+def test_the_target_lines_rule_is_one_function():
+    assert "segment IS NOT NULL" in quota.targets_table(segment_lines=True)
+    with pytest.raises(ValueError):
+        quota.targets_table("amount; DROP TABLE targets")
+
+
+def replace_owner(flt, owner):
+    return Filter(flt.start, flt.end, owner=owner)
+
+
+def test_the_region_is_the_owners_for_deals_quota_and_hours():
+    # alice works from Lyon (reps); her deal says Paris. Before: the deal counted in Paris, her quota and
+    # hours in Lyon. Now all three in Lyon; chloe has no reps row: her deal keeps its own region.
+    con = _workspace(
+        {"2026-03-20": [_deal("W1", amount=40000, region="Paris"), _deal("W2", owner="chloe", amount=7000,
+                                                                         region="Paris")]},
+        reps=[("alice", "Lyon", 50.0)],
+        targets=[("alice", None, 100000, "2026-03-01", "2026-03-31")],
+        activities=[("alice", "2026-03-05 10:00", "call", 60, "Or")],
+    )
+    lyon = kpis.flash_kpis(con, Filter(MARCH.start, MARCH.end, region="Lyon"))
+    assert (lyon["won_amount"], lyon["quota"], lyon["time_spent_hours"]) == (40000, 100000, 1.0)
+    assert lyon["quota_attainment"] == pytest.approx(0.4)  # 40 000 / 100 000 on the same rep
+    paris = kpis.flash_kpis(con, Filter(MARCH.start, MARCH.end, region="Paris"))
+    assert (paris["won_amount"], paris["quota"]) == (7000, None)  # chloe's deal, no quota
+
+
+def _year_workspace():
+    # 12 monthly targets of 10 000 in 2026; 25 000 won by 15 March
+    months = [(f"2026-{m:02d}-01", f"2026-{m:02d}-{[31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]}")
+              for m in range(1, 13)]
+    return _workspace({"2026-03-15": [_deal("W1", amount=25000, closed="2026-02-10")]},
+                      targets=[("alice", None, 10000, s, e) for s, e in months])
+
+
+def test_year_to_date_reads_the_whole_years_quota_like_the_year():
+    con, today = _year_workspace(), D("2026-03-15")
+    year = Filter(*period_bounds("year", today))
+    ytd = Filter(*period_bounds("ytd", today), whole_end=whole_end("ytd", today))
+    assert kpis.flash_kpis(con, year)["quota_attainment"] == pytest.approx(25000 / 120000)  # 20,8 %
+    # before: 25 000 / (10 000 + 10 000 + 10 000 x 15/31) = 100,6 %
+    assert kpis.flash_kpis(con, ytd)["quota_attainment"] == pytest.approx(25000 / 120000)
+
+
+def test_last_twelve_months_are_a_whole_period():
+    assert whole_end("last12", D("2026-03-15")) is None
+    assert whole_end("ytd", D("2026-03-15")) == D("2026-12-31")
+
+
+def test_year_to_date_compares_with_last_year_to_the_same_day():
+    ytd = Filter(D("2026-01-01"), D("2026-03-15"), whole_end=D("2026-12-31"))
+    assert previous(ytd, "previous") == Filter(D("2025-01-01"), D("2025-03-15"))

@@ -159,6 +159,19 @@ def period_condition(column: str, flt: Filter) -> tuple[str, list]:
     return (" AND ".join(parts) or "TRUE"), params
 
 
+def named_period(column: str, flt: Filter) -> tuple[str, dict]:
+    """`period_condition` with named parameters ($start, $end): a query may test the period on many columns
+    and pass the two values once, by name (no positional list to keep in step with the SQL)."""
+    parts, params = [], {}
+    if flt.start is not None:
+        parts.append(f"CAST({column} AS DATE) >= $start")
+        params["start"] = flt.start
+    if flt.end is not None:
+        parts.append(f"CAST({column} AS DATE) <= $end")
+        params["end"] = flt.end
+    return (" AND ".join(parts) or "TRUE"), params
+
+
 def _owner_in_reps(column: str, owner_column: str) -> str:
     return f"{owner_column} IN (SELECT owner FROM reps WHERE {column} = ?)"
 

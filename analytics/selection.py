@@ -101,6 +101,17 @@ def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals") 
     return sql, snap_params + params
 
 
+def named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
+    """A fragment written with positional `?` (deals_cte, the conditions) turned into named parameters
+    $prefix_0, $prefix_1... so that a query may add its own named values ($start, $end...) beside it: DuckDB
+    does not mix the two styles. The fragment is code (no `?` inside a string literal), never user text."""
+    parts = sql.split("?")
+    if len(parts) - 1 != len(params):
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} parameters")
+    out = parts[0] + "".join(f"${prefix}_{i}{rest}" for i, rest in enumerate(parts[1:]))
+    return out, {f"{prefix}_{i}": value for i, value in enumerate(params)}
+
+
 def deals(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:
     """The deals of `deals_cte` as a DataFrame (for small workspaces, tests and lists; views aggregate in SQL)."""
     cte, params = deals_cte(flt, snapshot_id)

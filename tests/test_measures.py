@@ -241,3 +241,56 @@ def test_last_twelve_months_are_a_whole_period():
 def test_year_to_date_compares_with_last_year_to_the_same_day():
     ytd = Filter(D("2026-01-01"), D("2026-03-15"), whole_end=D("2026-12-31"))
     assert previous(ytd, "previous") == Filter(D("2025-01-01"), D("2025-03-15"))
+
+
+# --- segments ------------------------------------------------------------------------------------------------
+
+def _segment_row(con, segment="Or"):
+    from analytics.views import segments
+    return segments.segment_table(con, MARCH, "segment").set_index("value").loc[segment]
+
+
+def test_margin_per_new_customer_counts_the_new_customers_wins_only():
+    # the numbers: 1 new customer (Newco, 10 000 margin) and 9 repeat wins of old accounts (90 000 margin)
+    old = [_deal(f"P{i}", account=f"Old{i}", closed="2025-06-01", margin=1.0) for i in range(9)]
+    repeat = [_deal(f"R{i}", account=f"Old{i}", margin=10000.0) for i in range(9)]
+    con = _workspace({"2026-03-20": old + repeat + [_deal("N1", account="Newco", margin=10000.0)]})
+    row = _segment_row(con)
+    assert row["new_customers"] == 1 and row["margin"] == 100000  # every win's margin, still shown as margin
+    assert row["margin_per_customer"] == 10000  # Newco's 10 000 / 1, not 100 000 / 1
+
+
+def test_a_won_deal_without_margin_leaves_the_margin_unknown():
+    con = _workspace({"2026-03-20": [_deal("W1", margin=4000.0), _deal("W2", margin=None)]})
+    row = _segment_row(con)
+    assert row["won_without_margin"] == 1
+    assert row["margin"] != row["margin"]  # NaN: unknown, not 4 000 + 0
+
+
+def test_partly_uncosted_hours_leave_the_time_cost_unknown_on_the_segments_page_as_on_the_flash_page():
+    con = _workspace({"2026-03-20": [_deal("W1"), _deal("W2", owner="bob")]},
+                     reps=[("alice", None, 50.0), ("bob", None, None)],
+                     activities=[("alice", "2026-03-05 10:00", "call", 60, "Or"),
+                                 ("bob", "2026-03-06 10:00", "call", 30, "Or")])
+    row = _segment_row(con)
+    assert row["uncosted_hours"] == 0.5  # bob's 30 minutes
+    assert row["time_cost"] != row["time_cost"]  # NaN (a dash), not the floor 50
+    assert kpis.flash_kpis(con, MARCH)["time_cost"] is None  # the flash page's rule
+
+
+def test_the_segments_basket_divides_by_the_valued_wins():
+    con = _workspace({"2026-03-20": [_deal("W1", amount=100000), _deal("W2", amount=None)]})
+    assert _segment_row(con)["average_basket"] == 100000  # not 50 000
+    assert kpis.flash_kpis(con, MARCH)["average_basket"] == 100000  # the same figure on the flash page
+
+
+def test_meetings_have_one_definition_demos_included():
+    from analytics.measures.activity import MEETING_TYPES
+    from analytics.views import funnel, segments
+    assert "demo" in MEETING_TYPES
+    assert segments.MEETING_TYPES == MEETING_TYPES
+    assert set(funnel.MEETING_TYPES) == set(MEETING_TYPES)  # the funnel's cascade counts the same types
+    con = _workspace({"2026-03-20": [_deal("W1")]},
+                     activities=[("alice", "2026-03-05 10:00", "demo", 60, "Or"),
+                                 ("alice", "2026-03-06 10:00", "meeting", 60, "Or")])
+    assert _segment_row(con)["meetings"] == 2  # the demo and the meeting

@@ -543,7 +543,8 @@ def individual_review_section(con, flt: Filter, ctx: Context) -> Part | None:
 
 SEGMENT_KINDS = {"value": "text", "owner": "text", "source": "text", "meetings_per_win": "decimal",
                  "is_median": "text"} | {
-    c: "money" for c in ("won_amount", "lost_amount", "average_basket", "margin", "margin_per_customer", "time_cost",
+    c: "money" for c in ("won_amount", "lost_amount", "average_basket", "margin", "new_customer_margin",
+                         "margin_per_customer", "time_cost",
                          "marketing_spend", "acquisition_spend", "acquisition_cost", "contribution")} | {
     c: "count" for c in ("created_count", "won_count", "lost_count", "open_count", "won_without_margin",
                          "new_customers", "activities", "calls", "emails", "meetings", "demos", "planned_activities")

@@ -294,3 +294,24 @@ def test_meetings_have_one_definition_demos_included():
                      activities=[("alice", "2026-03-05 10:00", "demo", 60, "Or"),
                                  ("alice", "2026-03-06 10:00", "meeting", 60, "Or")])
     assert _segment_row(con)["meetings"] == 2  # the demo and the meeting
+
+
+def test_the_planners_average_deal_divides_by_the_valued_wins():
+    from analytics.views import plan
+    con = _workspace({"2026-03-20": [_deal("W1", amount=100000), _deal("W2", amount=None)]})
+    assert plan.measured(con, MARCH)["average_deal"] == 100000  # not 50 000
+
+
+def test_the_review_trend_and_the_planner_read_the_same_quota_lines():
+    from analytics.views import plan, reviews
+    con = _workspace({"2026-03-20": [_deal("W1")]}, targets=REP_AND_SEGMENTS)
+    trend = reviews.attainment_trend(con, MARCH, "alice", months=1, today=D("2026-03-20"))
+    assert trend["quota"].tolist() == [100000]  # alice's own line, not 100 000 + 60 000 + 40 000
+    assert plan.period_goal(con, MARCH) == 150000 == kpis.flash_kpis(con, MARCH)["quota"]
+
+
+def test_named_parameters_keep_a_fragment_and_its_values_together():
+    from analytics.selection import named
+    assert named("a = ? AND b = ?", [1, 2], "x") == ("a = $x_0 AND b = $x_1", {"x_0": 1, "x_1": 2})
+    with pytest.raises(ValueError):
+        named("a = ?", [1, 2], "x")  # a value without its placeholder is an error, not a silent shift

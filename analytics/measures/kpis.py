@@ -29,10 +29,10 @@ import pandas as pd
 from analytics.measures import stays
 from analytics import store
 from analytics.measures.checks import overdue_deals, probability_inversions  # noqa: F401  (alerts, defined once there)
-from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, previous
+from analytics.filters import Filter, _add_months, _month_end, activity_conditions, named_period, previous
 from analytics.filters import target_conditions
 from analytics.measures import quota as quota_lines
-from analytics.selection import (AXES, REPS_ONE, TIME_AXES, axis_expr, deals_cte, latest_snapshot_id,
+from analytics.selection import (AXES, REPS_ONE, TIME_AXES, axis_expr, deals_cte, latest_snapshot_id, named,
                                  snapshot_on_or_before)
 
 
@@ -179,17 +179,18 @@ def _activity_key(by: str | None, fiscal_start: int) -> str | None:
     return None
 
 
-def _windows_sql(by: str | None, start: date | None, end: date | None, fiscal_start: int) -> tuple[str, list]:
+def _windows_sql(by: str | None, start: date | None, end: date | None, fiscal_start: int) -> tuple[str, dict]:
     """`w(key, w_start, w_end)`: the windows a quota is prorated over: the period itself, or one per bucket
     of a time axis (the period cut into weeks, months...; needs a bounded period)."""
     if by in TIME_AXES and start is not None and end is not None:
         day_key = axis_expr(by, "days", "d", fiscal_start)
         return (
             "w AS (SELECT " + day_key + " AS key, min(d) AS w_start, max(d) AS w_end FROM"
-            " (SELECT CAST(unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY)) AS DATE) AS d)"
-            " days GROUP BY 1)"
-        ), [start, end]
-    return "w AS (SELECT NULL AS key, CAST(? AS DATE) AS w_start, CAST(? AS DATE) AS w_end)", [start, end]
+            " (SELECT CAST(unnest(generate_series(CAST($w_start AS DATE), CAST($w_end AS DATE), INTERVAL 1 DAY))"
+            " AS DATE) AS d) days GROUP BY 1)"
+        ), {"w_start": start, "w_end": end}
+    return ("w AS (SELECT NULL AS key, CAST($w_start AS DATE) AS w_start, CAST($w_end AS DATE) AS w_end)",
+            {"w_start": start, "w_end": end})
 
 
 def _sum(total: str, count: str, valued: str, name: str) -> str:
@@ -216,7 +217,7 @@ def pipeline_snapshot(con, flt: Filter) -> int | str | None:
 
 def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None,
               quota_window: tuple[date | None, date | None] | None = None, fiscal_start: int = 1,
-              open_snapshot_id: int | str | None = None) -> tuple[str, list]:
+              open_snapshot_id: int | str | None = None) -> tuple[str, dict]:
     """The family sums side by side, one row per key (one row for the whole selection when `by` is None).
 
     Columns: key, won_count, won_amount, lost_count, lost_amount, cycle_days_sum, cycle_count, open_count,
@@ -231,12 +232,15 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
     """
     if by is not None and by not in AXES:
         raise ValueError(f"unknown axis {by!r}")
-    deals, params = deals_cte(flt, snapshot_id)
-    closed_in, p_closed = period_condition("d.outcome_date", flt)
-    open_in, p_open = period_condition("d.close_date", flt)
+    # Named parameters throughout: $start and $end once for every family's period, each borrowed fragment
+    # (deals, targets, activities) under its own prefix; no positional list to keep in step with the SQL.
+    deals, params = named(*deals_cte(flt, snapshot_id), "deal")
+    closed_in, period = named_period("d.outcome_date", flt)
+    params |= period
+    open_in, _ = named_period("d.close_date", flt)
     if flt.start is not None or flt.end is not None:
         open_in = f"d.close_date IS NOT NULL AND {open_in}"
-    created_in, p_created = period_condition("d.created_date", flt)
+    created_in, _ = named_period("d.created_date", flt)
     ctes = [deals]
     ctes.append(
         f"closed AS (SELECT {_key(by, 'outcome_date', fiscal_start)} AS key,"
@@ -254,16 +258,15 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
         "   FILTER (WHERE d.status = 'won' AND d.created_date <= d.outcome_date) AS cycle_count"
         f" FROM deals d WHERE d.status IN ('won', 'lost') AND {closed_in}{_group(by)})"
     )
-    params += p_closed
     # The open pipeline is the one of the snapshot valid at the period's end (`pipeline_snapshot`): a past
     # period reads the deals open then, never today's. PIPELINE_UNKNOWN: no upload that old, no pipeline.
     source = "deals"
     if open_snapshot_id == PIPELINE_UNKNOWN:
         source = "(SELECT * FROM deals WHERE FALSE)"
     elif open_snapshot_id is not None:
-        open_deals, p_open_deals = deals_cte(flt, open_snapshot_id, name="open_deals")
+        open_deals, p_open_deals = named(*deals_cte(flt, open_snapshot_id, name="open_deals"), "open_deal")
         ctes.append(open_deals)
-        params += p_open_deals
+        params |= p_open_deals
         source = "open_deals"
     ctes.append(
         f"open AS (SELECT {_key(by, 'close_date', fiscal_start)} AS key, count(*) AS open_count,"
@@ -276,12 +279,10 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
         f" count(d.amount * d.probability) FILTER (WHERE {open_in}) AS weighted_valued_in_period"
         f" FROM {source} d WHERE d.status = 'open'{_group(by)})"
     )
-    params += p_open * 5
     ctes.append(
         f"new AS (SELECT {_key(by, 'created_date', fiscal_start)} AS key, count(*) AS new_opportunities"
         f" FROM deals d WHERE {created_in}{_group(by)})"
     )
-    params += p_created
     # quota: not available under a filter targets cannot follow, nor for an axis they do not carry
     q_start, q_end = quota_window if quota_window is not None else flt.quota_window
     if by in TIME_AXES:  # buckets of the period itself (the trend), each against its own quota
@@ -289,11 +290,11 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
     t_key = _target_key(by, fiscal_start)
     windows, p_windows = _windows_sql(by, q_start, q_end, fiscal_start)
     ctes.append(windows)
-    params += p_windows
+    params |= p_windows
     if t_key is None or any(getattr(flt, dim) is not None for dim in _NOT_ON_TARGETS):
         ctes.append("quota AS (SELECT CAST(NULL AS VARCHAR) AS key, CAST(NULL AS DOUBLE) AS quota WHERE FALSE)")
     else:
-        where, p_targets = target_conditions(flt, "t")
+        where, p_targets = named(*target_conditions(flt, "t"), "target")
         ctes.append(
             f"quota AS (SELECT {t_key} AS key,"
             "  sum(CAST(t.quota_amount AS DOUBLE) * (date_diff('day', greatest(t.period_start, coalesce(w.w_start,"
@@ -305,20 +306,20 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
             "  AND t.period_start <= coalesce(w.w_end, t.period_start)"
             f"  AND t.period_end >= coalesce(w.w_start, t.period_end){_group(by)})"
         )
-        params += p_targets
+        params |= p_targets
     a_key = _activity_key(by, fiscal_start)
     if a_key is None:
         ctes.append("time AS (SELECT CAST(NULL AS VARCHAR) AS key, NULL AS hours, NULL AS cost_known,"
                     " NULL AS hours_without_cost WHERE FALSE)")
     else:
-        where, p_act = activity_conditions(flt, "a")
+        where, p_act = named(*activity_conditions(flt, "a"), "activity")
         ctes.append(
             f"time AS (SELECT {a_key} AS key, sum(a.duration_minutes) / 60.0 AS hours,"
             " sum(a.duration_minutes / 60.0 * r.hourly_cost) AS cost_known,"
             " sum(a.duration_minutes) FILTER (WHERE r.hourly_cost IS NULL) / 60.0 AS hours_without_cost"
             f" FROM activities a LEFT JOIN {REPS_ONE} r ON r.owner = a.owner WHERE {where}{_group(by)})"
         )
-        params += p_act
+        params |= p_act
     if by is None:
         keys = "keys AS (SELECT CAST(NULL AS VARCHAR) AS key)"
     elif by in TIME_AXES and q_start is not None and q_end is not None:
@@ -578,11 +579,12 @@ def reps_behind_goal(con, flt: Filter, today: date, tolerance: float = BEHIND_TO
     base, base_params = _base_sql(replace(flt, start=month_start, end=today), "owner",
                                   quota_window=(month_start, month_end))
     df = con.execute(
-        f"SELECT f.key AS owner, f.quota, f.quota * ? AS prorated_goal, CAST(f.won_amount AS DOUBLE) AS won_amount,"
-        f" f.quota * ? - f.won_amount AS gap FROM ({base}) f"
-        " WHERE f.quota IS NOT NULL AND f.key IS NOT NULL AND f.quota * ? - f.won_amount > f.quota * ?"
+        f"SELECT f.key AS owner, f.quota, f.quota * $share AS prorated_goal,"
+        " CAST(f.won_amount AS DOUBLE) AS won_amount,"
+        f" f.quota * $share - f.won_amount AS gap FROM ({base}) f"
+        " WHERE f.quota IS NOT NULL AND f.key IS NOT NULL AND f.quota * $share - f.won_amount > f.quota * $tolerance"
         " ORDER BY gap DESC, owner",
-        [share, share] + base_params + [share, tolerance],
+        base_params | {"share": share, "tolerance": tolerance},
     ).fetchdf()
     for col in ("quota", "prorated_goal", "won_amount", "gap"):
         df[col] = df[col].astype("float64")

@@ -28,6 +28,7 @@ import pandas as pd
 
 from analytics.views import forecast, funnel, movement
 from analytics.measures import kpis, stays
+from analytics.measures import quota as quota_lines
 from analytics import selection, store
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, target_conditions
 
@@ -134,7 +135,9 @@ def attainment_trend(con, flt: Filter, owner: str | None = None, months: int = T
         " FROM deals WHERE status = 'won' AND outcome_date BETWEEN ? AND ? GROUP BY 1", params + [lo, hi]
     ).fetchall()
     where, tparams = target_conditions(sel, "t")
-    quota = selection.prorated(con, "targets", "quota_amount", windows, where, tparams)
+    # the target lines that count (a rep's own line, not summed with its segment lines): measures.quota
+    lines = quota_lines.targets_table("quota_amount", quota_lines.wants_segment_lines(sel))
+    quota = selection.prorated(con, lines, "quota_amount", windows, where, tparams)
     won_by = {m: float(v) for m, v in won}
     quota_by = {pd.Timestamp(m).date(): float(v) for m, v in zip(quota["w_start"], quota["value"])}
     df = pd.DataFrame({"month": [w[0] for w in windows]})
@@ -158,7 +161,8 @@ def activity_trend(con, flt: Filter, owner: str, months: int = TREND_MONTHS, tod
         " GROUP BY 1", params
     ).fetchall()
     twhere, tparams = target_conditions(sel, "t")
-    planned = selection.prorated(con, "targets", "planned_activities", windows, twhere, tparams)
+    lines = quota_lines.targets_table("planned_activities", quota_lines.wants_segment_lines(sel))
+    planned = selection.prorated(con, lines, "planned_activities", windows, twhere, tparams)
     done_by = {m: int(n) for m, n in done}
     plan_by = {pd.Timestamp(m).date(): float(v) for m, v in zip(planned["w_start"], planned["value"])}
     df = pd.DataFrame({"month": [w[0] for w in windows]})

@@ -216,7 +216,9 @@ def _planned(con, flt: Filter, axis: str) -> pd.DataFrame | None:
     if axis not in ("segment", "owner", "team"):
         return None
     where, params = target_conditions(flt, "t")
-    table = (f"(SELECT t0.*, r.team FROM targets t0 LEFT JOIN {selection.REPS_ONE} r ON r.owner = t0.owner)")
+    # a rep's own line when given, else its segment lines (never both): per-rep lines stay unattributed
+    lines = quota_lines.targets_table("planned_activities", quota_lines.wants_segment_lines(flt))
+    table = f"(SELECT t0.*, r.team FROM {lines} t0 LEFT JOIN {selection.REPS_ONE} r ON r.owner = t0.owner)"
     df = selection.prorated(con, table, "planned_activities", [(flt.start, flt.end)], where, params, by=axis)
     return pd.DataFrame({"value": df[axis].astype(object), "planned_activities": df["value"]})
 

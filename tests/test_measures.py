@@ -315,3 +315,11 @@ def test_named_parameters_keep_a_fragment_and_its_values_together():
     assert named("a = ? AND b = ?", [1, 2], "x") == ("a = $x_0 AND b = $x_1", {"x_0": 1, "x_1": 2})
     with pytest.raises(ValueError):
         named("a = ?", [1, 2], "x")  # a value without its placeholder is an error, not a silent shift
+
+
+def test_the_reviews_basket_divides_by_the_valued_wins():
+    from analytics.views import reviews
+    con = _workspace({"2026-03-20": [_deal("W1", amount=100000), _deal("W2", amount=None)]})
+    gap = reviews.gaps(con, MARCH, "alice").set_index("metric")
+    assert gap.loc["average_basket", "rep"] == 100000  # not 50 000
+    assert gap.loc["average_basket", "rep"] == kpis.flash_kpis(con, MARCH)["average_basket"]

@@ -224,11 +224,13 @@ def _group_totals(con, flt: Filter) -> dict:
         f"WITH {cte} SELECT count(*) FILTER (WHERE d.status IN ('won', 'lost') AND {period}),"
         f" count(*) FILTER (WHERE d.status = 'won' AND {period}),"
         f" coalesce(sum(d.amount) FILTER (WHERE d.status = 'won' AND {period}), 0),"
-        f" count(DISTINCT d.owner) FILTER (WHERE d.status = 'open' OR (d.status IN ('won', 'lost') AND {period}))"
-        " FROM deals d", params + pparams * 4
+        f" count(DISTINCT d.owner) FILTER (WHERE d.status = 'open' OR (d.status IN ('won', 'lost') AND {period})),"
+        f" count(d.amount) FILTER (WHERE d.status = 'won' AND {period})"
+        " FROM deals d", params + pparams * 5
     ).fetchall()[0]
-    closed, won, won_amount, reps = (_plain(v) for v in row)
-    return {"closed": closed, "won": won, "won_amount": float(won_amount), "reps": reps}
+    closed, won, won_amount, reps, won_valued = (_plain(v) for v in row)
+    # won_valued: the wins that have an amount, the basket's denominator (as kpis' average_basket)
+    return {"closed": closed, "won": won, "won_amount": float(won_amount), "reps": reps, "won_valued": won_valued}
 
 
 def _expected(mixed: pd.DataFrame) -> dict:
@@ -252,9 +254,9 @@ def gaps(con, flt: Filter, owner: str, mixes: dict[str, pd.DataFrame] | None = N
     rep, team = _group_totals(con, replace(flt, owner=owner)), _group_totals(con, ref)
     values = {
         "rep": {"won_amount": rep["won_amount"], "win_rate": _ratio(rep["won"], rep["closed"]),
-                "average_basket": _ratio(rep["won_amount"], rep["won"])},
+                "average_basket": _ratio(rep["won_amount"], rep["won_valued"])},
         "team": {"won_amount": _ratio(team["won_amount"], team["reps"]), "win_rate": _ratio(team["won"], team["closed"]),
-                 "average_basket": _ratio(team["won_amount"], team["won"])},
+                 "average_basket": _ratio(team["won_amount"], team["won_valued"])},
     }
     mixes = mixes or {axis: mix(con, flt, owner, axis) for axis in MIX_AXES}
     expected = {axis: _expected(mixes[axis]) for axis in MIX_AXES}

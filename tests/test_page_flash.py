@@ -83,7 +83,7 @@ def test_renders_with_only_an_opportunities_table(app):
     assert shown["Pipeline ouvert"] == ("83\u202f000\u00a0€", "")
     # tiles that need a missing sheet show a dash and say which sheet to add, instead of 0
     for label in ("Temps passé", "Coût du temps passé", "Atteinte du quota",
-                  "Couverture du reste à faire (affaires de la période)"):
+                  "Couverture (période)"):
         assert shown[label][0] == "—", label
     notes = captions(app)
     assert "Ajoutez une feuille « Activités » pour voir ce chiffre." in notes

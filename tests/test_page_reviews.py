@@ -52,8 +52,8 @@ def test_individual_review_shows_the_coverage_of_the_rep_with_a_poor_month(app):
     assert head["coverage_raw"] > 1  # ...but more than her remaining quota in deals due this month
     shown = tiles(app)
     assert shown["Atteinte du quota"] == fmt.percent(0, "fr", 0)
-    assert shown["Couverture du reste à faire (affaires de la période)"] == fmt.ratio(head["coverage_raw"], "fr", 1)
-    assert shown["Couverture pondérée (affaires de la période)"] == fmt.ratio(head["coverage_weighted"], "fr", 1)
+    assert shown["Couverture (période)"] == fmt.ratio(head["coverage_raw"], "fr", 1)
+    assert shown["Couv. pondérée (période)"] == fmt.ratio(head["coverage_weighted"], "fr", 1)
     assert "Couverture du reste à faire de" in summary_text(app)  # the first thing to discuss
     assert len(app.get("vega_lite_chart")) == 7  # attainment, three gaps, mix, funnel, activity
     assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
@@ -136,7 +136,7 @@ def test_the_cli_prints_what_the_individual_page_shows(app, capsys):
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     shown = tiles(app)
-    assert shown["Couverture du reste à faire (affaires de la période)"] == fmt.ratio(printed["headline"]["coverage_raw"], "fr", 1)
+    assert shown["Couverture (période)"] == fmt.ratio(printed["headline"]["coverage_raw"], "fr", 1)
     texts = [item["text"] for item in printed["summary"]]
     assert summary_text(app) == "\n".join(f"{i}. {t}" for i, t in enumerate(texts, 1))
 

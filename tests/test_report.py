@@ -110,7 +110,7 @@ def test_summary_by_hand(pack, label, value, compared, change):
     ("Taux de transformation", "0.0 %", '+0.0 "pts";-0.0 "pts";0.0 "pts"'),
     ("Cycle de vente moyen", '#,##0 "j"', "+#,##0;-#,##0;0"),
     ("Temps passé", '#,##0.0 "h"', None),
-    ("Couverture du reste à faire (affaires de la période)", '0.00 "×"', None),
+    ("Couverture (période)", '0.00 "×"', None),
 ])
 def test_summary_number_formats(pack, label, value_format, change_format):
     value, _, change = _summary_rows(pack["Synthèse"])[label]

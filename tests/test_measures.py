@@ -323,3 +323,23 @@ def test_the_reviews_basket_divides_by_the_valued_wins():
     gap = reviews.gaps(con, MARCH, "alice").set_index("metric")
     assert gap.loc["average_basket", "rep"] == 100000  # not 50 000
     assert gap.loc["average_basket", "rep"] == kpis.flash_kpis(con, MARCH)["average_basket"]
+
+
+def test_the_individual_review_of_a_rep_over_quota_shows_nothing_negative_left(app):
+    # the rep: quota 10 000, won 13 300: the page said "-3 300 EUR restant a gagner"
+    con = store.open_workspace("over")
+    sid = store.new_snapshot(con, D("2026-03-20"), "test", 2)
+    for d in (_deal("W1", amount=13300), _deal("O1", status="open", amount=5000, close="2026-03-30")):
+        cols = list(d) + ["snapshot_id"]
+        con.execute(f"INSERT INTO opportunities ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    list(d.values()) + [sid])
+    con.execute("INSERT INTO targets (owner, period, quota_amount, period_start, period_end)"
+                " VALUES ('alice', '2026-03', 10000, DATE '2026-03-01', DATE '2026-03-31')")
+    store.log_import(con, {"test": True})
+    app.session_state["workspace"] = "over"
+    app.run()
+    app.switch_page("pages/review_individual.py").run()
+    assert not app.exception
+    captions = " ".join(c.value for c in app.caption)
+    assert "-3" not in captions and "−3" not in captions  # no negative amount left to win
+    assert "Quota atteint" in captions

@@ -230,7 +230,7 @@ EN: dict[str, str] = {
     "flash.help.coverage_pipeline_weighted": "The whole weighted pipeline (amount × probability) / what is left to win (max(quota − won, 0)).",
     "flash.col.coverage_pipeline_raw": "Coverage by the whole pipeline (×)",
     "flash.col.coverage_pipeline_weighted": "Weighted coverage by the whole pipeline (×)",
-    "flash.note.no_amount": "Unknown: none of the {count} deals has an amount.",
+    "flash.note.no_amount": "Unknown: {count} deal(s), none with an amount.",
     "flash.note.partly_valued": "Leaves out {count} deal(s) without an amount.",
     "flash.note.no_pipeline_then": "Pipeline unknown: no upload is as old as the period's end.",
     "flash.note.pipeline_as_of": "Pipeline open on {date} (the last upload before the period's end).",

@@ -234,7 +234,7 @@ FR: dict[str, str] = {
     "flash.help.coverage_pipeline_weighted": "Tout le pipeline pondéré (montant × probabilité) / reste à faire (max(quota − gagné, 0)).",
     "flash.col.coverage_pipeline_raw": "Couverture par tout le pipeline (×)",
     "flash.col.coverage_pipeline_weighted": "Couverture pondérée par tout le pipeline (×)",
-    "flash.note.no_amount": "Inconnu : aucune des {count} affaires n'a de montant.",
+    "flash.note.no_amount": "Inconnu : {count} affaire(s), aucune n'a de montant.",
     "flash.note.partly_valued": "Hors {count} affaire(s) sans montant.",
     "flash.note.no_pipeline_then": "Pipeline inconnu : aucun import n'est aussi ancien que la fin de la période.",
     "flash.note.pipeline_as_of": "Pipeline ouvert au {date} (dernier import avant la fin de la période).",

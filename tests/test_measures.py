@@ -343,3 +343,57 @@ def test_the_individual_review_of_a_rep_over_quota_shows_nothing_negative_left(a
     captions = " ".join(c.value for c in app.caption)
     assert "-3" not in captions and "−3" not in captions  # no negative amount left to win
     assert "Quota atteint" in captions
+
+
+def _flash_tiles(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_flash_page_reads_year_to_date_against_the_whole_years_quota(app):
+    # the demo on 23/11: "year" and "year to date" hold the same wins; both read them against the whole year's quota
+    from analytics.strings_fr import FR
+    app.run()
+    app.switch_page("pages/flash.py").run()
+    app.selectbox(key="flt_preset__fr").set_value("year").run()
+    year = _flash_tiles(app)[FR["flash.kpi.quota_attainment"]]
+    app.selectbox(key="flt_preset__fr").set_value("ytd").run()
+    assert not app.exception
+    flt = app.session_state["filter"]
+    assert flt.whole_end is not None and flt.whole_end > flt.end
+    assert _flash_tiles(app)[FR["flash.kpi.quota_attainment"]] == year
+
+
+def test_the_flash_page_shows_an_unvalued_pipeline_as_unknown_with_its_count(app):
+    from analytics.strings_fr import FR
+    con = store.open_workspace("maven")
+    sid = store.new_snapshot(con, D("2026-03-20"), "test", 3)
+    for d in (_deal("W1", amount=5000), _deal("O1", status="open", amount=None, close="2026-03-30"),
+              _deal("O2", status="open", amount=None, close="2026-04-30")):
+        cols = list(d) + ["snapshot_id"]
+        con.execute(f"INSERT INTO opportunities ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    list(d.values()) + [sid])
+    store.log_import(con, {"test": True})
+    app.session_state["workspace"] = "maven"
+    app.run()
+    app.switch_page("pages/flash.py").run()
+    assert not app.exception
+    tiles = _flash_tiles(app)
+    assert tiles[FR["flash.kpi.open_amount"]] == "—"  # not "0 €"
+    assert tiles[FR["flash.kpi.weighted_pipeline"]] == "—"
+    assert "Inconnu : 2 affaire(s), aucune n'a de montant." in [c.value for c in app.caption]
+
+
+def test_the_pack_says_a_sum_is_unknown_as_the_tile_does():
+    import io
+
+    import openpyxl
+
+    from analytics.outputs import report
+    from analytics.strings_fr import FR
+    con = _workspace({"2026-03-20": [_deal("W1", amount=5000),
+                                     _deal("O1", status="open", amount=None, close="2026-03-30")]})
+    wb = openpyxl.load_workbook(io.BytesIO(report.build_pack(con, MARCH, "fr")))
+    rows = {r[0].value: [c.value for c in r] for r in wb["Synthèse"].iter_rows(min_row=4) if r[0].value}
+    open_row = rows[FR["flash.kpi.open_amount"]]
+    assert open_row[1] is None  # an empty cell, not 0
+    assert "Inconnu : 1 affaire(s), aucune n'a de montant." in open_row

@@ -397,3 +397,23 @@ def test_the_pack_says_a_sum_is_unknown_as_the_tile_does():
     open_row = rows[FR["flash.kpi.open_amount"]]
     assert open_row[1] is None  # an empty cell, not 0
     assert "Inconnu : 1 affaire(s), aucune n'a de montant." in open_row
+
+
+@pytest.mark.parametrize("axis", ["segment", "region", "source", "team", "product", "owner"])
+def test_the_segments_result_figures_are_the_registrys_on_every_axis(workspace, axis):
+    # the shared fixture (tests/fixtures/workspace.py), May 2026: each row of the segments table carries the
+    # same won / lost figures, win rate and basket as the KPI registry cut by the same axis
+    from analytics.views import segments
+    from tests.fixtures.workspace import MAY as SHARED_MAY
+    flt = Filter(*SHARED_MAY)
+    table = segments.segment_table(workspace, flt, axis).set_index("value")
+    registry = kpis.kpi_table(workspace, flt, axis).set_index("key")
+    compared = 0
+    for value, row in table.iterrows():
+        if value is None or value not in registry.index:
+            continue
+        compared += 1
+        for key in ("won_count", "won_amount", "lost_count", "win_rate", "average_basket"):
+            got, want = row[key], registry.loc[value, key]
+            assert (got != got and want != want) or got == pytest.approx(want), (axis, value, key, got, want)
+    assert compared >= 2, axis  # the test compares rows, not nothing

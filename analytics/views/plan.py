@@ -133,7 +133,7 @@ def period_goal(con, flt: Filter = Filter()) -> float | None:
         return None
     where, params = target_conditions(flt)
     lines = quota_lines.targets_table("quota_amount", quota_lines.wants_segment_lines(flt))  # measures.quota's rule
-    quota = prorated(con, lines, "quota_amount", [flt.quota_window], where, params)
+    quota = prorated(con, lines, "quota_amount", [(flt.start, flt.end)], where, params)
     return float(quota.value.iloc[0]) if len(quota) and quota.value.iloc[0] else None
 
 

@@ -199,7 +199,7 @@ CASES = {
             time_spent_hours=1.0, time_cost=50,  # A1
         ),
     ),
-    "region Paris (the rep's region when the deal has none)": (
+    "region Paris (the owner's region in reps, else the deal's)": (
         Filter(MAY.start, MAY.end, region="Paris"),
         dict(
             won_count=2, won_amount=50000,  # O1 (Paris) + O2 (no region, alice is in Paris)

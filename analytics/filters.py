@@ -26,6 +26,14 @@ class Filter:
     segment: str | None = None
     region: str | None = None
     source: str | None = None
+    # The end of the whole period when the period is read to date (year to date: the fiscal year's last day):
+    # attainment is won so far against the whole period's quota, as for the calendar presets. None: whole.
+    whole_end: date | None = None
+
+    @property
+    def quota_window(self) -> tuple[date | None, date | None]:
+        """The window the quota is prorated over: the whole period (PRODUCT.md, quota attainment)."""
+        return self.start, max(self.end, self.whole_end) if self.end and self.whole_end else self.end
 
     @property
     def days(self) -> int | None:
@@ -86,6 +94,15 @@ def period_bounds(preset: str, today: date, fiscal_start: int = 1) -> tuple[date
     raise ValueError(f"unknown period preset {preset!r}")
 
 
+def whole_end(preset: str, today: date, fiscal_start: int = 1) -> date | None:
+    """The end of the whole period a to-date preset belongs to (year to date: the fiscal year's end), so that
+    attainment reads won so far against the whole period's quota, as the calendar presets do. None for the
+    other presets: their period is whole (the last 12 months are a whole year's quota)."""
+    if preset == "ytd":
+        return period_bounds("year", today, fiscal_start)[1]
+    return None
+
+
 def _whole_months(start: date, end: date) -> int | None:
     """How many calendar months [start, end] spans exactly, or None when it is not whole months."""
     if start.day != 1 or end != _month_end(end):
@@ -102,6 +119,12 @@ def previous(flt: Filter, mode: str = "previous", today: date | None = None) -> 
     When `today` falls inside the period, the comparison stops at the same point of its own period
     (month to date against the previous month to the same day), so that deltas compare like with like.
     """
+    if flt.whole_end is not None and flt.end is not None and flt.whole_end > flt.end:
+        # a period read to date (year to date): compare with the whole period before, cut at the same day
+        whole = previous(replace(flt, end=flt.whole_end, whole_end=None), mode)
+        if whole is None:
+            return None
+        return replace(whole, end=min(whole.end, whole.start + (flt.end - flt.start)))
     if flt.start is None or flt.end is None or flt.days > MAX_COMPARED_DAYS:
         return None
     if mode == "last_year":
@@ -136,6 +159,19 @@ def period_condition(column: str, flt: Filter) -> tuple[str, list]:
     return (" AND ".join(parts) or "TRUE"), params
 
 
+def named_period(column: str, flt: Filter) -> tuple[str, dict]:
+    """`period_condition` with named parameters ($start, $end): a query may test the period on many columns
+    and pass the two values once, by name (no positional list to keep in step with the SQL)."""
+    parts, params = [], {}
+    if flt.start is not None:
+        parts.append(f"CAST({column} AS DATE) >= $start")
+        params["start"] = flt.start
+    if flt.end is not None:
+        parts.append(f"CAST({column} AS DATE) <= $end")
+        params["end"] = flt.end
+    return (" AND ".join(parts) or "TRUE"), params
+
+
 def _owner_in_reps(column: str, owner_column: str) -> str:
     return f"{owner_column} IN (SELECT owner FROM reps WHERE {column} = ?)"
 
@@ -159,7 +195,8 @@ def opportunity_conditions(flt: Filter, alias: str = "o") -> tuple[str, list]:
     """SQL conditions (joined by AND) and parameters selecting the opportunities of `flt`'s dimensions.
 
     owner, segment, source: the opportunity's own columns. team: the owner's team in `reps`.
-    region: the opportunity's region, else (when it has none) its owner's region in `reps`.
+    region: the owner's region in `reps`, else (an owner without one) the opportunity's own region: the same
+    rule as selection.deals_cte, targets and activities (whose region is always their owner's).
     The period is not applied here: each KPI says which date it counts on (close, creation...).
     """
     a = alias
@@ -173,7 +210,8 @@ def opportunity_conditions(flt: Filter, alias: str = "o") -> tuple[str, list]:
         parts.append(_owner_in_reps("team", f"{a}.owner"))
         params.append(flt.team)
     if flt.region is not None:
-        parts.append(f"({a}.region = ? OR ({a}.region IS NULL AND {_owner_in_reps('region', f'{a}.owner')}))")
+        parts.append(f"({_owner_in_reps('region', f'{a}.owner')} OR ({a}.region = ? AND {a}.owner NOT IN"
+                     " (SELECT owner FROM reps WHERE region IS NOT NULL)))")
         params += [flt.region, flt.region]
     return (" AND ".join(parts) or "TRUE"), params
 

@@ -3,8 +3,10 @@
 Every KPI, view, CLI command and the review pack starts from `deals_cte` (or `deals` for a DataFrame),
 so that "team", "region", "probability" or "the date a deal was won" mean the same thing everywhere:
 
-- team: the owner's team in `reps`; region: the deal's own region, else its owner's (the effective region).
-  Filters and group-bys both read these resolved columns, so a filter and a group-by never disagree.
+- team: the owner's team in `reps`; region: the owner's region in `reps`, else (an owner without one) the
+  deal's own region. One rule for deals, quota and hours: targets and activities take their owner's region in
+  `reps` too (filters.target_conditions, activity_conditions), so a region's won amount, quota and hours count
+  the same reps. Filters and group-bys both read these resolved columns, so they never disagree.
 - probability: the data's, else the stage's default (PRODUCT.md, weighted pipeline); `probability_given`
   keeps the data's own value (NULL when the export had none).
 - close_date: the expected close date the CRM shows; outcome_date: when a closed deal was won or lost
@@ -91,7 +93,7 @@ def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals",
         snap, snap_params = "o.snapshot_id", []
     sql = (
         f"{name} AS (SELECT * FROM (SELECT o.snapshot_id, o.opportunity_id, o.name, o.account, o.owner, r.team,"
-        " o.segment, o.source, coalesce(o.region, r.region) AS region, o.product, o.stage, o.crm_stage,"
+        " o.segment, o.source, coalesce(r.region, o.region) AS region, o.product, o.stage, o.crm_stage,"
         " s.stage_order, o.status, o.amount,"
         " coalesce(o.probability, s.default_probability) AS probability, o.probability AS probability_given,"
         " s.default_probability, o.created_date, o.close_date,"
@@ -104,6 +106,17 @@ def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals",
         f" WHERE o.snapshot_id = {snap}) x WHERE {where})"
     )
     return sql, snap_params + params
+
+
+def named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
+    """A fragment written with positional `?` (deals_cte, the conditions) turned into named parameters
+    $prefix_0, $prefix_1... so that a query may add its own named values ($start, $end...) beside it: DuckDB
+    does not mix the two styles. The fragment is code (no `?` inside a string literal), never user text."""
+    parts = sql.split("?")
+    if len(parts) - 1 != len(params):
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} parameters")
+    out = parts[0] + "".join(f"${prefix}_{i}{rest}" for i, rest in enumerate(parts[1:]))
+    return out, {f"{prefix}_{i}": value for i, value in enumerate(params)}
 
 
 def deals(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:

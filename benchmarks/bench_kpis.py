@@ -57,6 +57,7 @@ class Frames:
     reps: pd.DataFrame
     targets: pd.DataFrame
     history: pd.DataFrame
+    snapshot_dates: list  # every upload's date, oldest first
 
 
 def load_frames(con) -> Frames:
@@ -68,6 +69,7 @@ def load_frames(con) -> Frames:
         reps=q("SELECT * FROM reps"),
         targets=q("SELECT * FROM targets"),
         history=q("SELECT * FROM stage_history"),
+        snapshot_dates=[r[0] for r in con.execute("SELECT snapshot_date FROM snapshots ORDER BY 1").fetchall()],
     )
 
 
@@ -102,7 +104,10 @@ def select_opps(f: Frames, flt: Filter) -> pd.DataFrame:
     if flt.team is not None:
         mask &= o["owner"].isin(_owners(f.reps, "team", flt.team))
     if flt.region is not None:
-        mask &= (o["region"] == flt.region) | (o["region"].isna() & o["owner"].isin(_owners(f.reps, "region", flt.region)))
+        # the owner's region in reps, else (an owner without one) the deal's
+        with_region = f.reps.loc[f.reps["region"].notna(), "owner"]
+        mask &= (o["owner"].isin(_owners(f.reps, "region", flt.region))
+                 | ((o["region"] == flt.region) & ~o["owner"].isin(with_region)))
     o = o[mask]
     stages = f.stages.set_index("stage")
     closed = o["status"].isin(["won", "lost"])
@@ -138,6 +143,7 @@ def closed_sums(o: pd.DataFrame, flt: Filter, by: str | None = None):
     cycle = (c["outcome_date"] - c["created_date"]).dt.days.where(won & (c["created_date"] <= c["outcome_date"]))
     parts = pd.DataFrame({
         "won_count": won.astype("int64"), "won_amount": c["amount"].where(won, 0.0),
+        "won_valued": (won & c["amount"].notna()).astype("int64"),
         "lost_count": lost.astype("int64"), "lost_amount": c["amount"].where(lost, 0.0),
         "cycle_days_sum": cycle, "cycle_count": cycle.notna().astype("int64"),
     })
@@ -150,6 +156,7 @@ def open_sums(o: pd.DataFrame, flt: Filter, by: str | None = None):
     weighted = op["amount"] * op["probability"]
     parts = pd.DataFrame({
         "open_count": np.ones(len(op), dtype="int64"), "open_amount": op["amount"], "weighted_pipeline": weighted,
+        "open_count_in_period": in_p.astype("int64"),
         "open_amount_in_period": op["amount"].where(in_p, 0.0), "weighted_in_period": weighted.where(in_p, 0.0),
     }, index=op.index)
     return _sum(parts, _key(op, by, "close_date"))
@@ -168,6 +175,13 @@ def quota_sums(f: Frames, flt: Filter, by: str | None = None, windows=None) -> p
         return None if by is None else pd.Series(dtype="float64")
     t = f.targets
     t = t[t["period_start"].notna() & t["period_end"].notna() & t["quota_amount"].notna()]
+    if flt.segment is None:  # a rep's own line when given, else its segment lines (measures.quota)
+        own = t.loc[t["segment"].isna(), ["owner", "period_start", "period_end"]]
+        m = t[t["segment"].notna()].reset_index().merge(own, on="owner", suffixes=("", "_own"))
+        t = t.drop(index=m.loc[(m["period_start_own"] <= m["period_end"])
+                               & (m["period_end_own"] >= m["period_start"]), "index"].unique())
+    else:
+        t = t[t["segment"].notna()]
     for column in ("owner", "segment"):
         if getattr(flt, column) is not None:
             t = t[t[column] == getattr(flt, column)]
@@ -215,6 +229,8 @@ def time_spent(f: Frames, flt: Filter) -> dict:
 
 
 def _ratio(num, den):
+    if num is None:
+        return None
     if isinstance(num, pd.Series):
         return (num / den).where(den > 0)
     return num / den if den is not None and not _nan(den) and den > 0 else None
@@ -227,14 +243,19 @@ def _nan(v) -> bool:
 def with_ratios(d):
     """The ratio KPIs from the sums (PRODUCT.md's definitions), for a dict or a per-rep frame alike."""
     d["win_rate"] = _ratio(d["won_count"], d["won_count"] + d["lost_count"])
-    d["average_basket"] = _ratio(d["won_amount"], d["won_count"])
+    d["average_basket"] = _ratio(d["won_amount"], d["won_valued"])
     d["average_cycle_days"] = _ratio(d["cycle_days_sum"], d["cycle_count"])
     d["quota_attainment"] = _ratio(d["won_amount"], d["quota"])
     quota = d["quota"]
-    remaining = quota - d["won_amount"] if isinstance(quota, pd.Series) or not _nan(quota) else None
+    if isinstance(quota, pd.Series):
+        remaining = (quota - d["won_amount"]).clip(lower=0)
+    else:
+        remaining = None if _nan(quota) else max(quota - d["won_amount"], 0.0)
     d["remaining_quota"] = remaining
     d["coverage_raw"] = _ratio(d["open_amount_in_period"], remaining)
     d["coverage_weighted"] = _ratio(d["weighted_in_period"], remaining)
+    d["coverage_pipeline_raw"] = _ratio(d["open_amount"], remaining)
+    d["coverage_pipeline_weighted"] = _ratio(d["weighted_pipeline"], remaining)
     return d
 
 
@@ -243,6 +264,16 @@ def pandas_flash_kpis(f: Frames, flt: Filter, quota_flt: Filter | None = None) -
     d = {}
     for part in (closed_sums(o, flt), open_sums(o, flt), new_sums(o, flt)):
         d.update(part.to_dict())
+    # a past period reads the pipeline of the upload valid at its end: none when every upload is later (the
+    # frames hold the latest upload only, enough for the default view and its comparison)
+    latest = f.snapshot_dates[-1]
+    if flt.end is not None and flt.end < latest:
+        assert flt.end < f.snapshot_dates[0], "a period between two uploads needs that upload's frame"
+        for key in ("open_count", "open_amount", "weighted_pipeline", "open_amount_in_period", "weighted_in_period",
+                    "open_count_in_period"):
+            d[key] = None
+    d["pipeline_date"] = latest.isoformat() if flt.end is None or flt.end >= latest else None
+    d["unvalued"] = {k: 0 for k in kpis.SUMS}  # the generated amounts are all given
     d["quota"] = quota_sums(f, quota_flt or flt)
     d = with_ratios(d)
     d.update(time_spent(f, flt))
@@ -417,6 +448,10 @@ def differences(name: str, ours, theirs) -> list[str]:
         for key in ours.keys() - {"needs", "notes"}:
             a, b = ours[key], theirs.get(key)
             if _nan(a) and _nan(b):
+                continue
+            if isinstance(a, (dict, str)) or isinstance(b, (dict, str)):  # unvalued counts, the pipeline's date
+                if a != b:
+                    out.append(f"{name}.{key}: ours {a!r}, pandas {b!r}")
                 continue
             if _nan(a) or _nan(b) or not math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9):
                 out.append(f"{name}.{key}: ours {a!r}, pandas {b!r}")

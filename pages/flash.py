@@ -4,6 +4,8 @@ every number and date on screen is written by ui/format.py, every KPI comes from
 """
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -319,6 +321,10 @@ def main() -> None:
     now = cached(kpis.flash_kpis, con, flt)
     before = cached(kpis.comparison_kpis, con, flt, comparison_mode(), reference, fiscal_start())
     st.caption(period_caption(flt, before, reference))
+    if now.get("pipeline_date") and str(now["pipeline_date"]) < str(reference):
+        # a past period reads the pipeline open at its end (the upload valid then), never today's
+        st.caption(tr("flash.note.pipeline_as_of", date=fmt.day(date.fromisoformat(now["pipeline_date"]),
+                                                                state.lang())))
     draw_tiles(now, None if before is None or before["empty"] else before)
     draw_projection(con, flt)
     draw_trend(con, flt)

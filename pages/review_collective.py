@@ -28,13 +28,17 @@ def draw_headline(head: dict, wins: pd.DataFrame) -> None:
     tiles = [("won_amount", "money", tr("review.team.won_help", count=len(wins))),
              ("quota", "money", tr("review.team.quota_help")),
              ("quota_attainment", "rate", None),
-             ("coverage_weighted", "cover", tr("review.tile.coverage_help",
+             # the weighted coverage is explained with the weighted amount it divides
+             ("coverage_weighted", "cover", tr("review.tile.weighted_coverage_help",
                                                remaining=rv.value_text("money", head["remaining_quota"]),
-                                               pipeline=rv.value_text("money", head["open_amount_in_period"])))]
+                                               weighted=rv.value_text("money", head["weighted_in_period"])))]
+    reached = head.get("quota") is not None and head.get("remaining_quota") == 0  # nothing left: no coverage
     for col, (key, kind, caption) in zip(cols, tiles):
         with col:
             st.metric(tr(f"review.team.{key}"), rv.value_text(kind, head.get(key)), border=True)
-            if caption:
+            if reached and key.startswith("coverage"):
+                st.caption(tr("flash.quota_reached"))
+            elif caption:
                 st.caption(caption)
     if head.get("quota") is None:
         st.caption(tr("review.team.no_quota"))

@@ -57,10 +57,11 @@ def draw_headline(head: dict, ctx: dict) -> None:
                                           weighted=rv.value_text("money", head["weighted_in_period"]))),
         ("win_rate", "rate", tr("review.tile.win_rate_help", won=head["won_count"], lost=head["lost_count"])),
     ]
+    reached = head.get("quota") is not None and head.get("remaining_quota") == 0  # nothing left: no coverage
     for col, (key, kind, caption) in zip(cols, tiles):
         with col:
             st.metric(tr(f"review.tile.{key}"), rv.value_text(kind, head.get(key)), border=True)
-            st.caption(caption)
+            st.caption(tr("flash.quota_reached") if reached and key.startswith("coverage") else caption)
     if head.get("quota") is None:
         st.caption(tr("review.no_quota"))
     parts = [tr("review.context.team", team=state.plain(ctx["team"] or tr("review.context.everyone")))]

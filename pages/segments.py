@@ -20,8 +20,11 @@ AXIS_KEY = "segments_axis"
 METRIC_KEY = "segments_rep_metric"
 ACCOUNTS_KEY = "segments_accounts"
 SHOWN_ROWS = 200
+HELP_COLUMNS = ("meetings", "margin", "new_customer_margin", "margin_per_customer", "contribution", "time_cost",
+                "average_basket")
 
-_MONEY = {"won_amount", "lost_amount", "average_basket", "margin", "margin_per_customer", "time_cost",
+_MONEY = {"won_amount", "lost_amount", "average_basket", "margin", "new_customer_margin", "margin_per_customer",
+          "time_cost",
           "marketing_spend", "acquisition_spend", "acquisition_cost", "contribution"}
 _RATE = {"win_rate", "activities_vs_plan", "effort_share", "revenue_share", "margin_share", "marketing_share",
          "conversion", "in_target_share"}
@@ -31,7 +34,7 @@ _ONE_DECIMAL = {"activity_hours", "uncosted_hours", "meetings_per_win", "hours_p
 TABLE_COLUMNS = [
     "value", "won_count", "won_amount", "lost_count", "win_rate", "average_basket", "margin", "new_customers",
     "activities", "meetings", "activity_hours", "time_cost", "marketing_spend", "acquisition_cost",
-    "margin_per_customer", "contribution", "effort_share", "revenue_share", "planned_activities",
+    "new_customer_margin", "margin_per_customer", "contribution", "effort_share", "revenue_share", "planned_activities",
     "activities_vs_plan", "meetings_per_win", "hours_per_win", "calls", "emails", "demos", "uncosted_hours",
     "created_count", "lost_amount", "won_without_margin", "acquisition_spend", "margin_share", "marketing_share",
 ]
@@ -79,8 +82,10 @@ def draw_table(df: pd.DataFrame, key: str, file_name: str, value_label: str | No
     labels = {c: tr(f"segments.col.{c}") for c in df.columns}
     if value_label:
         labels["value"] = value_label
-    config = {col: st.column_config.TextColumn(labels[col], alignment="right") if col in COLUMN_KINDS
-              else st.column_config.TextColumn(labels[col]) for col in df.columns}
+    # the columns whose definition a reader asks about carry it as their help (the README says the same)
+    helps = {col: tr(f"segments.colhelp.{col}") for col in HELP_COLUMNS if col in df.columns}
+    config = {col: st.column_config.TextColumn(labels[col], alignment="right", help=helps.get(col))
+              if col in COLUMN_KINDS else st.column_config.TextColumn(labels[col]) for col in df.columns}
     st.dataframe(fmt.frame(df.head(SHOWN_ROWS), COLUMN_KINDS, lang), hide_index=True, column_config=config,
                  key=f"{key}_table", placeholder=fmt.DASH)
 

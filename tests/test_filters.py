@@ -86,7 +86,7 @@ def test_previous_of_an_unbounded_period_is_none():
 
 def _workspace():
     con = store.memory_workspace()
-    sid = store.new_snapshot(con, D("2026-05-20"), "test", 4)
+    sid = store.new_snapshot(con, D("2026-05-20"), "test", 5)
     con.executemany(
         "INSERT INTO opportunities (opportunity_id, owner, segment, source, region, stage, status, amount,"
         " created_date, snapshot_id) VALUES (?, ?, ?, ?, ?, 'lead', 'open', 1, DATE '2026-01-01', ?)",
@@ -94,7 +94,8 @@ def _workspace():
             ("1", "alice", "Or", "sales", "Paris", sid),
             ("2", "alice", "Or", "marketing", None, sid),  # no region: alice's (Paris)
             ("3", "bob", "Argent", "sales", None, sid),  # no region: bob's (Lyon)
-            ("4", "bob", None, None, "Paris", sid),  # its own region wins over bob's
+            ("4", "bob", None, None, "Paris", sid),  # bob's region (Lyon) wins over its own: quota and hours are bob's
+            ("5", "chloe", None, None, "Paris", sid),  # chloe has no row in reps: the deal's own region
         ],
     )
     con.executemany("INSERT INTO reps (owner, team, region) VALUES (?, ?, ?)",
@@ -111,13 +112,13 @@ def _ids(con, flt):
 @pytest.mark.parametrize(
     "flt, ids",
     [
-        (Filter(), ["1", "2", "3", "4"]),
+        (Filter(), ["1", "2", "3", "4", "5"]),
         (Filter(owner="alice"), ["1", "2"]),
         (Filter(segment="Or"), ["1", "2"]),
         (Filter(source="sales"), ["1", "3"]),
         (Filter(team="Sud"), ["3", "4"]),  # the owner's team in reps
-        (Filter(region="Paris"), ["1", "2", "4"]),  # own region, else the owner's
-        (Filter(region="Lyon"), ["3"]),
+        (Filter(region="Paris"), ["1", "2", "5"]),  # the owner's region, else (no rep row) the deal's
+        (Filter(region="Lyon"), ["3", "4"]),
         (Filter(team="Nord", source="sales"), ["1"]),
         (Filter(owner="x' OR '1'='1"), []),  # a value is a parameter, never SQL
     ],
@@ -166,7 +167,7 @@ def test_filter_options():
     options = filter_options(_workspace())
     assert options == {
         "team": ["Nord", "Sud"],
-        "owner": ["alice", "bob"],
+        "owner": ["alice", "bob", "chloe"],
         "segment": ["Argent", "Or"],
         "region": ["Lyon", "Paris"],
         "source": ["marketing", "sales"],

@@ -105,7 +105,8 @@ def test_renders_with_only_an_opportunities_table(app):
     assert shown["Taux de transformation"] == ("75,0\u00a0%", "-25,0\u00a0pts")  # 3/4 against 1/1 (O6 lost on 25 April)
     assert shown["Pipeline ouvert"] == ("83\u202f000\u00a0€", "")
     # tiles that need a missing sheet show a dash and say which sheet to add, instead of 0
-    for label in ("Temps passé", "Coût du temps passé", "Atteinte du quota", "Couverture du reste à faire"):
+    for label in ("Temps passé", "Coût du temps passé", "Atteinte du quota",
+                  "Couverture (période)"):
         assert shown[label][0] == "—", label
     notes = captions(app)
     assert "Ajoutez une feuille « Activités » pour voir ce chiffre." in notes

@@ -53,8 +53,8 @@ def test_individual_review_shows_the_coverage_of_the_rep_with_a_poor_month(app):
     assert head["coverage_raw"] > 1  # ...but more than her remaining quota in deals due this month
     shown = tiles(app)
     assert shown["Atteinte du quota"] == fmt.percent(0, "fr", 0)
-    assert shown["Couverture du reste à faire"] == fmt.ratio(head["coverage_raw"], "fr", 1)
-    assert shown["Couverture pondérée"] == fmt.ratio(head["coverage_weighted"], "fr", 1)
+    assert shown["Couverture (période)"] == fmt.ratio(head["coverage_raw"], "fr", 1)
+    assert shown["Couv. pondérée (période)"] == fmt.ratio(head["coverage_weighted"], "fr", 1)
     assert "Couverture du reste à faire de" in summary_text(app)  # the first thing to discuss
     assert len(app.get("vega_lite_chart")) == 7  # attainment, three gaps, mix, funnel, activity
     assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
@@ -92,6 +92,17 @@ def test_collective_review_on_the_demo(app):
     assert list(wins["amount"]) == sorted(wins["amount"], reverse=True)  # largest first
 
 
+def test_collective_review_explains_the_weighted_coverage_with_the_weighted_amount(app):
+    # issue 16: the weighted tile (6,9x) was explained with the unweighted 1 220 800 EUR for 67 100 EUR
+    _open(app, COLLECTIVE)
+    head = reviews.collective(demo_con(), app.session_state["filter"])["headline"]
+    captions = [c.value for c in app.caption]
+    weighted, raw = fmt.money(head["weighted_in_period"], "fr"), fmt.money(head["open_amount_in_period"], "fr")
+    assert weighted != raw
+    assert any(weighted in c and fmt.money(head["remaining_quota"], "fr") in c for c in captions)
+    assert not any(raw in c for c in captions)
+
+
 def test_collective_review_in_english(app):
     _open(app, COLLECTIVE, lang="en")
     assert app.title[0].value == "Collective review"
@@ -126,7 +137,7 @@ def test_the_cli_prints_what_the_individual_page_shows(app, capsys):
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     shown = tiles(app)
-    assert shown["Couverture du reste à faire"] == fmt.ratio(printed["headline"]["coverage_raw"], "fr", 1)
+    assert shown["Couverture (période)"] == fmt.ratio(printed["headline"]["coverage_raw"], "fr", 1)
     texts = [item["text"] for item in printed["summary"]]
     assert summary_text(app) == "\n".join(f"{i}. {t}" for i, t in enumerate(texts, 1))
 

@@ -44,8 +44,9 @@ def test_demo_shows_bronze_costing_more_than_its_margin(app):
     expected = segments.segment_table(store.open_workspace(store.DEMO_WORKSPACE), flt, "segment").set_index("value")
     # the story, in the analytics the page draws from
     assert expected.loc["Bronze", "acquisition_cost"] > expected.loc["Bronze", "margin_per_customer"]
-    for segment in ("Or", "Argent"):
-        assert expected.loc[segment, "acquisition_cost"] < expected.loc[segment, "margin_per_customer"]
+    # Or pays for its new customers; in November Argent won one new customer (10 183 margin) for 21 812 spent:
+    # its repeat wins no longer hide that (margin per new customer counts the new customers' wins only)
+    assert expected.loc["Or", "acquisition_cost"] < expected.loc["Or", "margin_per_customer"]
     # on screen: the acquisition cost chart holds Bronze under the break-even line...
     marks = [r for r in _chart_rows(_charts(app)[0]) if r.get("label") in ("Or", "Argent", "Bronze")]
     bronze = next(r for r in marks if r["label"] == "Bronze")

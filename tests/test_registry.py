@@ -37,6 +37,8 @@ HAND = {
     "remaining_quota": (MAY_TEAM, 118000),  # 180 000 - 62 000
     "coverage_raw": (MAY_TEAM, 50000 / 118000),  # 0.424
     "coverage_weighted": (MAY_TEAM, 33000 / 118000),  # 0.280
+    "coverage_pipeline_raw": (MAY_TEAM, 123000 / 118000),  # the whole open pipeline / what is left: 1.042
+    "coverage_pipeline_weighted": (MAY_TEAM, 74100 / 118000),  # the weighted pipeline above / 118 000: 0.628
     "time_spent_hours": (MAY_TEAM, 5.25),  # A01 1 h + A02 1.5 h + A04 0.75 h + A05 2 h (A06 has no duration)
     "time_cost": (MAY_ALICE, 150),  # A01 + A05 = 3 h at 50 €/h (the team's is unknown: chloe has no cost)
 }
@@ -83,8 +85,8 @@ def test_group_by_any_axis(workspace, axis):
     ("product", {"Licence": 40000 + 10000 + 8000 + 24000, "Service": 20000 + 5000 + 16000}),
     # D13 is alice's in S3 (bob's in S1): segment Argent, region Lyon
     ("owner", {"alice": 40000 + 5000 + 24000, "bob": 20000 + 8000, "chloe": 10000 + 16000}),
-    # effective region: D08 has none, bob's is Lyon
-    ("region", {"Paris": 45000, "Lyon": 20000 + 8000 + 24000, "Nice": 26000}),
+    # the owner's region in reps, else the deal's: D13 is alice's (Paris) though the deal says Lyon; D08 is bob's
+    ("region", {"Paris": 40000 + 5000 + 24000, "Lyon": 20000 + 8000, "Nice": 26000}),
     ("stage", {"lead": 5000, "qualification": 10000, "proposal": 44000, "negotiation": 64000}),
 ])
 def test_open_pipeline_by_axis(workspace, axis, expected):

@@ -111,7 +111,7 @@ def test_summary_by_hand(pack, label, value, compared, change):
     ("Taux de transformation", "0.0 %", '+0.0 "pts";-0.0 "pts";0.0 "pts"'),
     ("Cycle de vente moyen", '#,##0 "j"', "+#,##0;-#,##0;0"),
     ("Temps passé", '#,##0.0 "h"', None),
-    ("Couverture du reste à faire", '0.00 "×"', None),
+    ("Couverture (période)", '0.00 "×"', None),
 ])
 def test_summary_number_formats(pack, label, value_format, change_format):
     value, _, change = _summary_rows(pack["Synthèse"])[label]
@@ -173,7 +173,7 @@ def test_rep_sheet_formats_filter_and_frozen_header(pack):
     header = {c.value: c.column_letter for c in ws[3] if c.value}
     assert ws[f"{header['Gagné (€)']}4"].number_format == '#,##0 "€";-#,##0 "€"'
     assert ws[f"{header['Atteinte']}4"].number_format == "0.0 %"
-    assert ws[f"{header['Couverture (×)']}4"].number_format == '0.00 "×"'
+    assert ws[f"{header['Couverture, affaires de la période (×)']}4"].number_format == '0.00 "×"'
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref.startswith("A3:")
     # the attainment column is coloured below and at or above 100 %

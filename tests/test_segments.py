@@ -180,10 +180,10 @@ def test_a_customer_is_new_once_even_with_two_wins_in_the_period(con):
     ("Bronze", "activities", 2),       # A3 (its account Gamma's deal O5), A4 (its deal O6)
     ("Bronze", "meetings", 2),         # a meeting and a video meeting
     ("Bronze", "activity_hours", 3.5),  # 1.5 + 2
-    ("Bronze", "time_cost", 60),       # 1.5 x 40; chloe's 2 h have no cost: not counted as free...
+    ("Bronze", "time_cost", None),     # 1.5 x 40 + chloe's 2 h without a cost: unknown (a dash), not 60...
     ("Bronze", "uncosted_hours", 2.0),  # ...but said
     ("Argent", "activities", 1),       # A6
-    ("Argent", "meetings", 0),         # a demo is not a meeting
+    ("Argent", "meetings", 1),         # a demo is a meeting (analytics.measures.activity), on every page
     ("Argent", "demos", 1),
     ("unattributed", "activities", 1),  # A5: no segment, no deal, an account with no deal
     ("unattributed", "activity_hours", 0.1),
@@ -205,12 +205,12 @@ def test_unattributed_row_comes_last_and_is_not_spread(con):
     ("Or", "marketing_spend", 3410),          # 3 100 (May) + 910 x 31 / 91 (the quarter's May days)
     ("Or", "acquisition_spend", 3520),        # 3 410 + 110
     ("Or", "acquisition_cost", 3520),         # 3 520 / 1 new customer
-    ("Or", "margin_per_customer", 7000),      # 7 000 / 1
-    ("Or", "contribution", 3480),             # 7 000 - 3 520
+    ("Or", "margin_per_customer", 6000),      # Acme's May wins O1 4 000 + O2 2 000 / 1; O4 is Beta's repeat win
+    ("Or", "contribution", 2480),             # 6 000 - 3 520
     ("Bronze", "marketing_spend", 1000),
-    ("Bronze", "acquisition_cost", 1060),     # (1 000 + 60) / 1
+    ("Bronze", "acquisition_cost", None),     # (1 000 + time cost) / 1: chloe's 2 h have no cost, so unknown
     ("Bronze", "margin_per_customer", 500),
-    ("Bronze", "contribution", -560),         # 500 - 1 060
+    ("Bronze", "contribution", None),         # 500 - an unknown spend
     ("Argent", "marketing_spend", 0),         # no spend on Argent: 0, not unknown
     ("Argent", "acquisition_cost", None),     # no new customer: no cost, never infinite
     ("Argent", "contribution", -60),          # 0 margin - (0 + 60)
@@ -354,10 +354,11 @@ def test_sources(con):
 # --- suggestions -------------------------------------------------------------------------------------------------
 
 def test_a_segment_whose_cost_exceeds_its_margin_is_a_candidate_to_move_down(con):
+    con.execute("UPDATE reps SET hourly_cost = 30 WHERE owner = 'chloe'")  # Bronze's time cost known: 60 + 2 x 30
     df = segments.suggestions(con, MAY, "segment")
     down = df[df["kind"] == "move_down"]
-    assert list(down["value"]) == ["Bronze"]  # CAC 1 060 > margin per customer 500
-    assert (down["acquisition_cost"].iloc[0], down["margin_per_customer"].iloc[0]) == (1060, 500)
+    assert list(down["value"]) == ["Bronze"]  # CAC (1 000 + 120) / 1 = 1 120 > margin per customer 500
+    assert (down["acquisition_cost"].iloc[0], down["margin_per_customer"].iloc[0]) == (1120, 500)
 
 
 def test_high_win_rate_for_little_effort_is_a_candidate_to_move_up():
@@ -408,7 +409,8 @@ def test_cli_prints_the_rows_of_the_issue(tmp_path, capsys):
     assert [r["value"] for r in got["rows"]] == ["Or", "Bronze", "Argent", None]
     assert list(got["rows"][0]) == list(segments.CLI_KEYS)
     bronze, argent = got["rows"][1], got["rows"][2]
-    assert (bronze["won_count"], bronze["acquisition_cost"], bronze["contribution"]) == (1, 1060.0, -560.0)
+    # chloe's 2 h on Bronze have no hourly cost: its spend, cost and contribution are unknown (null), not a floor
+    assert (bronze["won_count"], bronze["acquisition_cost"], bronze["contribution"]) == (1, None, None)
     assert argent["acquisition_cost"] is None and argent["average_basket"] is None  # no win: null, not inf
 
 

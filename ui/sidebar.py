@@ -10,7 +10,7 @@ from datetime import date
 import streamlit as st
 
 from analytics import settings
-from analytics.filters import COMPARISONS, DIMENSIONS, PRESETS, Filter, _add_months, period_bounds, previous
+from analytics.filters import COMPARISONS, DIMENSIONS, PRESETS, Filter, _add_months, period_bounds, previous, whole_end
 from analytics.i18n import t
 from ui import cache
 from ui import format as fmt
@@ -118,6 +118,7 @@ def draw_filters(con) -> Filter:
         preset = _choice(
             tr("filters.period"), list(PRESETS), PRESET_KEY, lambda p: label(f"filters.preset.{p}"), language
         )
+        whole = whole_end(preset, today, fiscal_start)  # year to date: read against the whole year's quota
         if preset == "custom":
             fallback = st.session_state.get(CUSTOM_LAST_KEY) or period_bounds(DEFAULT_PRESET, today, fiscal_start)
             st.session_state.setdefault(CUSTOM_KEY, fallback)
@@ -151,7 +152,7 @@ def draw_filters(con) -> Filter:
             values[dim] = chosen or None
         if cache.available_tables(con):
             _fiscal_setting(con, language)
-    return Filter(start=start, end=end, **values)
+    return Filter(start=start, end=end, whole_end=whole, **values)
 
 
 def current_filter() -> Filter:

@@ -29,9 +29,11 @@ import pandas as pd
 from analytics.measures import stays
 from analytics import store
 from analytics.measures.checks import overdue_deals, probability_inversions  # noqa: F401  (alerts, defined once there)
-from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, previous
+from analytics.filters import Filter, _add_months, _month_end, activity_conditions, named_period, previous
 from analytics.filters import target_conditions
-from analytics.selection import AXES, REPS_ONE, TIME_AXES, axis_expr, deals_cte
+from analytics.measures import quota as quota_lines
+from analytics.selection import (AXES, REPS_ONE, TIME_AXES, axis_expr, deals_cte, latest_snapshot_id, named,
+                                 snapshot_on_or_before)
 
 
 # --- the registry --------------------------------------------------------------------------------------------
@@ -66,13 +68,15 @@ def _div(num: str, den: str) -> str:
     return f"CAST({num} AS DOUBLE) / NULLIF(CAST({den} AS DOUBLE), 0)"
 
 
-_REMAINING = "(f.quota - f.won_amount)"
+# What is left to win: never negative (a rep over quota has nothing left, not "-3 300 EUR").
+_REMAINING = "greatest(f.quota - f.won_amount, 0)"
 
 REGISTRY: tuple[KPI, ...] = (
     KPI("won_count", "count", "f.won_count", delta="difference"),
     KPI("won_amount", "money", "f.won_amount"),
     KPI("win_rate", "rate", _div("f.won_count", "f.won_count + f.lost_count"), delta="points"),
-    KPI("average_basket", "money", _div("f.won_amount", "f.won_count")),
+    # divided by the won deals that have an amount: 100k + one won deal without amount is a basket of 100k
+    KPI("average_basket", "money", _div("f.won_amount", "f.won_valued")),
     KPI("lost_count", "count", "f.lost_count", delta="difference", better="lower"),
     KPI("lost_amount", "money", "f.lost_amount", better="lower"),
     KPI("new_opportunities", "count", "f.new_opportunities", delta="difference"),
@@ -87,6 +91,12 @@ REGISTRY: tuple[KPI, ...] = (
     KPI("coverage_weighted", "ratio",
         f"CASE WHEN {_REMAINING} > 0 THEN {_div('f.weighted_in_period', _REMAINING)} END",
         needs=("targets",), delta="none"),
+    # coverage by the whole open pipeline, whatever its expected close date (the pipeline page's coverage)
+    KPI("coverage_pipeline_raw", "ratio", f"CASE WHEN {_REMAINING} > 0 THEN {_div('f.open_amount', _REMAINING)} END",
+        needs=("targets",), delta="none", tile=False),
+    KPI("coverage_pipeline_weighted", "ratio",
+        f"CASE WHEN {_REMAINING} > 0 THEN {_div('f.weighted_pipeline', _REMAINING)} END",
+        needs=("targets",), delta="none", tile=False),
     KPI("quota_attainment", "rate", _div("f.won_amount", "f.quota"), needs=("targets",), delta="points"),
     KPI("quota", "money", "f.quota", needs=("targets",), delta="none"),
     # hours: NULL when no activity of the workspace states a duration (the sheet lacks them), else the sum
@@ -102,6 +112,11 @@ REGISTRY: tuple[KPI, ...] = (
     KPI("weighted_in_period", "money", "f.weighted_in_period", delta="none", tile=False),
     KPI("remaining_quota", "money", _REMAINING, needs=("targets",), delta="none", tile=False),
 )
+# How many deals each sum of amounts leaves out for want of an amount (a partly valued sum says it): selected
+# beside the KPIs as <sum>_unvalued.
+_UNVALUED = (("won_amount", "won_unvalued"), ("lost_amount", "lost_unvalued"), ("open_amount", "open_unvalued"),
+             ("weighted_pipeline", "weighted_unvalued"), ("open_amount_in_period", "open_unvalued_in_period"),
+             ("weighted_in_period", "weighted_unvalued_in_period"))
 BY_KEY = {k.key: k for k in REGISTRY}
 
 # The keys `flash_kpis` returns and `python -m analytics kpis --json` prints (kept stable for scripts).
@@ -109,8 +124,15 @@ FLASH_KEYS = (
     "won_count", "won_amount", "lost_count", "lost_amount", "win_rate", "open_count", "open_amount",
     "weighted_pipeline", "average_basket", "average_cycle_days", "new_opportunities",
     "time_spent_hours", "time_cost", "quota", "quota_attainment", "coverage_raw", "coverage_weighted",
-    "open_amount_in_period", "weighted_in_period", "remaining_quota",
+    "open_amount_in_period", "weighted_in_period", "remaining_quota", "coverage_pipeline_raw",
+    "coverage_pipeline_weighted",
 )
+# The sums of amounts whose unvalued deals are counted: `flash_kpis(...)["unvalued"][key]`.
+SUMS = ("won_amount", "lost_amount", "open_amount", "weighted_pipeline", "open_amount_in_period", "weighted_in_period")
+# What each coverage and average reads the unvalued count of (a tile says how many deals its figure leaves out).
+UNVALUED_OF = {k: k for k in SUMS} | {"average_basket": "won_amount", "quota_attainment": "won_amount",
+                                     "coverage_raw": "open_amount_in_period",
+                                     "coverage_weighted": "weighted_in_period"}
 # Which table a KPI needs (the page names the sheet to add when it is absent): from the registry.
 NEEDS = {k.key: k.needs[0] for k in REGISTRY if k.needs}
 
@@ -157,44 +179,77 @@ def _activity_key(by: str | None, fiscal_start: int) -> str | None:
     return None
 
 
-def _windows_sql(by: str | None, start: date | None, end: date | None, fiscal_start: int) -> tuple[str, list]:
+def _windows_sql(by: str | None, start: date | None, end: date | None, fiscal_start: int) -> tuple[str, dict]:
     """`w(key, w_start, w_end)`: the windows a quota is prorated over: the period itself, or one per bucket
     of a time axis (the period cut into weeks, months...; needs a bounded period)."""
     if by in TIME_AXES and start is not None and end is not None:
         day_key = axis_expr(by, "days", "d", fiscal_start)
         return (
             "w AS (SELECT " + day_key + " AS key, min(d) AS w_start, max(d) AS w_end FROM"
-            " (SELECT CAST(unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY)) AS DATE) AS d)"
-            " days GROUP BY 1)"
-        ), [start, end]
-    return "w AS (SELECT NULL AS key, CAST(? AS DATE) AS w_start, CAST(? AS DATE) AS w_end)", [start, end]
+            " (SELECT CAST(unnest(generate_series(CAST($w_start AS DATE), CAST($w_end AS DATE), INTERVAL 1 DAY))"
+            " AS DATE) AS d) days GROUP BY 1)"
+        ), {"w_start": start, "w_end": end}
+    return ("w AS (SELECT NULL AS key, CAST($w_start AS DATE) AS w_start, CAST($w_end AS DATE) AS w_end)",
+            {"w_start": start, "w_end": end})
+
+
+def _sum(total: str, count: str, valued: str, name: str) -> str:
+    """A family's sum of amounts: 0 over no deal, unknown (NULL) when it has deals and none is valued."""
+    return f"CASE WHEN coalesce({count}, 0) > 0 AND coalesce({valued}, 0) = 0 THEN NULL ELSE coalesce({total}, 0) END AS {name}"
+
+
+PIPELINE_UNKNOWN = "unknown"  # open_snapshot_id when no upload is as old as the period's end
+
+
+def pipeline_snapshot(con, flt: Filter) -> int | str | None:
+    """The snapshot whose open deals are the period's pipeline: the latest (None) while the period reaches the
+    latest upload, else the last upload on or before the period's end (a past quarter reads the pipeline open
+    at its end, never today's); PIPELINE_UNKNOWN when every upload is later than the period's end."""
+    if flt.end is None:
+        return None
+    rows = con.execute("SELECT max(snapshot_date) FROM snapshots").fetchall()
+    latest = rows[0][0] if rows else None
+    if latest is None or flt.end >= latest:
+        return None
+    sid = snapshot_on_or_before(con, flt.end)
+    return PIPELINE_UNKNOWN if sid is None else sid
 
 
 def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None,
-              quota_window: tuple[date | None, date | None] | None = None, fiscal_start: int = 1) -> tuple[str, list]:
+              quota_window: tuple[date | None, date | None] | None = None, fiscal_start: int = 1,
+              open_snapshot_id: int | str | None = None) -> tuple[str, dict]:
     """The family sums side by side, one row per key (one row for the whole selection when `by` is None).
 
     Columns: key, won_count, won_amount, lost_count, lost_amount, cycle_days_sum, cycle_count, open_count,
     open_amount, weighted_pipeline, open_amount_in_period, weighted_in_period, new_opportunities, quota,
     hours, cost_known, hours_without_cost, any_duration, any_cost.
     `quota_window` prorates the quota over another window than the period (a comparison read like for like:
-    won up to the same elapsed day against its whole period's quota).
+    won up to the same elapsed day against its whole period's quota); by default the filter's whole period
+    (`Filter.quota_window`: year to date reads the whole year's quota). `open_snapshot_id`: the snapshot the
+    open family reads (`pipeline_snapshot`; None: the same as the other families).
+    Each sum of amounts comes with the count of deals it sums and of those with an amount (`*_valued`):
+    a sum over deals none of which has an amount is unknown (NULL), never 0.
     """
     if by is not None and by not in AXES:
         raise ValueError(f"unknown axis {by!r}")
-    deals, params = deals_cte(flt, snapshot_id)
-    closed_in, p_closed = period_condition("d.outcome_date", flt)
-    open_in, p_open = period_condition("d.close_date", flt)
+    # Named parameters throughout: $start and $end once for every family's period, each borrowed fragment
+    # (deals, targets, activities) under its own prefix; no positional list to keep in step with the SQL.
+    deals, params = named(*deals_cte(flt, snapshot_id), "deal")
+    closed_in, period = named_period("d.outcome_date", flt)
+    params |= period
+    open_in, _ = named_period("d.close_date", flt)
     if flt.start is not None or flt.end is not None:
         open_in = f"d.close_date IS NOT NULL AND {open_in}"
-    created_in, p_created = period_condition("d.created_date", flt)
+    created_in, _ = named_period("d.created_date", flt)
     ctes = [deals]
     ctes.append(
         f"closed AS (SELECT {_key(by, 'outcome_date', fiscal_start)} AS key,"
         " count(*) FILTER (WHERE d.status = 'won') AS won_count,"
         " sum(d.amount) FILTER (WHERE d.status = 'won') AS won_amount,"
+        " count(d.amount) FILTER (WHERE d.status = 'won') AS won_valued,"
         " count(*) FILTER (WHERE d.status = 'lost') AS lost_count,"
         " sum(d.amount) FILTER (WHERE d.status = 'lost') AS lost_amount,"
+        " count(d.amount) FILTER (WHERE d.status = 'lost') AS lost_valued,"
         # A deal created after it closed (a CRM migration's dates) is left out of the cycle, never averaged in
         # as a negative number of days; the quality report lists it (quality.created_after_closed).
         " sum(date_diff('day', d.created_date, d.outcome_date))"
@@ -203,54 +258,68 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
         "   FILTER (WHERE d.status = 'won' AND d.created_date <= d.outcome_date) AS cycle_count"
         f" FROM deals d WHERE d.status IN ('won', 'lost') AND {closed_in}{_group(by)})"
     )
-    params += p_closed
+    # The open pipeline is the one of the snapshot valid at the period's end (`pipeline_snapshot`): a past
+    # period reads the deals open then, never today's. PIPELINE_UNKNOWN: no upload that old, no pipeline.
+    source = "deals"
+    if open_snapshot_id == PIPELINE_UNKNOWN:
+        source = "(SELECT * FROM deals WHERE FALSE)"
+    elif open_snapshot_id is not None:
+        open_deals, p_open_deals = named(*deals_cte(flt, open_snapshot_id, name="open_deals"), "open_deal")
+        ctes.append(open_deals)
+        params |= p_open_deals
+        source = "open_deals"
     ctes.append(
         f"open AS (SELECT {_key(by, 'close_date', fiscal_start)} AS key, count(*) AS open_count,"
         " sum(d.amount) AS open_amount, sum(d.amount * d.probability) AS weighted_pipeline,"
+        " count(d.amount) AS open_valued, count(d.amount * d.probability) AS weighted_valued,"
+        f" count(*) FILTER (WHERE {open_in}) AS open_count_in_period,"
         f" sum(d.amount) FILTER (WHERE {open_in}) AS open_amount_in_period,"
-        f" sum(d.amount * d.probability) FILTER (WHERE {open_in}) AS weighted_in_period"
-        f" FROM deals d WHERE d.status = 'open'{_group(by)})"
+        f" count(d.amount) FILTER (WHERE {open_in}) AS open_valued_in_period,"
+        f" sum(d.amount * d.probability) FILTER (WHERE {open_in}) AS weighted_in_period,"
+        f" count(d.amount * d.probability) FILTER (WHERE {open_in}) AS weighted_valued_in_period"
+        f" FROM {source} d WHERE d.status = 'open'{_group(by)})"
     )
-    params += p_open + p_open
     ctes.append(
         f"new AS (SELECT {_key(by, 'created_date', fiscal_start)} AS key, count(*) AS new_opportunities"
         f" FROM deals d WHERE {created_in}{_group(by)})"
     )
-    params += p_created
     # quota: not available under a filter targets cannot follow, nor for an axis they do not carry
-    q_start, q_end = quota_window if quota_window is not None else (flt.start, flt.end)
+    q_start, q_end = quota_window if quota_window is not None else flt.quota_window
+    if by in TIME_AXES:  # buckets of the period itself (the trend), each against its own quota
+        q_start, q_end = quota_window if quota_window is not None else (flt.start, flt.end)
     t_key = _target_key(by, fiscal_start)
     windows, p_windows = _windows_sql(by, q_start, q_end, fiscal_start)
     ctes.append(windows)
-    params += p_windows
+    params |= p_windows
     if t_key is None or any(getattr(flt, dim) is not None for dim in _NOT_ON_TARGETS):
         ctes.append("quota AS (SELECT CAST(NULL AS VARCHAR) AS key, CAST(NULL AS DOUBLE) AS quota WHERE FALSE)")
     else:
-        where, p_targets = target_conditions(flt, "t")
+        where, p_targets = named(*target_conditions(flt, "t"), "target")
         ctes.append(
             f"quota AS (SELECT {t_key} AS key,"
             "  sum(CAST(t.quota_amount AS DOUBLE) * (date_diff('day', greatest(t.period_start, coalesce(w.w_start,"
             "  t.period_start)), least(t.period_end, coalesce(w.w_end, t.period_end))) + 1)"
             "  / (date_diff('day', t.period_start, t.period_end) + 1)) AS quota"
-            f" FROM targets t LEFT JOIN {REPS_ONE} r ON r.owner = t.owner CROSS JOIN w"
+            f" FROM {quota_lines.targets_table('quota_amount', quota_lines.wants_segment_lines(flt, by))} t"
+            f" LEFT JOIN {REPS_ONE} r ON r.owner = t.owner CROSS JOIN w"
             f" WHERE {where} AND t.quota_amount IS NOT NULL"
             "  AND t.period_start <= coalesce(w.w_end, t.period_start)"
             f"  AND t.period_end >= coalesce(w.w_start, t.period_end){_group(by)})"
         )
-        params += p_targets
+        params |= p_targets
     a_key = _activity_key(by, fiscal_start)
     if a_key is None:
         ctes.append("time AS (SELECT CAST(NULL AS VARCHAR) AS key, NULL AS hours, NULL AS cost_known,"
                     " NULL AS hours_without_cost WHERE FALSE)")
     else:
-        where, p_act = activity_conditions(flt, "a")
+        where, p_act = named(*activity_conditions(flt, "a"), "activity")
         ctes.append(
             f"time AS (SELECT {a_key} AS key, sum(a.duration_minutes) / 60.0 AS hours,"
             " sum(a.duration_minutes / 60.0 * r.hourly_cost) AS cost_known,"
             " sum(a.duration_minutes) FILTER (WHERE r.hourly_cost IS NULL) / 60.0 AS hours_without_cost"
             f" FROM activities a LEFT JOIN {REPS_ONE} r ON r.owner = a.owner WHERE {where}{_group(by)})"
         )
-        params += p_act
+        params |= p_act
     if by is None:
         keys = "keys AS (SELECT CAST(NULL AS VARCHAR) AS key)"
     elif by in TIME_AXES and q_start is not None and q_end is not None:
@@ -259,19 +328,37 @@ def _base_sql(flt: Filter, by: str | None = None, snapshot_id: int | None = None
         keys = ("keys AS (SELECT key FROM closed UNION SELECT key FROM open UNION SELECT key FROM new"
                 " UNION SELECT key FROM quota)")
     ctes.append(keys)
+    if open_snapshot_id == PIPELINE_UNKNOWN:  # no upload as old as the period's end: the pipeline is unknown
+        open_columns = (" NULL AS open_count, NULL AS open_amount, 0 AS open_unvalued,"
+                        " NULL AS weighted_pipeline, 0 AS weighted_unvalued, NULL AS open_count_in_period,"
+                        " NULL AS open_amount_in_period, 0 AS open_unvalued_in_period, NULL AS weighted_in_period,"
+                        " 0 AS weighted_unvalued_in_period,")
+    else:
+        open_columns = " coalesce(open.open_count, 0) AS open_count, " + ", ".join(
+            _sum(f"open.{amount}", f"open.{count}", f"open.{valued}", amount)
+            + f", coalesce(open.{count}, 0) - coalesce(open.{valued}, 0) AS {unvalued}"
+            for amount, count, valued, unvalued in (
+                ("open_amount", "open_count", "open_valued", "open_unvalued"),
+                ("weighted_pipeline", "open_count", "weighted_valued", "weighted_unvalued"),
+                ("open_amount_in_period", "open_count_in_period", "open_valued_in_period", "open_unvalued_in_period"),
+                ("weighted_in_period", "open_count_in_period", "weighted_valued_in_period",
+                 "weighted_unvalued_in_period"),
+            )) + ", coalesce(open.open_count_in_period, 0) AS open_count_in_period,"
     join = " ".join(
         f"LEFT JOIN {name} ON {name}.key IS NOT DISTINCT FROM k.key"
         for name in ("closed", "open", "new", "quota", "time")
     )
     sql = (
         "WITH " + ", ".join(ctes) +
-        " SELECT k.key, coalesce(closed.won_count, 0) AS won_count, coalesce(closed.won_amount, 0) AS won_amount,"
-        " coalesce(closed.lost_count, 0) AS lost_count, coalesce(closed.lost_amount, 0) AS lost_amount,"
+        " SELECT k.key, coalesce(closed.won_count, 0) AS won_count, " + _sum("closed.won_amount", "closed.won_count",
+                                                                           "closed.won_valued", "won_amount") +
+        ", coalesce(closed.won_valued, 0) AS won_valued,"
+        " coalesce(closed.lost_count, 0) AS lost_count, " + _sum("closed.lost_amount", "closed.lost_count",
+                                                                 "closed.lost_valued", "lost_amount") + ","
+        " coalesce(closed.lost_count, 0) - coalesce(closed.lost_valued, 0) AS lost_unvalued,"
+        " coalesce(closed.won_count, 0) - coalesce(closed.won_valued, 0) AS won_unvalued,"
         " coalesce(closed.cycle_days_sum, 0) AS cycle_days_sum, coalesce(closed.cycle_count, 0) AS cycle_count,"
-        " coalesce(open.open_count, 0) AS open_count, coalesce(open.open_amount, 0) AS open_amount,"
-        " coalesce(open.weighted_pipeline, 0) AS weighted_pipeline,"
-        " coalesce(open.open_amount_in_period, 0) AS open_amount_in_period,"
-        " coalesce(open.weighted_in_period, 0) AS weighted_in_period,"
+        + open_columns +
         " coalesce(new.new_opportunities, 0) AS new_opportunities, quota.quota,"
         " time.hours, time.cost_known, time.hours_without_cost,"
         # hours are known when some activity states a duration, and only for axes activities carry
@@ -290,12 +377,15 @@ def kpi_sql(flt: Filter, by: str | None = None, kpis: tuple[str, ...] | None = N
     base, params = _base_sql(flt, by, **options)
     chosen = [BY_KEY[k] for k in kpis] if kpis else REGISTRY
     columns = ", ".join(f"{k.sql} AS {k.key}" for k in chosen)
-    return f"SELECT f.key, {columns}, f.hours_without_cost, f.any_cost FROM ({base}) f", params
+    extra = "".join(f", f.{column} AS {name}_unvalued" for name, column in _UNVALUED)
+    return (f"SELECT f.key, {columns}, f.hours_without_cost, f.any_cost, f.open_count_in_period{extra}"
+            f" FROM ({base}) f"), params
 
 
 def kpi_table(con, flt: Filter, by: str | None = None, **options) -> pd.DataFrame:
     """The registry's KPIs by axis `by` (any of selection.AXES) as a DataFrame: key, one column per KPI,
     hours_without_cost. Figures a family cannot split by that axis (the quota by source) are NaN."""
+    options.setdefault("open_snapshot_id", pipeline_snapshot(con, flt))
     sql, params = kpi_sql(flt, by, **options)
     df = con.execute(sql, params).fetchdf()
     for k in REGISTRY:
@@ -324,15 +414,23 @@ def flash_kpis(con, flt: Filter, quota_window: tuple[date | None, date | None] |
     Undefined values are None (win rate with no deal closed, basket with no win, cost partly unknown...).
     `needs` maps each KPI left None for want of a table to that table's name (the sheet to add);
     `notes` maps a KPI left None for another reason to its note: {"note": i18n key, ...its parameters}.
+    `unvalued` maps each sum of amounts (SUMS) to the number of its deals without an amount: the sum is None
+    when all of them are (unknown, not 0), else it leaves them out and says so (a note on the tile).
+    `pipeline_date`: the date (ISO text) of the upload the open figures read (the period's end's, for a past period;
+    None when no upload is that old: the pipeline is unknown).
     """
-    sql, params = kpi_sql(flt, None, quota_window=quota_window, fiscal_start=fiscal_start)
+    open_snapshot = pipeline_snapshot(con, flt)
+    sql, params = kpi_sql(flt, None, quota_window=quota_window, fiscal_start=fiscal_start,
+                          open_snapshot_id=open_snapshot)
     result = con.execute(sql, params)
     names = [c[0] for c in result.description]
     row = dict(zip(names, result.fetchall()[0]))
     out = {k: _plain(row[k]) for k in FLASH_KEYS}
     for k in FLASH_KEYS:
-        if BY_KEY[k].kind == "count":
+        if BY_KEY[k].kind == "count" and out[k] is not None:
             out[k] = int(out[k])
+    unvalued = {k: int(_plain(row[f"{k}_unvalued"]) or 0) for k in SUMS}
+    out["open_count_in_period"] = _plain(row["open_count_in_period"])
     available = store.available_tables(con)
     needs = {k: table for k, table in NEEDS.items() if table not in available}
     notes = {}
@@ -351,7 +449,22 @@ def flash_kpis(con, flt: Filter, quota_window: tuple[date | None, date | None] |
     if "targets" in available and any(getattr(flt, dim) is not None for dim in _NOT_ON_TARGETS):
         for k in ("quota", "quota_attainment", "coverage_raw", "coverage_weighted", "remaining_quota"):
             notes[k] = {"note": "flash.note.quota_source"}
-    return out | {"needs": needs, "notes": notes}
+    for key, of in UNVALUED_OF.items():
+        if key in notes or key in needs or not unvalued[of]:
+            continue
+        if out[of] is None:  # none of the deals has an amount: unknown, with the count
+            notes[key] = {"note": "flash.note.no_amount", "count": unvalued[of]}
+        else:
+            notes[key] = {"note": "flash.note.partly_valued", "count": unvalued[of]}
+    if open_snapshot == PIPELINE_UNKNOWN:
+        pipeline_date = None
+        for key in ("open_amount", "weighted_pipeline", "coverage_raw", "coverage_weighted", "open_count"):
+            notes[key] = {"note": "flash.note.no_pipeline_then"}
+    else:
+        sid = open_snapshot if open_snapshot is not None else latest_snapshot_id(con)
+        dates = con.execute("SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?", [sid]).fetchall()
+        pipeline_date = dates[0][0].isoformat() if dates else None
+    return out | {"needs": needs, "notes": notes, "unvalued": unvalued, "pipeline_date": pipeline_date}
 
 
 def comparison_kpis(con, flt: Filter, mode: str, today: date | None, fiscal_start: int = 1) -> dict | None:
@@ -365,7 +478,7 @@ def comparison_kpis(con, flt: Filter, mode: str, today: date | None, fiscal_star
     created, no quota and no hour: then no change should be shown.
     """
     cut = previous(flt, mode, today=today)
-    whole = previous(flt, mode)
+    whole = previous(replace(flt, end=flt.quota_window[1], whole_end=None), mode)  # year to date: the whole year
     if cut is None or whole is None:
         return None
     out = flash_kpis(con, cut, quota_window=(whole.start, whole.end), fiscal_start=fiscal_start)
@@ -466,11 +579,12 @@ def reps_behind_goal(con, flt: Filter, today: date, tolerance: float = BEHIND_TO
     base, base_params = _base_sql(replace(flt, start=month_start, end=today), "owner",
                                   quota_window=(month_start, month_end))
     df = con.execute(
-        f"SELECT f.key AS owner, f.quota, f.quota * ? AS prorated_goal, CAST(f.won_amount AS DOUBLE) AS won_amount,"
-        f" f.quota * ? - f.won_amount AS gap FROM ({base}) f"
-        " WHERE f.quota IS NOT NULL AND f.key IS NOT NULL AND f.quota * ? - f.won_amount > f.quota * ?"
+        f"SELECT f.key AS owner, f.quota, f.quota * $share AS prorated_goal,"
+        " CAST(f.won_amount AS DOUBLE) AS won_amount,"
+        f" f.quota * $share - f.won_amount AS gap FROM ({base}) f"
+        " WHERE f.quota IS NOT NULL AND f.key IS NOT NULL AND f.quota * $share - f.won_amount > f.quota * $tolerance"
         " ORDER BY gap DESC, owner",
-        [share, share] + base_params + [share, tolerance],
+        base_params | {"share": share, "tolerance": tolerance},
     ).fetchdf()
     for col in ("quota", "prorated_goal", "won_amount", "gap"):
         df[col] = df[col].astype("float64")

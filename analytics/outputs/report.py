@@ -234,16 +234,22 @@ def summary_section(con, flt: Filter, ctx: Context) -> Part:
     for kpi in summary_kpis():
         prior = before.get(kpi.key) if (before is not None and kpi.delta != "none") else None
         delta, delta_kind = change(kpi, now.get(kpi.key), prior)
-        rows.append({"kpi": _tr(ctx, kpi.label_key), "value": now.get(kpi.key), "compared": prior, "change": delta})
+        note = now.get("notes", {}).get(kpi.key)  # unknown or partly valued: the same words as the page's tile
+        note_text = _tr(ctx, note["note"], **{k: v for k, v in note.items() if k != "note"}) if note else None
+        rows.append({"kpi": _tr(ctx, kpi.label_key), "value": now.get(kpi.key), "compared": prior, "change": delta,
+                     "note": note_text})
         value_kinds.append(kpi.kind)
         change_kinds.append(delta_kind)
         sign = {"higher": 1, "lower": -1}.get(kpi.better, 0)
         fonts.append(None if not delta or not sign else GOOD if delta * sign > 0 else BAD)
-    df = pd.DataFrame(rows, columns=["kpi", "value", "compared", "change"])
+    df = pd.DataFrame(rows, columns=["kpi", "value", "compared", "change", "note"])
+    if df["note"].isna().all():
+        df = df.drop(columns="note")
     table = Table(
-        df, {"kpi": "text"},
+        df, {"kpi": "text", "note": "text"},
         {"kpi": _tr(ctx, "report.col.kpi"), "value": _tr(ctx, "report.col.value"),
-         "compared": _tr(ctx, "report.col.compared"), "change": _tr(ctx, "report.col.change")},
+         "compared": _tr(ctx, "report.col.compared"), "change": _tr(ctx, "report.col.change"),
+         "note": _tr(ctx, "report.col.note")},
         row_kinds={"value": value_kinds, "compared": value_kinds, "change": change_kinds},
         fonts={"change": fonts},
     )
@@ -538,7 +544,8 @@ def individual_review_section(con, flt: Filter, ctx: Context) -> Part | None:
 
 SEGMENT_KINDS = {"value": "text", "owner": "text", "source": "text", "meetings_per_win": "decimal",
                  "is_median": "text"} | {
-    c: "money" for c in ("won_amount", "lost_amount", "average_basket", "margin", "margin_per_customer", "time_cost",
+    c: "money" for c in ("won_amount", "lost_amount", "average_basket", "margin", "new_customer_margin",
+                         "margin_per_customer", "time_cost",
                          "marketing_spend", "acquisition_spend", "acquisition_cost", "contribution")} | {
     c: "count" for c in ("created_count", "won_count", "lost_count", "open_count", "won_without_margin",
                          "new_customers", "activities", "calls", "emails", "meetings", "demos", "planned_activities")

@@ -22,6 +22,7 @@ from fractions import Fraction
 
 from analytics.views import funnel
 from analytics.filters import Filter, period_condition, reference_date, target_conditions
+from analytics.measures import quota as quota_lines
 from analytics.schema import OPEN_STAGES
 from analytics.selection import deals_cte, prorated
 
@@ -94,7 +95,7 @@ def reverse_funnel(goal, average_deal, rates, weeks) -> dict:
 def measured(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dict:
     """The workspace's own figures over the filter's period (the whole history when unbounded):
 
-    average_deal (won amount / won deals closed in it), proposal_to_deal and opportunity_to_proposal
+    average_deal (won amount / won deals closed in it that have an amount), proposal_to_deal and opportunity_to_proposal
     (deals closed in it: reached won / reached proposal, reached proposal / reached lead),
     conversation_to_opportunity (opportunities created in it / conversations held in it, see
     funnel.cascade), goal (the quota of the period, targets prorated; None when unbounded), weeks (the period's length, else
@@ -104,8 +105,9 @@ def measured(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dic
     cte, params = deals_cte(flt, snapshot_id)
     closed, closed_params = period_condition("outcome_date", flt)
     created, created_params = period_condition("created_date", flt)
+    # the average deal divides by the won deals that have an amount (as the flash page's basket)
     won, won_amount, created_n = con.execute(
-        f"WITH {cte} SELECT count(*) FILTER (WHERE status = 'won' AND {closed}),"
+        f"WITH {cte} SELECT count(amount) FILTER (WHERE status = 'won' AND {closed}),"
         f" sum(amount) FILTER (WHERE status = 'won' AND {closed}), count(*) FILTER (WHERE {created}) FROM deals",
         params + closed_params + closed_params + created_params).fetchall()[0]
     frame = funnel.conversion(con, flt, "closed", snapshot_id=snapshot_id)
@@ -130,7 +132,8 @@ def period_goal(con, flt: Filter = Filter()) -> float | None:
     if not flt.days:
         return None
     where, params = target_conditions(flt)
-    quota = prorated(con, "targets", "quota_amount", [(flt.start, flt.end)], where, params)
+    lines = quota_lines.targets_table("quota_amount", quota_lines.wants_segment_lines(flt))  # measures.quota's rule
+    quota = prorated(con, lines, "quota_amount", [(flt.start, flt.end)], where, params)
     return float(quota.value.iloc[0]) if len(quota) and quota.value.iloc[0] else None
 
 

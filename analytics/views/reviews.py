@@ -33,6 +33,7 @@ import pandas as pd
 
 from analytics.views import forecast, funnel, movement
 from analytics.measures import kpis, stays
+from analytics.measures import quota as quota_lines
 from analytics import selection, store, timeline
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, period_condition, target_conditions
 
@@ -144,7 +145,9 @@ def attainment_trend(con, flt: Filter, owner: str | None = None, months: int = T
         " FROM deals WHERE status = 'won' AND outcome_date BETWEEN ? AND ? GROUP BY 1", params + [lo, hi]
     ).fetchall()
     where, tparams = target_conditions(sel, "t")
-    quota = selection.prorated(con, "targets", "quota_amount", windows, where, tparams)
+    # the target lines that count (a rep's own line, not summed with its segment lines): measures.quota
+    lines = quota_lines.targets_table("quota_amount", quota_lines.wants_segment_lines(sel))
+    quota = selection.prorated(con, lines, "quota_amount", windows, where, tparams)
     won_by = {m: float(v) for m, v in won}
     quota_by = {pd.Timestamp(m).date(): float(v) for m, v in zip(quota["w_start"], quota["value"])}
     df = pd.DataFrame({"month": [w[0] for w in windows]})
@@ -168,7 +171,8 @@ def activity_trend(con, flt: Filter, owner: str, months: int = TREND_MONTHS, tod
         " GROUP BY 1", params
     ).fetchall()
     twhere, tparams = target_conditions(sel, "t")
-    planned = selection.prorated(con, "targets", "planned_activities", windows, twhere, tparams)
+    lines = quota_lines.targets_table("planned_activities", quota_lines.wants_segment_lines(sel))
+    planned = selection.prorated(con, lines, "planned_activities", windows, twhere, tparams)
     done_by = {m: int(n) for m, n in done}
     plan_by = {pd.Timestamp(m).date(): float(v) for m, v in zip(planned["w_start"], planned["value"])}
     df = pd.DataFrame({"month": [w[0] for w in windows]})
@@ -230,11 +234,13 @@ def _group_totals(con, flt: Filter) -> dict:
         f"WITH {cte} SELECT count(*) FILTER (WHERE d.status IN ('won', 'lost') AND {period}),"
         f" count(*) FILTER (WHERE d.status = 'won' AND {period}),"
         f" coalesce(sum(d.amount) FILTER (WHERE d.status = 'won' AND {period}), 0),"
-        f" count(DISTINCT d.owner) FILTER (WHERE d.status = 'open' OR (d.status IN ('won', 'lost') AND {period}))"
-        " FROM deals d", params + pparams * 4
+        f" count(DISTINCT d.owner) FILTER (WHERE d.status = 'open' OR (d.status IN ('won', 'lost') AND {period})),"
+        f" count(d.amount) FILTER (WHERE d.status = 'won' AND {period})"
+        " FROM deals d", params + pparams * 5
     ).fetchall()[0]
-    closed, won, won_amount, reps = (_plain(v) for v in row)
-    return {"closed": closed, "won": won, "won_amount": float(won_amount), "reps": reps}
+    closed, won, won_amount, reps, won_valued = (_plain(v) for v in row)
+    # won_valued: the wins that have an amount, the basket's denominator (as kpis' average_basket)
+    return {"closed": closed, "won": won, "won_amount": float(won_amount), "reps": reps, "won_valued": won_valued}
 
 
 def _expected(mixed: pd.DataFrame) -> dict:
@@ -260,9 +266,9 @@ def gaps(con, flt: Filter, owner: str, mixes: dict[str, pd.DataFrame] | None = N
     rep, team = _group_totals(con, replace(flt, owner=owner)), _group_totals(con, ref)
     values = {
         "rep": {"won_amount": rep["won_amount"], "win_rate": _ratio(rep["won"], rep["closed"]),
-                "average_basket": _ratio(rep["won_amount"], rep["won"])},
+                "average_basket": _ratio(rep["won_amount"], rep["won_valued"])},
         "team": {"won_amount": _ratio(team["won_amount"], team["reps"]), "win_rate": _ratio(team["won"], team["closed"]),
-                 "average_basket": _ratio(team["won_amount"], team["won"])},
+                 "average_basket": _ratio(team["won_amount"], team["won_valued"])},
     }
     mixes = mixes or {axis: mix(con, flt, owner, axis) for axis in MIX_AXES}
     expected = {axis: _expected(mixes[axis]) for axis in MIX_AXES}

@@ -3,20 +3,26 @@
 Definitions (shared/PRODUCT.md, issue 9), all on the deals of `selection.deals_cte` and the filter's period:
 
 - result: won / lost deals and amounts counted on their outcome date in the period; margin = sum of the margin
-  of the deals won; win rate = won / (won + lost); average basket = won amount / won deals.
+  of the deals won, unknown (NaN) when one of them has no margin (`won_without_margin` says how many), never
+  counted as 0; win rate = won / (won + lost); average basket = won amount / won deals that have an amount
+  (a won deal without amount does not lower it, as on the flash page).
 - new customers: distinct accounts whose FIRST win ever (in the whole snapshot, whoever won it) falls in the
   period; each is counted on the axis value of that first winning deal.
-- effort: the activities of the period by type, meetings (meeting + video meeting), hours (durations), their
-  time cost = hours x the rep's hourly cost. Hours of reps without an hourly cost are not counted as free:
-  they are reported apart (`uncosted_hours`) and the cost is then a floor. Marketing spend: `marketing_spend`
-  prorated to the period (selection.prorated).
+- effort: the activities of the period by type, meetings (analytics.measures.activity: meeting, video meeting
+  and demo), hours (durations), their time cost = hours x the rep's hourly cost. Hours of reps without an
+  hourly cost are not counted as free: the cost is then unknown (NaN, a dash, as on the flash page) and
+  `uncosted_hours` says how many hours lack a cost. Marketing spend: `marketing_spend` prorated to the period
+  (selection.prorated).
 - acquisition spend = marketing spend + time cost; acquisition cost (CAC) = acquisition spend / new customers
-  (NULL without a new customer: never infinite); contribution = margin - acquisition spend;
-  margin per customer = margin / new customers, so that CAC above it is exactly a negative contribution
-  (the break-even line of the chart).
+  (NULL without a new customer: never infinite); new customers' margin = margin of the period's wins of the
+  accounts that are new customers in it (not of every win: repeat wins of old accounts are not acquisition);
+  margin per customer = new customers' margin / new customers; contribution = new customers' margin -
+  acquisition spend, so that CAC above the margin per customer is exactly a negative contribution (the
+  break-even line of the chart).
 - attribution: an activity keeps its own segment, else takes its deal's (opportunity_id), else its
   account's (the segment of the account's latest deal); source, product and region come the same way from
-  the deal, else the account (region last from the rep); team from the rep. What none gives is the
+  the deal, else the account; region first from the rep (`reps`), as for deals, quota and hours
+  (selection.deals_cte); team from the rep. What none gives is the
   unattributed row (value NULL), never spread over the others. Marketing spend is set per segment and source:
   on those axes it goes to its own value (NULL when the row names none), on other axes it is all unattributed.
 
@@ -29,10 +35,11 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics import selection, store
-from analytics.filters import Filter, period_condition, target_conditions
+from analytics.filters import Filter, named_period, period_condition, target_conditions
+from analytics.measures import quota as quota_lines
+from analytics.measures.activity import MEETING_TYPES
 
 AXES = ("segment", "region", "source", "team", "product", "owner")
-MEETING_TYPES = ("meeting", "video meeting")
 ACTIVITY_KINDS = {"call": "calls", "email": "emails", "meeting": "meetings_in_person",
                   "video meeting": "video_meetings", "demo": "demos"}
 
@@ -78,7 +85,7 @@ def _acts_cte(flt: Filter, axis: str) -> tuple[str, list]:
         sql = (f"{base}, acts AS (SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost"
                f" FROM a0 a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner)")
         return sql, params
-    opp_region = "coalesce(o.region, rr.region) AS region" if "region" in cols else None
+    opp_region = "coalesce(rr.region, o.region) AS region" if "region" in cols else None
     opp_cols = ", ".join(["o.opportunity_id", "o.account", "o.created_date"]
                          + [opp_region if c == "region" else f"o.{c}" for c in cols])
     latest = "arg_max({c}, struct_pack(created_date, opportunity_id)) FILTER (WHERE {c} IS NOT NULL) AS {c}"
@@ -96,8 +103,8 @@ def _acts_cte(flt: Filter, axis: str) -> tuple[str, list]:
         " account_of AS (SELECT account, " + ", ".join(latest.format(c=c) for c in cols)
         + "  FROM opp WHERE account IN (SELECT coalesce(account, deal_account) FROM need_deal) GROUP BY account),"
         " looked AS (SELECT a.type, a.duration_minutes, a.owner, r.team, r.hourly_cost, "
-        + ", ".join(f"coalesce({'a.segment, ' if c == 'segment' else ''}a.deal_{c}, ac.{c}"
-                    f"{', r.region' if c == 'region' else ''}) AS {c}" for c in cols)
+        + ", ".join(f"coalesce({'a.segment, ' if c == 'segment' else ''}{'r.region, ' if c == 'region' else ''}"
+                    f"a.deal_{c}, ac.{c}) AS {c}" for c in cols)
         + f"  FROM need_deal a LEFT JOIN {selection.REPS_ONE} r ON r.owner = a.owner"
         "  LEFT JOIN account_of ac ON ac.account = coalesce(a.account, a.deal_account))"
     )
@@ -122,10 +129,11 @@ def _acts_where(flt: Filter) -> tuple[str, list]:
 def _results(con, flt: Filter, axis: str) -> pd.DataFrame:
     """Result sums per (owner, axis value): won, lost, margin, created, new customers (each account's first
     win ever, in the whole latest snapshot, is one deal: per-owner counts add up to per-value counts)."""
-    deals, params = selection.deals_cte(flt)
-    won_p, pw = period_condition("d.outcome_date", flt)
-    created_p, pc = period_condition("d.created_date", flt)
-    first_p, pf = period_condition("min(coalesce(closed_date, close_date))", flt)
+    deals, params = selection.named(*selection.deals_cte(flt), "deal")
+    won_p, period = named_period("d.outcome_date", flt)  # $start and $end, named once for every condition
+    created_p, _ = named_period("d.created_date", flt)
+    first_p, _ = named_period("min(coalesce(closed_date, close_date))", flt)
+    won = f"d.status = 'won' AND {won_p}"
     ax = selection.axis_expr(axis, "d")
     sql = (
         f"WITH {deals},"
@@ -135,19 +143,25 @@ def _results(con, flt: Filter, axis: str) -> pd.DataFrame:
         "   AND account IS NOT NULL AND coalesce(closed_date, close_date) IS NOT NULL GROUP BY account"
         f"  HAVING {first_p})"
         f" SELECT d.owner, {ax} AS value,"
-        f" count(*) FILTER (WHERE d.status = 'won' AND {won_p}) AS won_count,"
-        f" coalesce(sum(d.amount) FILTER (WHERE d.status = 'won' AND {won_p}), 0) AS won_amount,"
-        f" coalesce(sum(d.margin) FILTER (WHERE d.status = 'won' AND {won_p}), 0) AS margin,"
-        f" count(*) FILTER (WHERE d.status = 'won' AND {won_p} AND d.margin IS NULL) AS won_without_margin,"
+        f" count(*) FILTER (WHERE {won}) AS won_count,"
+        f" coalesce(sum(d.amount) FILTER (WHERE {won}), 0) AS won_amount,"
+        f" count(d.amount) FILTER (WHERE {won}) AS won_valued,"
+        f" coalesce(sum(d.margin) FILTER (WHERE {won}), 0) AS margin,"
+        f" count(*) FILTER (WHERE {won} AND d.margin IS NULL) AS won_without_margin,"
+        # the margin of the new customers' wins (accounts whose first win falls in the period)
+        f" coalesce(sum(d.margin) FILTER (WHERE {won} AND fa.account IS NOT NULL), 0) AS new_customer_margin,"
+        f" count(*) FILTER (WHERE {won} AND fa.account IS NOT NULL AND d.margin IS NULL)"
+        "  AS new_customer_without_margin,"
         f" count(*) FILTER (WHERE d.status = 'lost' AND {won_p}) AS lost_count,"
         f" coalesce(sum(d.amount) FILTER (WHERE d.status = 'lost' AND {won_p}), 0) AS lost_amount,"
         f" count(*) FILTER (WHERE {created_p}) AS created_count,"
         " count(f.account) AS new_customers"
         " FROM deals d LEFT JOIN first_win f ON f.opportunity_id = d.opportunity_id"
+        " LEFT JOIN first_win fa ON fa.account = d.account"
         " GROUP BY 1, 2"
     )
-    df = con.execute(sql, params + pf + pw * 6 + pc).fetchdf()
-    for col in ("won_amount", "margin", "lost_amount"):
+    df = con.execute(sql, params | period).fetchdf()
+    for col in ("won_amount", "margin", "lost_amount", "new_customer_margin"):
         df[col] = df[col].astype("float64")
     return df
 
@@ -202,7 +216,9 @@ def _planned(con, flt: Filter, axis: str) -> pd.DataFrame | None:
     if axis not in ("segment", "owner", "team"):
         return None
     where, params = target_conditions(flt, "t")
-    table = (f"(SELECT t0.*, r.team FROM targets t0 LEFT JOIN {selection.REPS_ONE} r ON r.owner = t0.owner)")
+    # a rep's own line when given, else its segment lines (never both): per-rep lines stay unattributed
+    lines = quota_lines.targets_table("planned_activities", quota_lines.wants_segment_lines(flt))
+    table = f"(SELECT t0.*, r.team FROM {lines} t0 LEFT JOIN {selection.REPS_ONE} r ON r.owner = t0.owner)"
     df = selection.prorated(con, table, "planned_activities", [(flt.start, flt.end)], where, params, by=axis)
     return pd.DataFrame({"value": df[axis].astype(object), "planned_activities": df["value"]})
 
@@ -260,7 +276,7 @@ def missing_sheets(con, flt: Filter = Filter(), axis: str = "segment") -> dict[s
 
 COLUMNS = [
     "value", "created_count", "won_count", "won_amount", "lost_count", "lost_amount", "win_rate", "average_basket",
-    "margin", "won_without_margin", "new_customers", "margin_per_customer",
+    "margin", "won_without_margin", "new_customers", "new_customer_margin", "margin_per_customer",
     "activities", "calls", "emails", "meetings", "demos", "activity_hours", "time_cost", "uncosted_hours",
     "marketing_spend", "acquisition_spend", "acquisition_cost", "contribution",
     "planned_activities", "activities_vs_plan", "meetings_per_win", "hours_per_win",
@@ -293,15 +309,21 @@ def _table(con, flt: Filter, axis: str, have: dict, results: pd.DataFrame, effor
     for col in COLUMNS:
         if col not in df:
             df[col] = float("nan")
-    counts = ["created_count", "won_count", "lost_count", "won_without_margin", "new_customers"]
-    df[counts + ["won_amount", "lost_amount", "margin"]] = df[counts + ["won_amount", "lost_amount", "margin"]] \
-        .astype("float64").fillna(0.0)
+    counts = ["created_count", "won_count", "lost_count", "won_without_margin", "new_customers", "won_valued",
+              "new_customer_without_margin"]
+    sums = ["won_amount", "lost_amount", "margin", "new_customer_margin"]
+    for col in counts + sums:
+        if col not in df:
+            df[col] = float("nan")
+    df[counts + sums] = df[counts + sums].astype("float64").fillna(0.0)
     if have["activities"]:
         effort = ["activities", "calls", "emails", "meetings", "demos", "uncosted_hours"]
         df[effort] = df[effort].astype("float64").fillna(0.0)
         df["activity_hours"] = df["activity_hours"].astype("float64").fillna(0.0) if have["durations"] else float("nan")
         known_cost = have["durations"] and have["hourly_costs"]
         df["time_cost"] = df["time_cost"].astype("float64").fillna(0.0) if known_cost else float("nan")
+        # partly uncosted hours: the cost is unknown (a dash), not a floor sold as exact (flash's rule)
+        df.loc[df["uncosted_hours"] > 0, "time_cost"] = float("nan")
         if not have["durations"]:
             df["uncosted_hours"] = float("nan")
     if spend is not None:
@@ -315,18 +337,22 @@ def _table(con, flt: Filter, axis: str, have: dict, results: pd.DataFrame, effor
         df["planned_activities"] = df["planned_activities"].astype("float64")
         if have["activities"]:
             df["planned_activities"] = df["planned_activities"].fillna(0.0)
+    # a won deal without margin leaves the margin unknown, never counted as 0
+    df.loc[df["won_without_margin"] > 0, "margin"] = float("nan")
+    df.loc[df["new_customer_without_margin"] > 0, "new_customer_margin"] = float("nan")
     if not have["margins"]:
         df["margin"] = float("nan")
+        df["new_customer_margin"] = float("nan")
     if not have["accounts"]:
         df["new_customers"] = float("nan")
     for col in ("activity_hours", "time_cost", "marketing_spend", "planned_activities", "activities"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     df["win_rate"] = _ratio(df["won_count"], df["won_count"] + df["lost_count"])
-    df["average_basket"] = _ratio(df["won_amount"], df["won_count"])
-    df["margin_per_customer"] = _ratio(df["margin"], df["new_customers"])
+    df["average_basket"] = _ratio(df["won_amount"], df["won_valued"])
+    df["margin_per_customer"] = _ratio(df["new_customer_margin"], df["new_customers"])
     df["acquisition_spend"] = df["marketing_spend"] + df["time_cost"]  # NaN when either is unknown
     df["acquisition_cost"] = _ratio(df["acquisition_spend"], df["new_customers"])
-    df["contribution"] = df["margin"] - df["acquisition_spend"]
+    df["contribution"] = df["new_customer_margin"] - df["acquisition_spend"]
     df["activities_vs_plan"] = _ratio(df["activities"], df["planned_activities"])
     df["meetings_per_win"] = _ratio(df["meetings"], df["won_count"])
     df["hours_per_win"] = _ratio(df["activity_hours"], df["won_count"])

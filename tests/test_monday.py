@@ -197,3 +197,43 @@ def test_accepted_stages_are_remembered(con):
     import_files(con, [("gen.csv", _pipeline(GENERATED))], snapshot_date=date(2026, 3, 2), accept_stages=True)
     stages = stage_values(con, plan_file(con, "gen2.csv", _pipeline(GENERATED, per_stage=2)))
     assert unsure_stages(stages) == []  # saved once accepted: next week's export goes through
+
+
+# --- the same choices on the command line -------------------------------------------------------------
+
+def _cli(capsys, *argv):
+    from analytics.__main__ import main
+
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_cli_stops_on_a_partial_upload_and_takes_the_choice(tmp_path, capsys):
+    both, north, ws = tmp_path / "tous.csv", tmp_path / "nord.csv", str(tmp_path / "ws")
+    both.write_bytes(csv_bytes([HEADER, *NORTH, *SOUTH]))
+    north.write_bytes(csv_bytes([HEADER, *NORTH]))
+    assert _cli(capsys, "import", str(both), "--workspace", ws, "--snapshot-date", "2026-03-02")[0] == 0
+    code, _, err = _cli(capsys, "import", str(north), "--workspace", ws, "--snapshot-date", "2026-03-09")
+    assert code == 1 and "Bob Durand" in err and "--missing" in err
+    code, out, _ = _cli(capsys, "import", str(north), "--workspace", ws, "--snapshot-date", "2026-03-09",
+                        "--missing", "keep")
+    assert code == 0 and "opportunities: 4" in out  # 2 of Ann's + 2 of Bob's carried over
+
+
+def test_the_cli_refuses_unsure_stages_unless_accepted(tmp_path, capsys):
+    path, ws = tmp_path / "gen.csv", str(tmp_path / "ws")
+    path.write_bytes(_pipeline(GENERATED))
+    code, _, err = _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02")
+    assert code == 1 and "Final talks" in err
+    assert _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02",
+                "--accept-stages")[0] == 0
+
+
+def test_the_cli_says_the_same_file_again(tmp_path, capsys):
+    path, ws = tmp_path / "s1.csv", str(tmp_path / "ws")
+    path.write_bytes(csv_bytes(WEEK))
+    assert _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02")[0] == 0
+    code, _, err = _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-09")
+    assert code == 1 and "s1.csv" in err and "--again" in err
+    assert _cli(capsys, "import", str(path), "--workspace", ws, "--again")[0] == 0

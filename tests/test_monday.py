@@ -237,3 +237,29 @@ def test_the_cli_says_the_same_file_again(tmp_path, capsys):
     code, _, err = _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-09")
     assert code == 1 and "s1.csv" in err and "--again" in err
     assert _cli(capsys, "import", str(path), "--workspace", ws, "--again")[0] == 0
+
+
+# --- useful columns no longer ignored ----------------------------------------------------------------
+
+def _mapped(headers: list[str], columns: dict[str, list[str]]) -> dict[str, str | None]:
+    from analytics.ingest.mapping import match_columns
+
+    n = len(next(iter(columns.values())))
+    return {m.header: m.column for m in match_columns(headers, "opportunities", columns, n)}
+
+
+BASE = {"ID": [f"D{i}" for i in range(12)], "Étape": ["Qualification"] * 12, "Montant": ["1000"] * 12,
+        "Commercial": ["Ann Martin", "Bob Durand"] * 6, "Date de création": ["2026-01-05"] * 12}
+
+
+@pytest.mark.parametrize("header, values, expected", [
+    ("lead_channel", ["web", "referral", "event"] * 4, "source"),  # the header alone
+    ("Col 9", ["Web", "Salon", "Recommandation", "Partenaire"] * 3, "source"),  # the values alone
+    ("Prospect", ["Acme", "Globex", "Initech", "Hooli"] * 3, "account"),  # role word over company names
+    ("Prospect", ["Zola Industrie", "Hexa", "Pivot", "Norem", "Calix", "Ovale", "Tessa", "Bleu Ciel", "Maya",
+                  "Quartz", "Ondine", "Rive"], "account"),  # one deal per company: still the account
+    ("Prospect", ["Jean Dupont", "Marie Curie", "Paul Valéry"] * 4, None),  # people: not the account
+])
+def test_channel_and_role_word_columns_are_recognised(header, values, expected):
+    headers = [*BASE, header]
+    assert _mapped(headers, {**BASE, header: values})[header] == expected

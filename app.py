@@ -37,6 +37,13 @@ def _create_workspace() -> None:
                                                          name=store.display_name(slug))
 
 
+WORKSPACE_WIDGET = "workspace_picker"
+
+
+def _pick_workspace() -> None:
+    st.session_state[state.WORKSPACE_KEY] = st.session_state[WORKSPACE_WIDGET]
+
+
 def _sidebar() -> None:
     with st.sidebar:
         st.segmented_control(
@@ -50,8 +57,12 @@ def _sidebar() -> None:
         hide = st.session_state.get(HIDE_KEY, False)
         others = set() if hide else set(store.list_workspaces())
         names = sorted(others | {store.DEMO_WORKSPACE, state.workspace()})
-        st.selectbox(state.tr("app.workspace"), names, key=state.WORKSPACE_KEY, help=state.tr("app.workspace_help"),
-                     format_func=store.display_name)
+        # The open workspace lives in a plain key, the selectbox in its own, set from it on every run: a widget
+        # key set from code (a new workspace, the demo button) went back to the last value the browser sent
+        # when a page called st.switch_page or st.rerun (after an import, the figures opened on the demo).
+        st.session_state[WORKSPACE_WIDGET] = state.workspace()
+        st.selectbox(state.tr("app.workspace"), names, key=WORKSPACE_WIDGET, help=state.tr("app.workspace_help"),
+                     format_func=store.display_name, on_change=_pick_workspace)
         with st.popover(state.tr("app.new_workspace"), width="stretch"):
             st.text_input(state.tr("app.new_workspace"), key="new_workspace_name", max_chars=60)
             st.button(state.tr("app.create_workspace"), on_click=_create_workspace, key="create_workspace")

@@ -946,4 +946,6 @@ EN: dict[str, str] = {
     "import.stage_probability": "Mean probability",
     "import.quality_page": "Page",
     "import.open_figures": "See the flash figures",
+    "import.part_kind": "Part",
+    "import.part_value": "Name",
 }

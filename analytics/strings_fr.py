@@ -950,4 +950,6 @@ FR: dict[str, str] = {
     "import.stage_probability": "Probabilité moyenne",
     "import.quality_page": "Page",
     "import.open_figures": "Voir les chiffres flash",
+    "import.part_kind": "Partie",
+    "import.part_value": "Nom",
 }

@@ -263,3 +263,10 @@ BASE = {"ID": [f"D{i}" for i in range(12)], "Étape": ["Qualification"] * 12, "M
 def test_channel_and_role_word_columns_are_recognised(header, values, expected):
     headers = [*BASE, header]
     assert _mapped(headers, {**BASE, header: values})[header] == expected
+
+
+def test_an_import_says_the_latest_day_of_its_data(con):
+    # created 10/01 and 01/02, A-W won on 01/03: the latest day up to the snapshot's 30/11 is 01/03;
+    # A-O's expected close date (30/04) is a plan, not data
+    report = import_files(con, [("nord.csv", csv_bytes([HEADER, *NORTH]))], snapshot_date=date(2026, 11, 30))
+    assert report.latest_date == date(2026, 3, 1)

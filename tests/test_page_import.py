@@ -48,7 +48,11 @@ def test_upload_map_and_import_into_a_client_workspace(app):
     assert not app.error
     app.button(key="run_import").click().run()
     assert not app.exception
-    assert app.success and "Opportunités : 2" in app.success[0].value
+    # straight to the flash figures, the import's counts said in a toast
+    assert app.toast and "Opportunités : 2" in app.toast[0].value
+    assert app.title[0].value != "Importer un export CRM"
+    app.switch_page("pages/import_page.py").run()
+    assert app.success and "Opportunités : 2" in app.success[0].value  # the report stays on Import
     assert _counts(app)["Opportunités"] == 2
     con = store.open_workspace("client-dupont")
     assert con.execute("SELECT sum(amount) FROM opportunities_current").fetchone()[0] == 2000
@@ -70,6 +74,7 @@ def test_files_and_report_stay_with_their_workspace(app):
     _to_client_workspace(app)
     app.file_uploader[0].upload("export sf.csv", EXPORT, "text/csv").run()
     app.button(key="run_import").click().run()
+    app.switch_page("pages/import_page.py").run()
     assert app.success
     # A second client: nothing queued, no report of the first client's import, nothing imported.
     app.session_state["new_workspace_name"] = "Client Martin"
@@ -109,10 +114,10 @@ def test_other_workspaces_can_be_hidden(app, tmp_path):
     _to_client_workspace(app)
     app.session_state["new_workspace_name"] = "Client Martin"
     app.button(key="create_workspace").click().run()
-    listed = app.selectbox(key="workspace").options
+    listed = app.selectbox(key="workspace_picker").options
     assert "Client Dupont" in listed
     app.toggle(key="hide_workspaces").set_value(True).run()
-    assert sorted(app.selectbox(key="workspace").options) == ["Client Martin", "demo"]
+    assert sorted(app.selectbox(key="workspace_picker").options) == ["Client Martin", "demo"]
 
 
 def test_an_unrecognised_sheet_says_why_and_what_to_choose(app):

@@ -67,6 +67,7 @@ class ImportReport:
     snapshot_id: int | None
     snapshot_date: date | None
     quality: pd.DataFrame
+    latest_date: date | None = None  # the latest day the snapshot's deals were created or closed on (its figures)
 
 
 def plan_sheet(con, raw: RawSheet, table: str | None = None) -> SheetPlan:
@@ -875,7 +876,22 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
         notes.append(Note("note.snapshot_date", params={"date": snap_date.isoformat()}))
     report = quality.quality_report(con) if snapshot_id is not None else quality.empty_report()
     progress(1.0, "")
-    return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report)
+    return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report,
+                        latest_data_date(con, snapshot_id) if snapshot_id is not None else None)
+
+
+def latest_data_date(con, snapshot_id: int) -> date | None:
+    """The latest day a deal of the snapshot was created or closed on (a closed deal's close date when the
+    export has no separate closed date), up to the snapshot's date (an open deal's expected close date is a
+    plan, not data): the period holding it is the one the figures open on after an import,
+    so that last year's export opens on its own last month, not on an empty current month."""
+    row = con.execute(
+        "SELECT max(d) FROM (SELECT o.created_date AS d, s.snapshot_date AS day FROM opportunities o"
+        "  JOIN snapshots s USING (snapshot_id) WHERE o.snapshot_id = $sid"
+        "  UNION ALL SELECT CASE WHEN o.status IN ('won', 'lost') THEN coalesce(o.closed_date, o.close_date) END,"
+        "  s.snapshot_date FROM opportunities o JOIN snapshots s USING (snapshot_id)"
+        "  WHERE o.snapshot_id = $sid) WHERE d <= day", {"sid": snapshot_id}).fetchall()
+    return row[0][0] if row else None
 
 
 def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None = None,

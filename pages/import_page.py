@@ -286,12 +286,10 @@ def _open_figures_on(report) -> None:
 
 
 def _file_list(files) -> None:
-    """The files of this upload, by name (shown as text), with their size."""
-    if not files:
-        return
-    st.caption(tr("import.files_title"))
-    st.text("\n".join(f"• {f.name} ({fmt.number(f.size / 1024, lang(), decimals=0)} Ko)" if lang() == "fr"
-                      else f"• {f.name} ({fmt.number(f.size / 1024, lang(), decimals=0)} KB)" for f in files))
+    """The files of this upload, by name (shown as text): what Importer will take, and nothing from last week."""
+    if files:
+        st.caption(plain(tr("import.files_title") + (" : " if lang() == "fr" else ": ")
+                         + ", ".join(f.name for f in files)))
 
 
 def _known_files(plans: list[SheetPlan]) -> tuple[bool, bool, date | None]:

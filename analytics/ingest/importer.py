@@ -18,6 +18,7 @@ import pandas as pd
 from analytics.ingest import clean, mapping, quality
 from analytics import store
 from analytics.ingest.problems import ImportProblem, Note
+from analytics.measures import stays
 from analytics.ingest.read import RawSheet, read_file
 from analytics.schema import STAGE_BY_KEY, STAGES, TABLES, columns
 from analytics.store import quote
@@ -862,8 +863,15 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
             if snapshot_id is not None:
                 store.remember_files(con, {s.plan.raw.digest: s.plan.raw.file for s in opp if s.plan.raw.digest},
                                      snap_date)
+            fresh = stays.table_is_fresh(con)
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
                                    "snapshot_date": snap_date if snapshot_id else None})
+            # The stays merged from the stage history, kept as a table for this data version (the funnel and
+            # the flash alert read it instead of merging 1.6 M history rows on every cold render).
+            if fresh and not any(s.plan.table == "stage_history" for s in staged):
+                stays.keep_table(con)
+            else:
+                stays.refresh_table(con)
         progress(0.9, "")
     except ImportProblem:
         raise

@@ -945,7 +945,6 @@ EN: dict[str, str] = {
     "import.stages_needed": "Some stages need a confirmation: click “Accept the proposed stages” before importing.",
     "import.stage_probability": "Mean probability",
     "import.quality_page": "Page",
-    "import.open_figures": "See the flash figures",
     "import.part_kind": "Part",
     "import.part_value": "Name",
 }

@@ -949,7 +949,6 @@ FR: dict[str, str] = {
     "import.stages_needed": "Des étapes sont à confirmer : cliquez sur « Accepter les étapes proposées » avant d'importer.",
     "import.stage_probability": "Probabilité moyenne",
     "import.quality_page": "Page",
-    "import.open_figures": "Voir les chiffres flash",
     "import.part_kind": "Partie",
     "import.part_value": "Nom",
 }

@@ -250,42 +250,18 @@ def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
     "Final talks" at 90 % sits with the negotiation, whatever its words. Columns: crm_stage, count, stage,
     status, confidence, saved, probability (the file's mean for that name, NaN without a probability column)."""
     saved = store.load_stage_mapping(con)
-    rows: dict[str, dict] = {}
-    for plan in plans:
-        stage_h = plan.header_for("stage") if plan.table in ("opportunities", "stage_history") else None
-        if not stage_h:
-            continue
-        name = f"_stages_{next(_names)}"
-        con.register(name, plan.raw.table)
-        # Stage names folded as `_stage` matches them (text_sql), so that each proposed name is one it finds.
-        stage_sql = clean.text_sql(quote(stage_h))
-        prob_h = plan.header_for("probability") if plan.table == "opportunities" else None
-        prob_sql = "NULL::DOUBLE"
-        try:
-            if prob_h:
-                prob_sql = _probability_expr(con, plan, name, prob_h)
-            counts = con.execute(
-                f"SELECT {stage_sql}, count(*), sum({prob_sql}), count({prob_sql}) FROM {name}"
-                f" WHERE {stage_sql} IS NOT NULL GROUP BY 1").fetchall()
-        finally:
-            con.unregister(name)
-        for crm_stage, n, p_sum, p_count in counts:
-            row = rows.setdefault(crm_stage, {"crm_stage": crm_stage, "count": 0, "_p_sum": 0.0, "_p_count": 0})
-            row["count"] += int(n)
-            row["_p_sum"] += float(p_sum or 0.0)
-            row["_p_count"] += int(p_count or 0)
+    counted = _stage_counts(con, plans, with_probability=False)
+    proposals = {crm_stage: (saved[crm_stage] + (1.0, True)) if crm_stage in saved
+                 else (*mapping.suggest_stage(crm_stage, None), False) for crm_stage in counted}
+    # The file's probabilities are read (a pass over every row) only when a name is neither saved nor sure:
+    # a weekly export whose stages are all known costs no more than before.
+    if any(not from_saved and conf < SURE for _, _, conf, from_saved in proposals.values()):
+        counted = _stage_counts(con, plans, with_probability=True)
     out = []
-    for crm_stage, row in rows.items():
-        probability = row.pop("_p_sum") / row["_p_count"] if row["_p_count"] else float("nan")
-        row.pop("_p_count")
-        if crm_stage in saved:
-            stage, status = saved[crm_stage]
-            conf, from_saved = 1.0, True
-        else:
-            stage, status, conf = mapping.suggest_stage(crm_stage, None)
-            from_saved = False
-        out.append({**row, "stage": stage, "status": status, "confidence": conf, "saved": from_saved,
-                    "probability": probability})
+    for crm_stage, (n, p_sum, p_count) in counted.items():
+        stage, status, conf, from_saved = proposals[crm_stage]
+        out.append({"crm_stage": crm_stage, "count": n, "stage": stage, "status": status, "confidence": conf,
+                    "saved": from_saved, "probability": p_sum / p_count if p_count else float("nan")})
     cols = ["crm_stage", "count", "stage", "status", "confidence", "saved", "probability"]
     frame = pd.DataFrame(out, columns=cols)
     frame = stage_by_probability(frame)
@@ -293,6 +269,31 @@ def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
     order = frame["stage"].map(lambda k: STAGE_BY_KEY[k].order or 99 if k in STAGE_BY_KEY else 100)
     return (frame.assign(_order=order).sort_values(["_order", "count"], ascending=[True, False])
             .drop(columns="_order").reset_index(drop=True))
+
+
+def _stage_counts(con, plans: list[SheetPlan], with_probability: bool) -> dict[str, tuple[int, float, int]]:
+    """CRM stage name (folded as `_stage` matches it) -> (rows, sum of the cleaned probabilities, rows with
+    one) over the sheets holding a stage; the probability sums are 0 unless with_probability."""
+    out: dict[str, tuple[int, float, int]] = {}
+    for plan in plans:
+        stage_h = plan.header_for("stage") if plan.table in ("opportunities", "stage_history") else None
+        if not stage_h:
+            continue
+        name = f"_stages_{next(_names)}"
+        con.register(name, plan.raw.table)
+        stage_sql = clean.text_sql(quote(stage_h))
+        prob_h = plan.header_for("probability") if plan.table == "opportunities" and with_probability else None
+        try:
+            prob_sql = _probability_expr(con, plan, name, prob_h) if prob_h else "NULL::DOUBLE"
+            counts = con.execute(
+                f"SELECT {stage_sql}, count(*), sum({prob_sql}), count({prob_sql}) FROM {name}"
+                f" WHERE {stage_sql} IS NOT NULL GROUP BY 1").fetchall()
+        finally:
+            con.unregister(name)
+        for crm_stage, n, p_sum, p_count in counts:
+            before = out.get(crm_stage, (0, 0.0, 0))
+            out[crm_stage] = (before[0] + int(n), before[1] + float(p_sum or 0.0), before[2] + int(p_count or 0))
+    return out
 
 
 def _probability_expr(con, plan: SheetPlan, name: str, header: str) -> str:

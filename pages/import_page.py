@@ -27,14 +27,14 @@ GOOD_CONFIDENCE = 0.8  # below: doubtful, to check (a stage below it must be acc
 ROUND_KEY = "import_round"  # one uploader per import: after an import the next one starts empty
 ACCEPTED_KEY = "import_stages_accepted"  # (workspace, round, the stage names accepted as shown)
 FLASH_PAGE = "pages/flash.py"
-# The page that shows the deals each quality check flags (the url_path app.py gives it).
+# The page that shows the deals each quality check flags (its file, and its title's key).
+FLASH, FUNNEL, PIPELINE = ("pages/flash.py", "nav.flash"), ("pages/funnel.py", "nav.funnel"), \
+    ("pages/pipeline.py", "nav.pipeline")
 QUALITY_PAGES = {
-    "quality.missing_owner": "chiffres-flash", "quality.missing_amount": "chiffres-flash",
-    "quality.open_without_amount": "chiffres-flash", "quality.past_close_open": "chiffres-flash",
-    "quality.falling_probability": "chiffres-flash", "quality.missing_created": "chiffres-flash",
-    "quality.created_after_closed": "chiffres-flash", "quality.bad_amount": "chiffres-flash",
-    "quality.no_rate": "chiffres-flash", "quality.bad_date": "entonnoir",
-    "quality.bad_probability": "dynamique-pipeline", "quality.derived_keys": "dynamique-pipeline",
+    "quality.missing_owner": FLASH, "quality.missing_amount": FLASH, "quality.open_without_amount": FLASH,
+    "quality.past_close_open": FLASH, "quality.falling_probability": FLASH, "quality.missing_created": FLASH,
+    "quality.created_after_closed": FLASH, "quality.bad_amount": FLASH, "quality.no_rate": FLASH,
+    "quality.bad_date": FUNNEL, "quality.bad_probability": PIPELINE, "quality.derived_keys": PIPELINE,
 }
 ROW_HEIGHT = 35  # px, Streamlit's data editor row
 MAX_GRID_ROWS = 40
@@ -212,14 +212,18 @@ def _show_report() -> None:
                 st.text(note.render(lang()))
     if not report.quality.empty:
         st.subheader(tr("import.quality"))
+        pages = [QUALITY_PAGES.get(k, FLASH) for k in report.quality["check"]]
         quality = report.quality.assign(check=[tr(k) for k in report.quality["check"]],
-                                        page=[f"/{QUALITY_PAGES.get(k, 'chiffres-flash')}" for k in report.quality["check"]])
+                                        page=[tr(title) for _, title in pages])
         quality = quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
-                                          "examples": tr("import.quality_examples")})
+                                          "examples": tr("import.quality_examples"), "page": tr("import.quality_page")})
         # Every row shown (no scroll box): the report is short, and its last rows are often the useful ones.
-        st.dataframe(quality, hide_index=True, height=ROW_HEIGHT * (len(quality) + 1) + 3, column_config={
-            "page": st.column_config.LinkColumn(tr("import.quality_page"), display_text=r"/(.*)$")})
-        st.download_button(tr("import.download_csv"), to_csv_bytes(quality.drop(columns="page"), lang()),
+        st.dataframe(quality, hide_index=True, height=ROW_HEIGHT * (len(quality) + 1) + 3)
+        # The pages that show the flagged deals, as links that keep this session (workspace, filters).
+        flagged = list(dict.fromkeys(page for page, n in zip(pages, report.quality["count"]) if n))
+        for column, (path, title) in zip(st.columns(max(len(flagged), 1)), flagged):
+            column.page_link(path, label=tr(title), icon=":material/arrow_forward:")
+        st.download_button(tr("import.download_csv"), to_csv_bytes(quality, lang()),
                            file_name="qualite_donnees.csv", mime="text/csv", key="quality_csv")
 
 

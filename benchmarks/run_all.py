@@ -72,6 +72,7 @@ def main() -> None:
                                    "--workdir", str(folder / "movement")]),
             ("bench_report.py", ["--workspace", str(workspace)]),
             ("bench_funnel.py", ["--workspace", str(workspace), "--workdir", str(folder / "funnel")]),
+            ("bench_drop_to_figure.py", data),
         ]:
             got, error = _run(script, extra)
             results += got

@@ -270,3 +270,30 @@ def test_an_import_says_the_latest_day_of_its_data(con):
     # A-O's expected close date (30/04) is a plan, not data
     report = import_files(con, [("nord.csv", csv_bytes([HEADER, *NORTH]))], snapshot_date=date(2026, 11, 30))
     assert report.latest_date == date(2026, 3, 1)
+
+
+def test_unseen_stage_words_are_placed_by_the_stage_history_order():
+    con = store.memory_workspace()
+    # no probability: the history says where deals go through each name
+    #   H1: Prospection -> Premier appel -> Proposition       ("Premier appel" between lead 1 and proposal 3)
+    #   H2: Proposition -> Final talks -> Gagnée                ("Final talks" between proposal 3 and won 5)
+    #   H3: Négociation -> Dernière ligne droite -> Gagnée      (after negotiation 4: still negotiation)
+    rows = [["Opportunity ID", "Stage", "Entered At"],
+            ["H1", "Prospection", "2026-01-05"], ["H1", "Premier appel", "2026-01-12"],
+            ["H1", "Proposition", "2026-01-20"],
+            ["H2", "Proposition", "2026-02-01"], ["H2", "Final talks", "2026-02-10"], ["H2", "Gagnée", "2026-02-20"],
+            ["H3", "Négociation", "2026-03-01"], ["H3", "Dernière ligne droite", "2026-03-05"],
+            ["H3", "Gagnée", "2026-03-09"]]
+    plans = [plan_with_stage_history(con, csv_bytes(rows))]
+    placed = stage_values(con, plans).set_index("crm_stage")["stage"]
+    assert (placed["Premier appel"], placed["Final talks"], placed["Dernière ligne droite"]) == (
+        "qualification", "negotiation", "negotiation")
+    assert sorted(unsure_stages(stage_values(con, plans))) == ["Dernière ligne droite", "Final talks",
+                                                               "Premier appel"]  # still to confirm
+
+
+def plan_with_stage_history(con, data: bytes):
+    from analytics.ingest.importer import plan_with_table
+    from analytics.ingest.read import read_file
+
+    return plan_with_table(read_file("historique.csv", data)[0], "stage_history")

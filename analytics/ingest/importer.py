@@ -265,6 +265,7 @@ def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
     cols = ["crm_stage", "count", "stage", "status", "confidence", "saved", "probability"]
     frame = pd.DataFrame(out, columns=cols)
     frame = stage_by_probability(frame)
+    frame = _stage_by_history(con, plans, frame)
     # In funnel order (lost last), the most frequent first within a stage: how a manager reads a pipeline.
     order = frame["stage"].map(lambda k: STAGE_BY_KEY[k].order or 99 if k in STAGE_BY_KEY else 100)
     return (frame.assign(_order=order).sort_values(["_order", "count"], ascending=[True, False])
@@ -338,6 +339,60 @@ def stage_by_probability(frame: pd.DataFrame) -> pd.DataFrame:
         out.at[i, "stage"] = stage
         out.at[i, "status"] = STAGE_BY_KEY[stage].status
         out.at[i, "confidence"] = max(FROM_DATA, float(row["confidence"]))
+    return out
+
+
+def _stage_by_history(con, plans: list[SheetPlan], frame: pd.DataFrame) -> pd.DataFrame:
+    """Stage names still unsure (no probability placed them) placed by the stage history of the upload: where
+    deals enter them, between the surely named stages they come from and go to (the open stage after the one
+    they come from, unless that is where they go: "Premier appel" between Prospection and Proposition is the
+    qualification, "Final talks" between Proposition and Gagnée the negotiation). The most frequent placement
+    wins; the confidence stays below SURE (FROM_DATA): still confirmed by the user."""
+    placeable = frame[~frame["saved"] & (frame["confidence"] < SURE) & frame["probability"].isna()]
+    sure = {r.crm_stage: STAGE_BY_KEY[r.stage].order for r in frame.itertuples()
+            if (r.saved or r.confidence >= SURE) and r.stage in STAGE_BY_KEY and r.stage != "lost"}
+    history = [p for p in plans if p.table == "stage_history"
+               and all(p.header_for(c) for c in ("opportunity_id", "stage", "entered_at"))]
+    if placeable.empty or not sure or not history:
+        return frame
+    votes: dict[str, dict[int, int]] = {}
+    known = pd.DataFrame({"crm_stage": list(sure), "o": list(sure.values())}).astype({"crm_stage": object})
+    for plan in history:
+        raw_name, known_name = f"_hist_{next(_names)}", f"_known_{next(_names)}"
+        con.register(raw_name, plan.raw.table)
+        con.register(known_name, known)
+        try:
+            when = _date_expr(con, plan.raw, raw_name, plan.header_for("entered_at"), [], {})
+            rows = con.execute(
+                f"WITH h AS (SELECT {clean.text_sql('r.' + quote(plan.header_for('opportunity_id')))} AS oid,"
+                f"  {clean.text_sql('r.' + quote(plan.header_for('stage')))} AS crm, {when} AS ts, r._row"
+                f"  FROM {raw_name} r),"
+                f" k AS (SELECT h.*, m.o FROM h LEFT JOIN {known_name} m ON m.crm_stage = h.crm),"
+                " w AS (SELECT crm, o,"
+                "  last_value(o IGNORE NULLS) OVER (PARTITION BY oid ORDER BY ts, _row"
+                "   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,"
+                "  first_value(o IGNORE NULLS) OVER (PARTITION BY oid ORDER BY ts, _row"
+                "   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS nxt FROM k)"
+                " SELECT crm, prev, nxt, count(*) FROM w WHERE o IS NULL AND crm IS NOT NULL"
+                " AND (prev IS NOT NULL OR nxt IS NOT NULL) GROUP BY ALL").fetchall()
+        finally:
+            con.unregister(raw_name)
+            con.unregister(known_name)
+        for crm, prev, nxt, n in rows:
+            if prev is not None:
+                placed = prev if nxt is not None and prev + 1 >= nxt else prev + 1
+            else:
+                placed = nxt - 1
+            placed = min(max(int(placed), 1), 4)  # an open stage: lead 1 .. negotiation 4
+            votes.setdefault(crm, {}).setdefault(placed, 0)
+            votes[crm][placed] += int(n)
+    by_order = {s.order: s.key for s in STAGES if s.status == "open"}
+    out = frame.copy()
+    for i, row in placeable.iterrows():
+        if row["crm_stage"] in votes:
+            order = max(votes[row["crm_stage"]].items(), key=lambda kv: (kv[1], kv[0]))[0]
+            out.at[i, "stage"], out.at[i, "status"] = by_order[order], "open"
+            out.at[i, "confidence"] = max(FROM_DATA, float(row["confidence"]))
     return out
 
 

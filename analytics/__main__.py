@@ -125,7 +125,8 @@ def cmd_import(args) -> int:
     try:
         report = import_files(con, files, snapshot_date=args.snapshot_date, replace_snapshot=args.replace,
                               table=args.table, column_overrides=overrides or None, stage_mapping=stages or None,
-                              rates=rates or None)
+                              rates=rates or None, accept_stages=args.accept_stages, again=args.again,
+                              missing=args.missing)
     except ImportProblem as problem:
         print(problem.render(args.lang), file=sys.stderr)
         return 1
@@ -602,6 +603,14 @@ def main(argv: list[str] | None = None) -> int:
                         "(deals in a currency without a rate are counted but not valued)")
     p.add_argument("--replace", action="store_true",
                    help="replace the whole snapshot of that date (by default the deals are added to it)")
+    p.add_argument("--accept-stages", action="store_true",
+                   help="import the stage mappings proposed below 'sure' (else the import stops and lists them)")
+    p.add_argument("--again", action="store_true",
+                   help="import a file already imported (same content), replacing its earlier import")
+    p.add_argument("--missing", choices=["drop", "keep"],
+                   help="an upload on a new date that lacks reps, teams or regions of the previous one: "
+                        "drop = the whole team (their deals are gone), keep = a part (their deals are kept from "
+                        "the previous upload); without it such an upload stops and names them")
     p.set_defaults(run=cmd_import)
     p = sub.add_parser("kpis", help="print the flash figures")
     _add_workspace(p)

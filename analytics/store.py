@@ -107,6 +107,9 @@ def _ddl() -> list[str]:
         " current_timestamp, summary_json VARCHAR)",
         "CREATE TABLE IF NOT EXISTS stages (stage VARCHAR PRIMARY KEY, stage_order INTEGER, status VARCHAR,"
         " default_probability DOUBLE)",
+        # the files imported, by content: the same export dropped again is recognised (store.imported_file)
+        "CREATE TABLE IF NOT EXISTS imported_files (sha256 VARCHAR PRIMARY KEY, file_name VARCHAR,"
+        " snapshot_date DATE, imported_at TIMESTAMP DEFAULT current_timestamp)",
         # workspace settings (analytics/settings.py), e.g. the fiscal year's first month
         "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)",
     ]
@@ -487,6 +490,32 @@ def log_import(con, summary: dict) -> int:
 
 def snapshots(con) -> list[tuple[int, object]]:
     return con.execute("SELECT snapshot_id, snapshot_date FROM snapshots ORDER BY snapshot_date, snapshot_id").fetchall()
+
+
+def previous_snapshot(con, snapshot_date) -> tuple[int, object] | None:
+    """(id, date) of the latest snapshot dated before snapshot_date, None when there is none."""
+    rows = con.execute("SELECT snapshot_id, snapshot_date FROM snapshots WHERE snapshot_date < ?"
+                       " ORDER BY snapshot_date DESC, snapshot_id DESC LIMIT 1", [snapshot_date]).fetchall()
+    return (int(rows[0][0]), rows[0][1]) if rows else None
+
+
+def content_hash(data: bytes) -> str:
+    """The SHA-256 of a file's bytes: the same export dropped twice has the same hash, whatever its name."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def imported_file(con, digest: str) -> dict | None:
+    """{file_name, snapshot_date, imported_at} of the earlier import of a file with this content, else None."""
+    rows = con.execute("SELECT file_name, snapshot_date, imported_at FROM imported_files WHERE sha256 = ?",
+                       [digest]).fetchall()
+    return dict(zip(("file_name", "snapshot_date", "imported_at"), rows[0])) if rows else None
+
+
+def remember_files(con, files: dict[str, str], snapshot_date) -> None:
+    """Record the content hash of each imported file (hash -> file name), with the snapshot it went to."""
+    for digest, name in files.items():
+        con.execute("INSERT OR REPLACE INTO imported_files (sha256, file_name, snapshot_date) VALUES (?, ?, ?)",
+                    [digest, name, snapshot_date])
 
 
 def save_column_mapping(con, signature: str, table: str, mapping: dict[str, str]) -> None:

@@ -78,6 +78,7 @@ def main() -> None:
                                      str(folder / "movement" / "movement.duckdb"), "--weeks",
                                      str(sizes["movement_weeks"]), "--deals", str(sizes["movement_deals"]),
                                      "--workdir", str(folder / "projection")]),
+            ("bench_drop_to_figure.py", data),
         ]:
             got, error = _run(script, extra)
             results += got

@@ -9,19 +9,34 @@ import streamlit as st
 from analytics import access, store
 from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import field_label as field_name
-from analytics.ingest.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
-                                missing_columns, plan_file, plan_with_table, run_import, stage_values)
+from analytics.filters import period_bounds
+from analytics.ingest.importer import (SheetPlan, already_imported, derived_key_sql, doubled_fields, fill_candidates,
+                                       foreign_currencies, missing_columns, missing_parts, plan_file, plan_with_table,
+                                       run_import, stage_values, unsure_stages)
 from analytics.ingest.problems import ImportProblem
 from analytics.ingest.read import check_upload
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
+from ui import sidebar
 from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
 PLANS_KEY = "import_plans"  # (workspace, file_id) -> list[SheetPlan] | ImportProblem
 REPORT_KEY = "import_report"  # (workspace, ImportReport) of the last import
 NONE = "—"
 TABLES_COLUMNS = {t: column_names(t) for t in TABLES}
-GOOD_CONFIDENCE = 0.8  # below: doubtful, to check (the import still takes it)
+GOOD_CONFIDENCE = 0.8  # below: doubtful, to check (a stage below it must be accepted before the import)
+ROUND_KEY = "import_round"  # one uploader per import: after an import the next one starts empty
+ACCEPTED_KEY = "import_stages_accepted"  # (workspace, round, the stage names accepted as shown)
+FLASH_PAGE = "pages/flash.py"
+# The page that shows the deals each quality check flags (its file, and its title's key).
+FLASH, FUNNEL, PIPELINE = ("pages/flash.py", "nav.flash"), ("pages/funnel.py", "nav.funnel"), \
+    ("pages/pipeline.py", "nav.pipeline")
+QUALITY_PAGES = {
+    "quality.missing_owner": FLASH, "quality.missing_amount": FLASH, "quality.open_without_amount": FLASH,
+    "quality.past_close_open": FLASH, "quality.falling_probability": FLASH, "quality.missing_created": FLASH,
+    "quality.created_after_closed": FLASH, "quality.bad_amount": FLASH, "quality.no_rate": FLASH,
+    "quality.bad_date": FUNNEL, "quality.bad_probability": PIPELINE, "quality.derived_keys": PIPELINE,
+}
 ROW_HEIGHT = 35  # px, Streamlit's data editor row
 MAX_GRID_ROWS = 40
 
@@ -124,20 +139,24 @@ def _unrecognised(plan: SheetPlan) -> None:
     st.warning(plain(tr("import.unrecognised", missing=missing or "—")), icon=":material/help:")
 
 
-def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
+def _stage_editor(plans: list[SheetPlan], round_key: str) -> tuple[dict[str, tuple[str, str]], bool]:
+    """(the stage mapping as shown or edited, confirmed?). A proposal below GOOD_CONFIDENCE (words the lists
+    do not hold, placed by the file's probabilities) is never imported silently: one click accepts all shown,
+    and a row the user changes by hand is confirmed by that change."""
     stages = stage_values(connection(), plans)
     if stages.empty:
-        return {}
+        return {}, True
     st.subheader(tr("import.stages_title"))
     keys = [s.key for s in STAGES]
-    shown = stages[["crm_stage", "count", "stage", "status", "confidence"]].assign(
+    shown = stages[["crm_stage", "count", "probability", "stage", "status", "confidence"]].assign(
         confidence=[_confidence_text(c) for c in stages["confidence"]])
     edited = st.data_editor(
-        shown, key="stage_mapping", hide_index=True,
-        width="stretch", disabled=["crm_stage", "count", "confidence"],
+        shown, key=f"stage_mapping:{round_key}", hide_index=True,
+        width="stretch", disabled=["crm_stage", "count", "probability", "confidence"],
         column_config={
             "crm_stage": st.column_config.TextColumn(tr("import.stage_crm")),
             "count": st.column_config.NumberColumn(tr("import.stage_count")),
+            "probability": st.column_config.NumberColumn(tr("import.stage_probability"), format="percent"),
             "stage": st.column_config.SelectboxColumn(tr("import.stage_target"), options=keys, required=True,
                                                       format_func=lambda k: tr(f"stage.{k}")),
             "status": st.column_config.SelectboxColumn(tr("import.stage_status"), options=list(STATUSES), required=True,
@@ -145,7 +164,21 @@ def _stage_editor(plans: list[SheetPlan]) -> dict[str, tuple[str, str]]:
             "confidence": st.column_config.TextColumn(tr("import.col_confidence"), help=tr("import.confidence_help")),
         },
     )
-    return {r.crm_stage: (r.stage, r.status) for r in edited.itertuples()}
+    chosen = {r.crm_stage: (r.stage, r.status) for r in edited.itertuples()}
+    proposed = {r.crm_stage: (r.stage, r.status) for r in stages.itertuples()}
+    changed = {k: v for k, v in chosen.items() if proposed.get(k) != v}
+    unsure = unsure_stages(stages, changed)
+    if not unsure:
+        return chosen, True
+    accepted_key = (workspace(), round_key, tuple(sorted(map(str, unsure))))
+    if st.session_state.get(ACCEPTED_KEY) == accepted_key:
+        st.caption(tr("import.stages_accepted"))
+        return chosen, True
+    st.warning(tr("import.stages_unsure", count=len(unsure)), icon=":material/help:")
+    if st.button(tr("import.stages_accept"), key=f"accept_stages:{round_key}"):
+        st.session_state[ACCEPTED_KEY] = accepted_key
+        st.rerun()
+    return chosen, False
 
 
 def _rates_editor(plans: list[SheetPlan]) -> dict[str, float]:
@@ -181,12 +214,19 @@ def _show_report() -> None:
                 st.text(note.render(lang()))
     if not report.quality.empty:
         st.subheader(tr("import.quality"))
-        quality = report.quality.assign(check=[tr(k) for k in report.quality["check"]])
+        pages = [QUALITY_PAGES.get(k, FLASH) for k in report.quality["check"]]
+        quality = report.quality.assign(check=[tr(k) for k in report.quality["check"]],
+                                        page=[tr(title) for _, title in pages])
         quality = quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
-                                          "examples": tr("import.quality_examples")})
-        st.dataframe(quality, hide_index=True)
-        st.download_button(tr("import.download_csv"), to_csv_bytes(quality, lang()), file_name="qualite_donnees.csv",
-                           mime="text/csv", key="quality_csv")
+                                          "examples": tr("import.quality_examples"), "page": tr("import.quality_page")})
+        # Every row shown (no scroll box): the report is short, and its last rows are often the useful ones.
+        st.dataframe(quality, hide_index=True, height=ROW_HEIGHT * (len(quality) + 1) + 3)
+        # The pages that show the flagged deals, as links that keep this session (workspace, filters).
+        flagged = list(dict.fromkeys(page for page, n in zip(pages, report.quality["count"]) if n))
+        for column, (path, title) in zip(st.columns(max(len(flagged), 1)), flagged):
+            column.page_link(path, label=tr(title), icon=":material/arrow_forward:")
+        st.download_button(tr("import.download_csv"), to_csv_bytes(quality, lang()),
+                           file_name="qualite_donnees.csv", mime="text/csv", key="quality_csv")
 
 
 def _workspace_summary() -> None:
@@ -228,10 +268,84 @@ if workspace() == store.DEMO_WORKSPACE:
     st.info(tr("import.demo_workspace_hint"), icon=":material/info:")
 _demo_and_template()
 
-# One uploader per workspace: files dropped for one client are never queued for another. Every type and size is
-# let through to our checks (type from the bytes, size cap below Streamlit's): Streamlit's own refusals are English.
+def _open_figures_on(report) -> None:
+    """After an import: the flash figures, on the period that holds the file's latest data. The current month
+    when that is where the data ends; else that month as a custom range (last year's export opens on its own
+    last month, not on an empty current month)."""
+    latest = report.latest_date
+    snaps = store.snapshots(connection())
+    today = snaps[-1][1] if snaps else None
+    if latest is not None and today is not None:
+        start, end = period_bounds("month", latest, sidebar.fiscal_start())
+        if (latest.year, latest.month) == (today.year, today.month):
+            st.session_state[sidebar.PRESET_KEY] = "month"
+        else:
+            st.session_state[sidebar.PRESET_KEY] = "custom"
+            st.session_state[sidebar.CUSTOM_LAST_KEY] = (start, end)
+            st.session_state.pop(sidebar.CUSTOM_KEY, None)  # the picker starts again from that range
+        for language in ("fr", "en"):  # the period selectbox is drawn again from the value set above
+            st.session_state.pop(sidebar.widget_key(sidebar.PRESET_KEY, language), None)
+    counts = ", ".join(f"{tr('table.' + t)} : {n}" if lang() == "fr" else f"{tr('table.' + t)}: {n}"
+                       for t, n in report.counts.items())
+    st.session_state["workspace_message"] = tr("import.success", counts=counts)
+    st.switch_page(FLASH_PAGE)
+
+
+def _file_list(files) -> None:
+    """The files of this upload, by name (shown as text): what Importer will take, and nothing from last week."""
+    if files:
+        st.caption(plain(tr("import.files_title") + (" : " if lang() == "fr" else ": ")
+                         + ", ".join(f.name for f in files)))
+
+
+def _known_files(plans: list[SheetPlan]) -> tuple[bool, bool, date | None]:
+    """(any file imported before?, import it again?, the snapshot date it went to): said, with the choice."""
+    known = already_imported(connection(), plans)
+    for k in known:
+        st.warning(plain(tr("import.file_known", file=k["file"], earlier=k["file_name"],
+                            date=fmt.day(k["snapshot_date"], lang()) if k["snapshot_date"] else NONE,
+                            imported=fmt.day(k["imported_at"].date(), lang()) if k["imported_at"] else NONE)),
+                   icon=":material/content_copy:")
+    if not known:
+        return False, False, None
+    again = st.checkbox(tr("import.again"), key=f"again:{_round()}")
+    return True, again, known[0]["snapshot_date"]
+
+
+def _parts_choice(plans: list[SheetPlan], snapshot_date: date) -> tuple[bool, str | None]:
+    """(parts missing?, 'drop' | 'keep' | None): the reps, teams and regions of the previous snapshot this
+    upload on a new date lacks, flagged with the choice of what the file holds."""
+    con = connection()
+    parts = missing_parts(con, plans, snapshot_date)
+    if not parts:
+        return False, None
+    previous = store.previous_snapshot(con, snapshot_date)
+    st.subheader(tr("import.parts_title"))
+    st.write(tr("import.parts_intro", previous=fmt.day(previous[1], lang())))
+    table = pd.DataFrame({
+        tr("import.part_kind"): [tr(f"import.part_dimension.{p['dimension']}") for p in parts],
+        tr("import.part_value"): [str(p["value"]) for p in parts],
+        tr("import.part_deals"): [p["deals"] for p in parts],
+        tr("import.part_open"): [p["open_amount"] for p in parts],
+    })
+    st.dataframe(table, hide_index=True)
+    choice = st.radio(tr("import.parts_choice"), ["drop", "keep"], index=None, key=f"parts:{_round()}",
+                      format_func=lambda c: tr(f"import.parts_{c}"))
+    return True, choice
+
+
+def _round() -> int:
+    return st.session_state.setdefault(ROUND_KEY, 0)
+
+
+# One uploader per workspace and per import: files dropped for one client are never queued for another, and the
+# uploader starts empty after an import (last week's file is never imported again beside this week's). Every type
+# and size is let through to our checks (type from the bytes, size cap below Streamlit's): Streamlit's own refusals
+# are English.
 files = st.file_uploader(tr("import.upload"), accept_multiple_files=True,
-                         key=f"uploader:{workspace()}", on_change=lambda: st.session_state.pop(REPORT_KEY, None))
+                         key=f"uploader:{workspace()}:{_round()}",
+                         on_change=lambda: st.session_state.pop(REPORT_KEY, None))
+_file_list(files)
 plans: list[SheetPlan] = []
 for file_id, planned in _plans_for(files or []):
     if isinstance(planned, ImportProblem):
@@ -246,28 +360,38 @@ for file_id, planned in _plans_for(files or []):
         plans.append(plan)
 
 if plans:
-    stage_mapping = _stage_editor([p for p in plans if p.table])
-    rates = _rates_editor([p for p in plans if p.table])
+    active = [p for p in plans if p.table]
+    stage_mapping, stages_confirmed = _stage_editor(active, f"{workspace()}:{_round()}")
+    rates = _rates_editor(active)
+    known, again, known_date = _known_files(active)
     stated = [p.raw.stated_date for p in plans if p.table == "opportunities" and p.raw.stated_date]
-    snapshot_date = st.date_input(tr("import.snapshot_date"), value=stated[0] if stated else date.today(),
-                                  format="DD/MM/YYYY")
+    default_date = known_date if again and known_date else (stated[0] if stated else date.today())
+    snapshot_date = st.date_input(tr("import.snapshot_date"), value=default_date, format="DD/MM/YYYY")
     replace = False
     existing = [d for _, d in store.snapshots(connection()) if d == snapshot_date]
     if existing and any(p.table == "opportunities" for p in plans):
         # Files of one team uploaded the same day (North, then South) make one snapshot: adding is the default.
         st.caption(tr("import.snapshot_exists", date=fmt.day(snapshot_date, lang())))
         replace = st.checkbox(tr("import.replace_snapshot"), key="replace_snapshot")
-    if st.button(tr("import.run"), type="primary", key="run_import"):
+    partial, missing = _parts_choice(active, snapshot_date)
+    # What still stops the import, said next to the button (never a silent choice made for the user).
+    blockers = ([tr("import.stages_needed")] if not stages_confirmed else []) + (
+        [tr("import.again_needed")] if known and not (again or replace) else []) + (
+        [tr("import.parts_needed")] if partial and missing is None else [])
+    for text in blockers:
+        st.info(text, icon=":material/info:")
+    if st.button(tr("import.run"), type="primary", key="run_import", disabled=bool(blockers)):
         if full := access.disk_refusal("access.limit_disk_import"):  # the server's disk limit: nothing is stored
             st.error(tr(full.key, **full.params))
-        elif not any(p.table for p in plans):
+        elif not active:
             st.warning(tr("import.nothing_to_import"))
         else:
             bar = st.progress(0.0, text=tr("import.running"))
+            report = None
             try:
                 report = run_import(
                     connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
-                    replace_snapshot=replace, rates=rates,
+                    replace_snapshot=replace, rates=rates, accept_stages=True, again=again, missing=missing,
                     progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
                 )
                 st.session_state[REPORT_KEY] = (workspace(), report)
@@ -275,6 +399,11 @@ if plans:
                 st.session_state[REPORT_KEY] = None
                 st.error(plain(problem.render(lang())))
             bar.empty()
+            if report is not None:
+                st.session_state[ROUND_KEY] = _round() + 1  # the next upload starts with an empty uploader
+                st.session_state.pop(PLANS_KEY, None)
+                if report.snapshot_id is not None:
+                    _open_figures_on(report)
 
 _show_report()
 _workspace_summary()

@@ -286,8 +286,8 @@ def test_same_headers_next_week_use_the_saved_mapping(con):
 def test_each_upload_is_a_dated_snapshot(con):
     d = DIALECTS[0]
     import_files(con, [d.file()], snapshot_date=date(2026, 11, 16))
-    import_files(con, [d.file()], snapshot_date=date(2026, 11, 23))
-    import_files(con, [d.file()], snapshot_date=date(2026, 11, 23))  # same day again: replaces, not adds
+    import_files(con, [d.file()], snapshot_date=date(2026, 11, 23), again=True)  # the same file: said, imported
+    import_files(con, [d.file()], snapshot_date=date(2026, 11, 23), again=True)  # same day again: replaces
     assert [s[1] for s in store.snapshots(con)] == [date(2026, 11, 16), date(2026, 11, 23)]
     assert con.execute("SELECT count(*) FROM opportunities").fetchone()[0] == 8
     assert con.execute("SELECT count(*) FROM opportunities_current").fetchone()[0] == 4
@@ -372,7 +372,7 @@ def test_a_failure_halfway_leaves_the_workspace_unchanged(con, monkeypatch):
     # The failure comes after the snapshot and its rows were written, inside the transaction.
     monkeypatch.setattr(store, "save_stage_mapping", fail)
     with pytest.raises(ImportProblem) as caught:
-        import_files(con, [DIALECTS[0].file()], snapshot_date=date(2026, 1, 9))
+        import_files(con, [DIALECTS[0].file()], snapshot_date=date(2026, 1, 9), missing="drop")
     assert caught.value.key == "problem.internal"
     assert fingerprint(con) == before
 
@@ -386,7 +386,8 @@ def test_two_sessions_importing_at_once(tmp_path, monkeypatch):
 
     def session(day: int):
         try:
-            import_files(shared.cursor(), [DIALECTS[day % 3].file()], snapshot_date=date(2026, 1, day))
+            # days 1 and 4 import the same file: on purpose (again=True), the test is about two writers
+            import_files(shared.cursor(), [DIALECTS[day % 3].file()], snapshot_date=date(2026, 1, day), again=True)
         except Exception as exc:  # pragma: no cover - shown by the assertion
             errors.append(exc)
 

@@ -48,7 +48,11 @@ def test_upload_map_and_import_into_a_client_workspace(app):
     assert not app.error
     app.button(key="run_import").click().run()
     assert not app.exception
-    assert app.success and "Opportunités : 2" in app.success[0].value
+    # straight to the flash figures, the import's counts said in a toast
+    assert app.toast and "Opportunités : 2" in app.toast[0].value
+    assert app.title[0].value != "Importer un export CRM"
+    app.switch_page("pages/import_page.py").run()
+    assert app.success and "Opportunités : 2" in app.success[0].value  # the report stays on Import
     assert _counts(app)["Opportunités"] == 2
     con = store.open_workspace(app.session_state["workspace"])
     assert con.execute("SELECT sum(amount) FROM opportunities_current").fetchone()[0] == 2000
@@ -70,7 +74,8 @@ def test_files_and_report_stay_with_their_workspace(app):
     _to_client_workspace(app)
     app.file_uploader[0].upload("export sf.csv", EXPORT, "text/csv").run()
     app.button(key="run_import").click().run()
-    assert any("Opportunités : 2" in s.value for s in app.success)
+    app.switch_page("pages/import_page.py").run()
+    assert app.success
     # A second client: nothing queued, no report of the first client's import, nothing imported.
     app.session_state["new_workspace_name"] = "Client Martin"
     app.button(key="create_workspace").click().run()
@@ -120,3 +125,83 @@ def test_an_unrecognised_sheet_says_why_and_what_to_choose(app):
     assert not app.exception
     (warning,) = [w.value for w in app.warning if "non reconnue" in w.value]
     assert "Commercial" in warning and "ignorer" in warning      # what is missing, and what to choose
+
+
+# --- the Monday routine (issue 17) ---------------------------------------------------------------------
+
+HEAD = ["ID", "Commercial", "Étape", "Montant", "Probabilité", "Date de création", "Date de clôture"]
+NORTH = [["A-W", "Ann Martin", "Gagnée", "40000", "100", "2026-01-10", "2026-03-01"],
+         ["A-O", "Ann Martin", "Proposition", "10000", "50", "2026-02-01", "2026-04-30"]]
+SOUTH = [["B-W", "Bob Durand", "Gagnée", "60000", "100", "2026-01-12", "2026-03-01"],
+         ["B-O", "Bob Durand", "Négociation", "50000", "80", "2026-02-02", "2026-04-30"]]
+
+
+def _dated(day: str, rows) -> bytes:
+    """An export whose title line states its date (the snapshot date proposed)."""
+    return csv_bytes([[f"Export du {day}"], HEAD, *rows])
+
+
+def _import(app, name: str, data: bytes) -> None:
+    app.switch_page("pages/import_page.py").run()
+    app.file_uploader[0].upload(name, data, "text/csv").run()
+    assert not app.exception
+
+
+def test_after_an_import_the_uploader_is_empty_and_the_figures_open_on_the_files_month(app):
+    _to_client_workspace(app)
+    _import(app, "tous.csv", _dated("02/03/2026", NORTH + SOUTH))
+    app.button(key="run_import").click().run()
+    # March 2026 holds the latest data (won on 01/03): the period opens there, not on today's month
+    assert app.session_state["flt_preset"] == "month"  # the snapshot's own month: "this month" shows it
+    assert app.session_state["filter"].start.isoformat() == "2026-03-01"
+    app.switch_page("pages/import_page.py").run()
+    assert app.file_uploader[0].value in (None, [])  # last week's file is not queued beside this week's
+    assert "run_import" not in [b.key for b in app.button]
+
+
+def test_a_past_export_opens_on_its_own_last_month(app):
+    _to_client_workspace(app)
+    _import(app, "ancien.csv", csv_bytes([HEAD, *NORTH]))  # no stated date: the snapshot is dated today
+    app.button(key="run_import").click().run()
+    flt = app.session_state["filter"]
+    assert (flt.start.isoformat(), flt.end.isoformat()) == ("2026-03-01", "2026-03-31")
+
+
+def test_the_same_file_again_is_said_and_waits_for_a_choice(app):
+    _to_client_workspace(app)
+    _import(app, "s1.csv", _dated("02/03/2026", NORTH + SOUTH))
+    app.button(key="run_import").click().run()
+    _import(app, "copie.csv", _dated("02/03/2026", NORTH + SOUTH))
+    assert any("s1" in w.value and "02/03/2026" in w.value for w in app.warning)
+    assert app.button(key="run_import").disabled
+    app.checkbox(key="again:1").check().run()
+    assert not app.button(key="run_import").disabled
+
+
+def test_a_partial_upload_is_flagged_and_kept_as_a_part_on_request(app):
+    _to_client_workspace(app)
+    _import(app, "tous.csv", _dated("02/03/2026", NORTH + SOUTH))
+    app.button(key="run_import").click().run()
+    _import(app, "nord.csv", _dated("09/03/2026", NORTH))
+    assert any("Bob Durand" in d.value.to_csv() for d in app.dataframe)  # the part missing, named
+    assert app.button(key="run_import").disabled
+    app.radio(key="parts:1").set_value("keep").run()
+    app.button(key="run_import").click().run()
+    assert not app.exception
+    con = store.open_workspace(app.session_state["workspace"])
+    # won 40 000 (Ann) + 60 000 (Bob, kept from 02/03) = 100 000
+    assert con.execute("SELECT sum(amount) FROM opportunities_current WHERE status = 'won'").fetchone()[0] == 100000
+
+
+def test_unsure_stages_wait_for_one_click(app):
+    _to_client_workspace(app)
+    rows = [["G1", "Ann Martin", "Proposition", "1000", "50", "2026-02-01", "2026-04-30"],
+            ["G2", "Ann Martin", "Final talks", "2000", "85", "2026-02-01", "2026-04-30"]]
+    _import(app, "gen.csv", _dated("02/03/2026", rows))
+    assert app.button(key="run_import").disabled
+    accept = [b for b in app.button if (b.key or "").startswith("accept_stages:")]
+    accept[0].click().run()
+    assert not app.button(key="run_import").disabled
+    app.button(key="run_import").click().run()
+    con = store.open_workspace(app.session_state["workspace"])
+    assert con.execute("SELECT stage FROM opportunities WHERE crm_stage = 'Final talks'").fetchone()[0] == "negotiation"

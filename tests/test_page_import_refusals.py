@@ -16,7 +16,7 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600   # the first bytes of
 def _import_page(app, lang: str = "fr"):
     app.run()
     if lang == "en":
-        app.segmented_control(key="lang").set_value("en").run()
+        app.segmented_control(key="lang_choice").set_value("en").run()
     app.switch_page("pages/import_page.py").run()
     return app
 

@@ -171,3 +171,42 @@ def test_frozen_defaults_give_the_same_stuck_deals(leads):
     stuck = stays.stuck_deals(leads, Filter(owner="eve"), date(2026, 5, 20), defaults=frozen)
     assert stuck.equals(stays.stuck_deals(leads, Filter(owner="eve"), date(2026, 5, 20)))
     assert list(stuck.opportunity_id) == ["K1", "K2"]
+
+
+# --- the islands table: a cache of the same stays (issue 17) --------------------------------------------
+
+def test_the_islands_table_gives_the_same_stays(con):
+    merged_again = rows(stays.stays(con))
+    stays.refresh_table(con)
+    assert stays.table_is_fresh(con)
+    # the same eleven stays, read from the table (H1's two proposal sub-stages still one 10-day stay)
+    assert rows(stays.stays(con)) == merged_again
+    today = date(2026, 6, 1)
+    fresh = stays.stuck_deals(con, Filter(), today, thresholds={"lead": 1, "qualification": 1, "proposal": 1,
+                                                               "negotiation": 1})
+    cte, params = stays.stays_cte(where="r.status = 'open'")  # merged again, as before the cache
+    assert sorted(fresh["opportunity_id"]) == sorted(
+        r[0] for r in con.execute(f"WITH {cte} SELECT opportunity_id FROM stays WHERE ongoing", params).fetchall())
+
+
+def test_the_islands_table_is_not_read_once_the_history_changed_outside_an_import(con):
+    stays.refresh_table(con)
+    con.execute("INSERT INTO stage_history (opportunity_id, stage, entered_at) VALUES"
+                " ('H1', 'won', TIMESTAMP '2026-05-30 00:00:00')")
+    assert not stays.table_is_fresh(con)  # one more history row than the table was built on
+
+
+def test_an_import_builds_the_islands_table():
+    from analytics import store
+    from analytics.ingest.importer import import_files
+    from tests.files import csv_bytes
+
+    con = store.memory_workspace()
+    history = csv_bytes([["Opportunity ID", "Stage", "Entered At"], ["X1", "Prospection", "2026-04-01"],
+                         ["X1", "Proposition", "2026-04-11"], ["X1", "Devis envoyé", "2026-04-15"],
+                         ["X1", "Négociation", "2026-04-21"]])
+    import_files(con, [("historique.csv", history)], table="stage_history")
+    assert stays.table_is_fresh(con)
+    # Proposition and Devis envoyé are one proposal stay: 11 -> 21 April = 10 days
+    assert con.execute("SELECT date_diff('day', CAST(entered AS DATE), CAST(left_at AS DATE)) FROM stay_islands"
+                       " WHERE key = 'proposal'").fetchall() == [(10,)]

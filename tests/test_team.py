@@ -204,6 +204,6 @@ def test_a_mistyped_mode_opens_nothing(app, monkeypatch):
 def test_a_rep_limited_member_switches_the_language(team_app):
     members.add("acme", "bob@acme.fr", rep="bob")
     signed_in(team_app, "bob@acme.fr").run()
-    team_app.segmented_control(key="lang").set_value("en").run()
+    team_app.segmented_control(key="lang_choice").set_value("en").run()
     assert not team_app.exception
     assert team_app.title[0].value == "Individual review"

@@ -18,8 +18,9 @@ import pandas as pd
 from analytics.ingest import clean, mapping, quality
 from analytics import store
 from analytics.ingest.problems import ImportProblem, Note
+from analytics.measures import stays
 from analytics.ingest.read import RawSheet, read_file
-from analytics.schema import STAGE_BY_KEY, TABLES, columns
+from analytics.schema import STAGE_BY_KEY, STAGES, TABLES, columns
 from analytics.store import quote
 
 Progress = Callable[[float, str], None]
@@ -67,6 +68,7 @@ class ImportReport:
     snapshot_id: int | None
     snapshot_date: date | None
     quality: pd.DataFrame
+    latest_date: date | None = None  # the latest day the snapshot's deals were created or closed on (its figures)
 
 
 def plan_sheet(con, raw: RawSheet, table: str | None = None) -> SheetPlan:
@@ -132,46 +134,274 @@ def doubled_fields(plan: SheetPlan) -> list[str]:
 
 def plan_file(con, name: str, data: bytes) -> list[SheetPlan]:
     """Read a file and plan each of its sheets. Raises ImportProblem for a file that cannot be read."""
-    return [plan_sheet(con, raw) for raw in read_file(name, data)]
+    digest = store.content_hash(data)
+    sheets = read_file(name, data)
+    for raw in sheets:
+        raw.digest = digest
+    return [plan_sheet(con, raw) for raw in sheets]
+
+
+def already_imported(con, plans: list[SheetPlan]) -> list[dict]:
+    """The files of this upload that hold deals and were imported before with the same content:
+    [{file, file_name (as it was then), snapshot_date, imported_at}], one per file.
+
+    Only files with an opportunities sheet: a reps or targets file sent unchanged every week replaces its
+    own rows by key, harmlessly; the same export of deals twice would make a snapshot of last week's deals."""
+    out, seen = [], set()
+    for plan in plans:
+        digest = plan.raw.digest
+        if plan.table != "opportunities" or not digest or digest in seen:
+            continue
+        seen.add(digest)
+        earlier = store.imported_file(con, digest)
+        if earlier:
+            out.append({"file": plan.raw.file, **earlier})
+    return out
+
+
+PART_DIMENSIONS = ("owner", "team", "region")
+# One row per rep (a reps table uploaded twice with a changed team must not double a deal in a join).
+_ONE_REP = "_one_rep AS (SELECT owner, any_value(team) AS team, any_value(region) AS region FROM reps GROUP BY owner)"
+
+
+def missing_parts(con, plans: list[SheetPlan], snapshot_date: date | None) -> list[dict]:
+    """The reps, teams and regions of the previous snapshot that an upload on a new date does not hold:
+    [{dimension: owner|team|region, value, deals, open_amount}] (deals of the previous snapshot, and their
+    open amount). Empty when the date already has a snapshot (the upload adds to it) or has none before it.
+
+    A team or region is held when one deal of the upload is in it (the rep's team and region from the reps
+    table; the deal's own region first when the file gives one)."""
+    opp = [p for p in plans if p.table == "opportunities" and p.header_for("owner")]
+    if not opp or snapshot_date is None or any(d == snapshot_date for _, d in store.snapshots(con)):
+        return []
+    previous = store.previous_snapshot(con, snapshot_date)
+    if previous is None:
+        return []
+    pairs: set[tuple] = set()
+    for plan in opp:
+        name = f"_parts_{next(_names)}"
+        con.register(name, plan.raw.table)
+        region_h = plan.header_for("region")
+        region = clean.text_sql(quote(region_h)) if region_h else "NULL::VARCHAR"
+        try:
+            pairs |= set(con.execute(
+                f"SELECT DISTINCT {clean.text_sql(quote(plan.header_for('owner')))}, {region} FROM {name}").fetchall())
+        finally:
+            con.unregister(name)
+    uploaded = pd.DataFrame(sorted(pairs, key=str), columns=["owner", "region"]).astype(object)
+    name = f"_up_{next(_names)}"
+    con.register(name, uploaded)
+    try:
+        rows = con.execute(
+            f"WITH {_ONE_REP}, prev AS (SELECT o.owner, r.team, coalesce(o.region, r.region) AS region, o.status, o.amount"
+            "  FROM opportunities o LEFT JOIN _one_rep r ON r.owner = o.owner WHERE o.snapshot_id = $sid),"
+            f" up AS (SELECT u.owner, r.team, coalesce(u.region, r.region) AS region FROM {name} u"
+            "  LEFT JOIN _one_rep r ON r.owner = u.owner),"
+            " gone AS ("
+            "  SELECT 'owner' AS dimension, owner AS value, status, amount FROM prev"
+            "   WHERE owner IS NOT NULL AND owner NOT IN (SELECT owner FROM up WHERE owner IS NOT NULL)"
+            "  UNION ALL SELECT 'team', team, status, amount FROM prev"
+            "   WHERE team IS NOT NULL AND team NOT IN (SELECT team FROM up WHERE team IS NOT NULL)"
+            "  UNION ALL SELECT 'region', region, status, amount FROM prev"
+            "   WHERE region IS NOT NULL AND region NOT IN (SELECT region FROM up WHERE region IS NOT NULL))"
+            " SELECT dimension, value, count(*) AS deals, sum(amount) FILTER (WHERE status = 'open') AS open_amount"
+            " FROM gone GROUP BY dimension, value", {"sid": previous[0]}).fetchall()
+    finally:
+        con.unregister(name)
+    order = {d: i for i, d in enumerate(PART_DIMENSIONS)}
+    parts = [{"dimension": d, "value": v, "deals": int(n), "open_amount": None if a is None else float(a)}
+             for d, v, n, a in rows]
+    return sorted(parts, key=lambda p: (order[p["dimension"]], str(p["value"])))
+
+
+def _parts_params(parts: list[dict]) -> dict:
+    """The message parameters naming the missing parts: owners, teams, regions ('—' when none)."""
+    return {f"{d}s": ", ".join(str(p["value"]) for p in parts if p["dimension"] == d) or "—" for d in PART_DIMENSIONS}
+
+
+def _carry_over(con, parts: list[dict], previous_id: int, snapshot_id: int) -> int:
+    """Copy into the new snapshot the previous snapshot's deals of the missing parts (reps, teams, regions)
+    that the upload does not hold again; the number of deals carried over."""
+    values = {d: [p["value"] for p in parts if p["dimension"] == d] for d in PART_DIMENSIONS}
+    cols = ", ".join(quote(c) for c in _stored_columns("opportunities"))
+    pick = ", ".join(f"o.{quote(c)}" for c in _stored_columns("opportunities"))
+    carried = con.execute(
+        f"INSERT INTO opportunities (snapshot_id, {cols}) WITH {_ONE_REP} SELECT $new, {pick}"
+        " FROM opportunities o LEFT JOIN _one_rep r ON r.owner = o.owner"
+        " WHERE o.snapshot_id = $prev AND (list_contains($owners, o.owner) OR list_contains($teams, r.team)"
+        "  OR list_contains($regions, coalesce(o.region, r.region)))"
+        "  AND o.opportunity_id NOT IN (SELECT opportunity_id FROM opportunities WHERE snapshot_id = $new)"
+        " RETURNING 1",
+        {"new": snapshot_id, "prev": previous_id, "owners": values["owner"], "teams": values["team"],
+         "regions": values["region"]}).fetchall()
+    return len(carried)
+
+
+SURE = 0.8  # a stage mapping below this confidence is shown and must be confirmed before it is imported
+FROM_DATA = 0.7  # the confidence of a stage placed by the file's own probabilities (still to confirm)
 
 
 def stage_values(con, plans: list[SheetPlan]) -> pd.DataFrame:
     """The CRM stage names found in the opportunities sheets, with the mapping proposed for each:
     the workspace's saved one, else a suggestion. (A status column, when there is one, sets each row's status
-    at import; the status proposed here serves files without one.)"""
+    at import; the status proposed here serves files without one.)
+
+    A name the words do not place surely is placed by the file's own probabilities (`stage_by_probability`):
+    "Final talks" at 90 % sits with the negotiation, whatever its words. Columns: crm_stage, count, stage,
+    status, confidence, saved, probability (the file's mean for that name, NaN without a probability column)."""
     saved = store.load_stage_mapping(con)
-    rows: dict[str, dict] = {}
+    counted = _stage_counts(con, plans, with_probability=False)
+    proposals = {crm_stage: (saved[crm_stage] + (1.0, True)) if crm_stage in saved
+                 else (*mapping.suggest_stage(crm_stage, None), False) for crm_stage in counted}
+    # The file's probabilities are read (a pass over every row) only when a name is neither saved nor sure:
+    # a weekly export whose stages are all known costs no more than before.
+    if any(not from_saved and conf < SURE for _, _, conf, from_saved in proposals.values()):
+        counted = _stage_counts(con, plans, with_probability=True)
+    out = []
+    for crm_stage, (n, p_sum, p_count) in counted.items():
+        stage, status, conf, from_saved = proposals[crm_stage]
+        out.append({"crm_stage": crm_stage, "count": n, "stage": stage, "status": status, "confidence": conf,
+                    "saved": from_saved, "probability": p_sum / p_count if p_count else float("nan")})
+    cols = ["crm_stage", "count", "stage", "status", "confidence", "saved", "probability"]
+    frame = pd.DataFrame(out, columns=cols)
+    frame = stage_by_probability(frame)
+    frame = _stage_by_history(con, plans, frame)
+    # In funnel order (lost last), the most frequent first within a stage: how a manager reads a pipeline.
+    order = frame["stage"].map(lambda k: STAGE_BY_KEY[k].order or 99 if k in STAGE_BY_KEY else 100)
+    return (frame.assign(_order=order).sort_values(["_order", "count"], ascending=[True, False])
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def _stage_counts(con, plans: list[SheetPlan], with_probability: bool) -> dict[str, tuple[int, float, int]]:
+    """CRM stage name (folded as `_stage` matches it) -> (rows, sum of the cleaned probabilities, rows with
+    one) over the sheets holding a stage; the probability sums are 0 unless with_probability."""
+    out: dict[str, tuple[int, float, int]] = {}
     for plan in plans:
         stage_h = plan.header_for("stage") if plan.table in ("opportunities", "stage_history") else None
         if not stage_h:
             continue
         name = f"_stages_{next(_names)}"
         con.register(name, plan.raw.table)
-        # Stage names folded as `_stage` matches them (text_sql), so that each proposed name is one it finds.
         stage_sql = clean.text_sql(quote(stage_h))
+        prob_h = plan.header_for("probability") if plan.table == "opportunities" and with_probability else None
         try:
+            prob_sql = _probability_expr(con, plan, name, prob_h) if prob_h else "NULL::DOUBLE"
             counts = con.execute(
-                f"SELECT {stage_sql}, count(*) FROM {name} WHERE {stage_sql} IS NOT NULL GROUP BY 1").fetchall()
+                f"SELECT {stage_sql}, count(*), sum({prob_sql}), count({prob_sql}) FROM {name}"
+                f" WHERE {stage_sql} IS NOT NULL GROUP BY 1").fetchall()
         finally:
             con.unregister(name)
-        for crm_stage, n in counts:
-            row = rows.setdefault(crm_stage, {"crm_stage": crm_stage, "count": 0})
-            row["count"] += int(n)
-    out = []
-    for crm_stage, row in rows.items():
-        if crm_stage in saved:
-            stage, status = saved[crm_stage]
-            conf, from_saved = 1.0, True
+        for crm_stage, n, p_sum, p_count in counts:
+            before = out.get(crm_stage, (0, 0.0, 0))
+            out[crm_stage] = (before[0] + int(n), before[1] + float(p_sum or 0.0), before[2] + int(p_count or 0))
+    return out
+
+
+def _probability_expr(con, plan: SheetPlan, name: str, header: str) -> str:
+    """The cleaned probability (0..1) of a registered raw sheet, as the import reads it (`_stage`)."""
+    decimal_comma = plan.raw.decimal_comma
+    if decimal_comma is None:
+        values = [r[0] for r in con.execute(
+            f"SELECT {quote(header)} FROM {name} WHERE {quote(header)} IS NOT NULL LIMIT 500").fetchall()]
+        decimal_comma = clean.guess_decimal_comma(values)
+    top = con.execute(f"SELECT max({clean.number_sql(quote(header), decimal_comma)}) FROM {name}"
+                      f" WHERE strpos({quote(header)}, '%') = 0").fetchall()[0][0]
+    return clean.probability_sql(quote(header), decimal_comma, clean.percent_scale([top]))
+
+
+def stage_by_probability(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stage names the words do not place surely (confidence below SURE, not saved), placed by the file's
+    mean probability for them: the open stage whose own probability is nearest. An open stage's probability
+    is the file's mean over the names surely mapped to it, else its default (schema.STAGES: 10, 25, 50,
+    75 %); a name at 100 % is won. A name at 0 % (lost? new?) is left to its words. The placed names keep a
+    confidence below SURE (FROM_DATA): they are shown, ordered right, and still confirmed by the user.
+
+    frame: stage_values' columns (crm_stage, count, stage, status, confidence, saved, probability)."""
+    sure = frame[(frame["confidence"] >= SURE) & frame["probability"].notna()]
+    reference = {}
+    for s in STAGES:
+        if s.status != "open":
+            continue
+        mine = sure[sure["stage"] == s.key]
+        weights = mine["count"].sum()
+        reference[s.key] = (float((mine["probability"] * mine["count"]).sum() / weights) if weights
+                            else s.default_probability)
+    out = frame.copy()
+    for i, row in frame.iterrows():
+        p = row["probability"]
+        if row["saved"] or row["confidence"] >= SURE or p != p or p <= 0:
+            continue
+        if p >= 1:
+            stage = "won"
         else:
-            stage, status, conf = mapping.suggest_stage(crm_stage, None)
-            from_saved = False
-        out.append({**row, "stage": stage, "status": status, "confidence": conf, "saved": from_saved})
-    cols = ["crm_stage", "count", "stage", "status", "confidence", "saved"]
-    frame = pd.DataFrame(out, columns=cols)
-    # In funnel order (lost last), the most frequent first within a stage: how a manager reads a pipeline.
-    order = frame["stage"].map(lambda k: STAGE_BY_KEY[k].order or 99 if k in STAGE_BY_KEY else 100)
-    return (frame.assign(_order=order).sort_values(["_order", "count"], ascending=[True, False])
-            .drop(columns="_order").reset_index(drop=True))
+            # nearest reference; on a tie the later stage (a deal at 62.5 % between 50 and 75 is well advanced)
+            stage = min(reference, key=lambda k: (abs(reference[k] - p), -STAGE_BY_KEY[k].order))
+        out.at[i, "stage"] = stage
+        out.at[i, "status"] = STAGE_BY_KEY[stage].status
+        out.at[i, "confidence"] = max(FROM_DATA, float(row["confidence"]))
+    return out
+
+
+def _stage_by_history(con, plans: list[SheetPlan], frame: pd.DataFrame) -> pd.DataFrame:
+    """Stage names still unsure (no probability placed them) placed by the stage history of the upload: where
+    deals enter them, between the surely named stages they come from and go to (the open stage after the one
+    they come from, unless that is where they go: "Premier appel" between Prospection and Proposition is the
+    qualification, "Final talks" between Proposition and Gagnée the negotiation). The most frequent placement
+    wins; the confidence stays below SURE (FROM_DATA): still confirmed by the user."""
+    placeable = frame[~frame["saved"] & (frame["confidence"] < SURE) & frame["probability"].isna()]
+    sure = {r.crm_stage: STAGE_BY_KEY[r.stage].order for r in frame.itertuples()
+            if (r.saved or r.confidence >= SURE) and r.stage in STAGE_BY_KEY and r.stage != "lost"}
+    history = [p for p in plans if p.table == "stage_history"
+               and all(p.header_for(c) for c in ("opportunity_id", "stage", "entered_at"))]
+    if placeable.empty or not sure or not history:
+        return frame
+    votes: dict[str, dict[int, int]] = {}
+    known = pd.DataFrame({"crm_stage": list(sure), "o": list(sure.values())}).astype({"crm_stage": object})
+    for plan in history:
+        raw_name, known_name = f"_hist_{next(_names)}", f"_known_{next(_names)}"
+        con.register(raw_name, plan.raw.table)
+        con.register(known_name, known)
+        try:
+            when = _date_expr(con, plan.raw, raw_name, plan.header_for("entered_at"), [], {})
+            rows = con.execute(
+                f"WITH h AS (SELECT {clean.text_sql('r.' + quote(plan.header_for('opportunity_id')))} AS oid,"
+                f"  {clean.text_sql('r.' + quote(plan.header_for('stage')))} AS crm, {when} AS ts, r._row"
+                f"  FROM {raw_name} r),"
+                f" k AS (SELECT h.*, m.o FROM h LEFT JOIN {known_name} m ON m.crm_stage = h.crm),"
+                " w AS (SELECT crm, o,"
+                "  last_value(o IGNORE NULLS) OVER (PARTITION BY oid ORDER BY ts, _row"
+                "   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev,"
+                "  first_value(o IGNORE NULLS) OVER (PARTITION BY oid ORDER BY ts, _row"
+                "   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS nxt FROM k)"
+                " SELECT crm, prev, nxt, count(*) FROM w WHERE o IS NULL AND crm IS NOT NULL"
+                " AND (prev IS NOT NULL OR nxt IS NOT NULL) GROUP BY ALL").fetchall()
+        finally:
+            con.unregister(raw_name)
+            con.unregister(known_name)
+        for crm, prev, nxt, n in rows:
+            if prev is not None:
+                placed = prev if nxt is not None and prev + 1 >= nxt else prev + 1
+            else:
+                placed = nxt - 1
+            placed = min(max(int(placed), 1), 4)  # an open stage: lead 1 .. negotiation 4
+            votes.setdefault(crm, {}).setdefault(placed, 0)
+            votes[crm][placed] += int(n)
+    by_order = {s.order: s.key for s in STAGES if s.status == "open"}
+    out = frame.copy()
+    for i, row in placeable.iterrows():
+        if row["crm_stage"] in votes:
+            order = max(votes[row["crm_stage"]].items(), key=lambda kv: (kv[1], kv[0]))[0]
+            out.at[i, "stage"], out.at[i, "status"] = by_order[order], "open"
+            out.at[i, "confidence"] = max(FROM_DATA, float(row["confidence"]))
+    return out
+
+
+def unsure_stages(stages: pd.DataFrame, confirmed: dict | None = None) -> list[str]:
+    """The stage names whose mapping is below SURE, not saved before and not given by the user: the ones an
+    import must not take without a confirmation."""
+    confirmed = confirmed or {}
+    return [r.crm_stage for r in stages.itertuples()
+            if r.confidence < SURE and not r.saved and r.crm_stage not in confirmed]
 
 
 # --- cleaning ------------------------------------------------------------------------------------
@@ -573,26 +803,36 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
 
 def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, str]] | None = None,
                snapshot_date: date | None = None, progress: Progress | None = None,
-               replace_snapshot: bool = False, rates: dict[str, float] | None = None) -> ImportReport:
+               replace_snapshot: bool = False, rates: dict[str, float] | None = None,
+               accept_stages: bool = False, again: bool = False, missing: str | None = None) -> ImportReport:
     """Clean, check and store the planned sheets in one transaction; nothing is stored when anything fails.
 
     The opportunities join the snapshot of their date: a new one, or the existing one of that date, where they
     replace only the deals they hold again (replace_snapshot=True empties that snapshot first).
 
     stage_mapping: CRM stage name -> (canonical stage, status); missing names fall back to the workspace's
-    saved mapping, then to the suggestion. Raises ImportProblem (the workspace is then unchanged), also when
-    another import kept the workspace past the wait (store.writable: one import at a time, every process).
+    saved mapping, then to the suggestion. A suggestion below SURE is refused unless accept_stages (the user
+    saw and accepted them) or stage_mapping gives it.
+    again: a file of deals imported before (same content) is imported anyway, by default into the snapshot
+    it went to then (its deals replace themselves); without it such a file is refused.
+    missing: what an upload on a new date that lacks reps, teams or regions of the previous snapshot means
+    (`missing_parts`): 'drop' (the whole team: their deals are gone), 'keep' (a part: their deals are carried
+    over from the previous snapshot); None refuses such an upload, naming the parts.
+    Raises ImportProblem (the workspace is then unchanged), also when another import kept the workspace past the
+    wait (store.writable: one import at a time, every process and every session, its checks and cleaning included:
+    the cleaning writes temporary tables, and two sessions dropping the same file at once are told apart this way).
     """
     try:
         with store.writable(con) as writer:
-            return _run_import(writer, plans, stage_mapping, snapshot_date, progress, replace_snapshot, rates)
+            return _run_import(writer, plans, stage_mapping, snapshot_date, progress, replace_snapshot, rates,
+                               accept_stages, again, missing)
     except store.WorkspaceBusy as busy:
         first = plans[0].raw.file if plans else ""
         raise ImportProblem("problem.workspace_busy", file=first, seconds=round(busy.waited)) from busy
 
 
-def _run_import(con, plans: list[SheetPlan], stage_mapping, snapshot_date, progress, replace_snapshot,
-                rates) -> ImportReport:
+def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snapshot, rates, accept_stages, again,
+                missing) -> ImportReport:
     progress = progress or (lambda fraction, text: None)
     notes: list[Note] = []
     active = [p for p in plans if p.table]
@@ -604,13 +844,29 @@ def _run_import(con, plans: list[SheetPlan], stage_mapping, snapshot_date, progr
         raise ImportProblem("problem.unknown_table", file=first.file if first else "", sheet=first.sheet if first else None)
     for plan in active:
         notes.extend(plan.raw.notes)
-        missing = missing_columns(plan)
-        if missing:
+        absent = missing_columns(plan)
+        if absent:
             raise ImportProblem("problem.missing_columns", file=plan.raw.file, sheet=plan.raw.sheet,
-                                columns=", ".join(missing), fields=[f"{plan.table}.{c}" for c in missing])
+                                columns=", ".join(absent), fields=[f"{plan.table}.{c}" for c in absent])
     stages = stage_values(con, active)
+    unsure = [] if accept_stages else unsure_stages(stages, stage_mapping)
+    if unsure:
+        raise ImportProblem("problem.unsure_stages", stages=", ".join(map(str, unsure)))
     stage_map = {r.crm_stage: (r.stage, r.status) for r in stages.itertuples()}
     stage_map.update(stage_mapping or {})
+    known = already_imported(con, active)
+    if known and not (again or replace_snapshot):  # replacing a whole snapshot is an explicit choice too
+        first = known[0]
+        raise ImportProblem("problem.already_imported", file=first["file"], earlier=first["file_name"],
+                            date=first["snapshot_date"].isoformat() if first["snapshot_date"] else "—")
+    if known and snapshot_date is None and known[0]["snapshot_date"]:
+        snapshot_date = known[0]["snapshot_date"]  # the same export again: into the snapshot it went to
+    stated = [p.raw.stated_date for p in active if p.table == "opportunities" and p.raw.stated_date]
+    snap_date = snapshot_date or (stated[0] if stated else date.today())
+    parts = missing_parts(con, active, snap_date)
+    if parts and missing not in ("drop", "keep"):
+        raise ImportProblem("problem.missing_parts", date=snap_date.isoformat(), **_parts_params(parts))
+    previous = store.previous_snapshot(con, snap_date) if parts else None
     for crm_stage, (stage, status) in stage_map.items():
         if stage not in STAGE_BY_KEY:
             raise ImportProblem("problem.unknown_stage", stages=crm_stage)
@@ -624,8 +880,6 @@ def _run_import(con, plans: list[SheetPlan], stage_mapping, snapshot_date, progr
         progress(0.6, "")
         counts: dict[str, int] = {}
         snapshot_id = None
-        stated = [s.plan.raw.stated_date for s in staged if s.plan.table == "opportunities" and s.plan.raw.stated_date]
-        snap_date = snapshot_date or (stated[0] if stated else date.today())
         with store.transaction(con):
             opp = [s for s in staged if s.plan.table == "opportunities"]
             if opp:
@@ -641,6 +895,14 @@ def _run_import(con, plans: list[SheetPlan], stage_mapping, snapshot_date, progr
             for s in staged:
                 counts[s.plan.table] = counts.get(s.plan.table, 0) + _insert(con, s, snapshot_id, notes,
                                                                              added=bool(kept_before))
+            if snapshot_id is not None and parts:
+                if missing == "keep":
+                    carried = _carry_over(con, parts, previous[0], snapshot_id)
+                    notes.append(Note("note.parts_kept", params={"count": carried, **_parts_params(parts),
+                                                                 "previous": previous[1].isoformat()}))
+                else:
+                    notes.append(Note("note.parts_dropped", params={"count": sum(
+                        p["deals"] for p in parts if p["dimension"] == "owner"), **_parts_params(parts)}))
             if snapshot_id is not None:
                 # What the snapshot holds once ids repeated across its sheets are kept once.
                 counts["opportunities"] = con.execute(
@@ -657,8 +919,18 @@ def _run_import(con, plans: list[SheetPlan], stage_mapping, snapshot_date, progr
             for s in sorted(staged, key=lambda s: s.plan.edited):  # hand-made mappings saved last, so kept
                 store.save_column_mapping(con, s.plan.signature, s.plan.table, s.plan.mapping)
             store.save_stage_mapping(con, stage_map)
+            if snapshot_id is not None:
+                store.remember_files(con, {s.plan.raw.digest: s.plan.raw.file for s in opp if s.plan.raw.digest},
+                                     snap_date)
+            fresh = stays.table_is_fresh(con)
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
                                    "snapshot_date": snap_date if snapshot_id else None})
+            # The stays merged from the stage history, kept as a table for this data version (the funnel and
+            # the flash alert read it instead of merging 1.6 M history rows on every cold render).
+            if fresh and not any(s.plan.table == "stage_history" for s in staged):
+                stays.keep_table(con)
+            else:
+                stays.refresh_table(con)
         progress(0.9, "")
     except ImportProblem:
         raise
@@ -671,18 +943,35 @@ def _run_import(con, plans: list[SheetPlan], stage_mapping, snapshot_date, progr
         notes.append(Note("note.snapshot_date", params={"date": snap_date.isoformat()}))
     report = quality.quality_report(con) if snapshot_id is not None else quality.empty_report()
     progress(1.0, "")
-    return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report)
+    return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report,
+                        latest_data_date(con, snapshot_id) if snapshot_id is not None else None)
+
+
+def latest_data_date(con, snapshot_id: int) -> date | None:
+    """The latest day a deal of the snapshot was created or closed on (a closed deal's close date when the
+    export has no separate closed date), up to the snapshot's date (an open deal's expected close date is a
+    plan, not data): the period holding it is the one the figures open on after an import,
+    so that last year's export opens on its own last month, not on an empty current month."""
+    row = con.execute(
+        "SELECT max(d) FROM (SELECT o.created_date AS d, s.snapshot_date AS day FROM opportunities o"
+        "  JOIN snapshots s USING (snapshot_id) WHERE o.snapshot_id = $sid"
+        "  UNION ALL SELECT CASE WHEN o.status IN ('won', 'lost') THEN coalesce(o.closed_date, o.close_date) END,"
+        "  s.snapshot_date FROM opportunities o JOIN snapshots s USING (snapshot_id)"
+        "  WHERE o.snapshot_id = $sid) WHERE d <= day", {"sid": snapshot_id}).fetchall()
+    return row[0][0] if row else None
 
 
 def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None = None,
                  progress: Progress | None = None, replace_snapshot: bool = False, table: str | None = None,
                  column_overrides: dict[str, str] | None = None,
                  stage_mapping: dict[str, tuple[str, str]] | None = None,
-                 rates: dict[str, float] | None = None) -> ImportReport:
+                 rates: dict[str, float] | None = None, accept_stages: bool = False, again: bool = False,
+                 missing: str | None = None) -> ImportReport:
     """The unattended path (CLI, scheduled imports): saved or automatic mappings, unknown sheets skipped.
 
     table forces the table of every sheet; column_overrides (header -> canonical column, or None to leave a
-    header out) and stage_mapping override what recognition or the saved mappings chose."""
+    header out) and stage_mapping override what recognition or the saved mappings chose; accept_stages,
+    again and missing as in `run_import`."""
     plans: list[SheetPlan] = []
     for name, data in files:
         for plan in plan_file(con, name, data):
@@ -692,7 +981,8 @@ def import_files(con, files: list[tuple[str, bytes]], snapshot_date: date | None
                 plan = override_columns(plan, column_overrides)
             plans.append(plan)
     return run_import(con, plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date, progress=progress,
-                      replace_snapshot=replace_snapshot, rates=rates)
+                      replace_snapshot=replace_snapshot, rates=rates, accept_stages=accept_stages, again=again,
+                      missing=missing)
 
 
 def override_columns(plan: SheetPlan, overrides: dict[str, str | None]) -> SheetPlan:

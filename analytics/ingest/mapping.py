@@ -119,7 +119,9 @@ SYNONYMS: dict[str, dict[str | None, str]] = {
             "source de la piste | source du lead | source du prospect | source de l'opportunite | "
             "source de la transaction | source de l'affaire | origine de l'affaire | original source | "
             "source d'origine | canal d'acquisition | acquisition channel | provenance | deal source | "
-            "opportunity source"),
+            "opportunity source | lead channel | canal du lead | canal de la piste | canal du prospect | "
+            "deal channel | source channel | canal source | lead origin | origine du lead | canal d'origine | "
+            "traffic source | source de trafic | utm source | marketing channel | canal marketing"),
         "stage": (
             "stage | etape | deal stage | dealstage | phase de la transaction | phase | pipeline phase | "
             "phase du pipeline | stage name | stagename | etape de vente | sales stage | phase de vente | "

@@ -68,6 +68,7 @@ class RawSheet:
     language: str | None = None
     decimal_comma: bool | None = None
     stated_date: dt.date | None = None  # the export date a title line states ("Généré le 23/11/2026"), if any
+    digest: str = ""  # the SHA-256 of the whole file's bytes (store.content_hash): a file imported before is known
 
 
 def read_file(name: str, data: bytes, max_rows: int = 2_000_000, max_columns: int = 200) -> list[RawSheet]:

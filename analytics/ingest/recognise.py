@@ -131,6 +131,11 @@ def _score_values(header: str, values: list[str | None], total_rows: int) -> dic
     if distinct <= 30 and status_share >= 0.99 and "stage" not in out:
         out["status"] = 0.85
 
+    channels = _share(_fold_value(v) in _CHANNEL_WORDS for v in set(filled)) if distinct <= 30 else 0.0
+    if channels >= 0.6 and "stage" not in out and "status" not in out:
+        out["source"] = 0.6 + 0.3 * channels  # "Web", "Salon", "Recommandation": where the deal came from
+        return out
+
     persons = _share(bool(_PERSON.match(v)) and not _COMPANY.search(v) for v in filled)
     low_cardinality = distinct <= max(3, 0.2 * len(filled)) or distinct <= 40
     if persons >= 0.8 and low_cardinality and distinct < len(filled):
@@ -146,11 +151,46 @@ def _score_values(header: str, values: list[str | None], total_rows: int) -> dic
         if words >= 0.9 and distinct >= 2:
             # Free text of a few words, repeated: the account (companies recur); nearly unique: the deal name.
             companies = _share(bool(_COMPANY.search(v)) for v in filled)
-            if distinct < 0.9 * len(filled):
+            if _role_header(header):
+                # "Prospect", "Client" over names of organisations (not people): who the deal is with, the
+                # account, repeated or not (a header no synonym gives the account with certainty).
+                out["account"] = 0.9
+            elif distinct < 0.9 * len(filled):
                 out["account"] = 0.9 if companies >= 0.5 else 0.45
             else:
                 out["name"] = 0.45
     return out
+
+
+# Where deals come from, as exports write it (folded: lower case, no accents, single spaces).
+_CHANNEL_WORDS = {
+    "web", "site web", "website", "site internet", "internet", "inbound", "outbound", "referral", "referrals",
+    "recommandation", "parrainage", "bouche a oreille", "word of mouth", "partner", "partners", "partenaire",
+    "partenaires", "event", "events", "evenement", "salon", "trade show", "webinar", "webinaire", "linkedin",
+    "email", "e-mail", "emailing", "mailing", "cold call", "appel a froid", "prospection", "phoning", "seo",
+    "sea", "adwords", "google ads", "paid search", "organic search", "social", "social media", "reseaux sociaux",
+    "marketing", "sales", "ventes", "direct", "advertisement", "publicite", "campagne", "campaign", "other",
+    "autre", "existing customer", "client existant", "upsell", "cross-sell", "apporteur d'affaires", "reseller",
+    "revendeur", "content", "contenu", "newsletter", "chat", "chatbot", "formulaire", "form", "inbound call",
+}
+
+
+def _fold_value(text: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().casefold()
+    return " ".join(folded.replace("_", " ").split())
+
+
+# Headers naming the party a deal is with by its role; over company names they hold the account.
+_ROLE_WORDS = {"prospect", "prospects", "client", "clients", "customer", "customers", "lead", "societe",
+               "entreprise", "company", "organisation", "organization", "compte", "acheteur", "buyer"}
+
+
+def _role_header(header: str) -> bool:
+    from analytics.ingest.mapping import normalize_header
+
+    return normalize_header(header) in _ROLE_WORDS
 
 
 def creation_first(columns: dict[str, list[str | None]]) -> list[str]:

@@ -49,13 +49,71 @@ def _islands(src: str, name: str, order_by: str) -> str:
     )
 
 
+# The stays from the stage history, merged once per data version (the gaps-and-islands windows over every
+# history row cost most of a cold funnel or flash render): a cache of `_history_islands`, written by the import
+# in its transaction (`refresh_table`), read by `stays_cte` only while it is fresh (`table_is_fresh`).
+TABLE = "stay_islands"
+STATE_TABLE = "stay_islands_state"
+
+
+def _history_islands(deals: str | None) -> str:
+    """`_st_h AS (...), _st_hi AS (...)`: the history rows (of the deals in `deals`, a CTE name, or of every
+    deal when None) and their islands: consecutive rows of one funnel stage merged into one stay."""
+    keep = f" AND h.opportunity_id IN (SELECT opportunity_id FROM {deals})" if deals else ""
+    return (
+        # history rows; the close ('won' / 'lost') ends the stay before it
+        " _st_h AS (SELECT h.opportunity_id, h.stage AS key, h.entered_at AS ts, s.stage_order AS o"
+        "  FROM stage_history h JOIN stages s ON s.stage = h.stage"
+        f"  WHERE h.entered_at IS NOT NULL{keep}),"
+        + _islands("_st_h", "_st_hi", "ts, o")
+    )
+
+
+def refresh_table(con) -> None:
+    """(Re)build the cache of the history's islands for the workspace's current data version. The import
+    calls it inside its transaction, after its rows and its log entry are written."""
+    from analytics import store
+
+    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS WITH {_history_islands(None)}"
+                " SELECT opportunity_id, key, entered, left_at FROM _st_hi")
+    con.execute(f"CREATE OR REPLACE TABLE {STATE_TABLE} AS SELECT CAST(? AS BIGINT) AS version,"
+                " (SELECT count(*) FROM stage_history) AS history_rows", [store.data_version(con)])
+
+
+def table_is_fresh(con) -> bool:
+    """Whether the islands table was built on the workspace's current data (same data version, same number
+    of history rows: data written outside an import, as the demo or a benchmark does, is not covered)."""
+    from analytics import store
+
+    made = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?)"
+                       " AND schema_name = 'main' AND NOT temporary", [TABLE, STATE_TABLE]).fetchall()[0][0]
+    if made < 2:  # not built yet (a workspace made before the cache, or in memory)
+        return False
+    rows = con.execute(f"SELECT version, history_rows, (SELECT count(*) FROM stage_history)"
+                       f" FROM {STATE_TABLE}").fetchall()
+    return bool(rows) and rows[0][0] == store.data_version(con) and rows[0][1] == rows[0][2]
+
+
+def keep_table(con) -> None:
+    """An import that leaves the stage history as it was: the islands table, fresh before it, stays fresh."""
+    from analytics import store
+
+    con.execute(f"UPDATE {STATE_TABLE} SET version = ?", [store.data_version(con)])
+
+
+def _cached(con) -> bool:
+    return table_is_fresh(con)
+
+
 def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "stays",
-              where: str = "TRUE", where_params: list | tuple = ()) -> tuple[str, list]:
+              where: str = "TRUE", where_params: list | tuple = (), from_table: bool = False) -> tuple[str, list]:
     """`deals AS (...), ..., name AS (...)`: one row per stay of the deals of `deals_cte` (the filter's
     dimensions; its period is not applied). Columns: opportunity_id, owner, stage, stage_order, entered,
     left_on (DATEs; left_on NULL when the stay has not ended), days (NULL when not ended), ongoing,
     source ('history' | 'snapshots'). Snapshots count up to the one read (the latest when None).
     `where` (code, alias r) keeps only the deals a view needs before their history is read.
+    from_table: read the history's stays from the islands table (`refresh_table`; the caller checked
+    `table_is_fresh`) instead of merging the history again: the same rows.
     """
     all_sql, params = deals_cte(replace(flt, start=None, end=None), snapshot_id, name="_st_deals")
     deals_sql = f"{all_sql}, deals AS (SELECT * FROM _st_deals r WHERE {where})"
@@ -65,13 +123,14 @@ def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str 
     open_keys = ", ".join(f"'{k}'" for k in OPEN_STAGES)  # fixed code strings
     sql = (
         f"{deals_sql},"
-        # history rows; the close ('won' / 'lost') ends the stay before it
-        " _st_h AS (SELECT h.opportunity_id, h.stage AS key, h.entered_at AS ts, s.stage_order AS o"
-        "  FROM stage_history h JOIN stages s ON s.stage = h.stage"
-        "  WHERE h.entered_at IS NOT NULL AND h.opportunity_id IN (SELECT opportunity_id FROM deals)),"
-        + _islands("_st_h", "_st_hi", "ts, o") + ","
-        # the deals without a history row, found before the uploads are read (most deals have one)
-        " _st_nh AS (SELECT d.opportunity_id FROM deals d ANTI JOIN _st_h ON _st_h.opportunity_id = d.opportunity_id),"
+        + (f" _st_hi AS (SELECT * FROM {TABLE} WHERE opportunity_id IN (SELECT opportunity_id FROM deals)),"
+           # the deals without a history row, found before the uploads are read (most deals have one)
+           " _st_nh AS (SELECT d.opportunity_id FROM deals d ANTI JOIN _st_hi"
+           "  ON _st_hi.opportunity_id = d.opportunity_id),"
+           if from_table else
+           _history_islands("deals") + ","
+           " _st_nh AS (SELECT d.opportunity_id FROM deals d ANTI JOIN _st_h"
+           "  ON _st_h.opportunity_id = d.opportunity_id),") +
         # uploads, for deals without history, from the snapshot timeline (each row with the deal's previous upload):
         # a closed deal's row says its status, whatever stage it kept; a stay starts where the key changes
         f" {tl},"
@@ -131,17 +190,19 @@ def measurable(found: dict) -> bool:
 
 def stays(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:
     """Every stay of the filter's deals (see `stays_cte`), by deal then start."""
-    cte, params = stays_cte(flt, snapshot_id)
+    cte, params = stays_cte(flt, snapshot_id, from_table=_cached(con))
     return con.execute(f"WITH {cte} SELECT * FROM stays ORDER BY opportunity_id, entered, stage_order",
                        params).fetchdf()
 
 
-def _stage_times_sql(flt: Filter, snapshot_id: int | None, grouping: str, team_row: str) -> tuple[str, list]:
+def _stage_times_sql(flt: Filter, snapshot_id: int | None, grouping: str, team_row: str,
+                     from_table: bool = False) -> tuple[str, list]:
     """The stays' statistics grouped by `grouping` (code); team_row (code) is 1 on rows of the whole team."""
     if flt.start is not None or flt.end is not None:
-        cte, params = stays_cte(flt, snapshot_id, where=_moved_in_sql(flt), where_params=_moved_in_params(flt))
+        cte, params = stays_cte(flt, snapshot_id, where=_moved_in_sql(flt), where_params=_moved_in_params(flt),
+                                from_table=from_table)
     else:
-        cte, params = stays_cte(flt, snapshot_id)
+        cte, params = stays_cte(flt, snapshot_id, from_table=from_table)
     period, period_params = period_condition("left_on", flt)
     sql = (
         f"WITH {cte} SELECT {'owner' if team_row != '1' else 'NULL'} AS owner, stage, stage_order, count(*) AS stays,"
@@ -166,16 +227,16 @@ def stage_times(con, flt: Filter = Filter(), by_owner: bool = False, snapshot_id
     from_snapshots (stays measured from uploads, to the week); one row per stage with a finished stay.
     """
     if by_owner:
-        sql, params = _stage_times_sql(flt, snapshot_id, "owner, stage, stage_order", "0")
+        sql, params = _stage_times_sql(flt, snapshot_id, "owner, stage, stage_order", "0", _cached(con))
     else:
-        sql, params = _stage_times_sql(flt, snapshot_id, "stage, stage_order", "1")
+        sql, params = _stage_times_sql(flt, snapshot_id, "stage, stage_order", "1", _cached(con))
     return _split(con.execute(sql, params).fetchdf(), by_owner)
 
 
 def time_in_stage(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dict[str, pd.DataFrame]:
     """{team: stage_times(flt), by_owner: stage_times(flt, by_owner=True)} from one read of the stays."""
     sql, params = _stage_times_sql(flt, snapshot_id, "GROUPING SETS ((stage, stage_order), (owner, stage, stage_order))",
-                                   "grouping(owner)")
+                                   "grouping(owner)", _cached(con))
     frame = con.execute(sql, params).fetchdf()
     return {"team": _split(frame, False), "by_owner": _split(frame, True)}
 
@@ -242,7 +303,7 @@ def stuck_deals(con, flt: Filter, today: date, thresholds=None,
                "threshold_days", "p75_days", "source"]
     if not chosen:
         return pd.DataFrame(columns=columns)
-    cte, params = stays_cte(flt, snapshot_id, where="r.status = 'open'")
+    cte, params = stays_cte(flt, snapshot_id, where="r.status = 'open'", from_table=_cached(con))
     sql = (
         f"WITH {cte}, _th AS (SELECT unnest(CAST(? AS VARCHAR[])) AS stage, unnest(CAST(? AS DOUBLE[])) AS t,"
         "  unnest(CAST(? AS DOUBLE[])) AS p75)"

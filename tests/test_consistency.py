@@ -69,7 +69,8 @@ def _chart_rows(chart) -> list[dict]:
 
 def _shared_workspace(name="shared"):
     from tests.fixtures.workspace import build
-    return build(store.open_workspace(name))
+    with store.write_workspace(name) as con:
+        return build(con)
 
 
 @pytest.fixture(params=["demo", "shared"])
@@ -80,7 +81,7 @@ def places(request, app, capsys, tmp_path):
     if request.param == "shared":
         name = "shared"
         _shared_workspace(name)
-    out = {"flash": _render(app, FLASH, workspace=name)}
+    out = {"flash": _render(app, FLASH, workspace=name, granted_workspaces={name})}
     flt = app.session_state["filter"]
     out["collective"] = _render(app, COLLECTIVE)
     pipeline = _render(app, PIPELINE)

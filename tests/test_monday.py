@@ -213,7 +213,7 @@ def test_the_cli_stops_on_a_partial_upload_and_takes_the_choice(tmp_path, capsys
     both, north, ws = tmp_path / "tous.csv", tmp_path / "nord.csv", str(tmp_path / "ws")
     both.write_bytes(csv_bytes([HEADER, *NORTH, *SOUTH]))
     north.write_bytes(csv_bytes([HEADER, *NORTH]))
-    assert _cli(capsys, "import", str(both), "--workspace", ws, "--snapshot-date", "2026-03-02")[0] == 0
+    assert _cli(capsys, "import", str(both), "--workspace", ws, "--snapshot-date", "2026-03-02", "--create")[0] == 0
     code, _, err = _cli(capsys, "import", str(north), "--workspace", ws, "--snapshot-date", "2026-03-09")
     assert code == 1 and "Bob Durand" in err and "--missing" in err
     code, out, _ = _cli(capsys, "import", str(north), "--workspace", ws, "--snapshot-date", "2026-03-09",
@@ -224,7 +224,7 @@ def test_the_cli_stops_on_a_partial_upload_and_takes_the_choice(tmp_path, capsys
 def test_the_cli_refuses_unsure_stages_unless_accepted(tmp_path, capsys):
     path, ws = tmp_path / "gen.csv", str(tmp_path / "ws")
     path.write_bytes(_pipeline(GENERATED))
-    code, _, err = _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02")
+    code, _, err = _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02", "--create")
     assert code == 1 and "Final talks" in err
     assert _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02",
                 "--accept-stages")[0] == 0
@@ -233,7 +233,7 @@ def test_the_cli_refuses_unsure_stages_unless_accepted(tmp_path, capsys):
 def test_the_cli_says_the_same_file_again(tmp_path, capsys):
     path, ws = tmp_path / "s1.csv", str(tmp_path / "ws")
     path.write_bytes(csv_bytes(WEEK))
-    assert _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02")[0] == 0
+    assert _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-02", "--create")[0] == 0
     code, _, err = _cli(capsys, "import", str(path), "--workspace", ws, "--snapshot-date", "2026-03-09")
     assert code == 1 and "s1.csv" in err and "--again" in err
     assert _cli(capsys, "import", str(path), "--workspace", ws, "--again")[0] == 0

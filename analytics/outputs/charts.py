@@ -14,10 +14,9 @@ from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
-from babel.dates import format_date
-from babel.numbers import format_decimal
 
 from analytics.i18n import t
+from analytics.outputs import format as fmt
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 D3_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
@@ -34,32 +33,14 @@ def _defined(value) -> bool:
 
 
 def day_text(value: date | None, lang: str) -> str:
-    """23/11/2026 in French, 23 Nov 2026 in English."""
-    if value is None:
-        return DASH
-    return format_date(value, "dd/MM/yyyy" if lang == "fr" else "d MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
+    """23/11/2026 in French, 23 Nov 2026 in English (analytics/outputs/format.py)."""
+    return fmt.day(value, lang)
 
 
-def figure_text(value, kind: str, lang: str) -> str:
-    """A key figure as text (slides, image subtitles): money, count, rate, days, ratio; a dash when undefined."""
-    if not _defined(value):
-        return DASH
-    loc = LOCALES.get(lang, "fr_FR")
-    value = float(value)
-    if kind == "money":
-        text = format_decimal(round(abs(value)), format="#,##0", locale=loc)
-        sign = "-" if round(value) < 0 else ""
-        return f"{sign}{text}\u00a0€" if lang == "fr" else f"{sign}€{text}"
-    if kind == "rate":
-        text = format_decimal(round(100 * value, 1), format="#,##0.0", locale=loc)
-        return f"{text}\u00a0%" if lang == "fr" else f"{text}%"
-    if kind == "ratio":
-        return format_decimal(round(value, 2), format="#,##0.00", locale=loc) + "\u00a0×"
-    if kind == "days":
-        return t("report.unit.days", lang, value=format_decimal(round(value), format="#,##0", locale=loc))
-    if kind == "hours":
-        return t("report.unit.hours", lang, value=format_decimal(round(value, 1), format="#,##0.0", locale=loc))
-    return format_decimal(round(value), format="#,##0", locale=loc)
+def figure_text(value, kind: str, lang: str, currency: str | None = None) -> str:
+    """A key figure as text (slides, image subtitles): money, count, rate, days, ratio; a dash when undefined.
+    The same function as the pages' tiles (format.kpi_value), so a slide rounds as the screen does: half up."""
+    return fmt.kpi_value(kind, value, lang, currency)
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
@@ -114,9 +95,8 @@ def to_svg(chart, title: str, data_date: date | None, lang: str) -> bytes:
 def bucket_label(bucket: date, grain: str, lang: str) -> str:
     """'Sem. du 02/11' / 'Week of 2 Nov' for weeks, 'nov. 2026' / 'Nov 2026' for months (as the flash page)."""
     if grain == "week":
-        day = format_date(bucket, "dd/MM" if lang == "fr" else "d MMM", locale=LOCALES.get(lang, "fr_FR"))
-        return t("flash.trend.week", lang, date=day)
-    return format_date(bucket, "MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
+        return t("flash.trend.week", lang, date=fmt.short_day(bucket, lang))
+    return fmt.month(bucket, lang)
 
 
 def _amount_axis(title: str) -> alt.Axis:

@@ -86,6 +86,7 @@ EN: dict[str, str] = {
     "import.quality_count": "Count",
     "import.quality_examples": "Examples (ids)",
     "import.download_csv": "Download (CSV)",
+    "table.first_rows": "The first {shown} rows of {total}; the CSV and Excel files hold them all.",
     "flash.first_rows": "The first {shown} rows of {total}; the CSV file holds them all.",
     "app.workspace_exists": "Workspace “{name}” already existed: it is now open.",
     "app.workspace_created": "Workspace “{name}” created.",

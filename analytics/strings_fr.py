@@ -90,6 +90,7 @@ FR: dict[str, str] = {
     "import.quality_count": "Nombre",
     "import.quality_examples": "Exemples (ID)",
     "import.download_csv": "Télécharger (CSV)",
+    "table.first_rows": "Les {shown} premières lignes sur {total} ; les fichiers CSV et Excel les contiennent toutes.",
     "flash.first_rows": "Les {shown} premières lignes sur {total} ; le fichier CSV les contient toutes.",
     "app.workspace_exists": "L'espace « {name} » existait déjà : il est ouvert.",
     "app.workspace_created": "Espace « {name} » créé.",

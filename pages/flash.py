@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics.measures import kpis, stays
 from analytics.i18n import t
-from ui import cache, downloads, state
+from ui import cache, charts, downloads, state, tables
 from ui import format as fmt
 from ui.cache import cached
 from ui.sidebar import FILTER_KEY, comparison_mode, current_filter, draw_filters, fiscal_start, today
@@ -134,10 +134,8 @@ def draw_trend(con, flt) -> None:
     if df.empty or (df["won_amount"].sum() == 0 and df["quota"].isna().all()):
         st.info(tr("flash.trend.empty"))
         return
-    chart = trend_chart(df, state.lang())
-    st.altair_chart(chart, width="stretch")
-    downloads.chart_buttons(chart, "trend", "chiffres_flash_tendance" if state.lang() == "fr" else "flash_trend",
-                            tr("flash.trend.title"))
+    charts.chart(trend_chart(df, state.lang()), "trend", title=tr("flash.trend.title"), page=tr("flash.title"),
+                 configured=True)
 
 
 # --- tables --------------------------------------------------------------------------------------------------
@@ -148,7 +146,6 @@ COLUMN_KINDS = {k.key: k.kind for k in kpis.REGISTRY} | {
     "close_date": "date", "entered": "date", "days_overdue": "count", "days_in_stage": "count",
     "p75_days": "decimal", "threshold_days": "decimal",
 }
-_NUMERIC = {c for c, k in COLUMN_KINDS.items() if k not in ("date",)}
 
 
 def _translated(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -162,33 +159,10 @@ def _translated(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
-    """Amounts to the cent, ratios to 4 decimals: numbers stay numbers in the CSV."""
-    out = df.copy()
-    for col in _NUMERIC & set(out.columns):
-        out[col] = pd.to_numeric(out[col], errors="coerce").round(4 if COLUMN_KINDS[col] in ("rate", "ratio") else 2)
-    return out
-
-
-SHOWN_ROWS = 200  # a list is read from the top; the CSV holds every row
-
-
-def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
-    """The first SHOWN_ROWS rows on screen, written by ui.format; all of them in the CSV, built when clicked."""
-    lang = state.lang()
-    if len(df) > SHOWN_ROWS:
-        st.caption(tr("flash.first_rows", shown=fmt.number(SHOWN_ROWS, lang), total=fmt.number(len(df), lang)))
-    shown = fmt.frame(_translated(df.head(SHOWN_ROWS), lang), COLUMN_KINDS, lang)
-    config = {
-        col: st.column_config.TextColumn(tr(f"flash.col.{col}"), alignment="right")
-        if col in COLUMN_KINDS else st.column_config.Column(tr(f"flash.col.{col}"))
-        for col in df.columns
-    }
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"{key}_table", placeholder=fmt.DASH)
-    labels = {c: t(f"flash.col.{c}", lang) for c in df.columns}
-    # CSV and xlsx built on the click, in another thread: the prepare function makes no Streamlit call
-    downloads.table_buttons(df, key, file_name.removesuffix(".csv"), labels, COLUMN_KINDS,
-                            prepare=lambda d: _for_csv(_translated(d, lang)))
+def draw_table(df: pd.DataFrame, key: str, title: str) -> None:
+    """The table through the one table helper (numbers stay numbers, formats by language, CSV and Excel)."""
+    kinds = {c: COLUMN_KINDS[c] for c in df.columns if c in COLUMN_KINDS}
+    tables.table(df, key, kinds=kinds, labels="flash.col", title=title, page=tr("flash.title"), words=_translated)
 
 
 def draw_reps(con, flt) -> None:
@@ -197,7 +171,7 @@ def draw_reps(con, flt) -> None:
     if df.empty:
         st.info(tr("flash.reps.empty"))
         return
-    draw_table(df, "reps", "chiffres_flash_commerciaux.csv" if state.lang() == "fr" else "flash_figures_reps.csv")
+    draw_table(df, "reps", tr("flash.reps.title"))
 
 
 def _team_thresholds(con, flt) -> tuple:
@@ -236,7 +210,7 @@ def draw_alerts(con, flt, reference, available: set[str]) -> None:
             if df.empty:
                 st.write(tr("flash.alert.none"))
             else:
-                draw_table(df, f"alert_{name}", f"alert_{name}.csv")
+                draw_table(df, f"alert_{name}", title)
 
 
 def _behind_rule(reference) -> str:

@@ -23,6 +23,10 @@ KPI_KINDS = {"won_amount": "money", "quota_attainment": "rate", "win_rate": "rat
 WINS_SHOWN = 20
 
 
+def PAGE() -> str:  # noqa: N802 (the page's name in the user's language, for file names)
+    return tr("nav.review_collective")
+
+
 def draw_headline(head: dict, wins: pd.DataFrame) -> None:
     cols = st.columns(4)
     tiles = [("won_amount", "money", tr("review.team.won_help", count=len(wins))),
@@ -59,7 +63,7 @@ def draw_trend(trend: pd.DataFrame) -> None:
     if data["quota"].notna().any():
         layers.append(alt.Chart(data.assign(s=quota)).mark_line(point=True, strokeWidth=3).encode(
             x=x, y="quota:Q", color=alt.Color("s:N", scale=color), tooltip=tooltip))
-    st.altair_chart(rv.localised(alt.layer(*layers).properties(height=260)), width="stretch")
+    rv.chart(alt.layer(*layers).properties(height=260), "review_trend", tr("review.team.trend"), PAGE())
 
 
 def draw_wins(wins: pd.DataFrame) -> None:
@@ -90,7 +94,8 @@ def draw_losses(by_reason: pd.DataFrame, lost: pd.DataFrame) -> None:
     left, right = st.columns([3, 2])
     with left:
         height = max(140, 36 * len(data))  # a discrete y axis needs the element's own height in Streamlit
-        st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 50)
+        rv.chart(chart.properties(height=height), "review_losses_chart", tr("review.losses.chart_title"), PAGE(),
+                 height=height + 50)
     with right:
         rv.table(by_reason, "review_loss_reasons", tr("review.file.loss_reasons"), kinds={"lost_count": "count"})
     with st.expander(tr("review.losses.list", count=len(lost))):
@@ -120,7 +125,8 @@ def draw_spread(values: pd.DataFrame, summary: pd.DataFrame) -> None:
                          alt.Tooltip("text:N", title=tr(f"review.kpi.{kpi}"))])
             with col:
                 st.markdown(f"**{tr(f'review.kpi.{kpi}')}**")
-                st.altair_chart(rv.localised((box + dots).properties(height=110)), width="stretch")
+                rv.chart((box + dots).properties(height=110), f"review_spread_{kpi}",
+                         tr("review.spread.chart_title", kpi=tr(f"review.kpi.{kpi}")), PAGE())
                 row = summary[summary["kpi"] == kpi].iloc[0]
                 st.caption(tr("review.spread.caption", reps=int(row["reps"]), low=rv.value_text(kind, row["min"]),
                               median=rv.value_text(kind, row["median"]), high=rv.value_text(kind, row["max"])))
@@ -171,7 +177,8 @@ def draw_movement(moved: dict) -> None:
     height = 40 * len(data)
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 50)
+        rv.chart(chart.properties(height=height), "review_movement_chart", tr("review.movement.chart_title"), PAGE(),
+                 height=height + 50)
     with right:
         counts = pd.DataFrame(moved["counts"])
         counts["change"] = [tr(f"review.change.{c}") for c in counts["change"]]

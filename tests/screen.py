@@ -21,3 +21,20 @@ def headers(element) -> dict[str, str]:
 
     config = json.loads(element.proto.columns or "{}")
     return {col: (conf or {}).get("label", col) for col, conf in config.items()}
+
+
+def download_counts(at) -> dict[str, int]:
+    """What a page offers to download: CSV and Excel buttons, PNG and SVG buttons, tables and charts on it."""
+    keys = [b.key or "" for b in at.get("download_button")]
+    editors = sum(1 for d in at.dataframe if d.editing_mode != "read_only")
+    return {
+        "csv": sum(k.endswith("_download") for k in keys), "xlsx": sum(k.endswith("_xlsx") for k in keys),
+        "png": sum(k.endswith("_png") for k in keys), "svg": sum(k.endswith("_svg") for k in keys),
+        "tables": len(at.dataframe) - editors, "charts": len(at.get("vega_lite_chart")),
+    }
+
+
+def downloads_match(at) -> bool:
+    """Every table (not the editors) has its CSV and Excel buttons, every chart its PNG and SVG buttons."""
+    n = download_counts(at)
+    return n["csv"] == n["xlsx"] == n["tables"] and n["png"] == n["svg"] == n["charts"]

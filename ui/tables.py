@@ -71,7 +71,8 @@ def table(df: pd.DataFrame, key: str, *, kinds: dict[str, str] | None = None,
           labels: str | dict[str, str] | None = None, helps: dict[str, str] | None = None,
           title: str | None = None, page: str | None = None, words: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None,
           every_row: Callable[[], pd.DataFrame] | None = None, total: int | None = None,
-          style: Callable | None = None, shown_rows: int = SHOWN_ROWS, downloads_on: bool = True) -> None:
+          style: Callable | None = None, shown_rows: int = SHOWN_ROWS, downloads_on: bool = True,
+          row_kinds: dict[str, list[str]] | None = None) -> None:
     """Draw `df` as a sortable table with its CSV and Excel buttons.
 
     kinds: column -> cell kind (analytics.outputs.format.CELL_KINDS); other columns are shown as they are.
@@ -80,6 +81,7 @@ def table(df: pd.DataFrame, key: str, *, kinds: dict[str, str] | None = None,
     words: codes -> the reader's words (stages, reasons), given the language; runs for the screen and, on the click
     (off the script thread), for the files. every_row/total: when `df` holds the first rows only.
     style: a function given the Styler (colours), returning it.
+    row_kinds: column -> one kind per row, for a column whose rows mix units (a rate row among amounts).
     """
     lang, kinds = state.lang(), dict(kinds or {})
     currency = fmt.currency()
@@ -94,15 +96,26 @@ def table(df: pd.DataFrame, key: str, *, kinds: dict[str, str] | None = None,
     heads = header_labels(df.columns, labels, lang)
     tips = header_helps(df.columns, labels, helps, lang)
     styler = screen_frame(shown, kinds, lang, currency)
+    for col, per_row in (row_kinds or {}).items():
+        if col not in shown:
+            continue
+        shown[col] = pd.to_numeric(shown[col], errors="coerce")
+        for position, kind in enumerate(per_row[:len(shown)]):
+            styler = styler.format(lambda v, k=kind: core.cell(k, v, lang, currency), na_rep=core.DASH,
+                                   subset=pd.IndexSlice[shown.index[position:position + 1], [col]])
     if style is not None:
         styler = style(styler)
     config = {}
     for i, col in enumerate(shown.columns):
-        texts = ([core.cell(kinds[col], v, lang, currency) for v in shown[col]] if col in kinds
-                 else [str(v) for v in shown[col] if v is not None])
+        if col in (row_kinds or {}):
+            texts = [core.cell(k, v, lang, currency) for k, v in zip(row_kinds[col], shown[col])]
+        elif col in kinds:
+            texts = [core.cell(kinds[col], v, lang, currency) for v in shown[col]]
+        else:
+            texts = [str(v) for v in shown[col] if v is not None]
         options = dict(label=heads[col], help=tips.get(col), width=_width(heads[col], texts),
                        pinned=True if i == 0 else None)
-        if kinds.get(col) in NUMBER_KINDS:
+        if kinds.get(col) in NUMBER_KINDS or col in (row_kinds or {}):
             config[col] = st.column_config.NumberColumn(**options)
         else:
             config[col] = st.column_config.Column(**options)

@@ -20,7 +20,10 @@ LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 
 def defined(value) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+    """False for None, NaN, pandas' NA and NaT: what is unknown is written as a dash, never as 0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return type(value).__name__ not in ("NAType", "NaTType")
 
 
 def _locale(lang: str) -> str:

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 
+from tests.screen import downloads_match, shown
 from analytics.views import forecast, movement
 from analytics import store
 from analytics.filters import Filter

@@ -25,6 +25,7 @@ from analytics.outputs.export import file_stem, rounded_frame
 from ui import downloads, state
 from ui import format as fmt
 
+DERIVED_KEY = r"^K-[0-9a-f]{12}$"  # analytics/ingest/importer.derived_key_sql: account + name + created date, hashed
 SHOWN_ROWS = 200  # a list is read from the top; the downloads hold every row
 MAX_VISIBLE_ROWS = 25  # taller tables scroll inside their frame
 ROW_PX, HEADER_PX = 35, 38
@@ -90,6 +91,9 @@ def table(df: pd.DataFrame, key: str, *, kinds: dict[str, str] | None = None,
         st.caption(t("table.first_rows", lang, shown=fmt.number(shown_rows, lang), total=fmt.number(total, lang)))
     head = df.head(shown_rows)
     shown = words(head, lang) if words else head.copy()
+    if "opportunity_id" in shown:  # a derived key means nothing to a reader: the deal's name and account say it
+        ids = shown["opportunity_id"].astype("string")
+        shown["opportunity_id"] = ids.where(~ids.str.match(DERIVED_KEY).fillna(False), core.DASH)
     for col, kind in kinds.items():  # numbers stay numbers: a text cell would sort alphabetically
         if col in shown and kind in NUMBER_KINDS:
             shown[col] = pd.to_numeric(shown[col], errors="coerce")

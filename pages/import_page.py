@@ -7,13 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from analytics import store
-from analytics.outputs.export import to_csv_bytes
+from analytics.outputs.export import file_stem
 from analytics.i18n import field_label as field_name
 from analytics.ingest.importer import (SheetPlan, derived_key_sql, doubled_fields, fill_candidates, foreign_currencies,
                                 missing_columns, plan_file, plan_with_table, run_import, stage_values)
 from analytics.ingest.problems import ImportProblem
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
+from ui import tables
 from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
 PLANS_KEY = "import_plans"  # (workspace, file_id) -> list[SheetPlan] | ImportProblem
@@ -170,8 +171,8 @@ def _show_report() -> None:
     if not last or last[0] != workspace():  # a report is shown only in the workspace it was made in
         return
     report = last[1]
-    counts = ", ".join(f"{tr('table.' + t)} : {n}" if lang() == "fr" else f"{tr('table.' + t)}: {n}"
-                       for t, n in report.counts.items())
+    counts = ", ".join(f"{tr('table.' + t)} : {fmt.number(n, lang())}" if lang() == "fr"
+                       else f"{tr('table.' + t)}: {fmt.number(n, lang())}" for t, n in report.counts.items())
     st.success(tr("import.success", counts=counts))
     if report.notes:
         with st.expander(tr("import.notes"), expanded=True):
@@ -180,22 +181,22 @@ def _show_report() -> None:
     if not report.quality.empty:
         st.subheader(tr("import.quality"))
         quality = report.quality.assign(check=[tr(k) for k in report.quality["check"]])
-        quality = quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
-                                          "examples": tr("import.quality_examples")})
-        st.dataframe(quality, hide_index=True)
-        st.download_button(tr("import.download_csv"), to_csv_bytes(quality, lang()), file_name="qualite_donnees.csv",
-                           mime="text/csv", key="quality_csv")
+        labels = {"check": tr("import.quality_check"), "count": tr("import.quality_count"),
+                  "examples": tr("import.quality_examples")}
+        tables.table(quality, "quality", kinds={"count": "count"}, labels=labels, title=tr("import.quality"),
+                     page=tr("import.title"))
 
 
 def _workspace_summary() -> None:
     con = connection()
     st.subheader(tr("import.workspace_content", name=store.display_name(workspace())))
-    counts = pd.DataFrame([{tr("import.table"): tr(f"table.{t}"), tr("import.rows"): store.table_count(con, t)}
-                           for t in TABLES])
-    st.dataframe(counts, hide_index=True)
+    counts = pd.DataFrame([{"table": tr(f"table.{t}"), "rows": store.table_count(con, t)} for t in TABLES])
+    tables.table(counts, "workspace_counts", kinds={"rows": "count"},
+                 labels={"table": tr("import.table"), "rows": tr("import.rows")},
+                 title=tr("import.workspace_content", name=store.display_name(workspace())), page=tr("import.title"))
     snaps = store.snapshots(con)
     if snaps:
-        st.caption(tr("import.snapshots", count=len(snaps), last=snaps[-1][1]))
+        st.caption(tr("import.snapshots", count=fmt.number(len(snaps), lang()), last=fmt.day(snaps[-1][1], lang())))
 
 
 def _load_demo() -> None:
@@ -216,7 +217,8 @@ def _demo_and_template() -> None:
     from data.template import template_workbook
 
     # Passed as a callable: the workbook is built when the button is clicked, not on every rerun.
-    right.download_button(tr("import.template_button"), data=template_workbook, file_name="modele_cockpit.xlsx",
+    right.download_button(tr("import.template_button"), data=template_workbook,
+                          file_name=file_stem(tr("import.template_file")) + ".xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -227,8 +229,13 @@ if workspace() == store.DEMO_WORKSPACE:
 _demo_and_template()
 
 # One uploader per workspace: files dropped for one client are never queued for another.
+# Streamlit writes its own words inside the drop zone ("Drag and drop", "Browse files", "Limit … per file") in
+# English whatever the app's language, and accepts no labels for them: the label, the help and a caption under
+# it say the same in the user's language (README, "Languages").
 files = st.file_uploader(tr("import.upload"), type=["xlsx", "ods", "csv", "txt", "tsv"], accept_multiple_files=True,
-                         key=f"uploader:{workspace()}", on_change=lambda: st.session_state.pop(REPORT_KEY, None))
+                         key=f"uploader:{workspace()}", on_change=lambda: st.session_state.pop(REPORT_KEY, None),
+                         help=tr("import.upload_help"))
+st.caption(tr("import.upload_caption"))
 plans: list[SheetPlan] = []
 for file_id, planned in _plans_for(files or []):
     if isinstance(planned, ImportProblem):
@@ -247,7 +254,7 @@ if plans:
     rates = _rates_editor([p for p in plans if p.table])
     stated = [p.raw.stated_date for p in plans if p.table == "opportunities" and p.raw.stated_date]
     snapshot_date = st.date_input(tr("import.snapshot_date"), value=stated[0] if stated else date.today(),
-                                  format="DD/MM/YYYY")
+                                  format="DD/MM/YYYY", help=tr("import.snapshot_date_help"))
     replace = False
     existing = [d for _, d in store.snapshots(connection()) if d == snapshot_date]
     if existing and any(p.table == "opportunities" for p in plans):

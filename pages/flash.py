@@ -10,6 +10,7 @@ import streamlit as st
 
 from analytics.measures import kpis, stays
 from analytics.i18n import t
+from analytics.outputs import charts as image_charts
 from ui import cache, charts, downloads, state, tables
 from ui import format as fmt
 from ui.cache import cached
@@ -91,18 +92,13 @@ def draw_tiles(now: dict, before: dict | None) -> None:
 
 # --- trend ---------------------------------------------------------------------------------------------------
 
-def _bucket_label(bucket, grain: str, lang: str) -> str:
-    if grain == "week":
-        return t("flash.trend.week", lang, date=fmt.short_day(bucket, lang))
-    return fmt.month(bucket, lang)
-
-
 def trend_chart(df: pd.DataFrame, lang: str) -> alt.LayerChart:
     """Won amount per bucket as bars, the bucket's quota as a line. The axis groups thousands as the
     language does (Vega's number locale from ui.format.d3_locale); tooltips are written by ui.format."""
     won, quota = t("flash.trend.won", lang), t("flash.trend.quota", lang)
     data = df.assign(
-        label=[_bucket_label(b, g, lang) for b, g in zip(df["bucket"], df["grain"])],
+        label=[image_charts.bucket_label(b, g, lang, s, e)
+               for b, g, s, e in zip(df["bucket"], df["grain"], df["bucket_start"], df["bucket_end"])],
         won_text=[fmt.money(v, lang) for v in df["won_amount"]],
         quota_text=[fmt.money(v, lang) for v in df["quota"]],
         won_series=won,

@@ -114,20 +114,30 @@ def draw_spread(values: pd.DataFrame, summary: pd.DataFrame) -> None:
             kind = KPI_KINDS[kpi]
             data = values[values["kpi"] == kpi].assign(
                 owner=lambda d: d["owner"].astype(str),
-                text=lambda d: [rv.value_text(kind, v) for v in d["value"]], row="")
+                text=lambda d: [rv.value_text(kind, v) for v in d["value"]])
             axis = alt.Axis(format=rv.number_format(kind), title=None)
-            box = alt.Chart(data).mark_boxplot(extent="min-max", size=40, opacity=0.35, color="#9aa5b1",
-                                               median={"color": "#333"}).encode(
-                x=alt.X("value:Q", axis=axis), y=alt.Y("row:N", title=None, axis=None))
+            # the box drawn from the spread summary (min, quartiles, median, max) rather than Vega-Lite's boxplot,
+            # whose own tooltips read "Max of value", raw numbers and the field "row"
+            row = summary[summary["kpi"] == kpi].iloc[0]
+            names = {k: tr(f"review.spread.{k}") for k in ("min", "q1", "median", "q3", "max")}
+            box_data = pd.DataFrame([{k: row[k] for k in names}]).assign(
+                **{f"{k}_text": rv.value_text(kind, row[k]) for k in names}, median_name=names["median"])
+            box_tips = [alt.Tooltip(f"{k}_text:N", title=names[k]) for k in names]
+            whisker = alt.Chart(box_data).mark_rule(color="#9aa5b1", strokeWidth=2).encode(
+                x=alt.X("min:Q", axis=axis), x2="max:Q", tooltip=box_tips)
+            box = alt.Chart(box_data).mark_bar(size=40, opacity=0.35, color="#9aa5b1").encode(
+                x="q1:Q", x2="q3:Q", tooltip=box_tips)
+            median = alt.Chart(box_data).mark_tick(color="#333", thickness=3, size=40).encode(
+                x="median:Q", tooltip=[alt.Tooltip("median_name:N", title=" "),
+                                       alt.Tooltip("median_text:N", title=tr(f"review.kpi.{kpi}"))])
             dots = alt.Chart(data).mark_circle(size=140, color="#2f6fb0", opacity=0.85).encode(
-                x="value:Q", y=alt.Y("row:N", axis=None),
+                x="value:Q",
                 tooltip=[alt.Tooltip("owner:N", title=tr("review.col.owner")),
                          alt.Tooltip("text:N", title=tr(f"review.kpi.{kpi}"))])
             with col:
                 st.markdown(f"**{tr(f'review.kpi.{kpi}')}**")
-                rv.chart((box + dots).properties(height=110), f"review_spread_{kpi}",
+                rv.chart(alt.layer(whisker, box, median, dots).properties(height=110), f"review_spread_{kpi}",
                          tr("review.spread.chart_title", kpi=tr(f"review.kpi.{kpi}")), PAGE())
-                row = summary[summary["kpi"] == kpi].iloc[0]
                 st.caption(tr("review.spread.caption", reps=int(row["reps"]), low=rv.value_text(kind, row["min"]),
                               median=rv.value_text(kind, row["median"]), high=rv.value_text(kind, row["max"])))
     with st.expander(tr("review.spread.values")):

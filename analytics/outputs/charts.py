@@ -92,11 +92,20 @@ def to_svg(chart, title: str, data_date: date | None, lang: str) -> bytes:
 
 # --- the pack's charts ------------------------------------------------------------------------------------------
 
-def bucket_label(bucket: date, grain: str, lang: str) -> str:
-    """'Sem. du 02/11' / 'Week of 2 Nov' for weeks, 'nov. 2026' / 'Nov 2026' for months (as the flash page)."""
-    if grain == "week":
-        return t("flash.trend.week", lang, date=fmt.short_day(bucket, lang))
-    return fmt.month(bucket, lang)
+def bucket_label(bucket: date, grain: str, lang: str, start: date | None = None, end: date | None = None) -> str:
+    """'Sem. du 02/11' / 'Week of 2 Nov' for weeks, 'nov. 2026' / 'Nov 2026' for months (the flash page's and the
+    pack's). A week cut by the period says how many of its days it counts ('Sem. du 30/11 (2 j)'): its bar and its
+    prorated quota are a part of a week, not a whole one."""
+    text = t("flash.trend.week", lang, date=fmt.short_day(bucket, lang)) if grain == "week" else fmt.month(bucket, lang)
+    if grain == "week" and start is not None and end is not None and _defined(start) and _defined(end):
+        days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
+        if days < 7:
+            text = t("flash.trend.partial", lang, label=text, days=days)
+    return text
+
+
+def _column(df: pd.DataFrame, name: str) -> list:
+    return list(df[name]) if name in df else [None] * len(df)
 
 
 def _amount_axis(title: str) -> alt.Axis:
@@ -109,7 +118,8 @@ def won_trend_chart(df: pd.DataFrame, lang: str):
     won, quota = t("flash.trend.won", lang), t("flash.trend.quota", lang)
     data = pd.DataFrame({
         # labelled by the week's Monday (or the month), as the flash page labels them
-        "label": [bucket_label(b, g, lang) for b, g in zip(df["bucket"], df["grain"])],
+        "label": [bucket_label(b, g, lang, s, e) for b, g, s, e in
+                  zip(df["bucket"], df["grain"], _column(df, "bucket_start"), _column(df, "bucket_end"))],
         "won_amount": df["won_amount"].astype("float64"),
         "quota": pd.to_numeric(df["quota"], errors="coerce").astype("float64"),
         "won_series": won,

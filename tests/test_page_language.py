@@ -1,0 +1,56 @@
+"""Every page, in each language, as AppTest renders it on the demo company: tables written the language's way
+(and their numbers kept as numbers), headers and tooltips in words, no derived key shown, and a CSV + Excel pair
+under every table and a PNG + SVG pair under every chart."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import language_checks as check
+from tests.screen import download_counts, headers, shown
+
+PAGES = ["pages/flash.py", "pages/funnel.py", "pages/segments.py", "pages/pipeline.py", "pages/review_individual.py",
+         "pages/review_collective.py", "pages/import_page.py"]
+
+
+def _render(app, page: str, lang: str):
+    app.session_state["lang"] = lang
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_speaks_one_language(app, page, lang):
+    _render(app, page, lang)
+    problems = []
+    for table in app.dataframe:
+        if table.editing_mode != "read_only":
+            continue  # editors (mapping, thresholds) hold what the user types
+        text = shown(table)
+        for col in text.columns:
+            for cell in text[col].astype(str):
+                problems += [f"{table.key}.{col}: {bad!r} in {cell!r}" for bad in check.wrong_formats(cell, lang)]
+                if check.DERIVED_KEY.search(cell):
+                    problems.append(f"{table.key}.{col}: derived key {cell!r}")
+        for col, label in headers(table).items():
+            if label == col and check.RAW_NAMES.match(col):
+                problems.append(f"{table.key}: raw header {col!r}")
+    for chart in app.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        problems += [f"chart tooltip without a title: {f!r}" for f in check.raw_tooltips(spec)]
+        if check.boxplots(spec):
+            problems.append("a Vega-Lite boxplot (its tooltips read 'Max of value')")
+    assert not problems, "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_and_chart_of_a_page_can_be_downloaded(app, page):
+    _render(app, page, "fr")
+    n = download_counts(app)
+    drawn = sum(1 for t in app.dataframe if t.editing_mode == "read_only")  # editors hold what the user types
+    assert (n["csv"], n["xlsx"]) == (drawn, drawn), n
+    assert (n["png"], n["svg"]) == (n["charts"], n["charts"]), n

@@ -145,7 +145,7 @@ def test_summary_states_the_data_date_and_filters(con):
 def test_summary_header_is_frozen(pack):
     ws = pack["Synthèse"]
     assert ws["A3"].value == "Indicateur"
-    assert ws.freeze_panes == "A4"
+    assert ws.freeze_panes == "B4"  # the header row and the first column stay in view
 
 
 # --- per-rep and alert sheets -----------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_rep_sheet_formats_filter_and_frozen_header(pack):
     assert ws[f"{header['Gagné (€)']}4"].number_format == '#,##0 "€";-#,##0 "€"'
     assert ws[f"{header['Atteinte']}4"].number_format == "0.0 %"
     assert ws[f"{header['Couverture (×)']}4"].number_format == '0.00 "×"'
-    assert ws.freeze_panes == "A4"
+    assert ws.freeze_panes == "B4"
     assert ws.auto_filter.ref.startswith("A3:")
     # the attainment column is coloured below and at or above 100 %
     ranges = [str(r.sqref) for r in ws.conditional_formatting]
@@ -270,7 +270,7 @@ def test_table_workbook_is_inert_too():
     assert (ws["A4"].value, ws["A4"].data_type) == (HYPERLINK, "s")
     assert ws["B4"].value == 1500.5 and ws["B4"].number_format == '#,##0 "€";-#,##0 "€"'
     assert ws["C4"].value == datetime(2026, 5, 2)
-    assert ws.freeze_panes == "A4"
+    assert ws.freeze_panes == "B4"
 
 
 # --- chart images -----------------------------------------------------------------------------------------------

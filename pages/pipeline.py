@@ -337,7 +337,9 @@ def draw_team_tiles(team: dict, result: dict) -> None:
          if team.get("amount_ratio") is not None else None, None),
         ("slip_rate", fmt.percent(team.get("slip_rate"), lang, 0), None, "pipeline.forecast.slip_help"),
     ]
-    for column, (key, value, delta, help_key) in zip(st.columns(len(tiles)), tiles):
+    # three then two: five tiles in one row cut their amounts ("1 356 29...")
+    columns = list(st.columns(3)) + list(st.columns(3))[:2]
+    for column, (key, value, delta, help_key) in zip(columns, tiles):
         with column:
             st.metric(tr(f"pipeline.forecast.{key}"), value, delta, delta_color="off", delta_arrow="off",
                       help=tr(help_key, latest=latest) if help_key else None, border=True)

@@ -170,7 +170,7 @@ def test_rep_sheet_is_the_rep_table(con, pack):
 def test_rep_sheet_formats_filter_and_frozen_header(pack):
     ws = pack["Par commercial"]
     header = {c.value: c.column_letter for c in ws[3] if c.value}
-    assert ws[f"{header['Gagné (€)']}4"].number_format == '#,##0 "€";-#,##0 "€"'
+    assert ws[f"{header['Gagné']}4"].number_format == '#,##0 "€";-#,##0 "€"'
     assert ws[f"{header['Atteinte']}4"].number_format == "0.0 %"
     assert ws[f"{header['Couverture (×)']}4"].number_format == '0.00 "×"'
     assert ws.freeze_panes == "B4"
@@ -522,7 +522,7 @@ def test_segments_sheet_is_the_segments_pages_table(con, pack):
     expected = segments.segment_table(con, MAY, "segment")  # largest won amount first: Or (O1 + O2 = 50 000)
     ws = pack["Segments"]
     header = [c.value for c in ws[4]]
-    assert header[:4] == ["Valeur", "Opportunités créées", "Gagnées", "CA gagné (€)"]
+    assert header[:4] == ["Valeur", "Opportunités créées", "Gagnées", "CA gagné"]
     rows = _rows(ws, 5)[: len(expected)]
     assert [r[0].value for r in rows] == [v if isinstance(v, str) else "Non attribué" for v in expected["value"]]
     assert rows[0][0].value == "Or" and rows[0][3].value == 50000

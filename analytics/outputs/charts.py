@@ -216,7 +216,9 @@ def waterfall_chart(steps: list[dict], labels: list[str], lang: str):
     scale = alt.Scale(domain=["total", "in", "out"], range=["#7a8896", WON_COLOUR, LOST_COLOUR])
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang)),
+        # an axis that does not start at zero says so, as on the page
+        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang) if floor <= 0 else
+                                           t("pipeline.waterfall.amount_cut", lang, floor=fmt.money(floor, lang))),
                 scale=alt.Scale(domain=[floor, top + 0.05 * (top - floor)] if top > floor else alt.Undefined,
                                 zero=False, nice=False)),
         y2="high:Q",

@@ -36,6 +36,11 @@ XLSX_KINDS = {"rate0": "rate", "score": "number", "signed_money": "money_change"
               "days": "count"}
 
 
+def table_height(rows: int) -> int:
+    """Pixels for a table showing every row up to MAX_VISIBLE_ROWS (Streamlit's default shows about 10)."""
+    return HEADER_PX + ROW_PX * max(1, min(rows, MAX_VISIBLE_ROWS))
+
+
 def header_labels(columns, labels: str | dict[str, str] | None, lang: str) -> dict[str, str]:
     """Each column's header: from a dict, or the string table's `<prefix>.<column>` when `labels` is a prefix."""
     if isinstance(labels, dict):
@@ -123,8 +128,7 @@ def table(df: pd.DataFrame, key: str, *, kinds: dict[str, str] | None = None,
             config[col] = st.column_config.NumberColumn(**options)
         else:
             config[col] = st.column_config.Column(**options)
-    height = HEADER_PX + ROW_PX * max(1, min(len(shown), MAX_VISIBLE_ROWS))
-    st.dataframe(styler, hide_index=True, column_config=config, key=f"{key}_table", height=height,
+    st.dataframe(styler, hide_index=True, column_config=config, key=f"{key}_table", height=table_height(len(shown)),
                  placeholder=core.DASH)
     if not downloads_on:
         return

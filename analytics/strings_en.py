@@ -349,6 +349,7 @@ EN: dict[str, str] = {
     "plan.title": "Reverse funnel: the plan to reach the goal",
     "plan.caption": "Deals = goal / average deal; each earlier stage = the next stage / its conversion rate; per week = total / weeks. Defaults measured over the selection's last 12 months ({who}); editable. Rates: 40%, 0.4 or 1/6.",
     "plan.team": "the team",
+    "plan.inputs_read": 'That is: goal {goal}, average deal {average}, over {weeks} weeks.',
     "plan.goal": "Revenue goal (€)",
     "plan.weeks": "Weeks",
     "plan.average_deal": "Average deal (€)",

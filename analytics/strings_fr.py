@@ -353,6 +353,7 @@ FR: dict[str, str] = {
     "plan.title": "Entonnoir inversé : le plan pour atteindre l’objectif",
     "plan.caption": "Affaires = objectif / affaire moyenne ; chaque étape plus haute = l’étape suivante / son taux de conversion ; par semaine = total / semaines. Valeurs par défaut mesurées sur les 12 derniers mois de la sélection ({who}) ; modifiables. Taux : 40 %, 0,4 ou 1/6.",
     "plan.team": "l’équipe",
+    "plan.inputs_read": 'Soit : objectif {goal}, affaire moyenne {average}, sur {weeks} semaines.',
     "plan.goal": "Objectif de chiffre d’affaires (€)",
     "plan.weeks": "Semaines",
     "plan.average_deal": "Affaire moyenne (€)",

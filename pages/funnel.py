@@ -176,7 +176,7 @@ def small_multiples(reps: pd.DataFrame) -> alt.FacetChart:
     """One small chart per rep: conversion to the next stage per stage, the team's median as a tick."""
     data = reps.assign(label=reps.stage.map(_stage), conv=reps.conversion_next.fillna(0),
                        conv_text=[_pct(v, 0) for v in reps.conversion_next],
-                       median_text=[_pct(v, 0) for v in reps.team_median])
+                       median_text=[_pct(v, 0) for v in reps.team_median], median_name=tr("funnel.col.team_median"))
     order = [_stage(s) for s in funnel.FUNNEL_STAGES if s != "won"]
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=90, labelOverlap=False,
                                                                labelFontSize=9))
@@ -187,7 +187,11 @@ def small_multiples(reps: pd.DataFrame) -> alt.FacetChart:
     bars = alt.Chart().mark_bar(color=BLUE).encode(
         x=x, y=y, tooltip=tooltip,
         color=alt.condition("datum.far_below", alt.value(RED), alt.value(BLUE)))
-    ticks = alt.Chart().mark_tick(color=ORANGE, thickness=2, size=18).encode(x=x, y="team_median:Q", tooltip=tooltip)
+    # the tick has a legend: "Team median" in orange (it read as an unexplained mark)
+    ticks = alt.Chart().mark_tick(thickness=2, size=18).encode(
+        x=x, y="team_median:Q", tooltip=tooltip,
+        color=alt.Color("median_name:N", scale=alt.Scale(domain=[tr("funnel.col.team_median")], range=[ORANGE]),
+                        legend=alt.Legend(title=None, orient="top")))
     return alt.layer(bars, ticks, data=data).properties(width=150, height=110).facet(
         facet=alt.Facet("owner:N", title=None, header=alt.Header(labelFontWeight="bold")), columns=4)
 
@@ -374,6 +378,11 @@ def draw_planner(con, flt) -> None:
                               key=PLAN_KEYS["average_deal"],
                               help=tr("plan.measured", value=fmt.money(measured["average_deal"], state.lang())))
     weeks = c3.number_input(tr("plan.weeks"), min_value=0.0, step=1.0, format="%.1f", key=PLAN_KEYS["weeks"])
+    # Streamlit writes its number fields printf-style (390500, 4.3) whatever the language: read back as the
+    # language writes them
+    lang = state.lang()
+    st.caption(tr("plan.inputs_read", goal=fmt.money(goal, lang), average=fmt.money(average, lang),
+                  weeks=fmt.number(weeks, lang, 1)))
     rates, problems = [], []
     for column, rate in zip(st.columns(3), plan.RATES):
         label = tr(f"plan.{rate}")

@@ -69,3 +69,12 @@ def test_a_table_cell_reads_as_each_language_writes_it(kind, value, fr, en):
 def test_the_chart_locale_puts_the_currency_where_the_language_does():
     assert fmt.d3_locale("fr", "EUR")["currency"] == ["", f"{NBSP}€"]
     assert fmt.d3_locale("en", "GBP")["currency"] == ["£", ""]
+
+
+def test_an_import_note_writes_its_date_and_counts_in_the_language():
+    from analytics.i18n import render_problem
+    from analytics.ingest.problems import Note
+
+    note = Note("note.snapshot_date", params={"date": "2026-12-04"})
+    assert render_problem(note, "fr") == "Instantané daté du 04/12/2026."
+    assert render_problem(note, "en") == "Snapshot dated 4 Dec 2026."

@@ -10,11 +10,21 @@ from analytics.outputs import format as _core
 
 
 def currency() -> str:
-    """The current workspace's currency (EUR unless its settings say otherwise); EUR outside a script run."""
+    """The current workspace's currency (EUR unless its settings say otherwise); EUR outside a script run. Kept
+    per workspace for the session (no page changes a workspace's currency)."""
     try:
+        import streamlit as st
+
         from ui import cache, state
 
-        return cache.currency(state.connection())
+        # read once per workspace in a session: pages write many amounts per run
+        workspace = state.workspace()
+        memo = st.session_state.get("_currency_memo")
+        if memo is None or memo[0] != workspace:
+            con = state.connection()
+            memo = (workspace, cache.currency(con))
+            st.session_state["_currency_memo"] = memo
+        return memo[1]
     except Exception:  # off the script thread (a download callback) there is no session: the default
         return _core.DEFAULT_CURRENCY
 

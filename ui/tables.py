@@ -67,9 +67,15 @@ def _width(header: str, texts: list[str]) -> int:
     return int(min(360, max(60, 7.5 * max(len(header) + 3, longest) + 24)))
 
 
-def screen_frame(df: pd.DataFrame, kinds: dict[str, str], lang: str, currency: str):
-    """The Styler the screen shows: each column of `kinds` written by the formatting module, a dash when unknown."""
-    formatters = {c: (lambda v, k=k: core.cell(k, v, lang, currency)) for c, k in kinds.items() if c in df}
+def screen_frame(df: pd.DataFrame, kinds: dict[str, str], lang: str, currency: str,
+                 written: dict[str, dict] | None = None):
+    """The Styler the screen shows: each column of `kinds` written by the formatting module, a dash when unknown.
+    `written`: column -> {value: text} already computed (the widths need them too): each value is written once."""
+    def formatter(col, kind):
+        known = (written or {}).get(col, {})
+        return lambda v: known[v] if v in known else core.cell(kind, v, lang, currency)
+
+    formatters = {c: formatter(c, k) for c, k in kinds.items() if c in df}
     return df.style.format(formatters, na_rep=core.DASH).hide(axis="index")
 
 
@@ -104,7 +110,9 @@ def table(df: pd.DataFrame, key: str, *, kinds: dict[str, str] | None = None,
             shown[col] = pd.to_numeric(shown[col], errors="coerce")
     heads = header_labels(df.columns, labels, lang)
     tips = header_helps(df.columns, labels, helps, lang)
-    styler = screen_frame(shown, kinds, lang, currency)
+    written = {c: {v: core.cell(k, v, lang, currency) for v in shown[c].dropna().unique()}
+               for c, k in kinds.items() if c in shown}
+    styler = screen_frame(shown, kinds, lang, currency, written)
     for col, per_row in (row_kinds or {}).items():
         if col not in shown:
             continue
@@ -119,7 +127,7 @@ def table(df: pd.DataFrame, key: str, *, kinds: dict[str, str] | None = None,
         if col in (row_kinds or {}):
             texts = [core.cell(k, v, lang, currency) for k, v in zip(row_kinds[col], shown[col])]
         elif col in kinds:
-            texts = [core.cell(kinds[col], v, lang, currency) for v in shown[col]]
+            texts = list(written[col].values()) + ([core.DASH] if shown[col].isna().any() else [])
         else:
             texts = [str(v) for v in shown[col] if v is not None]
         options = dict(label=heads[col], help=tips.get(col), width=_width(heads[col], texts),

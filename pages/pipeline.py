@@ -4,6 +4,7 @@ beside the team's. It only reads the filter, calls analytics (through ui.cache) 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import altair as alt
@@ -137,6 +138,9 @@ def waterfall_chart(summary: dict) -> alt.Chart:
     low, high = min(levels), max(levels)
     pad = max((high - low) * 0.25, abs(high) * 0.01, 1.0)
     floor = max(low - pad, 0.0) if low >= 0 else low - pad
+    if floor > 0:  # a round number where the axis starts (14 700 000, not 14 775 875): it is said in the title
+        step = 10 ** math.floor(math.log10(pad))
+        floor = math.floor(floor / step) * step
     scale = alt.Scale(domain=[floor, high + pad * 0.6], zero=False, nice=False)
     # an axis that does not start at zero says so in its title: the totals' bars are cut, not small
     title = tr("pipeline.waterfall.amount") if floor <= 0 else tr("pipeline.waterfall.amount_cut", floor=_money(floor))

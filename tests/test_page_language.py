@@ -58,3 +58,17 @@ def test_every_table_and_chart_of_a_page_can_be_downloaded(app, page):
     drawn = sum(1 for t in app.dataframe if t.editing_mode == "read_only")  # editors hold what the user types
     assert (n["csv"], n["xlsx"]) == (drawn, drawn), n
     assert (n["png"], n["svg"]) == (n["charts"], n["charts"]), n
+
+
+def test_the_checks_catch_the_other_languages_formats():
+    # the checks themselves, on the very texts the issue quotes
+    assert check.wrong_formats("Gagnées attendues 2.8", "fr") == ["2.8"]
+    assert check.wrong_formats("pipeline 44,642", "fr") == ["44,642"]
+    assert check.wrong_formats("dernier : 2026-11-23", "fr") == ["2026-11-23"]
+    assert check.wrong_formats("Amount before 27\u202f800", "en") == ["27\u202f800"]
+    assert check.wrong_formats("58,82 %", "en") == ["58,82"]
+    assert check.wrong_formats("12,3 % · 1 134 000 € · 06/12/2026", "fr") == []
+    assert check.wrong_formats("12.3% · €1,134,000 · 6 Dec 2026", "en") == []
+    assert check.DERIVED_KEY.search("K-8fc2a6a97db7")
+    assert all(check.RAW_NAMES.match(n) for n in ("value", "row", "label", "p25_days"))
+    assert check.BOXPLOT_WORDS.search("Max of value")

@@ -2,7 +2,6 @@
 formats, and the "not available yet" block. Numbers go through ui/format.py; user text is never HTML."""
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 

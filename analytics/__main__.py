@@ -262,6 +262,7 @@ def _records(frame, columns) -> list[dict]:
 
 
 def cmd_funnel(args) -> int:
+    from analytics.outputs import format as fmt
     from analytics.views import funnel
 
     if _reversed_period(args):
@@ -287,7 +288,9 @@ def cmd_funnel(args) -> int:
     else:
         for rec in out["stages"]:
             conv = rec["conversion_next"]
-            print(f"{rec['stage']}: {rec['reached']}" + (f" -> {conv:.1%}" if conv is not None else "")
+            # rounded half up, as the page rounds (analytics/outputs/format.py)
+            print(f"{rec['stage']}: {rec['reached']}"
+                  + (f" -> {fmt.percent(conv, 'en', 1)}" if conv is not None else "")
                   + (" (could change)" if rec["could_change"] else ""))
         print(f"unknown stage: {out['unknown_stage']}")
     return 0
@@ -304,6 +307,7 @@ def _amount(text: str) -> float:
 
 
 def cmd_plan(args) -> int:
+    from analytics.outputs import format as fmt
     from analytics.views import plan
 
     rates: list = [None, None, None]
@@ -331,7 +335,7 @@ def cmd_plan(args) -> int:
         print(json.dumps(out, ensure_ascii=False))
     else:
         for key in plan.STEPS:
-            print(f"{key}: {out[key]:.1f} ({out['per_week'][key]:.1f} per week)")
+            print(f"{key}: {fmt.number(out[key], 'en', 1)} ({fmt.number(out['per_week'][key], 'en', 1)} per week)")
     return 0
 
 

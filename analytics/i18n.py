@@ -32,6 +32,29 @@ def _rows_text(rows: list[int]) -> str:
     return shown + ("…" if len(rows) > 10 else "")
 
 
+COUNT_PARAMS = {"count", "total", "rows", "shown", "skipped", "dropped", "duplicates"}
+
+
+def _param_text(key: str, value, lang: str):
+    """A message's date or count written as the language writes it ('Instantané daté du 04/12/2026', '4 437
+    lignes'); other parameters as they are."""
+    from datetime import date
+
+    from analytics.outputs import format as fmt
+
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:  # an ISO date carried as text (notes are kept as JSON)
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, date):
+        return fmt.day(value, lang)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (key in COUNT_PARAMS
+                                                                            or key.endswith("_count")):
+        return fmt.number(value, lang)
+    return value
+
+
 def render_problem(note, lang: str = "fr") -> str:
     """'File “x.csv”, sheet “S”, column “Montant”, row(s) 4, 9: message'."""
     where = [t("where.file", lang, file=note.file)] if note.file else []
@@ -41,7 +64,7 @@ def render_problem(note, lang: str = "fr") -> str:
         where.append(t("where.column", lang, column=note.column))
     if note.rows:
         where.append(t("where.rows", lang, rows=_rows_text(note.rows)))
-    params = dict(note.params)
+    params = {k: _param_text(k, v, lang) for k, v in note.params.items()}
     if isinstance(params.get("fields"), list):  # canonical fields, named in the user's language
         params["columns"] = ", ".join(field_label(f, lang) for f in params["fields"])
     message = t(note.key, lang, **params)

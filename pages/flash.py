@@ -12,8 +12,9 @@ import streamlit as st
 
 from analytics.measures import kpis, stays
 from analytics.i18n import t
+from analytics.outputs import charts as image_charts
 from analytics.views import projection
-from ui import cache, downloads, state
+from ui import cache, charts, downloads, state, tables
 from ui import format as fmt
 from ui.cache import cached
 from ui.sidebar import FILTER_KEY, comparison_mode, current_filter, draw_filters, fiscal_start, today
@@ -94,18 +95,13 @@ def draw_tiles(now: dict, before: dict | None) -> None:
 
 # --- trend ---------------------------------------------------------------------------------------------------
 
-def _bucket_label(bucket, grain: str, lang: str) -> str:
-    if grain == "week":
-        return t("flash.trend.week", lang, date=fmt.short_day(bucket, lang))
-    return fmt.month(bucket, lang)
-
-
 def trend_chart(df: pd.DataFrame, lang: str) -> alt.LayerChart:
     """Won amount per bucket as bars, the bucket's quota as a line. The axis groups thousands as the
     language does (Vega's number locale from ui.format.d3_locale); tooltips are written by ui.format."""
     won, quota = t("flash.trend.won", lang), t("flash.trend.quota", lang)
     data = df.assign(
-        label=[_bucket_label(b, g, lang) for b, g in zip(df["bucket"], df["grain"])],
+        label=[image_charts.bucket_label(b, g, lang, s, e)
+               for b, g, s, e in zip(df["bucket"], df["grain"], df["bucket_start"], df["bucket_end"])],
         won_text=[fmt.money(v, lang) for v in df["won_amount"]],
         quota_text=[fmt.money(v, lang) for v in df["quota"]],
         won_series=won,
@@ -137,10 +133,8 @@ def draw_trend(con, flt) -> None:
     if df.empty or (df["won_amount"].sum() == 0 and df["quota"].isna().all()):
         st.info(tr("flash.trend.empty"))
         return
-    chart = trend_chart(df, state.lang())
-    st.altair_chart(chart, width="stretch")
-    downloads.chart_buttons(chart, "trend", "chiffres_flash_tendance" if state.lang() == "fr" else "flash_trend",
-                            tr("flash.trend.title"))
+    charts.chart(trend_chart(df, state.lang()), "trend", title=tr("flash.trend.title"), page=tr("flash.title"),
+                 configured=True)
 
 
 # --- tables --------------------------------------------------------------------------------------------------
@@ -153,7 +147,6 @@ COLUMN_KINDS = {k.key: k.kind for k in kpis.REGISTRY} | {
     "won_to_date": "money", "from_open": "money", "from_new": "money", "central": "money", "call": "money",
     "call_gap": "money", "optimism": "rate", "amount_ratio": "ratio",
 }
-_NUMERIC = {c for c, k in COLUMN_KINDS.items() if k not in ("date",)}
 
 
 def _translated(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -167,33 +160,10 @@ def _translated(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
-    """Amounts to the cent, ratios to 4 decimals: numbers stay numbers in the CSV."""
-    out = df.copy()
-    for col in _NUMERIC & set(out.columns):
-        out[col] = pd.to_numeric(out[col], errors="coerce").round(4 if COLUMN_KINDS[col] in ("rate", "ratio") else 2)
-    return out
-
-
-SHOWN_ROWS = 200  # a list is read from the top; the CSV holds every row
-
-
-def draw_table(df: pd.DataFrame, key: str, file_name: str) -> None:
-    """The first SHOWN_ROWS rows on screen, written by ui.format; all of them in the CSV, built when clicked."""
-    lang = state.lang()
-    if len(df) > SHOWN_ROWS:
-        st.caption(tr("flash.first_rows", shown=fmt.number(SHOWN_ROWS, lang), total=fmt.number(len(df), lang)))
-    shown = fmt.frame(_translated(df.head(SHOWN_ROWS), lang), COLUMN_KINDS, lang)
-    config = {
-        col: st.column_config.TextColumn(tr(f"flash.col.{col}"), alignment="right")
-        if col in COLUMN_KINDS else st.column_config.Column(tr(f"flash.col.{col}"))
-        for col in df.columns
-    }
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"{key}_table", placeholder=fmt.DASH)
-    labels = {c: t(f"flash.col.{c}", lang) for c in df.columns}
-    # CSV and xlsx built on the click, in another thread: the prepare function makes no Streamlit call
-    downloads.table_buttons(df, key, file_name.removesuffix(".csv"), labels, COLUMN_KINDS,
-                            prepare=lambda d: _for_csv(_translated(d, lang)))
+def draw_table(df: pd.DataFrame, key: str, title: str) -> None:
+    """The table through the one table helper (numbers stay numbers, formats by language, CSV and Excel)."""
+    kinds = {c: COLUMN_KINDS[c] for c in df.columns if c in COLUMN_KINDS}
+    tables.table(df, key, kinds=kinds, labels="flash.col", title=title, page=tr("flash.title"), words=_translated)
 
 
 def draw_reps(con, flt) -> None:
@@ -202,7 +172,7 @@ def draw_reps(con, flt) -> None:
     if df.empty:
         st.info(tr("flash.reps.empty"))
         return
-    draw_table(df, "reps", "chiffres_flash_commerciaux.csv" if state.lang() == "fr" else "flash_figures_reps.csv")
+    draw_table(df, "reps", tr("flash.reps.title"))
 
 
 # --- projection ----------------------------------------------------------------------------------------------
@@ -249,8 +219,7 @@ def draw_projection(con, flt) -> None:
     if not result["reps"].empty:
         with st.expander(tr("projection.reps.title")):
             st.caption(tr("projection.reps.caption"))
-            draw_table(result["reps"], "projection_reps",
-                       "chiffres_flash_projection.csv" if lang == "fr" else "flash_projection.csv")
+            draw_table(result["reps"], "projection_reps", tr("projection.reps.title"))
 
 
 def _team_thresholds(con, flt) -> tuple:
@@ -295,7 +264,7 @@ def draw_alerts(con, flt, reference, available: set[str]) -> None:
             if df.empty:
                 st.write(tr("flash.alert.none"))
             else:
-                draw_table(df, f"alert_{name}", f"alert_{name}.csv")
+                draw_table(df, f"alert_{name}", title)
 
 
 def _behind_rule(reference) -> str:

@@ -13,9 +13,8 @@ import streamlit as st
 
 from analytics.views import funnel, plan
 from analytics.measures import reached, stays
-from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
-from ui import cache, format as fmt, state
+from ui import cache, charts, format as fmt, state, tables
 from ui.cache import cached
 from ui.sidebar import FILTER_KEY, current_filter, draw_filters
 
@@ -40,48 +39,27 @@ def _num(value, decimals: int = 0) -> str:
     return fmt.number(value, state.lang(), decimals)
 
 
-def _display(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
-    """Numbers written as the reader's language writes them (ui.format), for the screen only: kinds are
-    'pct' (a share), 'int', 'days' (one decimal when not whole) and 'money'."""
-    lang, out = state.lang(), df.copy()
-    writers = {
-        "pct": lambda v: fmt.percent(v, lang, 1),
-        "int": lambda v: fmt.number(v, lang, 0),
-        "days": lambda v: fmt.number(v, lang, 0 if fmt.defined(v) and float(v).is_integer() else 1),
-        "money": lambda v: fmt.money(v, lang),
-    }
-    for column, kind in kinds.items():
-        if column in out:
-            out[column] = [writers[kind](v) if fmt.defined(v) else fmt.DASH for v in out[column]]
+KINDS = {"pct": "rate", "int": "count", "days": "decimal", "money": "money"}
+
+
+def draw_table(df: pd.DataFrame, key: str, title: str, kinds: dict[str, str] | None = None,
+               labels: dict[str, str] | None = None, style=None) -> None:
+    """The page's tables through the one table helper (ui/tables.py): numbers stay numbers, headers from
+    funnel.col.*, CSV and Excel named after the title."""
+    tables.table(df, key, kinds={c: KINDS.get(k, k) for c, k in (kinds or {}).items()},
+                 labels=labels or "funnel.col", title=title, page=tr("funnel.title"), words=_words, style=style)
+
+
+def _words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Stage keys in the reader's words (lang given: also called off the script thread)."""
+    out = df.copy()
+    if "stage" in out:
+        out["stage"] = out["stage"].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else s)
     return out
 
 
-def _height(rows: int) -> int:
-    """Every row on screen (no inner scrolling for a few dozen rows)."""
-    return 35 * (min(rows, 30) + 1) + 3
-
-
-def draw_table(df: pd.DataFrame, key: str, file_name: str, kinds: dict[str, str] | None = None) -> None:
-    """A table on screen (numbers written by ui.format) and its CSV (numbers as numbers), built only when
-    the button is clicked."""
-    labels, lang = {c: tr(f"funnel.col.{c}") for c in df.columns}, state.lang()
-    shown = _display(df, kinds or {})
-    if "stage" in shown:
-        shown["stage"] = shown["stage"].map(_stage)
-    st.dataframe(shown.rename(columns=labels), hide_index=True, key=f"{key}_table", height=_height(len(df)),
-                 placeholder=fmt.DASH)
-
-    def csv() -> bytes:  # runs on the click, off the script thread: no Streamlit call in here
-        out = df.copy()
-        if "stage" in out:
-            out["stage"] = out["stage"].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else s)
-        return to_csv_bytes(out.rename(columns=labels), lang)
-
-    st.download_button(tr("funnel.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
-
-
-def _file(name: str) -> str:
-    return f"entonnoir_{name}.csv" if state.lang() == "fr" else f"funnel_{name}.csv"
+def _chart(c, key: str, title: str) -> None:
+    charts.chart(c, key, title=title, page=tr("funnel.title"))
 
 
 # --- team funnel ---------------------------------------------------------------------------------------------
@@ -143,11 +121,11 @@ def draw_team(con, flt, basis: str, available: set[str]) -> bool:
                   crm=_num(sources["crm"])))
     left, right = st.columns(2)
     with left:
-        st.altair_chart(funnel_chart(team), width="stretch")
+        _chart(funnel_chart(team), "funnel_team_chart", tr("funnel.team.title"))
     with right:
         # a conversion that lost deals of unknown stage could change says so, row by row
         columns = ["stage", "reached", "conversion_next", "from_start"] + (["could_change"] if unknown else [])
-        draw_table(team[columns], "funnel_team", _file("equipe"),
+        draw_table(team[columns], "funnel_team", tr("funnel.team.title"),
                    {"reached": "int", "conversion_next": "pct", "from_start": "pct"})
     return True
 
@@ -176,24 +154,17 @@ def draw_reps(con, flt, basis: str) -> None:
     wide = reps.pivot(index="owner", columns="stage", values="conversion_next")[stages]
     deals = reps[reps.stage == "lead"].set_index("owner").reached
     medians = reps.groupby("stage").team_median.first()
-    headers = {s: f"{_stage(s)} →" for s in stages}
-    table = wide.rename(columns=headers)
-    table.insert(0, tr("funnel.col.reached"), deals.reindex(table.index).astype(int))
-    table = table.reset_index().rename(columns={"owner": tr("funnel.col.owner")})
-    styled = table.style.apply(
-        lambda col: [_shade(v, medians.get(s)) for v in col] if (s := _key_of(col.name, headers)) else [""] * len(col),
-        axis=0,
-    ).format({h: (lambda v: fmt.percent(v, lang, 0)) for h in headers.values()}, na_rep=fmt.DASH)
-    st.dataframe(styled, hide_index=True, key="funnel_reps_table", height=_height(len(table)))
-    csv_frame = reps[["owner", "stage", "reached", "conversion_next", "team_median", "far_below"]]
-    labels = {c: tr(f"funnel.col.{c}") for c in csv_frame.columns}
+    table = wide.copy()
+    table.insert(0, "reached", deals.reindex(table.index).astype(int))
+    table = table.reset_index()
+    labels = {"owner": tr("funnel.col.owner"), "reached": tr("funnel.col.reached"),
+              **{s: f"{_stage(s)} →" for s in stages}}
 
-    def csv() -> bytes:
-        out = csv_frame.assign(stage=csv_frame.stage.map(lambda s: t(f"stage.{s}", lang)))
-        return to_csv_bytes(out.rename(columns=labels), lang)
+    def shaded(styler):  # each rep's conversion against the team's median at that stage
+        return styler.apply(lambda col: [_shade(v, medians.get(col.name)) for v in col], axis=0, subset=stages)
 
-    st.download_button(tr("funnel.download"), csv, file_name=_file("commerciaux"), mime="text/csv",
-                       key="funnel_reps_download")
+    draw_table(table, "funnel_reps", tr("funnel.reps.title"), {"reached": "int", **{s: "rate0" for s in stages}},
+               labels=labels, style=shaded)
     flagged = reps[reps.far_below]
     lines = [tr("funnel.reps.far_below", owner=state.plain(r.owner), stage=_stage(r.stage),
                 value=fmt.percent(r.conversion_next, lang, 0), median=fmt.percent(r.team_median, lang, 0),
@@ -202,18 +173,14 @@ def draw_reps(con, flt, basis: str) -> None:
         st.warning("\n".join(f"- {line}" for line in lines), icon=":material/trending_down:")
     else:
         st.caption(tr("funnel.reps.none_far_below"))
-    st.altair_chart(small_multiples(reps), width="stretch")
-
-
-def _key_of(header, headers: dict) -> str | None:
-    return next((k for k, v in headers.items() if v == header), None)
+    _chart(small_multiples(reps), "funnel_reps_chart", tr("funnel.reps.chart_title"))
 
 
 def small_multiples(reps: pd.DataFrame) -> alt.FacetChart:
     """One small chart per rep: conversion to the next stage per stage, the team's median as a tick."""
     data = reps.assign(label=reps.stage.map(_stage), conv=reps.conversion_next.fillna(0),
                        conv_text=[_pct(v, 0) for v in reps.conversion_next],
-                       median_text=[_pct(v, 0) for v in reps.team_median])
+                       median_text=[_pct(v, 0) for v in reps.team_median], median_name=tr("funnel.col.team_median"))
     order = [_stage(s) for s in funnel.FUNNEL_STAGES if s != "won"]
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=90, labelOverlap=False,
                                                                labelFontSize=9))
@@ -224,7 +191,11 @@ def small_multiples(reps: pd.DataFrame) -> alt.FacetChart:
     bars = alt.Chart().mark_bar(color=BLUE).encode(
         x=x, y=y, tooltip=tooltip,
         color=alt.condition("datum.far_below", alt.value(RED), alt.value(BLUE)))
-    ticks = alt.Chart().mark_tick(color=ORANGE, thickness=2, size=18).encode(x=x, y="team_median:Q", tooltip=tooltip)
+    # the tick has a legend: "Team median" in orange (it read as an unexplained mark)
+    ticks = alt.Chart().mark_tick(thickness=2, size=18).encode(
+        x=x, y="team_median:Q", tooltip=tooltip,
+        color=alt.Color("median_name:N", scale=alt.Scale(domain=[tr("funnel.col.team_median")], range=[ORANGE]),
+                        legend=alt.Legend(title=None, orient="top")))
     return alt.layer(bars, ticks, data=data).properties(width=150, height=110).facet(
         facet=alt.Facet("owner:N", title=None, header=alt.Header(labelFontWeight="bold")), columns=4)
 
@@ -254,15 +225,17 @@ def draw_cascade(con, flt, basis: str, available: set[str]) -> None:
     chart_data = data[data["count"].notna()]
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160))
     x = alt.X("count:Q", title=None, scale=alt.Scale(type="symlog"), axis=None)  # each bar says its count
-    bars = alt.Chart(chart_data).mark_bar(color=BLUE).encode(y=y, x=x, tooltip=["label:N", "text:N"])
+    bars = alt.Chart(chart_data).mark_bar(color=BLUE).encode(
+        y=y, x=x, tooltip=[alt.Tooltip("label:N", title=tr("funnel.col.step")),
+                           alt.Tooltip("text:N", title=tr("funnel.col.count"))])
     text = alt.Chart(chart_data).mark_text(align="left", dx=4, color="#333").encode(y=y, x=x, text="text:N")
     left, right = st.columns(2)
     with left:
-        st.altair_chart(alt.layer(bars, text).properties(height=220), width="stretch")
+        _chart(alt.layer(bars, text).properties(height=220), "funnel_cascade_chart", tr("funnel.cascade.title"))
     with right:
         table = rows[["step", "count", "ratio", "article_ratio"]].assign(
             step=rows.step.map(lambda s: tr(f"funnel.step.{s}")))
-        draw_table(table, "funnel_cascade", _file("cascade"),
+        draw_table(table, "funnel_cascade", tr("funnel.cascade.title"),
                    {"count": "int", "ratio": "pct", "article_ratio": "pct"})
 
 
@@ -282,21 +255,20 @@ def draw_time(con, flt, available: set[str], today) -> None:
     else:
         left, right = st.columns(2)
         with left:
-            st.altair_chart(time_chart(times), width="stretch")
+            _chart(time_chart(times), "funnel_times_chart", tr("funnel.time.title"))
             st.caption(tr("funnel.time.chart_caption"))
         with right:
             cols = ["stage", "stays", "median_days", "p25_days", "p75_days"]
-            draw_table(times[cols], "funnel_times", _file("temps_par_etape"),
+            draw_table(times[cols], "funnel_times", tr("funnel.time.title"),
                        {"stays": "int", "median_days": "days", "p25_days": "days", "p75_days": "days"})
         by_rep = both["by_owner"]
         if not by_rep.empty:
             st.caption(tr("funnel.time.by_rep"))
             wide = by_rep.pivot(index="owner", columns="stage", values="median_days")
             stages = [s for s in funnel.FUNNEL_STAGES if s in wide.columns]
-            wide = _display(wide[stages].reset_index(), {s: "days" for s in stages})
-            wide = wide.rename(columns={**{s: _stage(s) for s in stages}, "owner": tr("funnel.col.owner")})
-            st.dataframe(wide, hide_index=True, key="funnel_times_reps", placeholder=fmt.DASH,
-                         height=_height(len(wide)))
+            draw_table(wide[stages].reset_index(), "funnel_times_reps", tr("funnel.time.by_rep_title"),
+                       {s: "days" for s in stages},
+                       labels={**{s: _stage(s) for s in stages}, "owner": tr("funnel.col.owner")})
     draw_stuck(con, flt, today)
 
 
@@ -308,7 +280,9 @@ def time_chart(times: pd.DataFrame) -> alt.LayerChart:
     order = list(data.label)
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
     bars = alt.Chart(data).mark_bar(color=BLUE, size=36).encode(
-        x=x, y=alt.Y("median_days:Q", title=tr("funnel.time.chart_days")), tooltip=["label:N", "text:N"])
+        x=x, y=alt.Y("median_days:Q", title=tr("funnel.time.chart_days")),
+        tooltip=[alt.Tooltip("label:N", title=tr("funnel.col.stage")),
+                 alt.Tooltip("text:N", title=tr("funnel.time.tooltip"))])
     rule = alt.Chart(data).mark_rule(color=ORANGE, strokeWidth=2).encode(x=x, y="p25_days:Q", y2="p75_days:Q")
     return alt.layer(bars, rule).properties(height=240)
 
@@ -340,12 +314,10 @@ def draw_stuck(con, flt, today) -> None:
             st.write(tr("funnel.stuck.none"))
         else:
             shown = stuck[["opportunity_id", "name", "owner", "stage", "amount", "entered", "days_in_stage",
-                           "threshold_days", "source"]].head(200)
-            shown = shown.assign(source=shown.source.map(lambda s: tr(f"funnel.source.{s}")),
-                                 amount=pd.to_numeric(shown.amount).round(2),
-                                 entered=[fmt.day(d, state.lang()) for d in shown.entered])
-            draw_table(shown, "funnel_stuck", _file("bloquees"),
-                       {"amount": "money", "days_in_stage": "int", "threshold_days": "days"})
+                           "threshold_days", "source"]]
+            shown = shown.assign(source=shown.source.map(lambda s: tr(f"funnel.source.{s}")))
+            draw_table(shown, "funnel_stuck", tr("funnel.stuck.file"),
+                       {"amount": "money", "entered": "date", "days_in_stage": "int", "threshold_days": "days"})
 
 
 def draw_probability(con, flt) -> None:
@@ -362,7 +334,7 @@ def draw_probability(con, flt) -> None:
     reps = cached(funnel.probability_by_stage, con, flt, True)
     for r in reps[reps.falls].itertuples():
         st.caption(tr("funnel.prob.falls_rep", owner=state.plain(r.owner), stage=_stage(r.stage)))
-    draw_table(team[["stage", "deals", "given", "mean_probability"]], "funnel_probability", _file("probabilites"),
+    draw_table(team[["stage", "deals", "given", "mean_probability"]], "funnel_probability", tr("funnel.prob.title"),
                {"deals": "int", "given": "int", "mean_probability": "pct"})
 
 
@@ -410,6 +382,11 @@ def draw_planner(con, flt) -> None:
                               key=PLAN_KEYS["average_deal"],
                               help=tr("plan.measured", value=fmt.money(measured["average_deal"], state.lang())))
     weeks = c3.number_input(tr("plan.weeks"), min_value=0.0, step=1.0, format="%.1f", key=PLAN_KEYS["weeks"])
+    # Streamlit writes its number fields printf-style (390500, 4.3) whatever the language: read back as the
+    # language writes them
+    lang = state.lang()
+    st.caption(tr("plan.inputs_read", goal=fmt.money(goal, lang), average=fmt.money(average, lang),
+                  weeks=fmt.number(weeks, lang, 1)))
     rates, problems = [], []
     for column, rate in zip(st.columns(3), plan.RATES):
         label = tr(f"plan.{rate}")
@@ -446,19 +423,10 @@ def draw_pipeline_gap(con, flt, out: dict) -> None:
     lang = state.lang()
     left, right = st.columns([2, 1])
     with left:
-        table = pd.DataFrame(pipe["stages"]).rename(columns={"deals": "deals", "amount": "amount"})
-        table["amount"] = table.amount.round(0)
+        table = pd.DataFrame(pipe["stages"])
         labels = {"stage": tr("plan.col.stage"), "deals": tr("plan.col.deals"), "amount": tr("plan.col.amount")}
-        shown = _display(table, {"deals": "int", "amount": "money"}).assign(stage=table.stage.map(_stage))
-        st.dataframe(shown.rename(columns=labels), hide_index=True, key="plan_pipeline_table",
-                     height=_height(len(shown)))
-
-        def csv() -> bytes:
-            return to_csv_bytes(table.assign(stage=table.stage.map(lambda s: t(f"stage.{s}", lang)))
-                                .rename(columns=labels), lang)
-
-        st.download_button(tr("funnel.download"), csv, file_name=_file("pipeline_plan"), mime="text/csv",
-                           key="plan_pipeline_download")
+        draw_table(table, "plan_pipeline", tr("plan.pipeline.title"), {"deals": "int", "amount": "money"},
+                   labels=labels)
     needed = out["per_week"]["opportunities"]
     with right:
         st.metric(tr("plan.pipeline.new_per_week"), fmt.number(pipe["new_per_week"], lang, 1), border=True,

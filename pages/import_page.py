@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import access, store
-from analytics.outputs.export import to_csv_bytes
+from analytics.outputs.export import file_stem
 from analytics.i18n import field_label as field_name
 from analytics.filters import period_bounds
 from analytics.ingest.importer import (SheetPlan, already_imported, derived_key_sql, doubled_fields, fill_candidates,
@@ -17,7 +17,7 @@ from analytics.ingest.problems import ImportProblem
 from analytics.ingest.read import check_upload
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
-from ui import sidebar
+from ui import sidebar, tables
 from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
 PLANS_KEY = "import_plans"  # (workspace, file_id) -> list[SheetPlan] | ImportProblem
@@ -205,8 +205,8 @@ def _show_report() -> None:
     if not last or last[0] != workspace():  # a report is shown only in the workspace it was made in
         return
     report = last[1]
-    counts = ", ".join(f"{tr('table.' + t)} : {n}" if lang() == "fr" else f"{tr('table.' + t)}: {n}"
-                       for t, n in report.counts.items())
+    counts = ", ".join(f"{tr('table.' + t)} : {fmt.number(n, lang())}" if lang() == "fr"
+                       else f"{tr('table.' + t)}: {fmt.number(n, lang())}" for t, n in report.counts.items())
     st.success(tr("import.success", counts=counts))
     if report.notes:
         with st.expander(tr("import.notes"), expanded=True):
@@ -217,27 +217,26 @@ def _show_report() -> None:
         pages = [QUALITY_PAGES.get(k, FLASH) for k in report.quality["check"]]
         quality = report.quality.assign(check=[tr(k) for k in report.quality["check"]],
                                         page=[tr(title) for _, title in pages])
-        quality = quality.rename(columns={"check": tr("import.quality_check"), "count": tr("import.quality_count"),
-                                          "examples": tr("import.quality_examples"), "page": tr("import.quality_page")})
-        # Every row shown (no scroll box): the report is short, and its last rows are often the useful ones.
-        st.dataframe(quality, hide_index=True, height=ROW_HEIGHT * (len(quality) + 1) + 3)
+        labels = {"check": tr("import.quality_check"), "count": tr("import.quality_count"),
+                  "examples": tr("import.quality_examples"), "page": tr("import.quality_page")}
+        tables.table(quality, "quality", kinds={"count": "count"}, labels=labels, title=tr("import.quality"),
+                     page=tr("import.title"))
         # The pages that show the flagged deals, as links that keep this session (workspace, filters).
         flagged = list(dict.fromkeys(page for page, n in zip(pages, report.quality["count"]) if n))
         for column, (path, title) in zip(st.columns(max(len(flagged), 1)), flagged):
             column.page_link(path, label=tr(title), icon=":material/arrow_forward:")
-        st.download_button(tr("import.download_csv"), to_csv_bytes(quality, lang()),
-                           file_name="qualite_donnees.csv", mime="text/csv", key="quality_csv")
 
 
 def _workspace_summary() -> None:
     con = connection()
     st.subheader(tr("import.workspace_content", name=plain(store.display_name(workspace()))))
-    counts = pd.DataFrame([{tr("import.table"): tr(f"table.{t}"), tr("import.rows"): store.table_count(con, t)}
-                           for t in TABLES])
-    st.dataframe(counts, hide_index=True)
+    counts = pd.DataFrame([{"table": tr(f"table.{t}"), "rows": store.table_count(con, t)} for t in TABLES])
+    tables.table(counts, "workspace_counts", kinds={"rows": "count"},
+                 labels={"table": tr("import.table"), "rows": tr("import.rows")},
+                 title=tr("import.workspace_content", name=store.display_name(workspace())), page=tr("import.title"))
     snaps = store.snapshots(con)
     if snaps:
-        st.caption(tr("import.snapshots", count=len(snaps), last=snaps[-1][1]))
+        st.caption(tr("import.snapshots", count=fmt.number(len(snaps), lang()), last=fmt.day(snaps[-1][1], lang())))
 
 
 def _load_demo() -> None:
@@ -258,7 +257,8 @@ def _demo_and_template() -> None:
     from data.template import template_workbook
 
     # Passed as a callable: the workbook is built when the button is clicked, not on every rerun.
-    right.download_button(tr("import.template_button"), data=template_workbook, file_name="modele_cockpit.xlsx",
+    right.download_button(tr("import.template_button"), data=template_workbook,
+                          file_name=file_stem(tr("import.template_file")) + ".xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -323,12 +323,15 @@ def _parts_choice(plans: list[SheetPlan], snapshot_date: date) -> tuple[bool, st
     st.subheader(tr("import.parts_title"))
     st.write(tr("import.parts_intro", previous=fmt.day(previous[1], lang())))
     table = pd.DataFrame({
-        tr("import.part_kind"): [tr(f"import.part_dimension.{p['dimension']}") for p in parts],
-        tr("import.part_value"): [str(p["value"]) for p in parts],
-        tr("import.part_deals"): [p["deals"] for p in parts],
-        tr("import.part_open"): [p["open_amount"] for p in parts],
+        "kind": [tr(f"import.part_dimension.{p['dimension']}") for p in parts],
+        "value": [str(p["value"]) for p in parts],
+        "deals": [p["deals"] for p in parts],
+        "open_amount": [p["open_amount"] for p in parts],
     })
-    st.dataframe(table, hide_index=True)
+    tables.table(table, "missing_parts", kinds={"deals": "count", "open_amount": "money"},
+                 labels={"kind": tr("import.part_kind"), "value": tr("import.part_value"),
+                         "deals": tr("import.part_deals"), "open_amount": tr("import.part_open")},
+                 title=tr("import.parts_title"), page=tr("import.title"))
     choice = st.radio(tr("import.parts_choice"), ["drop", "keep"], index=None, key=f"parts:{_round()}",
                       format_func=lambda c: tr(f"import.parts_{c}"))
     return True, choice
@@ -341,10 +344,13 @@ def _round() -> int:
 # One uploader per workspace and per import: files dropped for one client are never queued for another, and the
 # uploader starts empty after an import (last week's file is never imported again beside this week's). Every type
 # and size is let through to our checks (type from the bytes, size cap below Streamlit's): Streamlit's own refusals
-# are English.
+# are English. Streamlit writes its own words inside the drop zone ("Drag and drop", "Browse files") in English
+# whatever the app's language, and accepts no labels for them: the label, the help and a caption under it say the
+# same in the user's language (README, "Languages").
 files = st.file_uploader(tr("import.upload"), accept_multiple_files=True,
                          key=f"uploader:{workspace()}:{_round()}",
-                         on_change=lambda: st.session_state.pop(REPORT_KEY, None))
+                         on_change=lambda: st.session_state.pop(REPORT_KEY, None), help=tr("import.upload_help"))
+st.caption(tr("import.upload_caption"))
 _file_list(files)
 plans: list[SheetPlan] = []
 for file_id, planned in _plans_for(files or []):
@@ -366,7 +372,8 @@ if plans:
     known, again, known_date = _known_files(active)
     stated = [p.raw.stated_date for p in plans if p.table == "opportunities" and p.raw.stated_date]
     default_date = known_date if again and known_date else (stated[0] if stated else date.today())
-    snapshot_date = st.date_input(tr("import.snapshot_date"), value=default_date, format="DD/MM/YYYY")
+    snapshot_date = st.date_input(tr("import.snapshot_date"), value=default_date, format="DD/MM/YYYY",
+                                  help=tr("import.snapshot_date_help"))
     replace = False
     existing = [d for _, d in store.snapshots(connection()) if d == snapshot_date]
     if existing and any(p.table == "opportunities" for p in plans):

@@ -4,6 +4,7 @@ beside the team's. It only reads the filter, calls analytics (through ui.cache) 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import altair as alt
@@ -12,9 +13,8 @@ import streamlit as st
 
 from analytics.views import forecast, movement
 from analytics import selection, store
-from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
-from ui import cache, format as fmt, state
+from ui import cache, charts, format as fmt, state, tables
 from ui.cache import cached
 from ui.sidebar import FILTER_KEY, current_filter, draw_filters
 
@@ -49,22 +49,24 @@ def _localized(chart):
         labelFontSize=13, titleFontSize=13).configure_legend(labelFontSize=13)
 
 
-def _column_config(columns) -> dict:
-    config = {}
+def _kinds(columns) -> dict[str, str]:
+    """Each column's cell kind: amounts in money (a change signed), rates in whole percents (read from the back of
+    a meeting room), the Brier score to 3 decimals, dates, counts."""
+    kinds = {}
     for col in columns:
-        label = tr(f"pipeline.col.{col}")
         if col in _MONEY:
-            config[col] = st.column_config.NumberColumn(label, format="localized")
-        elif col in _RATE or col in ("optimism", "brier"):
-            config[col] = st.column_config.TextColumn(label, width="small")
+            kinds[col] = "signed_money" if col == "amount_change" else "money"
+        elif col in _RATE:
+            kinds[col] = "rate0"
+        elif col == "optimism":
+            kinds[col] = "points"
+        elif col == "brier":
+            kinds[col] = "score"
         elif col in _DATES:
-            config[col] = st.column_config.DateColumn(label, format="DD/MM/YYYY" if state.lang() == "fr" else
-                                                      "D MMM YYYY")
+            kinds[col] = "date"
         elif col.endswith("_count") or col == "deals":
-            config[col] = st.column_config.NumberColumn(label, width="small")
-        else:
-            config[col] = st.column_config.Column(label)
-    return config
+            kinds[col] = "count"
+    return kinds
 
 
 def _words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -81,48 +83,11 @@ def _words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _rounded(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
-    out = df.copy()
-    for col in _MONEY & set(out.columns):
-        out[col] = pd.to_numeric(out[col], errors="coerce").round(decimals)
-    if "brier" in out:
-        out["brier"] = pd.to_numeric(out["brier"], errors="coerce").round(3)
-    return out
-
-
-def _screen(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Rates, points and scores written as the reader's language writes them (whole percents read from the back
-    of a meeting room); amounts stay numbers (sortable), rounded to the euro."""
-    out = _rounded(_words(df, lang), 0)
-    for col in _RATE & set(out.columns):
-        out[col] = [fmt.percent(v, lang, 0) for v in out[col]]
-    if "optimism" in out:
-        out["optimism"] = [fmt.points(v, lang, 0) for v in out["optimism"]]
-    if "brier" in out:
-        out["brier"] = [fmt.number(v, lang, 3) for v in out["brier"]]
-    return out
-
-
-def draw_table(df: pd.DataFrame, key: str, file_name: str, whole: bool = False, total: int | None = None,
-               every_row=None) -> None:
-    """The first SHOWN_ROWS rows on screen, every row in a CSV built when the button is clicked.
-    `whole`: tall enough to show every row without scrolling (short tables read in a meeting).
-    `total` and `every_row` (a function giving every row, called on the click) when `df` holds the first rows
-    only."""
-    total = len(df) if total is None else total
-    if total > SHOWN_ROWS:
-        st.caption(tr("flash.first_rows", shown=SHOWN_ROWS, total=total))
-    lang = state.lang()
-    height = 38 + 35 * min(len(df), SHOWN_ROWS) if whole else "auto"
-    st.dataframe(_screen(df.head(SHOWN_ROWS), lang), hide_index=True, height=height,
-                 column_config=_column_config(df.columns), key=f"{key}_table", placeholder=fmt.DASH)
-    labels = {c: t(f"pipeline.col.{c}", lang) for c in df.columns}
-
-    def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
-        rows = every_row() if every_row is not None else df
-        return to_csv_bytes(_rounded(_words(rows[list(df.columns)], lang), 2).rename(columns=labels), lang)
-
-    st.download_button(tr("pipeline.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
+def draw_table(df: pd.DataFrame, key: str, title: str, total: int | None = None, every_row=None) -> None:
+    """The page's tables through the one table helper (ui/tables.py). `total` and `every_row` (a function giving
+    every row, called on the click) when `df` holds the first rows only."""
+    tables.table(df, key, kinds=_kinds(df.columns), labels="pipeline.col", title=title, page=tr("pipeline.title"),
+                 words=_words, total=total, every_row=every_row)
 
 
 # --- movement ------------------------------------------------------------------------------------------------
@@ -172,11 +137,18 @@ def waterfall_chart(summary: dict) -> alt.Chart:
     levels = [v for r in rows for v in (r["start"], r["end"]) if not (r["kind"] == "total" and v == 0)]
     low, high = min(levels), max(levels)
     pad = max((high - low) * 0.25, abs(high) * 0.01, 1.0)
-    scale = alt.Scale(domain=[max(low - pad, 0.0) if low >= 0 else low - pad, high + pad * 0.6], zero=False,
-                      nice=False)
-    y_axis = alt.Axis(title=tr("pipeline.waterfall.amount"), format=",.0f")
+    floor = max(low - pad, 0.0) if low >= 0 else low - pad
+    if floor > 0:  # a round number where the axis starts (14 700 000, not 14 775 875): it is said in the title
+        step = 10 ** math.floor(math.log10(pad))
+        floor = math.floor(floor / step) * step
+    scale = alt.Scale(domain=[floor, high + pad * 0.6], zero=False, nice=False)
+    # an axis that does not start at zero says so in its title: the totals' bars are cut, not small
+    title = tr("pipeline.waterfall.amount") if floor <= 0 else tr("pipeline.waterfall.amount_cut", floor=_money(floor))
+    y_axis = alt.Axis(title=title, format="$,.0f")
+    # every step's label on the axis: a long one word by line, and none hidden by Vega's overlap rule
     base = alt.Chart(data).encode(x=alt.X("label:N", sort=order, title=None,
-                                          axis=alt.Axis(labelAngle=0, labelLimit=160)))
+                                          axis=alt.Axis(labelAngle=0, labelLimit=0, labelOverlap=False,
+                                                        labelExpr="length(datum.label) > 12 ? split(datum.label, ' ') : datum.label")))
     bars = base.mark_bar(size=46, clip=True).encode(
         y=alt.Y("start:Q", axis=y_axis, scale=scale), y2="end:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=list(COLORS), range=list(COLORS.values())), legend=None),
@@ -207,7 +179,8 @@ def draw_movement(con, flt, snaps: pd.DataFrame) -> None:
     st.caption(tr("pipeline.period_note", a=a, b=b))
     draw_top(summary)
     st.subheader(tr("pipeline.waterfall.title", a=a, b=b))
-    st.altair_chart(_localized(waterfall_chart(summary)), width="stretch")
+    charts.chart(waterfall_chart(summary), "waterfall", title=tr("pipeline.waterfall.title", a=a, b=b),
+                 page=tr("pipeline.title"))
     notes = [tr("pipeline.waterfall.help", a=a, b=b)]
     if summary["missing_amount_count"]:
         notes.append(tr("pipeline.missing_amounts", count=summary["missing_amount_count"]))
@@ -225,7 +198,7 @@ def draw_movement(con, flt, snaps: pd.DataFrame) -> None:
         st.caption(tr("pipeline.lists.help"))
         reasons = [r for r in movement.REASONS if summary[f"reason_{r}_count"]]
         tabs = st.tabs([f"{tr(f'pipeline.move.{r}')} ({summary[f'reason_{r}_count']})" for r in reasons])
-        columns = ["opportunity_id", "name", "owner", "changes", "stage_before", "stage_after", "amount_before",
+        columns = ["account", "name", "owner", "changes", "stage_before", "stage_after", "amount_before",
                    "amount_after", "close_before", "close_after"]
         if summary["owner_changed_count"]:
             columns.insert(3, "owner_before")
@@ -236,14 +209,14 @@ def draw_movement(con, flt, snaps: pd.DataFrame) -> None:
                                                    True, reason)
 
                 draw_table(deals.loc[deals["reason"] == reason, columns], f"moves_{reason}",
-                           f"{tr('pipeline.title')} - {tr(f'pipeline.move.{reason}')}.csv",
+                           tr(f"pipeline.move.{reason}"),
                            total=summary[f"reason_{reason}_count"], every_row=every_row)
     st.subheader(tr("pipeline.reps.title"))
     reps = movement.rep_frame(summary["reps"])
     rep_columns = ["owner", "open_amount_before", "new_count", "reopened_count", "won_count", "lost_count",
                    "dropped_count", "amount_change", "open_amount_after", "advanced_count", "moved_back_count",
                    "slipped_count", "pulled_in_count", "amount_changed_count"]
-    draw_table(reps[rep_columns], "moves_reps", f"{tr('pipeline.reps.title')}.csv", whole=True)
+    draw_table(reps[rep_columns], "moves_reps", tr("pipeline.reps.title"))
 
 
 # --- trend ---------------------------------------------------------------------------------------------------
@@ -302,13 +275,14 @@ def draw_trend(con, flt, available: set[str]) -> None:
     pipeline, coverage = trend_charts(df, needed)
     left, right = st.columns(2)
     with left:
-        st.altair_chart(_localized(pipeline), width="stretch")
+        charts.chart(pipeline, "pipeline_trend", title=tr("pipeline.trend.title"), page=tr("pipeline.title"))
     with right:
         st.markdown(f"**{tr('pipeline.trend.coverage_title')}**")
         if coverage is None:
             st.info(tr("pipeline.trend.no_quota") if "targets" not in available else tr("flash.quota_reached"))
         else:
-            st.altair_chart(_localized(coverage), width="stretch")
+            charts.chart(coverage, "coverage_trend", title=tr("pipeline.trend.coverage_title"),
+                         page=tr("pipeline.title"))
         if needed["needed"] is None:
             st.caption(tr("pipeline.trend.no_needed"))
         else:
@@ -379,7 +353,9 @@ def draw_team_tiles(team: dict, result: dict) -> None:
          if team.get("amount_ratio") is not None else None, None),
         ("slip_rate", fmt.percent(team.get("slip_rate"), lang, 0), None, "pipeline.forecast.slip_help"),
     ]
-    for column, (key, value, delta, help_key) in zip(st.columns(len(tiles)), tiles):
+    # three then two: five tiles in one row cut their amounts ("1 356 29...")
+    columns = list(st.columns(3)) + list(st.columns(3))[:2]
+    for column, (key, value, delta, help_key) in zip(columns, tiles):
         with column:
             st.metric(tr(f"pipeline.forecast.{key}"), value, delta, delta_color="off", delta_arrow="off",
                       help=tr(help_key, latest=latest) if help_key else None, border=True)
@@ -415,7 +391,7 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
         st.markdown(f"**{tr('pipeline.forecast.reps')}**")
         if any(r["too_few"] for r in result["reps"]):
             st.caption(tr("pipeline.forecast.too_few", min=result["min_deals"]))
-        draw_table(table, "reliability", f"{tr('pipeline.forecast.title')}.csv", whole=True)
+        draw_table(table, "reliability", tr("pipeline.forecast.reps"))
     with right:
         st.markdown(f"**{tr('pipeline.forecast.calibration')}**")
         judged = [r for r in result["reps"] if not r["too_few"] and not r["no_owner"]]
@@ -425,7 +401,8 @@ def draw_reliability(con, flt, snaps: pd.DataFrame) -> None:
         rep = st.selectbox(tr("pipeline.forecast.rep"), owners, index=owners.index(default) if default else 0,
                            key=f"pipeline_rep__{state.workspace()}", format_func=_who) if owners else None
         cal = cached(forecast.calibration, con, flt, as_of)
-        st.altair_chart(_localized(calibration_chart(cal, rep)), width="stretch")
+        charts.chart(calibration_chart(cal, rep), "calibration", title=tr("pipeline.forecast.calibration"),
+                     page=tr("pipeline.title"))
 
 
 # --- page ----------------------------------------------------------------------------------------------------

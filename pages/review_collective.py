@@ -23,6 +23,10 @@ KPI_KINDS = {"won_amount": "money", "quota_attainment": "rate", "win_rate": "rat
 WINS_SHOWN = 20
 
 
+def PAGE() -> str:  # noqa: N802 (the page's name in the user's language, for file names)
+    return tr("nav.review_collective")
+
+
 def draw_headline(head: dict, wins: pd.DataFrame) -> None:
     cols = st.columns(4)
     tiles = [("won_amount", "money", tr("review.team.won_help", count=len(wins))),
@@ -63,7 +67,7 @@ def draw_trend(trend: pd.DataFrame) -> None:
     if data["quota"].notna().any():
         layers.append(alt.Chart(data.assign(s=quota)).mark_line(point=True, strokeWidth=3).encode(
             x=x, y="quota:Q", color=alt.Color("s:N", scale=color), tooltip=tooltip))
-    st.altair_chart(rv.localised(alt.layer(*layers).properties(height=260)), width="stretch")
+    rv.chart(alt.layer(*layers).properties(height=260), "review_trend", tr("review.team.trend"), PAGE())
 
 
 def draw_wins(wins: pd.DataFrame) -> None:
@@ -94,7 +98,8 @@ def draw_losses(by_reason: pd.DataFrame, lost: pd.DataFrame) -> None:
     left, right = st.columns([3, 2])
     with left:
         height = max(140, 36 * len(data))  # a discrete y axis needs the element's own height in Streamlit
-        st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 50)
+        rv.chart(chart.properties(height=height), "review_losses_chart", tr("review.losses.chart_title"), PAGE(),
+                 height=height + 50)
     with right:
         rv.table(by_reason, "review_loss_reasons", tr("review.file.loss_reasons"), kinds={"lost_count": "count"})
     with st.expander(tr("review.losses.list", count=len(lost))):
@@ -113,19 +118,30 @@ def draw_spread(values: pd.DataFrame, summary: pd.DataFrame) -> None:
             kind = KPI_KINDS[kpi]
             data = values[values["kpi"] == kpi].assign(
                 owner=lambda d: d["owner"].astype(str),
-                text=lambda d: [rv.value_text(kind, v) for v in d["value"]], row="")
+                text=lambda d: [rv.value_text(kind, v) for v in d["value"]])
             axis = alt.Axis(format=rv.number_format(kind), title=None)
-            box = alt.Chart(data).mark_boxplot(extent="min-max", size=40, opacity=0.35, color="#9aa5b1",
-                                               median={"color": "#333"}).encode(
-                x=alt.X("value:Q", axis=axis), y=alt.Y("row:N", title=None, axis=None))
+            # the box drawn from the spread summary (min, quartiles, median, max) rather than Vega-Lite's boxplot,
+            # whose own tooltips read "Max of value", raw numbers and the field "row"
+            row = summary[summary["kpi"] == kpi].iloc[0]
+            names = {k: tr(f"review.spread.{k}") for k in ("min", "q1", "median", "q3", "max")}
+            box_data = pd.DataFrame([{k: row[k] for k in names}]).assign(
+                **{f"{k}_text": rv.value_text(kind, row[k]) for k in names}, median_name=names["median"])
+            box_tips = [alt.Tooltip(f"{k}_text:N", title=names[k]) for k in names]
+            whisker = alt.Chart(box_data).mark_rule(color="#9aa5b1", strokeWidth=2).encode(
+                x=alt.X("min:Q", axis=axis), x2="max:Q", tooltip=box_tips)
+            box = alt.Chart(box_data).mark_bar(size=40, opacity=0.35, color="#9aa5b1").encode(
+                x="q1:Q", x2="q3:Q", tooltip=box_tips)
+            median = alt.Chart(box_data).mark_tick(color="#333", thickness=3, size=40).encode(
+                x="median:Q", tooltip=[alt.Tooltip("median_name:N", title=" "),
+                                       alt.Tooltip("median_text:N", title=tr(f"review.kpi.{kpi}"))])
             dots = alt.Chart(data).mark_circle(size=140, color="#2f6fb0", opacity=0.85).encode(
-                x="value:Q", y=alt.Y("row:N", axis=None),
+                x="value:Q",
                 tooltip=[alt.Tooltip("owner:N", title=tr("review.col.owner")),
                          alt.Tooltip("text:N", title=tr(f"review.kpi.{kpi}"))])
             with col:
                 st.markdown(f"**{tr(f'review.kpi.{kpi}')}**")
-                st.altair_chart(rv.localised((box + dots).properties(height=110)), width="stretch")
-                row = summary[summary["kpi"] == kpi].iloc[0]
+                rv.chart(alt.layer(whisker, box, median, dots).properties(height=110), f"review_spread_{kpi}",
+                         tr("review.spread.chart_title", kpi=tr(f"review.kpi.{kpi}")), PAGE())
                 st.caption(tr("review.spread.caption", reps=int(row["reps"]), low=rv.value_text(kind, row["min"]),
                               median=rv.value_text(kind, row["median"]), high=rv.value_text(kind, row["max"])))
     with st.expander(tr("review.spread.values")):
@@ -175,7 +191,8 @@ def draw_movement(moved: dict) -> None:
     height = 40 * len(data)
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 50)
+        rv.chart(chart.properties(height=height), "review_movement_chart", tr("review.movement.chart_title"), PAGE(),
+                 height=height + 50)
     with right:
         counts = pd.DataFrame(moved["counts"])
         counts["change"] = [tr(f"review.change.{c}") for c in counts["change"]]

@@ -22,6 +22,10 @@ AXIS_KEY = "review_mix_axis"
 WORK_SHOWN = 15  # the deals to work on in a meeting: the first fifteen; the CSV has them all
 
 
+def PAGE() -> str:  # noqa: N802 (the page's name in the user's language, for file names)
+    return tr("nav.review_individual")
+
+
 def pick_owner(con, flt) -> str | None:
     """The rep of the review: picked on the page, preset from the sidebar's rep filter when one is chosen; in team
     mode, a member limited to a rep gets that rep only."""
@@ -96,7 +100,7 @@ def draw_attainment(trend: pd.DataFrame, team: pd.DataFrame, owner: str) -> None
                  alt.Tooltip("text:N", title=tr("review.tile.quota_attainment"))],
     )
     goal = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[6, 4], color="#e07b28").encode(y="y:Q")
-    st.altair_chart(rv.localised((chart + goal).properties(height=280)), width="stretch")
+    rv.chart((chart + goal).properties(height=280), "review_attainment", tr("review.attainment.title"), PAGE())
 
 
 def draw_gaps(gaps: pd.DataFrame, mixes: dict[str, pd.DataFrame], ctx: dict, owner: str) -> None:
@@ -118,23 +122,22 @@ def draw_gaps(gaps: pd.DataFrame, mixes: dict[str, pd.DataFrame], ctx: dict, own
                 y=alt.Y("value:Q", title=None, axis=alt.Axis(format=rv.number_format(kind))),
                 color=alt.Color("what:N", legend=None, scale=alt.Scale(domain=list(data["what"]),
                                                                        range=["#2f6fb0", "#9aa5b1", "#7fb3d5"])),
-                tooltip=[alt.Tooltip("what:N", title=" "), alt.Tooltip("text:N", title=tr("review.col.rep"))],
+                tooltip=[alt.Tooltip("what:N", title=" "),
+                         alt.Tooltip("text:N", title=tr("review.kpi." + row["metric"]))],
             )
             text = bars.mark_text(dy=-10, fontSize=14).encode(text="text:N", color=alt.value("#333"))
-            st.altair_chart(rv.localised((bars + text).properties(height=220)), width="stretch")
+            rv.chart((bars + text).properties(height=220), f"review_gap_{row['metric']}",
+                     tr("review.kpi." + row["metric"]), PAGE())
     share, team_share = ctx.get("in_target_share"), ctx.get("team_in_target_share")
     if share is not None:
         st.caption(tr("review.gaps.in_target", share=fmt.percent(share, lang, 0),
                       team=fmt.percent(team_share, lang, 0)))
-    text = gaps.copy().astype(object)
-    for i, metric in enumerate(gaps["metric"]):
-        kind = "rate" if metric == "win_rate" else "money"
-        for col in gaps.columns[1:]:
-            value = gaps.iloc[i][col]
-            text.iloc[i, gaps.columns.get_loc(col)] = (
-                fmt.points(value, lang) if kind == "rate" and col in ("gap", "volume_segment", "explained_segment", "remaining_segment")
-                else rv.value_text(kind, value))
-    rv.table(gaps, "review_gaps", tr("review.file.gaps"), display=text)
+    # rows mix units: the win rate's row in % and points, the amounts' rows in money
+    changes = ("gap", "volume_segment", "explained_segment", "remaining_segment")
+    row_kinds = {col: [("points" if col in changes else "rate") if m == "win_rate" else
+                       ("signed_money" if col in changes else "money") for m in gaps["metric"]]
+                 for col in gaps.columns[1:]}
+    rv.table(gaps, "review_gaps", tr("review.file.gaps"), kinds={}, row_kinds=row_kinds)
 
     st.markdown(f"**{tr('review.mix.title')}**")
     axis = st.segmented_control(tr("review.mix.axis"), list(reviews.MIX_AXES), key=AXIS_KEY, default="segment",
@@ -161,7 +164,8 @@ def draw_gaps(gaps: pd.DataFrame, mixes: dict[str, pd.DataFrame], ctx: dict, own
     chart = bars + ticks
     # Streamlit sizes a chart with a discrete y axis to its content unless given a height of its own
     height = max(110, 52 * len(values))
-    st.altair_chart(rv.localised(chart.properties(height=height)), width="stretch", height=height + 70)
+    rv.chart(chart.properties(height=height), f"review_mix_chart_{axis}",
+             tr("review.mix.chart_title", axis=tr(f"review.axis.{axis}")), PAGE(), height=height + 70)
     shown = values[["value", "rep_closed", "rep_won", "rep_share", "team_share", "team_win_rate", "team_basket",
                     "expected_won", "rep_won_amount", "expected_amount"]]
     rv.table(shown, f"review_mix_{axis}", tr("review.file.mix") + f"_{axis}", kinds={"rep_closed": "count"})
@@ -199,7 +203,7 @@ def draw_activity(trend: pd.DataFrame | None) -> None:
             x=x, y="planned:Q", color=alt.Color("s:N", scale=color), tooltip=tooltip))
     else:
         st.caption(tr("review.activity.no_plan"))
-    st.altair_chart(rv.localised(alt.layer(*layers).properties(height=240)), width="stretch")
+    rv.chart(alt.layer(*layers).properties(height=240), "review_activity", tr("review.activity.title"), PAGE())
 
 
 def draw_deals(work: pd.DataFrame) -> None:
@@ -236,7 +240,7 @@ def draw_funnel(frame: pd.DataFrame, owner: str) -> None:
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("stage:N", title=tr("review.col.stage")),
                  alt.Tooltip("text:N", title=tr("review.funnel.axis"))],
     )
-    st.altair_chart(rv.localised(chart.properties(height=260)), width="stretch")
+    rv.chart(chart.properties(height=260), "review_funnel_chart", tr("review.funnel.title"), PAGE())
     shown = frame[frame["stage"] != "won"][["stage", "rep_reached", "rep_conversion", "team_conversion",
                                              "team_median", "far_below"]]
     rv.table(shown, "review_funnel", tr("review.file.funnel"),

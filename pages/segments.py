@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.views import segments
-from analytics.outputs.export import to_csv_bytes
-from analytics.i18n import t
-from ui import cache, format as fmt, state
+from analytics.i18n import STRINGS, t
+from ui import cache, charts, format as fmt, state, tables
 from ui.cache import cached
 from ui.sidebar import FILTER_KEY, current_filter, draw_filters
 
@@ -19,7 +18,6 @@ tr = state.tr
 AXIS_KEY = "segments_axis"
 METRIC_KEY = "segments_rep_metric"
 ACCOUNTS_KEY = "segments_accounts"
-SHOWN_ROWS = 200
 HELP_COLUMNS = ("meetings", "margin", "new_customer_margin", "margin_per_customer", "contribution", "time_cost",
                 "average_basket")
 
@@ -51,12 +49,7 @@ def _money(value) -> str:
     return fmt.money(value, state.lang())
 
 
-def _located(chart):
-    """Chart axes group thousands and write decimals as the language does (Vega's number locale)."""
-    return chart.configure(locale={"number": fmt.d3_locale(state.lang())})
-
-
-MONEY_AXIS = ",.0f"
+MONEY_AXIS = "$,.0f"  # the workspace currency where the language puts it (the chart locale)
 
 # How each column is written on screen (ui.format.frame); the CSV keeps the numbers.
 COLUMN_KINDS = {c: "money" for c in _MONEY} | {c: "rate" for c in _RATE} | {c: "decimal" for c in _ONE_DECIMAL} | {
@@ -66,33 +59,16 @@ COLUMN_KINDS = {c: "money" for c in _MONEY} | {c: "rate" for c in _RATE} | {c: "
 
 # --- tables --------------------------------------------------------------------------------------------------
 
-def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
-    """Amounts to the cent, rates to 4 decimals: numbers stay numbers in the CSV."""
-    out = df.copy()
-    for col in set(COLUMN_KINDS) & set(out.columns):
-        out[col] = pd.to_numeric(out[col], errors="coerce").round(4 if COLUMN_KINDS[col] == "rate" else 2)
-    return out
-
-
-def draw_table(df: pd.DataFrame, key: str, file_name: str, value_label: str | None = None) -> None:
-    """The first SHOWN_ROWS rows on screen, written by ui.format; all of them in the CSV, built when clicked."""
-    lang = state.lang()
-    if len(df) > SHOWN_ROWS:
-        st.caption(tr("flash.first_rows", shown=fmt.number(SHOWN_ROWS, lang), total=fmt.number(len(df), lang)))
+def draw_table(df: pd.DataFrame, key: str, title: str, value_label: str | None = None) -> None:
+    """The page's tables through the one table helper (ui/tables.py): numbers stay numbers, CSV and Excel."""
     labels = {c: tr(f"segments.col.{c}") for c in df.columns}
     if value_label:
         labels["value"] = value_label
     # the columns whose definition a reader asks about carry it as their help (the README says the same)
-    helps = {col: tr(f"segments.colhelp.{col}") for col in HELP_COLUMNS if col in df.columns}
-    config = {col: st.column_config.TextColumn(labels[col], alignment="right", help=helps.get(col))
-              if col in COLUMN_KINDS else st.column_config.TextColumn(labels[col]) for col in df.columns}
-    st.dataframe(fmt.frame(df.head(SHOWN_ROWS), COLUMN_KINDS, lang), hide_index=True, column_config=config,
-                 key=f"{key}_table", placeholder=fmt.DASH)
-
-    def csv() -> bytes:  # runs on the click, in another thread: no Streamlit call in here
-        return to_csv_bytes(_for_csv(df).rename(columns=labels), lang)
-
-    st.download_button(tr("flash.download"), csv, file_name=file_name, mime="text/csv", key=f"{key}_download")
+    helps = {c: tr(f"segments.col.{c}.help") for c in df.columns if f"segments.col.{c}.help" in STRINGS["fr"]}
+    helps |= {col: tr(f"segments.colhelp.{col}") for col in HELP_COLUMNS if col in df.columns}
+    kinds = {c: COLUMN_KINDS[c] for c in df.columns if c in COLUMN_KINDS}
+    tables.table(df, key, kinds=kinds, labels=labels, helps=helps, title=title, page=tr("segments.title"))
 
 
 # --- messages ------------------------------------------------------------------------------------------------
@@ -202,11 +178,15 @@ def won_chart(df: pd.DataFrame) -> alt.Chart:
     tooltip = [alt.Tooltip("label:N", title=tr("segments.col.value")),
                alt.Tooltip("won_text:N", title=tr("segments.col.won_amount")),
                alt.Tooltip("rate_text:N", title=tr("segments.col.win_rate"))]
-    return alt.Chart(data).mark_bar(color="#2f6fb0").encode(
+    data = data.assign(bar_text=[f"{w} · {r}" for w, r in zip(data["won_text"], data["rate_text"])])
+    bars = alt.Chart(data).mark_bar(color="#2f6fb0").encode(
         y=alt.Y("label:N", sort=list(data["label"]), title=None),
-        x=alt.X("won_amount:Q", title=tr("segments.col.won_amount"), axis=alt.Axis(format=MONEY_AXIS)),
+        x=alt.X("won_amount:Q", title=tr("segments.won.axis"), axis=alt.Axis(format=MONEY_AXIS)),
         tooltip=tooltip,
-    ).properties(height=max(120, 32 * len(data)))
+    )
+    # the title promises the win rate too: each bar is labelled with its amount and its win rate
+    text = bars.mark_text(align="left", dx=4, color="#222").encode(text="bar_text:N")
+    return alt.layer(bars, text).properties(height=max(120, 32 * len(data)))
 
 
 def draw_effort_result(axis: str, have: dict, df: pd.DataFrame) -> None:
@@ -217,20 +197,22 @@ def draw_effort_result(axis: str, have: dict, df: pd.DataFrame) -> None:
     if named["acquisition_cost"].notna().any() and named["margin_per_customer"].notna().any():
         st.subheader(tr("segments.chart.title"))
         st.caption(tr("segments.chart.help"))
-        st.altair_chart(_located(cac_chart(named)), width="stretch")
+        charts.chart(cac_chart(named), "segments_cac", title=tr("segments.chart.title"), page=tr("segments.title"))
     elif have["activities"] and have["marketing_spend"] and axis in ("segment", "source"):
         st.info(tr("segments.chart.no_cac"))
     if have["activities"] and df["effort_share"].notna().any():
         st.subheader(tr("segments.shares.title"))
         st.caption(tr("segments.shares.help"))
-        st.altair_chart(_located(shares_chart(df)), width="stretch")
+        charts.chart(shares_chart(df), "segments_shares", title=tr("segments.shares.title"),
+                     page=tr("segments.title"))
     else:
         st.subheader(tr("segments.won.title"))
-        st.altair_chart(_located(won_chart(df)), width="stretch")
+        charts.chart(won_chart(df), "segments_won", title=tr("segments.won.title"), page=tr("segments.title"))
     st.subheader(tr("segments.table.title"))
     shown = df.assign(value=[_label(v) for v in df["value"]])
     columns = [c for c in TABLE_COLUMNS if shown[c].notna().any() or c in segments.CLI_KEYS]
-    draw_table(shown[columns], "segments", "segments.csv", tr(f"segments.axis.{axis}"))
+    draw_table(shown[columns], "segments", tr("segments.table.file", axis=tr(f"segments.axis.{axis}")),
+               tr(f"segments.axis.{axis}"))
 
 
 # --- reps x segments -----------------------------------------------------------------------------------------
@@ -278,11 +260,13 @@ def draw_reps(df: pd.DataFrame, axis: str, have: dict) -> None:
     options = ["meetings_per_win"] + (["hours_per_win"] if have["durations"] else [])
     metric = st.segmented_control(tr("segments.reps.metric"), options, key=METRIC_KEY, default=options[0],
                                   format_func=lambda m: tr(f"segments.reps.{m}")) or options[0]
-    st.altair_chart(_located(rep_heatmap(df, metric)), width="stretch")
+    charts.chart(rep_heatmap(df, metric), "segments_reps_chart", title=tr(f"segments.reps.{metric}"),
+                 page=tr("segments.title"))
     shown = df.assign(owner=[tr("segments.reps.median") if m else o for o, m in zip(df["owner"], df["is_median"])],
                       value=[_label(v) for v in df["value"]]).drop(columns="is_median")
     with st.expander(tr("segments.table.title")):
-        draw_table(shown, "rep_effort", "segments_reps.csv", tr(f"segments.axis.{'segment' if axis == 'owner' else axis}"))
+        draw_table(shown, "rep_effort", tr("segments.reps.title"),
+                   tr(f"segments.axis.{'segment' if axis == 'owner' else axis}"))
 
 
 # --- sources -------------------------------------------------------------------------------------------------
@@ -297,6 +281,8 @@ def draw_sources(con, flt) -> None:
     lang = state.lang()
     data = df.assign(label=[s if isinstance(s, str) else tr("segments.sources.no_source") for s in df["source"]],
                      conv_text=[fmt.percent(v, lang) for v in df["conversion"]],
+                     bar_text=[tr("segments.sources.bar_text", count=fmt.number(n, lang), rate=fmt.percent(v, lang, 0))
+                               for n, v in zip(df["created_count"], df["conversion"])],
                      won_text=[fmt.money(v, lang) for v in df["won_amount"]])
     tooltip = [alt.Tooltip("label:N", title=tr("segments.col.source")),
                alt.Tooltip("created_count:Q", title=tr("segments.col.created_count")),
@@ -307,12 +293,14 @@ def draw_sources(con, flt) -> None:
         y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("created_count:Q", title=tr("segments.col.created_count")), tooltip=tooltip,
     ).properties(height=height)
-    text = bars.mark_text(align="left", dx=4, color="#222").encode(text="conv_text:N")
-    st.altair_chart(_located(alt.layer(bars, text)), width="stretch")
+    # each bar says what it measures (deals created) and then their conversion, so a count never reads as a rate
+    text = bars.mark_text(align="left", dx=4, color="#222").encode(text="bar_text:N")
+    charts.chart(alt.layer(bars, text), "sources_chart", title=tr("segments.sources.chart_title"),
+                 page=tr("segments.title"))
     shown = df.assign(source=data["label"])
     if shown["in_target_share"].isna().all():
         shown = shown.drop(columns="in_target_share")
-    draw_table(shown, "sources", "sources.csv")
+    draw_table(shown, "sources", tr("segments.sources.title"))
 
 
 # --- suggestions ---------------------------------------------------------------------------------------------

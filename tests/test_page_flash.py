@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from tests.screen import shown
+
 from analytics.measures import kpis
 from analytics import store
 from analytics.filters import Filter
@@ -266,7 +268,7 @@ def test_quota_under_a_source_filter_is_a_dash_and_a_note(app):
 
 def _rep_table(app):
     """The per-rep table (the projection's per-rep call is drawn above it)."""
-    return next(d.value for d in app.dataframe if "won_count" in d.value.columns)
+    return shown(next(d for d in app.dataframe if "won_count" in d.value.columns))
 
 
 def _rep_rows(app) -> dict:
@@ -286,6 +288,15 @@ def test_the_rep_table_is_written_in_the_interface_language(app, lang, alice, bo
     frame = _rep_table(app)
     rows = {r.owner: [r.won_count, r.won_amount, r.win_rate, r.quota_attainment] for r in frame.itertuples()}
     assert (rows["alice"], rows["bob"]) == (alice, bob)
+
+
+def test_the_rep_table_keeps_numbers_so_it_sorts_as_numbers(app):
+    # text cells would sort "12 000 €" before "50 000 €" before "9 000 €"; the cells underneath stay numbers
+    _shared()
+    _open_flash(app, "shared")
+    values = app.dataframe[0].value
+    rows = {r.owner: (r.won_amount, r.win_rate) for r in values.itertuples()}
+    assert rows["alice"] == (50000.0, 1.0) and rows["bob"] == (12000.0, 0.5)
 
 
 def test_english_charts_group_thousands_the_english_way(app):

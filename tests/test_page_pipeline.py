@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 
+from tests.screen import downloads_match, shown
 from analytics.views import forecast, movement
 from analytics import store
 from analytics.filters import Filter
@@ -65,7 +66,7 @@ def test_renders_on_the_demo_company(app):
     # the four largest movements on top, then the team's reliability tiles
     top = [m.label for m in app.metric][:4]
     assert top == [f"{t}" for t in ("Nouvelles", "Perdues", "Gagnées", "Montants revus")]
-    assert len(app.get("download_button")) == len(app.dataframe)  # every table downloadable
+    assert downloads_match(app)  # every table as CSV + Excel, every chart as PNG + SVG
     # the over-optimistic rep is the one the calibration chart opens on, and his optimism is the team's highest
     assert picker(app, "pipeline_rep").value == OPTIMISTIC_REP
     result = forecast.reliability(con, Filter())
@@ -189,3 +190,14 @@ def test_the_forecast_cli_prints_what_the_page_shows(app, capsys):
     assert printed["team"]["announced_amount"] == 18000 and _space(shown["Annoncé (pondéré)"][0]) == "18 000 €"
     assert printed["team"]["won_amount"] == 20000 and _space(shown["Gagné"][0]) == "20 000 €"
     assert printed["team"]["brier"] is None and shown["Score de Brier"][0] == "—"
+
+
+def test_the_waterfall_shows_every_step_and_says_its_axis_is_cut(app):
+    # the demo's pipeline is about 15 million and a week moves about a million: the axis starts near the lowest
+    # running total, and says so; none of the 8 step labels is dropped by Vega's overlap rule (English showed 4)
+    _open(app, lang="en")
+    spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    bars = spec["layer"][0]["encoding"]
+    assert bars["x"]["axis"]["labelOverlap"] is False and len(bars["x"]["sort"]) == 8
+    assert bars["y"]["axis"]["title"].startswith("Amount (axis cut: starts at €")
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"][0] > 0

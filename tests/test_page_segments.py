@@ -8,6 +8,8 @@ import json
 import pyarrow as pa
 import pytest
 
+from tests import screen
+
 from analytics.views import segments
 from analytics import store
 from analytics.__main__ import main
@@ -120,7 +122,7 @@ def test_opportunities_only_workspace_says_what_each_sheet_adds(app):
 def test_cli_and_page_agree(app, tmp_path, capsys):
     _open(app)
     flt = app.session_state["filter"]
-    shown = app.dataframe[0].value.set_index("value")
+    shown = screen.shown(app.dataframe[0]).set_index("value")  # the text on screen, compared with the CLI's numbers
     path = store.workspace_path(store.DEMO_WORKSPACE)
     code = main(["segments", "--workspace", str(path), "--start", flt.start.isoformat(), "--end",
                  flt.end.isoformat(), "--json"])

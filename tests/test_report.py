@@ -146,7 +146,7 @@ def test_summary_states_the_data_date_and_filters(con):
 def test_summary_header_is_frozen(pack):
     ws = pack["Synthèse"]
     assert ws["A3"].value == "Indicateur"
-    assert ws.freeze_panes == "A4"
+    assert ws.freeze_panes == "B4"  # the header row and the first column stay in view
 
 
 # --- per-rep and alert sheets -----------------------------------------------------------------------------------
@@ -171,10 +171,10 @@ def test_rep_sheet_is_the_rep_table(con, pack):
 def test_rep_sheet_formats_filter_and_frozen_header(pack):
     ws = pack["Par commercial"]
     header = {c.value: c.column_letter for c in ws[3] if c.value}
-    assert ws[f"{header['Gagné (€)']}4"].number_format == '#,##0 "€";-#,##0 "€"'
+    assert ws[f"{header['Gagné']}4"].number_format == '#,##0 "€";-#,##0 "€"'
     assert ws[f"{header['Atteinte']}4"].number_format == "0.0 %"
     assert ws[f"{header['Couverture, affaires de la période (×)']}4"].number_format == '0.00 "×"'
-    assert ws.freeze_panes == "A4"
+    assert ws.freeze_panes == "B4"
     assert ws.auto_filter.ref.startswith("A3:")
     # the attainment column is coloured below and at or above 100 %
     ranges = [str(r.sqref) for r in ws.conditional_formatting]
@@ -271,7 +271,7 @@ def test_table_workbook_is_inert_too():
     assert (ws["A4"].value, ws["A4"].data_type) == (HYPERLINK, "s")
     assert ws["B4"].value == 1500.5 and ws["B4"].number_format == '#,##0 "€";-#,##0 "€"'
     assert ws["C4"].value == datetime(2026, 5, 2)
-    assert ws.freeze_panes == "A4"
+    assert ws.freeze_panes == "B4"
 
 
 # --- chart images -----------------------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ def test_segments_sheet_is_the_segments_pages_table(con, pack):
     expected = segments.segment_table(con, MAY, "segment")  # largest won amount first: Or (O1 + O2 = 50 000)
     ws = pack["Segments"]
     header = [c.value for c in ws[4]]
-    assert header[:4] == ["Valeur", "Opportunités créées", "Gagnées", "CA gagné (€)"]
+    assert header[:4] == ["Valeur", "Opportunités créées", "Gagnées", "CA gagné"]
     rows = _rows(ws, 5)[: len(expected)]
     assert [r[0].value for r in rows] == [v if isinstance(v, str) else "Non attribué" for v in expected["value"]]
     assert rows[0][0].value == "Or" and rows[0][3].value == 50000

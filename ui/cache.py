@@ -63,3 +63,12 @@ def data_bounds(con):
 
 def available_tables(con) -> set[str]:
     return cached(_available_tables, con)
+
+
+def _currency(con, _flt):
+    return store.workspace_currency(con)
+
+
+def currency(con) -> str:
+    """The workspace's currency (settings), cached like every figure (an import or a setting bumps the version)."""
+    return cached(_currency, con)

@@ -1,180 +1,49 @@
-"""Numbers, money, percents and dates as a reader of each language writes them (Babel), in one place.
-
-Every page, table and chart label goes through here: no number or date is formatted by hand in a page.
-Functions take the language explicitly (they also run off the script thread, in download callbacks);
-an undefined value (None, NaN) is written as a dash.
+"""The formatting module (analytics/outputs/format.py) as pages use it: the same functions, with `money` and the
+chart locale bound to the workspace's currency. Nothing is formatted here: pages, tables and charts write numbers
+through analytics.outputs.format, like the pack, the deck and the CLI.
 """
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
-
-from babel.dates import format_date as _babel_date
-from babel.numbers import format_decimal
-
-DASH = "—"
-LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+from analytics.outputs.format import *  # noqa: F401,F403  (the one formatting module, re-exported for pages)
+from analytics.outputs.format import DASH, _is_nat, defined  # noqa: F401  (names `import *` leaves out)
+from analytics.outputs import format as _core
 
 
-def defined(value) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+def currency() -> str:
+    """The current workspace's currency (EUR unless its settings say otherwise); EUR outside a script run. Kept
+    per workspace for the session (no page changes a workspace's currency)."""
+    try:
+        import streamlit as st
+
+        from ui import cache, state
+
+        # read once per workspace in a session: pages write many amounts per run
+        workspace = state.workspace()
+        memo = st.session_state.get("_currency_memo")
+        if memo is None or memo[0] != workspace:
+            con = state.connection()
+            memo = (workspace, cache.currency(con))
+            st.session_state["_currency_memo"] = memo
+        return memo[1]
+    except Exception:  # off the script thread (a download callback) there is no session: the default
+        return _core.DEFAULT_CURRENCY
 
 
-def _locale(lang: str) -> str:
-    return LOCALES.get(lang, "fr_FR")
-
-
-def number(value, lang: str, decimals: int = 0, signed: bool = False) -> str:
-    """12 500 / 12 500,5 in French (narrow no-break spaces, decimal comma), 12,500.5 in English.
-    A value that rounds to zero is written 0, never -0 or +0."""
-    if not defined(value):
-        return DASH
-    # half up, as a reader rounds (5,25 h -> 5,3 h; Python's round gives 5.2 from the float 5.25)
-    value = float(Decimal(str(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)) or 0.0
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    text = format_decimal(value, format=pattern, locale=_locale(lang))
-    return ("+" + text) if signed and value > 0 else text
-
-
-def money(value, lang: str, signed: bool = False, decimals: int = 0) -> str:
-    """15 160 400 € in French, €15,160,400 in English (whole euros unless asked)."""
-    if not defined(value):
-        return DASH
-    text = number(abs(float(value)), lang, decimals)
-    sign = "-" if round(float(value), decimals) < 0 else ("+" if signed and round(float(value), decimals) > 0 else "")
-    return f"{sign}{text}\u00a0€" if lang == "fr" else f"{sign}€{text}"
-
-
-def percent(value, lang: str, decimals: int = 1, signed: bool = False) -> str:
-    """A share (0.123) as 12,3 % in French, 12.3% in English."""
-    if not defined(value):
-        return DASH
-    text = number(100 * float(value), lang, decimals, signed)
-    return f"{text}\u00a0%" if lang == "fr" else f"{text}%"
-
-
-def points(value, lang: str, decimals: int = 1) -> str:
-    """A change of a rate (0.146) as +14,6 pts / +14.6 pts."""
-    if not defined(value):
-        return DASH
-    return f"{number(100 * float(value), lang, decimals, signed=True)}\u00a0pts"
-
-
-def ratio(value, lang: str, decimals: int = 2) -> str:
-    """A coverage or multiple as 2,35× / 2.35×."""
-    if not defined(value):
-        return DASH
-    return f"{number(value, lang, decimals)}\u00a0×"
-
-
-def day(value, lang: str) -> str:
-    """23/11/2026 in French, 23 Nov 2026 in English."""
-    if value is None:
-        return DASH
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        return str(value)
-    return _babel_date(value, "dd/MM/yyyy" if lang == "fr" else "d MMM yyyy", locale=_locale(lang))
-
-
-def month(value, lang: str) -> str:
-    """nov. 2026 / Nov 2026."""
-    if value is None:
-        return DASH
-    return _babel_date(value, "MMM yyyy", locale=_locale(lang))
+def money(value, lang: str, signed: bool = False, decimals: int = 0, currency_code: str | None = None) -> str:
+    return _core.money(value, lang, signed=signed, decimals=decimals, currency=currency_code or currency())
 
 
 def d3_locale(lang: str) -> dict:
-    """The number format locale for Vega charts (chart axes group thousands as the language does)."""
-    if lang == "fr":
-        return {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
-    return {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]}
+    return _core.d3_locale(lang, currency())
 
-
-def short_day(value, lang: str) -> str:
-    """04/05 in French, 4 May in English (a week's label on a chart)."""
-    if value is None:
-        return DASH
-    return _babel_date(value, "dd/MM" if lang == "fr" else "d MMM", locale=_locale(lang))
-
-
-def span(start, end, lang: str) -> str:
-    """A date range as a reader says it: 'du 01/04/2026 au 20/04/2026' / '1 Apr 2026 to 20 Apr 2026', and one day
-    as 'le 01/04/2026' / '1 Apr 2026' (never 'from 01/04 to 01/04')."""
-    from analytics.i18n import t
-
-    if start == end:
-        return t("format.one_day", lang, day=day(start, lang))
-    return t("format.span", lang, start=day(start, lang), end=day(end, lang))
-
-
-# --- KPI values and changes, by the registry's kinds and delta rules (analytics/measures/kpis.py) ----------------------
 
 def kpi_value(kind: str, value, lang: str) -> str:
-    """A KPI's value by its kind: count 12, money 12 500 €, rate 12,3 %, days 37 j, hours 5,3 h, ratio 0,42 ×."""
-    from analytics.i18n import t
-
-    if not defined(value):
-        return DASH
-    if kind == "money":
-        return money(value, lang)
-    if kind == "rate":
-        return percent(value, lang, 1)
-    if kind == "days":
-        return t("flash.unit.days", lang, value=number(value, lang))
-    if kind == "hours":
-        return t("flash.unit.hours", lang, value=number(value, lang, 1))
-    if kind == "ratio":
-        return ratio(value, lang)
-    return number(value, lang)
+    return _core.kpi_value(kind, value, lang, currency())
 
 
 def kpi_delta(kind: str, delta_rule: str, now, before, lang: str) -> str | None:
-    """The change against the comparison period by the KPI's delta rule: points for rates, relative % for
-    amounts and hours (the difference itself when the comparison is 0), plain difference for counts and days;
-    None when a side is undefined or the rule is "none"."""
-    from analytics.i18n import t
-
-    if delta_rule == "none" or not (defined(now) and defined(before)):
-        return None
-    diff = float(now) - float(before)
-    if delta_rule == "points":
-        return points(diff, lang)
-    if delta_rule == "relative":
-        if float(before):
-            return percent(diff / abs(float(before)), lang, 0, signed=True)
-        if kind == "money":
-            return money(diff, lang, signed=True)
-        return t("flash.unit.hours", lang, value=number(diff, lang, 1, signed=True))
-    if kind == "days":
-        return t("flash.unit.days", lang, value=number(diff, lang, 0, signed=True))
-    return number(diff, lang, 0, signed=True)
+    return _core.kpi_delta(kind, delta_rule, now, before, lang, currency())
 
 
 def frame(df, kinds: dict[str, str], lang: str):
-    """A table made for reading: each column of `kinds` (count, money, rate, days, hours, ratio, date, decimal)
-    written as text by this module; other columns as they are. The CSV keeps the numbers."""
-    out = df.copy()
-    for column, kind in kinds.items():
-        if column not in out:
-            continue
-        if kind == "date":
-            out[column] = [day(v, lang) if defined(v) and not _is_nat(v) else DASH for v in out[column]]
-        elif kind == "decimal":
-            out[column] = [number(v, lang, 1) for v in out[column]]
-        elif kind in ("days", "count"):
-            out[column] = [number(v, lang) for v in out[column]]
-        else:
-            out[column] = [kpi_value(kind, v, lang) for v in out[column]]
-    return out
-
-
-def _is_nat(value) -> bool:
-    return type(value).__name__ == "NaTType"
-
-
-def month_name(month: int, lang: str) -> str:
-    """janvier / January."""
-    return _babel_date(date(2000, int(month), 1), "LLLL", locale=_locale(lang))
+    return _core.frame(df, kinds, lang, currency())

@@ -2,14 +2,12 @@
 formats, and the "not available yet" block. Numbers go through ui/format.py; user text is never HTML."""
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analytics.outputs.export import to_csv_bytes
 from analytics.i18n import t
 from ui import format as fmt
-from ui import state
+from ui import charts, state, tables
 
 tr = state.tr
 SHOWN_ROWS = 200  # a list is read from the top; the CSV holds every row
@@ -30,36 +28,16 @@ def label(column: str, lang: str | None = None) -> str:
     return t(f"review.col.{column}", lang or state.lang())
 
 
-def _column_config(df: pd.DataFrame, kinds: dict[str, str] | None) -> dict:
-    config = {}
+def kinds_of(df: pd.DataFrame, kinds: dict[str, str] | None = None) -> dict[str, str]:
+    """Each column's cell kind (analytics/outputs/format.CELL_KINDS): `kinds`, else by the column's name."""
+    out = {}
     for col in df.columns:
         kind = (kinds or {}).get(col) or ("money" if col in MONEY else "rate" if col in RATE else
-                                          "points" if col in POINTS else "date" if col in DATES else None)
-        name = label(col)
-        if kind == "money":
-            config[col] = st.column_config.NumberColumn(name, format="localized")
-        elif kind == "rate":
-            config[col] = st.column_config.NumberColumn(name, format="percent")
-        elif kind == "points":
-            config[col] = st.column_config.NumberColumn(name, format="%.1f")
-        elif kind == "date":
-            config[col] = st.column_config.DateColumn(name, format="DD/MM/YYYY" if state.lang() == "fr" else
-                                                      "YYYY-MM-DD")
-        elif kind == "bool":
-            config[col] = st.column_config.CheckboxColumn(name)
-        else:
-            config[col] = st.column_config.Column(name)
-    return config
-
-
-def _rounded(df: pd.DataFrame, decimals: int) -> pd.DataFrame:
-    """Money to whole euros on screen, to cents in the CSV; points to one decimal."""
-    out = df.copy()
-    for col in out.columns:
-        if col in MONEY:
-            out[col] = pd.to_numeric(out[col], errors="coerce").round(decimals)
-        elif col in POINTS:
-            out[col] = pd.to_numeric(out[col], errors="coerce").round(1)
+                                          "decimal" if col in POINTS else "date" if col in DATES else None)
+        if kind == "points":
+            kind = "decimal"
+        if kind and kind != "bool":
+            out[col] = kind
     return out
 
 
@@ -74,24 +52,14 @@ def translated(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def table(df: pd.DataFrame, key: str, file_name: str, kinds: dict[str, str] | None = None,
-          shown_rows: int = SHOWN_ROWS, display: pd.DataFrame | None = None) -> None:
-    """The first rows on screen, every row in a CSV built when its button is clicked. `display` (already
-    formatted text, same columns) replaces the screen's rows when a column mixes units."""
-    if len(df) > shown_rows:
-        st.caption(tr("review.first_rows", shown=shown_rows, total=len(df)))
-    lang = state.lang()
-    shown = translated(display, lang) if display is not None else _rounded(translated(df.head(shown_rows), lang), 0)
-    config = ({c: st.column_config.Column(label(c)) for c in shown.columns} if display is not None
-              else _column_config(df, kinds))
-    st.dataframe(shown, hide_index=True, column_config=config, key=f"{key}_table", placeholder=fmt.DASH)
-    labels = {c: label(c, lang) for c in df.columns}
-
-    def csv() -> bytes:  # runs on the click, off the script thread: no Streamlit call in here
-        return to_csv_bytes(_rounded(translated(df, lang), 2).rename(columns=labels), lang)
-
-    st.download_button(tr("review.download"), csv, file_name=f"{file_name}.csv", mime="text/csv",
-                       key=f"{key}_download", icon=":material/download:")
+def table(df: pd.DataFrame, key: str, title: str, kinds: dict[str, str] | None = None,
+          shown_rows: int = SHOWN_ROWS, row_kinds: dict[str, list[str]] | None = None) -> None:
+    """The review pages' tables through the one table helper (ui/tables.py): headers from review.col.*, the
+    first rows on screen, every row in the CSV and Excel files named after `title`."""
+    own = {c: k for c, k in kinds_of(df, kinds).items() if c not in (row_kinds or {})}
+    # a mixed column's rows: rates to 4 decimals in the files, like every rate
+    tables.table(df, key, kinds=own, labels="review.col", title=title,
+                 words=translated, shown_rows=shown_rows, row_kinds=row_kinds)
 
 
 def value_text(kind: str, value) -> str:
@@ -116,6 +84,7 @@ def number_format(kind: str) -> str:
     return {"money": ",.0f", "rate": ".0%", "cover": ".1f"}.get(kind, ",.0f")
 
 
-def localised(chart):
-    """The chart with the language's number locale (thousands with narrow spaces in French)."""
-    return chart.configure(locale=alt.Locale(number=fmt.d3_locale(state.lang())))
+def chart(c, key: str, title: str, page: str, height: int | None = None) -> None:
+    """A review chart through the one chart helper (ui/charts.py): the language's locale, PNG and SVG; its files
+    named after the page and the chart's title."""
+    charts.chart(c, key, title=title, page=page, height=height)

@@ -124,8 +124,9 @@ def draw_filters(con) -> Filter:
             st.session_state.setdefault(CUSTOM_KEY, fallback)
             low, high = _picker_bounds(con, today)
             (start, end), complete = _custom_range(
+                # Streamlit's calendar names months in English whatever the language: the help says the order
                 st.date_input(tr("filters.dates"), key=CUSTOM_KEY, format="DD/MM/YYYY", min_value=low,
-                              max_value=high), fallback
+                              max_value=high, help=tr("import.snapshot_date_help")), fallback
             )
             if complete:
                 st.session_state[CUSTOM_LAST_KEY] = (start, end)

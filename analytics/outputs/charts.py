@@ -14,10 +14,9 @@ from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
-from babel.dates import format_date
-from babel.numbers import format_decimal
 
 from analytics.i18n import t
+from analytics.outputs import format as fmt
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 D3_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
@@ -34,32 +33,14 @@ def _defined(value) -> bool:
 
 
 def day_text(value: date | None, lang: str) -> str:
-    """23/11/2026 in French, 23 Nov 2026 in English."""
-    if value is None:
-        return DASH
-    return format_date(value, "dd/MM/yyyy" if lang == "fr" else "d MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
+    """23/11/2026 in French, 23 Nov 2026 in English (analytics/outputs/format.py)."""
+    return fmt.day(value, lang)
 
 
-def figure_text(value, kind: str, lang: str) -> str:
-    """A key figure as text (slides, image subtitles): money, count, rate, days, ratio; a dash when undefined."""
-    if not _defined(value):
-        return DASH
-    loc = LOCALES.get(lang, "fr_FR")
-    value = float(value)
-    if kind == "money":
-        text = format_decimal(round(abs(value)), format="#,##0", locale=loc)
-        sign = "-" if round(value) < 0 else ""
-        return f"{sign}{text}\u00a0€" if lang == "fr" else f"{sign}€{text}"
-    if kind == "rate":
-        text = format_decimal(round(100 * value, 1), format="#,##0.0", locale=loc)
-        return f"{text}\u00a0%" if lang == "fr" else f"{text}%"
-    if kind == "ratio":
-        return format_decimal(round(value, 2), format="#,##0.00", locale=loc) + "\u00a0×"
-    if kind == "days":
-        return t("report.unit.days", lang, value=format_decimal(round(value), format="#,##0", locale=loc))
-    if kind == "hours":
-        return t("report.unit.hours", lang, value=format_decimal(round(value, 1), format="#,##0.0", locale=loc))
-    return format_decimal(round(value), format="#,##0", locale=loc)
+def figure_text(value, kind: str, lang: str, currency: str | None = None) -> str:
+    """A key figure as text (slides, image subtitles): money, count, rate, days, ratio; a dash when undefined.
+    The same function as the pages' tiles (format.kpi_value), so a slide rounds as the screen does: half up."""
+    return fmt.kpi_value(kind, value, lang, currency)
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
@@ -111,12 +92,20 @@ def to_svg(chart, title: str, data_date: date | None, lang: str) -> bytes:
 
 # --- the pack's charts ------------------------------------------------------------------------------------------
 
-def bucket_label(bucket: date, grain: str, lang: str) -> str:
-    """'Sem. du 02/11' / 'Week of 2 Nov' for weeks, 'nov. 2026' / 'Nov 2026' for months (as the flash page)."""
-    if grain == "week":
-        day = format_date(bucket, "dd/MM" if lang == "fr" else "d MMM", locale=LOCALES.get(lang, "fr_FR"))
-        return t("flash.trend.week", lang, date=day)
-    return format_date(bucket, "MMM yyyy", locale=LOCALES.get(lang, "fr_FR"))
+def bucket_label(bucket: date, grain: str, lang: str, start: date | None = None, end: date | None = None) -> str:
+    """'Sem. du 02/11' / 'Week of 2 Nov' for weeks, 'nov. 2026' / 'Nov 2026' for months (the flash page's and the
+    pack's). A week cut by the period says how many of its days it counts ('Sem. du 30/11 (2 j)'): its bar and its
+    prorated quota are a part of a week, not a whole one."""
+    text = t("flash.trend.week", lang, date=fmt.short_day(bucket, lang)) if grain == "week" else fmt.month(bucket, lang)
+    if grain == "week" and start is not None and end is not None and _defined(start) and _defined(end):
+        days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
+        if days < 7:
+            text = t("flash.trend.partial", lang, label=text, days=days)
+    return text
+
+
+def _column(df: pd.DataFrame, name: str) -> list:
+    return list(df[name]) if name in df else [None] * len(df)
 
 
 def _amount_axis(title: str) -> alt.Axis:
@@ -129,7 +118,8 @@ def won_trend_chart(df: pd.DataFrame, lang: str):
     won, quota = t("flash.trend.won", lang), t("flash.trend.quota", lang)
     data = pd.DataFrame({
         # labelled by the week's Monday (or the month), as the flash page labels them
-        "label": [bucket_label(b, g, lang) for b, g in zip(df["bucket"], df["grain"])],
+        "label": [bucket_label(b, g, lang, s, e) for b, g, s, e in
+                  zip(df["bucket"], df["grain"], _column(df, "bucket_start"), _column(df, "bucket_end"))],
         "won_amount": df["won_amount"].astype("float64"),
         "quota": pd.to_numeric(df["quota"], errors="coerce").astype("float64"),
         "won_series": won,
@@ -226,7 +216,9 @@ def waterfall_chart(steps: list[dict], labels: list[str], lang: str):
     scale = alt.Scale(domain=["total", "in", "out"], range=["#7a8896", WON_COLOUR, LOST_COLOUR])
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang)),
+        # an axis that does not start at zero says so, as on the page
+        y=alt.Y("low:Q", axis=_amount_axis(t("pipeline.waterfall.amount", lang) if floor <= 0 else
+                                           t("pipeline.waterfall.amount_cut", lang, floor=fmt.money(floor, lang))),
                 scale=alt.Scale(domain=[floor, top + 0.05 * (top - floor)] if top > floor else alt.Undefined,
                                 zero=False, nice=False)),
         y2="high:Q",

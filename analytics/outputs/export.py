@@ -42,3 +42,29 @@ def to_csv_bytes(df: pd.DataFrame, lang: str = "en") -> bytes:
     In French, ';' separates the fields and ',' marks decimals, as French Excel expects when it opens a CSV."""
     sep, decimal = (";", ",") if lang == "fr" else (",", ".")
     return safe_frame(df).to_csv(index=False, sep=sep, decimal=decimal).encode("utf-8-sig")
+
+
+def file_stem(*words: str) -> str:
+    """A download's file name (without extension) from its title in the user's language: 'Entonnoir', 'Temps par
+    étape' -> 'entonnoir_temps_par_etape'; 'Funnel', 'Time per stage' -> 'funnel_time_per_stage'. ASCII only (accents
+    dropped), so every system saves it as written; never a path."""
+    import re
+    import unicodedata
+
+    text = " ".join(w for w in words if w)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:80] or "cockpit"
+
+
+def rounded_frame(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Numbers as a CSV keeps them, rounded half up (analytics/outputs/format.rounded): money to the cent, rates and
+    ratios to 4 decimals, other numbers to 2. Numbers stay numbers; other columns as they are."""
+    from analytics.outputs.format import rounded
+
+    out = df.copy()
+    for col, kind in kinds.items():
+        if col not in out or kind in ("date", "text"):
+            continue
+        decimals = 4 if kind.startswith("rate") or kind in ("ratio", "points", "score") else 2
+        out[col] = [rounded(v, decimals) for v in pd.to_numeric(out[col], errors="coerce")]
+    return out

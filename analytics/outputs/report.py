@@ -174,11 +174,42 @@ def _label(ctx: Context, column: str, prefix: str) -> str:
 
 
 def _translated_stages(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Stage keys, and the stuck list's source of a stay (history / snapshots), in the reader's words."""
     out = df.copy()
     for col in ("stage", "earlier_stage"):
         if col in out:
             out[col] = out[col].map(lambda s: t(f"stage.{s}", lang) if isinstance(s, str) else s)
+    if "source" in out and "threshold_days" in out:
+        out["source"] = out["source"].map(lambda s: t(f"flash.stay_source.{s}", lang) if isinstance(s, str) else s)
     return out
+
+
+# --- the story of a view: which row the deck's key figures are about ---------------------------------------------
+
+def widest_gap_rep(df: pd.DataFrame):
+    """The row of kpis.rep_table whose won amount is furthest below its quota (quota - won, largest); None when
+    no rep has a quota. The rep a review discusses first, not the table's first row."""
+    if "quota" not in df or df["quota"].notna().sum() == 0:
+        return None
+    gap = pd.to_numeric(df["quota"], errors="coerce") - pd.to_numeric(df["won_amount"], errors="coerce").fillna(0)
+    return df.loc[gap.idxmax()]
+
+
+def worst_segment(table: pd.DataFrame):
+    """The segment the deck talks about: the one with the worst contribution (it loses the most money) when
+    contributions are known; else the one whose share of revenue falls furthest below its share of effort; else
+    the largest by revenue won. Rows without a segment (unattributed) are left out unless they are all there is."""
+    named = table[table["value"].map(lambda v: isinstance(v, str))] if "value" in table else table
+    rows = named if not named.empty else table
+    contribution = pd.to_numeric(rows.get("contribution"), errors="coerce") if "contribution" in rows else None
+    if contribution is not None and contribution.notna().any():
+        return rows.loc[contribution.idxmin()], "contribution"
+    if {"revenue_share", "effort_share"} <= set(rows.columns):
+        lag = pd.to_numeric(rows["revenue_share"], errors="coerce") - pd.to_numeric(rows["effort_share"],
+                                                                                   errors="coerce")
+        if lag.notna().any():
+            return rows.loc[lag.idxmin()], "shares"
+    return rows.loc[pd.to_numeric(rows["won_amount"], errors="coerce").idxmax()], "won"
 
 
 # --- sections: flash figures ------------------------------------------------------------------------------------
@@ -290,11 +321,20 @@ def reps_section(con, flt: Filter, ctx: Context) -> Part:
                       charts.stacked_bar_chart(top, "owner", series, _tr(ctx, "flash.trend.amount"), ctx.lang))
     reached = int((df["quota_attainment"] >= 1).sum())
     with_quota = int(df["quota"].notna().sum())
-    figures = [
-        Figure(_tr(ctx, "report.figure.reps"), len(df), "count"),
-        Figure(_tr(ctx, "report.figure.reps_at_quota"), reached if with_quota else None, "count"),
-        Figure(_tr(ctx, "report.figure.best_attainment"), df["quota_attainment"].max() if with_quota else None, "rate"),
-    ]
+    behind = widest_gap_rep(df)
+    if behind is not None:  # the story: the rep furthest from the quota, then how many reached it
+        gap = float(behind["quota"]) - float(behind["won_amount"] or 0)
+        figures = [
+            Figure(_tr(ctx, "report.figure.widest_gap", owner=behind["owner"]), gap, "money"),
+            Figure(_tr(ctx, "report.figure.attainment_of", owner=behind["owner"]), behind["quota_attainment"], "rate"),
+            Figure(_tr(ctx, "report.figure.reps_at_quota_of", total=len(df)), reached, "count"),
+        ]
+    else:
+        figures = [
+            Figure(_tr(ctx, "report.figure.reps"), len(df), "count"),
+            Figure(_tr(ctx, "report.figure.reps_at_quota"), None, "count"),
+            Figure(_tr(ctx, "report.figure.best_attainment"), None, "rate"),
+        ]
     sheet = Sheet(_tr(ctx, "report.sheet.reps"), title, [table], [chart] if chart else [])
     return Part("reps", title, [sheet], figures, chart)
 
@@ -597,13 +637,21 @@ def segments_section(con, flt: Filter, ctx: Context) -> Part:
                       charts.stacked_bar_chart(shares.fillna({"effort_share": 0.0, "revenue_share": 0.0}), "value",
                                                series, _tr(ctx, "report.col.share"), ctx.lang, kind="rate"))
         sheet.charts.append(chart)
-    top = table.iloc[0]  # sorted by won amount, largest first
-    figures = [
-        Figure(f"{_tr(ctx, 'segments.col.won_amount').replace(' (€)', '')}{' :' if ctx.lang == 'fr' else ':'}"
-               f" {top['value']}", top["won_amount"], "money"),
-        Figure(_tr(ctx, "segments.col.revenue_share"), top.get("revenue_share"), "rate"),
-        Figure(_tr(ctx, "segments.col.effort_share"), top.get("effort_share"), "rate"),
-    ]
+    # the story: the segment that loses money (or whose revenue lags its effort), not the table's first row
+    row, why = worst_segment(table)
+    name = row["value"]
+    if why == "contribution":
+        figures = [
+            Figure(_tr(ctx, "report.figure.segment_contribution", segment=name), row["contribution"], "money"),
+            Figure(_tr(ctx, "report.figure.segment_cac", segment=name), row.get("acquisition_cost"), "money"),
+            Figure(_tr(ctx, "report.figure.segment_margin", segment=name), row.get("margin_per_customer"), "money"),
+        ]
+    else:
+        figures = [
+            Figure(_tr(ctx, "report.figure.segment_revenue_share", segment=name), row.get("revenue_share"), "rate"),
+            Figure(_tr(ctx, "report.figure.segment_effort_share", segment=name), row.get("effort_share"), "rate"),
+            Figure(_tr(ctx, "report.figure.segment_won", segment=name), row.get("won_amount"), "money"),
+        ]
     return Part("segments", title, [sheet], figures, chart)
 
 
@@ -792,6 +840,7 @@ TITLE_FONT = Font(name=FONT, bold=True, size=14)
 SUBTITLE_FONT = Font(name=FONT, bold=True, size=11)
 NOTE_FONT = Font(name=FONT, italic=True, color="555555")
 PAGE_CHARS = 260  # characters of column width on one A4 landscape page, shrunk to about 60 % at most
+MAX_SHRINK_PAGES = 2  # fit to width down to half size; wider than two pages' worth, pages go across
 SIDE_BY_SIDE_COLUMNS = 5  # a chart stands right of a table this narrow, below a wider one
 
 
@@ -860,8 +909,8 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
                 ref = f"A{header_row}:{get_column_letter(len(table.df.columns))}{header_row + len(table.df)}"
                 ws.auto_filter.ref = ref
         row = last + 2
-    if first_header is not None:
-        ws.freeze_panes = ws.cell(row=first_header + 1, column=1)
+    if first_header is not None:  # the header rows and the first column (who / which segment) stay in view
+        ws.freeze_panes = ws.cell(row=first_header + 1, column=2)
     side = ncols + 2  # info and charts stand to the right of the table, clear of the filter buttons
     side_row = 3
     below = ncols > SIDE_BY_SIDE_COLUMNS and not sheet.info
@@ -888,15 +937,24 @@ def write_sheet(wb: Workbook, sheet: Sheet, lang: str, taken: set[str]):
             side_row += image.height // 20 + 2
     for column, width in widths.items():
         ws.column_dimensions[get_column_letter(column)].width = width
-    # printed or turned into PDF: landscape, every column on one page wide, as many pages tall as needed
+    print_setup(ws, sum(widths.values()), first_header if len(sheet.tables) == 1 else None)
+    return ws
+
+
+def print_setup(ws, width_chars: float, header_row: int | None) -> None:
+    """Printed or turned into PDF: A4 landscape, fit to the page's width, as many pages tall as needed; the first
+    column (the rep, the segment, the deal) printed on every page, and the header row on every page when the sheet
+    holds one table (a second table's pages would repeat the first one's header). A table too wide to read at a
+    third of its size (segments: 32 columns) goes over pages across instead, each page still starting with the
+    first column, so that "contribution -6 474 €" is never printed without "Bronze"."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    # a very wide table (segments: 32 columns) goes over several pages across rather than shrinking to unreadable
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = max(1, math.ceil(sum(widths.values()) / PAGE_CHARS)), 0
-    if first_header and len(sheet.tables) == 1:  # a second table's pages would repeat the first one's header
-        ws.print_title_rows = f"{first_header}:{first_header}"
-    return ws
+    pages_across = math.ceil(width_chars / (PAGE_CHARS * MAX_SHRINK_PAGES))
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = max(1, pages_across), 0
+    ws.print_title_cols = "A:A"
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:

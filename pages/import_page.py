@@ -17,7 +17,7 @@ from analytics.ingest.problems import ImportProblem
 from analytics.ingest.read import check_upload
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
-from ui import sidebar, tables
+from ui import sidebar, state, tables
 from ui.state import WORKSPACE_KEY, connection, lang, plain, tr, workspace
 
 PLANS_KEY = "import_plans"  # (workspace, file_id) -> list[SheetPlan] | ImportProblem
@@ -285,9 +285,9 @@ def _open_figures_on(report) -> None:
             st.session_state.pop(sidebar.CUSTOM_KEY, None)  # the picker starts again from that range
         for language in ("fr", "en"):  # the period selectbox is drawn again from the value set above
             st.session_state.pop(sidebar.widget_key(sidebar.PRESET_KEY, language), None)
-    counts = ", ".join(f"{tr('table.' + t)} : {n}" if lang() == "fr" else f"{tr('table.' + t)}: {n}"
-                       for t, n in report.counts.items())
-    st.session_state["workspace_message"] = tr("import.success", counts=counts)
+    counts = ", ".join(f"{tr('table.' + t)} : {fmt.number(n, lang())}" if lang() == "fr"
+                       else f"{tr('table.' + t)}: {fmt.number(n, lang())}" for t, n in report.counts.items())
+    state.say("toast", "import.success", counts=counts)  # said once, on the figures
     st.switch_page(FLASH_PAGE)
 
 

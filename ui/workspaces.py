@@ -79,7 +79,7 @@ def _message() -> None:
     if said:
         level, key, params = said
         text = tr(key, **{k: plain(v) if isinstance(v, str) else v for k, v in params.items()})
-        (st.error if level == "error" else st.success)(text)
+        {"error": st.error, "toast": st.toast}.get(level, st.success)(text)
 
 
 def draw() -> None:

@@ -397,7 +397,7 @@ def cmd_projection(args) -> int:
     from analytics.i18n import t
     from analytics.views import projection
 
-    con = _connect(args.workspace)
+    con = _connect(args)
     result = projection.summary(con, _filter(args), args.period, args.as_of)
     if result["reason"] in ("projection.no_data", "projection.no_upload_before"):
         print(t(result["reason"], args.lang), file=sys.stderr)

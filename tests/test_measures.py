@@ -327,16 +327,17 @@ def test_the_reviews_basket_divides_by_the_valued_wins():
 
 def test_the_individual_review_of_a_rep_over_quota_shows_nothing_negative_left(app):
     # the rep: quota 10 000, won 13 300: the page said "-3 300 EUR restant a gagner"
-    con = store.open_workspace("over")
-    sid = store.new_snapshot(con, D("2026-03-20"), "test", 2)
-    for d in (_deal("W1", amount=13300), _deal("O1", status="open", amount=5000, close="2026-03-30")):
-        cols = list(d) + ["snapshot_id"]
-        con.execute(f"INSERT INTO opportunities ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    list(d.values()) + [sid])
-    con.execute("INSERT INTO targets (owner, period, quota_amount, period_start, period_end)"
-                " VALUES ('alice', '2026-03', 10000, DATE '2026-03-01', DATE '2026-03-31')")
-    store.log_import(con, {"test": True})
+    with store.write_workspace("over") as con:
+        sid = store.new_snapshot(con, D("2026-03-20"), "test", 2)
+        for d in (_deal("W1", amount=13300), _deal("O1", status="open", amount=5000, close="2026-03-30")):
+            cols = list(d) + ["snapshot_id"]
+            con.execute(f"INSERT INTO opportunities ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        list(d.values()) + [sid])
+        con.execute("INSERT INTO targets (owner, period, quota_amount, period_start, period_end)"
+                    " VALUES ('alice', '2026-03', 10000, DATE '2026-03-01', DATE '2026-03-31')")
+        store.log_import(con, {"test": True})
     app.session_state["workspace"] = "over"
+    app.session_state["granted_workspaces"] = {"over"}
     app.run()
     app.switch_page("pages/review_individual.py").run()
     assert not app.exception
@@ -365,15 +366,16 @@ def test_the_flash_page_reads_year_to_date_against_the_whole_years_quota(app):
 
 def test_the_flash_page_shows_an_unvalued_pipeline_as_unknown_with_its_count(app):
     from analytics.strings_fr import FR
-    con = store.open_workspace("maven")
-    sid = store.new_snapshot(con, D("2026-03-20"), "test", 3)
-    for d in (_deal("W1", amount=5000), _deal("O1", status="open", amount=None, close="2026-03-30"),
-              _deal("O2", status="open", amount=None, close="2026-04-30")):
-        cols = list(d) + ["snapshot_id"]
-        con.execute(f"INSERT INTO opportunities ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    list(d.values()) + [sid])
-    store.log_import(con, {"test": True})
+    with store.write_workspace("maven") as con:
+        sid = store.new_snapshot(con, D("2026-03-20"), "test", 3)
+        for d in (_deal("W1", amount=5000), _deal("O1", status="open", amount=None, close="2026-03-30"),
+                  _deal("O2", status="open", amount=None, close="2026-04-30")):
+            cols = list(d) + ["snapshot_id"]
+            con.execute(f"INSERT INTO opportunities ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        list(d.values()) + [sid])
+        store.log_import(con, {"test": True})
     app.session_state["workspace"] = "maven"
+    app.session_state["granted_workspaces"] = {"maven"}
     app.run()
     app.switch_page("pages/flash.py").run()
     assert not app.exception

@@ -227,6 +227,8 @@ def test_cli_prints_the_projection_json(tmp_path, capsys):
 
 def test_cli_says_when_it_cannot_project(tmp_path, capsys):
     path = tmp_path / "ws.duckdb"
+    with store.writing(path):  # an empty workspace: no upload yet
+        pass
     code = main(["projection", "--workspace", str(path), "--lang", "en", "--json"])
     assert code == 1
     assert "No upload" in capsys.readouterr().err

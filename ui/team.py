@@ -18,7 +18,7 @@ import streamlit as st
 from analytics import members
 from analytics.filters import PRESETS, Filter, period_bounds
 from analytics import settings
-from ui import cache, state
+from ui import cache, state, workspaces
 
 MEMBER_REP_KEY = "member_rep"  # the rep a limited member may review; None for a whole-workspace member
 MEMBER_KEY = "member_email"    # the member the gate let through in this session (team mode)
@@ -114,10 +114,7 @@ def _limited_view() -> None:
     today = cache.reference_date(con)
     presets = [p for p in PRESETS if p != "custom"]
     with st.sidebar:
-        st.segmented_control(state.tr("app.language"), options=["fr", "en"], key=state.LANG_KEY,
-                             format_func={"fr": "Français", "en": "English"}.get, selection_mode="single")
-        if st.session_state.get(state.LANG_KEY) is None:  # a click on the selected option clears it
-            st.session_state[state.LANG_KEY] = "fr"
+        workspaces.draw_language()
         preset = st.selectbox(state.tr("filters.period"), presets, key=LIMITED_PRESET_KEY,
                               format_func=lambda p: state.tr(f"filters.preset.{p}"))
     start, end = period_bounds(preset, today, settings.fiscal_start(con)) if today else (None, None)

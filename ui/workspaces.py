@@ -82,13 +82,19 @@ def _message() -> None:
         {"error": st.error, "toast": st.toast}.get(level, st.success)(text)
 
 
+def draw_language() -> None:
+    """The language switch: its own widget key, set from the session's language on every run; only its callback
+    writes the language (a widget keyed on the language itself failed when the key was set after it was drawn)."""
+    st.session_state[LANG_WIDGET] = state.lang()
+    st.segmented_control(tr("app.language"), options=list(state.LANGUAGES), key=LANG_WIDGET,
+                         format_func={"fr": "Français", "en": "English"}.get, selection_mode="single",
+                         on_change=_language_changed)
+
+
 def draw() -> None:
     """Language, then workspace, in the sidebar (app.py, every run, after ui.state.init_session)."""
     with st.sidebar:
-        st.session_state[LANG_WIDGET] = state.lang()
-        st.segmented_control(tr("app.language"), options=list(state.LANGUAGES), key=LANG_WIDGET,
-                             format_func={"fr": "Français", "en": "English"}.get, selection_mode="single",
-                             on_change=_language_changed)
+        draw_language()
         options = access.visible(state.visitor())
         st.session_state[WORKSPACE_WIDGET] = state.workspace()
         st.selectbox(tr("app.workspace"), options, key=WORKSPACE_WIDGET, help=tr("app.workspace_help"),

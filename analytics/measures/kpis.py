@@ -201,13 +201,18 @@ def _sum(total: str, count: str, valued: str, name: str) -> str:
 PIPELINE_UNKNOWN = "unknown"  # open_snapshot_id when no upload is as old as the period's end
 
 
-def pipeline_snapshot(con, flt: Filter) -> int | str | None:
-    """The snapshot whose open deals are the period's pipeline: the latest (None) while the period reaches the
-    latest upload, else the last upload on or before the period's end (a past quarter reads the pipeline open
-    at its end, never today's); PIPELINE_UNKNOWN when every upload is later than the period's end."""
+def pipeline_snapshot(con, flt: Filter, snapshot_id: int | None = None) -> int | str | None:
+    """The snapshot whose open deals are the period's pipeline, as seen from `snapshot_id` (the latest upload when
+    None): that upload (None: the same as the other families) while the period reaches it, else the last upload on
+    or before the period's end (a past quarter reads the pipeline open at its end, never today's, and a projection
+    made at an earlier upload never reads a later one); PIPELINE_UNKNOWN when every upload is later than the
+    period's end."""
     if flt.end is None:
         return None
-    rows = con.execute("SELECT max(snapshot_date) FROM snapshots").fetchall()
+    if snapshot_id is None:
+        rows = con.execute("SELECT max(snapshot_date) FROM snapshots").fetchall()
+    else:
+        rows = con.execute("SELECT snapshot_date FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchall()
     latest = rows[0][0] if rows else None
     if latest is None or flt.end >= latest:
         return None
@@ -385,7 +390,7 @@ def kpi_sql(flt: Filter, by: str | None = None, kpis: tuple[str, ...] | None = N
 def kpi_table(con, flt: Filter, by: str | None = None, **options) -> pd.DataFrame:
     """The registry's KPIs by axis `by` (any of selection.AXES) as a DataFrame: key, one column per KPI,
     hours_without_cost. Figures a family cannot split by that axis (the quota by source) are NaN."""
-    options.setdefault("open_snapshot_id", pipeline_snapshot(con, flt))
+    options.setdefault("open_snapshot_id", pipeline_snapshot(con, flt, options.get("snapshot_id")))
     sql, params = kpi_sql(flt, by, **options)
     df = con.execute(sql, params).fetchdf()
     for k in REGISTRY:

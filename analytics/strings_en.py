@@ -1035,6 +1035,8 @@ EN: dict[str, str] = {
     "projection.source.crm": "{share} of the open deals projected with the CRM's probability, for want of enough history (fewer than {min} comparable deals).",
     "projection.source.history": "{share} of the open deals measured on the stage history (no past upload in a closed period yet).",
     "projection.backtest": "Backtest: {n} projection(s) made at past uploads, mean error {mae} against {naive} for the reps' call; outcome inside the range {coverage} of the time.",
+    "projection.backtest_toggle": "Test the method on the past",
+    "projection.backtest_toggle_help": "Makes the projection again at each past upload of a closed period and compares it with what was won, beside the reps' call (a few seconds on a long history).",
     "projection.backtest_none": "Backtest: no past upload in a closed period, no error measured yet.",
     "projection.reps.title": "Per rep: the call and the projection",
     "projection.reps.caption": "Call = won so far + weighted pipeline due in the period; gap = call − projection (positive: the rep calls more than the history projects). Optimism and won / announced: the forecast reliability of the Pipeline changes page.",

@@ -1039,6 +1039,8 @@ FR: dict[str, str] = {
     "projection.source.crm": "{share} des affaires ouvertes projetées avec la probabilité du CRM, faute d'historique suffisant (moins de {min} affaires comparables).",
     "projection.source.history": "{share} des affaires ouvertes mesurées sur l'historique des étapes (pas encore de chargement passé dans une période close).",
     "projection.backtest": "Test sur le passé : {n} projection(s) faites à des chargements passés, erreur moyenne {mae} contre {naive} pour l'appel des commerciaux ; résultat dans la fourchette {coverage} des fois.",
+    "projection.backtest_toggle": "Tester la méthode sur le passé",
+    "projection.backtest_toggle_help": "Refait la projection à chaque chargement passé d'une période close et la compare à ce qui a été gagné, à côté de l'appel des commerciaux (quelques secondes sur un gros historique).",
     "projection.backtest_none": "Test sur le passé : aucun chargement passé dans une période close, pas encore de mesure de l'erreur.",
     "projection.reps.title": "Par commercial : l'appel et la projection",
     "projection.reps.caption": "Appel = gagné à date + pipeline pondéré attendu dans la période ; écart = appel − projection (positif : le commercial annonce plus que ce que l'historique projette). Optimisme et réalisé / annoncé : la fiabilité des prévisions de la page Dynamique du pipeline.",

@@ -186,7 +186,8 @@ def draw_projection(con, flt) -> None:
     period = st.segmented_control(
         tr("projection.period"), projection.PERIODS, default=projection.period_of(flt, fiscal_start()),
         format_func=lambda p: tr(f"projection.period.{p}"), key="projection_period") or "month"
-    result = cached(projection.summary, con, flt, period)
+    # the projection alone: its backtest re-projects up to a dozen past uploads, so it runs when asked (below)
+    result = cached(projection.project, con, flt, period)
     if result["reason"] is not None:
         st.info(tr(result["reason"]))
         return
@@ -208,14 +209,15 @@ def draw_projection(con, flt) -> None:
         share = result["sources"][source]
         if share:
             st.caption(tr(f"projection.source.{source}", share=fmt.percent(share, lang, 0), min=projection.MIN_OBS))
-    test = result["backtest"]
-    if test["mae_pct"] is None:
-        st.caption(tr("projection.backtest_none"))
-    else:
-        st.caption(tr("projection.backtest", n=fmt.number(test["periods"], lang),
-                      mae=fmt.percent(test["mae_pct"] / 100, lang, 0),
-                      naive=fmt.percent(test["naive_mae_pct"] / 100, lang, 0),
-                      coverage=fmt.percent(test["coverage"], lang, 0)))
+    if st.toggle(tr("projection.backtest_toggle"), key="projection_backtest", help=tr("projection.backtest_toggle_help")):
+        test = cached(projection.backtest, con, flt, period)
+        if test["mae_pct"] is None:
+            st.caption(tr("projection.backtest_none"))
+        else:
+            st.caption(tr("projection.backtest", n=fmt.number(test["periods"], lang),
+                          mae=fmt.percent(test["mae_pct"] / 100, lang, 0),
+                          naive=fmt.percent(test["naive_mae_pct"] / 100, lang, 0),
+                          coverage=fmt.percent(test["coverage"], lang, 0)))
     if not result["reps"].empty:
         with st.expander(tr("projection.reps.title")):
             st.caption(tr("projection.reps.caption"))

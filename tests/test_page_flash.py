@@ -87,6 +87,9 @@ def test_projection_block_shows_the_projection_and_its_backtest(app):
     assert shown["Projection"][0] == fmt.money(expected["central"], "fr")
     assert shown["Appel des commerciaux"][0] == fmt.money(expected["naive"], "fr")
     assert tr_range(expected) in captions(app)
+    # the backtest runs when asked (it re-projects past uploads): then the same figures as the CLI's
+    assert not any(c.startswith("Test sur le passé") for c in captions(app))
+    app.toggle(key="projection_backtest").set_value(True).run()
     assert any(c.startswith("Test sur le passé : 2 projection(s)") for c in captions(app))
 
 

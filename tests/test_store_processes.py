@@ -29,8 +29,14 @@ ROWS = [["ID", "Commercial", "Étape", "Montant", "Probabilité", "Date de créa
         ["B", "Bruno", "Proposition", "3000", "50", "06/01/2026"]]
 
 
+def rows(day: int) -> list[list[str]]:
+    """ROWS as the export of that day: the same deals and amounts, deal A's created date moved by the day, so each
+    week's file is another file (the same content twice is refused unless imported again on purpose)."""
+    return [ROWS[0], ROWS[1][:5] + [f"{day % 28 + 1:02d}/01/2026"], ROWS[2]]
+
+
 def upload(day: int) -> tuple[str, bytes]:
-    return f"semaine_{day}.csv", csv_bytes(ROWS, ";")
+    return f"semaine_{day}.csv", csv_bytes(rows(day), ";")
 
 
 def snapshot_days(con) -> list[int]:
@@ -195,7 +201,7 @@ from analytics.filters import Filter
 from analytics.ingest.importer import import_files
 from analytics.measures.kpis import flash_kpis
 from tests.files import csv_bytes
-from tests.test_store_processes import ROWS
+from tests.test_store_processes import rows
 
 days = [int(d) for d in sys.argv[1].split(",")]
 for day in days:
@@ -204,18 +210,19 @@ for day in days:
         version = store.data_version(con)  # read first: copies only move forward
         figures = flash_kpis(con, Filter())
         print(json.dumps({"open_amount": float(figures["open_amount"] or 0), "version": version}), flush=True)
-    import_files(store.open_workspace("acme").cursor(), [(f"s{day}.csv", csv_bytes(ROWS, ";"))],
+    import_files(store.open_workspace("acme").cursor(), [(f"s{day}.csv", csv_bytes(rows(day), ";"))],
                  snapshot_date=date(2026, 3, day))
 """
 
 
 def test_two_app_processes_and_the_cli_import_and_read_at_once(root, tmp_path):
     store.open_workspace("acme")
-    path = tmp_path / "export.csv"
-    path.write_bytes(upload(0)[1])
+    for day in (8, 9):
+        (tmp_path / f"export_{day}.csv").write_bytes(upload(day)[1])
     apps = [subprocess.Popen([sys.executable, "-c", APP_PROCESS, days], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for days in ("2,4,6", "3,5,7")]
-    cron = [cli("import", str(path), "--workspace", "acme", "--snapshot-date", f"2026-03-{day:02d}") for day in (8, 9)]
+    cron = [cli("import", str(tmp_path / f"export_{day}.csv"), "--workspace", "acme", "--snapshot-date",
+                f"2026-03-{day:02d}") for day in (8, 9)]
     cron += [cli("kpis", "--workspace", "acme", "--json") for _ in range(2)]
     results = [(p, *p.communicate(timeout=600)) for p in apps + cron]
     for process, out, err in results:

@@ -517,14 +517,7 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                 f" WHERE strpos({quote(header)}, '%') = 0").fetchall()[0][0]
             expr = clean.probability_sql(ref, decimal_comma, clean.percent_scale([top]))
         elif kind in ("date", "timestamp"):
-            sample = _sample(con, raw_name, header)
-            order, assumed = clean.date_order(sample, raw.language)
-            main_format = clean.main_date_format(con, sample[:500], order)
-            if assumed:
-                notes.append(Note("note.date_order", column=header, **where, params={
-                    "order": "jj/mm/aaaa" if order == "dmy" else "mm/dd/yyyy"}))
-            expr = (clean.date_sql(ref, order, main_format) if kind == "date"
-                    else clean.timestamp_sql(ref, order, main_format))
+            expr = _date_expr(con, raw, raw_name, header, notes, where, timestamp=kind == "timestamp")
         elif kind == "boolean":
             expr = clean.boolean_sql(ref)
         else:  # pragma: no cover - schema kinds are closed
@@ -693,15 +686,17 @@ def foreign_currencies(con, plans: list[SheetPlan]) -> list[str]:
     return sorted(out)
 
 
-def _date_expr(con, raw: RawSheet, raw_name: str, header: str, notes: list[Note], where: dict) -> str:
-    """The DATE expression of a date column, its day/month order decided on its values."""
+def _date_expr(con, raw: RawSheet, raw_name: str, header: str, notes: list[Note], where: dict,
+               timestamp: bool = False) -> str:
+    """The DATE (or TIMESTAMP) expression of a date column, its day/month order decided on its values (an order
+    assumed from the file's language is said in `notes`)."""
     sample = _sample(con, raw_name, header)
     order, assumed = clean.date_order(sample, raw.language)
     main_format = clean.main_date_format(con, sample[:500], order)
     if assumed:
         notes.append(Note("note.date_order", column=header, **where, params={
             "order": "jj/mm/aaaa" if order == "dmy" else "mm/dd/yyyy"}))
-    return clean.date_sql(f"r.{quote(header)}", order, main_format)
+    return (clean.timestamp_sql if timestamp else clean.date_sql)(f"r.{quote(header)}", order, main_format)
 
 
 def derived_key_sql(plan: SheetPlan) -> tuple[str, list[str]]:

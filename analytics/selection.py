@@ -10,9 +10,9 @@ so that "team", "region", "probability" or "the date a deal was won" mean the sa
 - probability: the data's, else the stage's default (PRODUCT.md, weighted pipeline); `probability_given`
   keeps the data's own value (NULL when the export had none).
 - close_date: the expected close date the CRM shows; outcome_date: when a closed deal was won or lost
-  (the export's closed_date when it states one, else its expected close date bounded by the date of the upload
-  read: a deal already closed in an export was not closed after it, whatever date it was expected on), NULL on
-  open deals.
+  (the export's closed_date when it states one, else its expected close date bounded by the first upload that
+  showed it closed, `closed_seen`, and by the upload read: a deal already closed in an export was not closed after
+  it, whatever date it was expected on), NULL on open deals.
 
 The period is not applied here: each KPI says which date it counts on (`in_period`).
 Periodic tables (targets, marketing spend) are prorated to any window by `prorated`.
@@ -98,7 +98,9 @@ def deals_cte(flt: Filter, snapshot_id: int | None = None, name: str = "deals",
         " coalesce(o.probability, s.default_probability) AS probability, o.probability AS probability_given,"
         " s.default_probability, o.created_date, o.close_date,"
         " CASE WHEN o.status IN ('won', 'lost') THEN coalesce(o.closed_date,"
-        "  CASE WHEN o.close_date > sn.snapshot_date THEN sn.snapshot_date ELSE o.close_date END) END AS outcome_date,"
+        "  CASE WHEN o.close_date > least(coalesce(o.closed_seen, sn.snapshot_date), sn.snapshot_date)"
+        "  THEN least(coalesce(o.closed_seen, sn.snapshot_date), sn.snapshot_date) ELSE o.close_date END)"
+        " END AS outcome_date,"
         " o.margin, o.lost_reason, o.in_target, r.hire_date, r.hourly_cost"
         + "".join(f", o.{column}" for column in extra) +
         f" FROM opportunities o LEFT JOIN stages s ON s.stage = o.stage LEFT JOIN {REPS_ONE} r ON r.owner = o.owner"

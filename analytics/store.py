@@ -30,7 +30,8 @@ DEFAULT_ROOT = Path.home() / ".cockpit" / "workspaces"
 DEMO_WORKSPACE = "demo"
 
 # Columns stored beside the canonical ones (IMPORT_ONLY: written by a file import, NULL for generated data).
-IMPORT_ONLY = {"bad_values", "key_derived", "currency", "amount_original"}
+IMPORT_ONLY = {"bad_values", "key_derived", "currency", "amount_original", "closed_seen"}
+DERIVED_COLUMNS = {"closed_seen"}  # written by the import from the stored rows, after they are inserted
 DEFAULT_CURRENCY = "EUR"
 
 
@@ -46,7 +47,10 @@ EXTRA_COLUMNS = {
                       ("bad_values", "VARCHAR"), ("key_derived", "BOOLEAN"),
                       # currency as the export gives it; amount_original: the amount in that currency when it is
                       # not the workspace's (amount then holds the converted value, NULL without a rate)
-                      ("currency", "VARCHAR"), ("amount_original", "DECIMAL(18,2)")],
+                      ("currency", "VARCHAR"), ("amount_original", "DECIMAL(18,2)"),
+                      # closed_seen: on a won or lost row without a closed date, the date of the first upload of
+                      # its closed streak (timeline.refresh_closed_seen, at import): the deal closed by then
+                      ("closed_seen", "DATE")],
     "stage_history": [("crm_stage", "VARCHAR"), ("stage_order", "INTEGER")],
     "targets": [("period_start", "DATE"), ("period_end", "DATE")],
     "marketing_spend": [("period_start", "DATE"), ("period_end", "DATE")],

@@ -3,9 +3,9 @@
 Every view that reads a deal across uploads reads it here instead of pairing snapshots its own way: movement
 between two uploads (analytics/views/movement.py), slips over every upload, amount cuts (the deals to work on),
 stays measured between uploads (analytics/measures/stays.py) and the highest stage any upload showed
-(analytics/measures/reached.py). (The outcome date of a closed deal without a closed date is bounded by the date of
-the upload read, in `selection.deals_cte`: reading the first upload that showed it closed on every query would
-cost a scan of every upload; a table of it built at import is the way to get it exactly.)
+(analytics/measures/reached.py). The outcome date of a closed deal without a closed date is bounded by the first
+upload that showed it closed (`refresh_closed_seen`, written once per import into opportunities.closed_seen, so no
+query scans every upload for it), else by the date of the upload read (`selection.deals_cte`).
 
 - the uploads read are ordered by date, then id (the order `selection.snapshots` uses); `upto` keeps those up to
   one upload, `only` exactly the ones given (two, for the movement between them);
@@ -131,3 +131,22 @@ def timeline(con, upto: int | None = None, only: Sequence[int] | None = None):
     cte, params = timeline_cte(upto, only)
     return con.execute(f"WITH {cte} SELECT * FROM timeline ORDER BY opportunity_id, snapshot_date, snapshot_id",
                        params).fetchdf()
+
+
+def refresh_closed_seen(con) -> None:
+    """Write opportunities.closed_seen: on every won or lost row without a closed date, the date of the first upload
+    of the deal's current closed streak (its rows ordered by upload; a row open again starts a new streak, so a deal
+    reopened and lost again is dated from its second loss). Only the deals that have such a row are read; the
+    import calls it inside its transaction, after its rows are written."""
+    con.execute(
+        "UPDATE opportunities AS o SET closed_seen = c.seen FROM ("
+        " SELECT opportunity_id, snapshot_id, min(CASE WHEN status IN ('won', 'lost') THEN snapshot_date END)"
+        "  OVER (PARTITION BY opportunity_id, streak) AS seen"
+        " FROM (SELECT x.opportunity_id, x.snapshot_id, x.status, sn.snapshot_date,"
+        "  count(*) FILTER (WHERE x.status IS NULL OR x.status NOT IN ('won', 'lost')) OVER ("
+        "   PARTITION BY x.opportunity_id ORDER BY sn.snapshot_date, sn.snapshot_id ROWS UNBOUNDED PRECEDING) AS streak"
+        "  FROM opportunities x JOIN snapshots sn ON sn.snapshot_id = x.snapshot_id"
+        "  WHERE x.opportunity_id IN (SELECT opportunity_id FROM opportunities"
+        "   WHERE status IN ('won', 'lost') AND closed_date IS NULL))) c"
+        " WHERE o.opportunity_id = c.opportunity_id AND o.snapshot_id = c.snapshot_id"
+        " AND o.status IN ('won', 'lost') AND o.closed_date IS NULL AND o.closed_seen IS DISTINCT FROM c.seen")

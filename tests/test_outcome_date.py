@@ -41,3 +41,48 @@ def test_the_deal_counts_in_the_month_it_was_lost_in(con):
     may = kpis.flash_kpis(con, Filter(date(2026, 5, 1), date(2026, 5, 31)))
     # lost in May: L1 (bounded to 20 May) and L2 -> 2; win rate 1 / (1 + 2)
     assert may["lost_count"] == 2 and may["win_rate"] == pytest.approx(1 / 3)
+
+
+def test_a_deal_lost_without_a_date_is_dated_by_the_first_upload_that_showed_it_lost():
+    """Three uploads (issue 16: bound it by the first upload that showed it closed, not by the upload read).
+    X: open on 1 March (expected 30 April); lost on 15 March and on 29 March, never with a lost date -> 15 March.
+    Y: lost on 15 March, open again on 22 March, lost again on 29 March -> 29 March (its second loss).
+    Z: lost on 29 March with a lost date of 20 March -> 20 March (the export's date wins)."""
+    from analytics import timeline
+
+    con = workspace([
+        ("2026-03-01", [("X", "ann", "proposal", "open", 1000, "2026-02-01", "2026-04-30"),
+                        ("Y", "ann", "proposal", "open", 1000, "2026-02-01", "2026-04-30")]),
+        ("2026-03-15", [("X", "ann", "lost", "lost", 1000, "2026-02-01", "2026-04-30"),
+                        ("Y", "ann", "lost", "lost", 1000, "2026-02-01", "2026-04-30")]),
+        ("2026-03-22", [("X", "ann", "lost", "lost", 1000, "2026-02-01", "2026-04-30"),
+                        ("Y", "ann", "proposal", "open", 1000, "2026-02-01", "2026-04-30")]),
+        ("2026-03-29", [("X", "ann", "lost", "lost", 1000, "2026-02-01", "2026-04-30"),
+                        ("Y", "ann", "lost", "lost", 1000, "2026-02-01", "2026-04-30"),
+                        ("Z", "ann", "lost", "lost", 1000, "2026-02-01", "2026-04-30")]),
+    ])
+    con.execute("UPDATE opportunities SET closed_date = DATE '2026-03-20' WHERE opportunity_id = 'Z'")
+    before = selection.deals(con)
+    assert set(pd.to_datetime(before.outcome_date).dt.date) == {date(2026, 3, 29), date(2026, 3, 20)}  # upload read
+    timeline.refresh_closed_seen(con)
+    deals = selection.deals(con)
+    got = dict(zip(deals.opportunity_id, pd.to_datetime(deals.outcome_date).dt.date))
+    assert got == {"X": date(2026, 3, 15), "Y": date(2026, 3, 29), "Z": date(2026, 3, 20)}
+
+
+def test_the_import_writes_the_first_closed_upload():
+    """Three CSV uploads through the import: D open on 2 March (expected 30 June), lost on 9 March and on 16 March
+    (its amount corrected) without a lost date; read at 16 March it was lost on 9 March."""
+    from analytics import store
+    from analytics.ingest.importer import import_files
+    from tests.files import csv_bytes
+
+    header = ["ID", "Commercial", "Étape", "Montant", "Date de création", "Date de clôture"]
+    con = store.memory_workspace()
+    for day, stage, amount in (("02/03/2026", "Proposition", "1000"), ("09/03/2026", "Perdu", "1000"),
+                               ("16/03/2026", "Perdu", "1200")):
+        rows = [header, ["D", "Ann", stage, amount, "01/02/2026", "30/06/2026"]]
+        d, m, y = day.split("/")
+        import_files(con, [(f"export_{d}.csv", csv_bytes(rows, ";"))], snapshot_date=date(int(y), int(m), int(d)))
+    deals = selection.deals(con)
+    assert list(pd.to_datetime(deals.outcome_date).dt.date) == [date(2026, 3, 9)]

@@ -16,7 +16,7 @@ from typing import Callable
 import pandas as pd
 
 from analytics.ingest import clean, mapping, quality
-from analytics import store
+from analytics import store, timeline
 from analytics.ingest.problems import ImportProblem, Note
 from analytics.measures import stays
 from analytics.ingest.read import RawSheet, read_file
@@ -747,7 +747,8 @@ _KEYS = {  # rows of a new upload replace the stored rows with the same key
 
 
 def _stored_columns(table: str) -> list[str]:
-    return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, []) if n != "snapshot_id"]
+    return [c.name for c in TABLES[table]] + [n for n, _ in store.EXTRA_COLUMNS.get(table, [])
+                                               if n not in ("snapshot_id", *store.DERIVED_COLUMNS)]
 
 
 def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], added: bool = False) -> int:
@@ -917,6 +918,8 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
             if snapshot_id is not None:
                 store.remember_files(con, {s.plan.raw.digest: s.plan.raw.file for s in opp if s.plan.raw.digest},
                                      snap_date)
+            if snapshot_id is not None:  # a deal lost without a lost date: dated no later than its first closed upload
+                timeline.refresh_closed_seen(con)
             fresh = stays.table_is_fresh(con)
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
                                    "snapshot_date": snap_date if snapshot_id else None})

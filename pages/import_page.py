@@ -268,13 +268,19 @@ if workspace() == store.DEMO_WORKSPACE:
     st.info(tr("import.demo_workspace_hint"), icon=":material/info:")
 _demo_and_template()
 
+RECENT_DAYS = 62  # an export whose deals were created or closed within two months of its date is a current one
+
+
 def _open_figures_on(report) -> None:
-    """After an import: the flash figures, on the period that holds the file's latest data. The current month
-    when that is where the data ends; else that month as a custom range (last year's export opens on its own
-    last month, not on an empty current month)."""
-    latest = report.latest_date
+    """After an import: the flash figures, on the period that holds the file's latest data. A current export
+    (deals created or closed within RECENT_DAYS of the upload's date) opens on the upload's month, which holds its
+    open pipeline; a past export on the month of its latest data, as a custom range (last year's export opens on
+    its own last month, not on an empty current month)."""
     snaps = store.snapshots(connection())
     today = snaps[-1][1] if snaps else None
+    latest = report.latest_date
+    if latest is not None and today is not None and 0 <= (today - latest).days <= RECENT_DAYS:
+        latest = today
     if latest is not None and today is not None:
         start, end = period_bounds("month", latest, sidebar.fiscal_start())
         if (latest.year, latest.month) == (today.year, today.month):

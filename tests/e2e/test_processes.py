@@ -13,7 +13,7 @@ import pytest
 
 from analytics import store
 from tests.files import csv_bytes
-from tests.test_store_processes import ROWS
+from tests.test_store_processes import rows
 
 from . import browser as helpers
 from .browser import ARTIFACTS, REPO, streamlit_server, wait_for_app
@@ -31,8 +31,10 @@ def test_two_app_processes_and_the_cli_share_one_workspaces_folder(browser, tmp_
     ports = itertools.cycle(PORTS)
     monkeypatch.setattr(helpers, "free_port", lambda: next(ports))
     workspaces = tmp_path / "workspaces"
-    export = tmp_path / "export.csv"
-    export.write_bytes(csv_bytes(ROWS, ";"))
+    exports = {}
+    for day in ("2027-01-04", "2027-01-11"):  # two weeks' files (the same file twice would be refused)
+        exports[day] = tmp_path / f"export_{day}.csv"
+        exports[day].write_bytes(csv_bytes(rows(int(day[-2:])), ";"))
     app = REPO / "app.py"
     with streamlit_server(app, workspaces, ARTIFACTS / "processes-a.log") as url_a, \
             streamlit_server(app, workspaces, ARTIFACTS / "processes-b.log") as url_b:
@@ -44,9 +46,11 @@ def test_two_app_processes_and_the_cli_share_one_workspaces_folder(browser, tmp_
         for page in pages:
             wait_for_app(page)  # fails on an exception box
         env = {**os.environ, "COCKPIT_WORKSPACES": str(workspaces)}
-        cron = [subprocess.Popen([sys.executable, "-m", "analytics", "import", str(export), "--workspace", "demo",
-                                  "--snapshot-date", day], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for day in ("2027-01-04", "2027-01-11")]
+        # the file holds two reps, not the demo's team: "--missing drop" says it is the whole team
+        cron = [subprocess.Popen([sys.executable, "-m", "analytics", "import", str(path), "--workspace", "demo",
+                                  "--snapshot-date", day, "--missing", "drop"], cwd=REPO, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for day, path in exports.items()]
         reloads = 0
         while reloads < 2 or any(c.poll() is None for c in cron):  # page loads for as long as the imports run
             for page in pages:

@@ -100,11 +100,12 @@ def reps_one(f: Frames) -> pd.DataFrame:
 
 
 def deals(f: Frames, flt: Filter) -> pd.DataFrame:
-    """selection.deals_cte in pandas: resolved team and region, effective probability, outcome date."""
+    """selection.deals_cte in pandas: team from the reps, region the owner's in the reps else the deal's own,
+    effective probability, outcome date."""
     st = f.stages.set_index("stage")
     r = reps_one(f).rename(columns={"region": "rep_region"})
     o = f.opp.merge(r, on="owner", how="left")
-    o["region"] = o["region"].fillna(o["rep_region"])
+    o["region"] = o["rep_region"].fillna(o["region"])
     o["stage_order"] = o["stage"].map(st["stage_order"])
     o["probability"] = o["probability"].fillna(o["stage"].map(st["default_probability"]))
     closed = o["status"].isin(["won", "lost"])
@@ -161,7 +162,8 @@ def headline(f: Frames, flt: Filter) -> dict:
     weighted_in = float((inp["amount"] * inp["probability"]).sum())
     return {
         "won_amount": won_amount, "won_count": won_count, "lost_count": lost_count,
-        "win_rate": _div(won_count, won_count + lost_count), "average_basket": _div(won_amount, won_count),
+        "win_rate": _div(won_count, won_count + lost_count),
+        "average_basket": _div(won_amount, int(won["amount"].notna().sum())),
         "quota": quota, "quota_attainment": _div(won_amount, quota), "remaining_quota": remaining,
         "open_amount": float(op["amount"].sum()), "weighted_pipeline": float((op["amount"] * op["probability"]).sum()),
         "open_amount_in_period": float(inp["amount"].sum()), "weighted_in_period": weighted_in,
@@ -249,7 +251,7 @@ def _totals(f: Frames, flt: Filter) -> dict:
     won = inp & (d["status"] == "won")
     reps = d.loc[(d["status"] == "open") | inp, "owner"].nunique()
     return {"closed": int(inp.sum()), "won": int(won.sum()), "won_amount": float(d.loc[won, "amount"].sum()),
-            "reps": reps}
+            "won_valued": int(d.loc[won, "amount"].notna().sum()), "reps": reps}
 
 
 def _expected(m: pd.DataFrame) -> dict:
@@ -262,16 +264,23 @@ def gaps(f: Frames, flt: Filter, owner: str, mixes: dict) -> pd.DataFrame:
     rep, team = _totals(f, replace(flt, owner=owner)), _totals(f, reference(f, flt, owner))
     values = {
         "rep": {"won_amount": rep["won_amount"], "win_rate": _div(rep["won"], rep["closed"]),
-                "average_basket": _div(rep["won_amount"], rep["won"])},
+                "average_basket": _div(rep["won_amount"], rep["won_valued"])},
         "team": {"won_amount": _div(team["won_amount"], team["reps"]), "win_rate": _div(team["won"], team["closed"]),
-                 "average_basket": _div(team["won_amount"], team["won"])},
+                 "average_basket": _div(team["won_amount"], team["won_valued"])},
     }
     expected = {axis: _expected(m) for axis, m in mixes.items()}
+    # the gap = volume + mix + conversion: volume = (the rep's closed deals - the team's closed deals per rep) x
+    # the team's won amount per closed deal (revenue only; rates and baskets do not grow with volume)
+    per_closed, per_rep = _div(team["won_amount"], team["closed"]), _div(team["closed"], team["reps"])
+    volume = {"won_amount": None if per_closed is None or per_rep is None else (rep["closed"] - per_rep) * per_closed,
+              "win_rate": 0.0, "average_basket": 0.0}
     rows = []
     for metric in reviews.GAP_METRICS:
         r, t, e = values["rep"][metric], values["team"][metric], expected["segment"][metric]
+        v = None if e is None or t is None else volume[metric]
         rows.append({"metric": metric, "rep": r, "team": t, "gap": None if r is None or t is None else r - t,
-                     "expected_segment": e, "explained_segment": None if e is None or t is None else e - t,
+                     "expected_segment": e, "volume_segment": v,
+                     "explained_segment": None if e is None or t is None or v is None else e - t - v,
                      "remaining_segment": None if e is None or r is None else r - e,
                      "expected_region": expected["region"][metric],
                      "expected_in_target": expected["in_target"][metric]})
@@ -380,7 +389,7 @@ def rep_kpis(f: Frames, flt: Filter) -> pd.DataFrame:
     c = d[d["status"].isin(["won", "lost"]) & in_period(d["outcome_date"], flt)]
     rows = []
     t_all = targets_of(f, flt)
-    won_g = c[c["status"] == "won"].groupby("owner")["amount"].agg(["sum", "count"])
+    won_g = c[c["status"] == "won"].groupby("owner")["amount"].agg(["sum", "count", "size"])  # count: with an amount
     lost_n = c[c["status"] == "lost"].groupby("owner").size()
     op = d[d["status"] == "open"]
     inp = op[op["close_date"].notna() & in_period(op["close_date"], flt)]
@@ -394,12 +403,12 @@ def rep_kpis(f: Frames, flt: Filter) -> pd.DataFrame:
         if o is None or (isinstance(o, float) and math.isnan(o)):
             continue
         won_amount = float(won_g["sum"].get(o, 0.0))
-        won_count = int(won_g["count"].get(o, 0))
+        won_count, won_valued = int(won_g["size"].get(o, 0)), int(won_g["count"].get(o, 0))
         lost = int(lost_n.get(o, 0))
         quota = prorated(t_all[t_all["owner"] == o], "quota_amount", flt.start, flt.end)
         remaining = None if quota is None else quota - won_amount
         rows.append({"owner": o, "won_amount": won_amount, "quota_attainment": _div(won_amount, quota),
-                     "win_rate": _div(won_count, won_count + lost), "average_basket": _div(won_amount, won_count),
+                     "win_rate": _div(won_count, won_count + lost), "average_basket": _div(won_amount, won_valued),
                      "weighted_pipeline": float(weighted.get(o, 0.0)),
                      "coverage_weighted": float(w_in.get(o, 0.0)) / remaining
                      if remaining is not None and remaining > 0 else None})

@@ -22,6 +22,9 @@ from analytics.views import segments
 from analytics.filters import Filter
 
 GOAL = 5.0
+# README "Definitions": meetings = activities of type meeting, video meeting or demo (a demo is a meeting)
+MEETING_TYPES = ("meeting", "video meeting", "demo")
+KINDS = {"call": "calls", "email": "emails", "demo": "demos"}  # the per-type counts the table shows
 
 
 # --- the frames pandas works on (loaded once, untimed) -----------------------------------------------------------
@@ -45,10 +48,11 @@ def _reps_one(reps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _deals(f: dict, flt: Filter) -> pd.DataFrame:
-    """The selection's deals: team and effective region from the reps, outcome date on closed deals."""
+    """The selection's deals: team from the reps, region the owner's in the reps else the deal's own, outcome
+    date on closed deals."""
     o = f["opp"]
     r = _reps_one(f["reps"])
-    o = o.assign(team=o["owner"].map(r["team"]), region=o["region"].fillna(o["owner"].map(r["region"])),
+    o = o.assign(team=o["owner"].map(r["team"]), region=o["owner"].map(r["region"]).fillna(o["region"]),
                  outcome_date=o["closed_date"].fillna(o["close_date"]).where(o["status"].isin(["won", "lost"])))
     for column in ("team", "owner", "segment", "region", "source"):
         if getattr(flt, column) is not None:
@@ -70,14 +74,20 @@ def pandas_results(f: dict, flt: Filter, axis: str) -> pd.DataFrame:
     d = _deals(f, flt)
     closed = in_period(d["outcome_date"], flt)
     won, lost = closed & (d["status"] == "won"), closed & (d["status"] == "lost")
+    firsts = _first_wins(f, flt)
+    # the won deals of the accounts that are new customers in the period (their first win ever is in it)
+    new_won = won & d["account"].isin(set(f["opp"].loc[f["opp"]["opportunity_id"].isin(firsts), "account"]))
     parts = pd.DataFrame({
         "owner": d["owner"], "value": d[axis],
         "won_count": won.astype("int64"), "won_amount": d["amount"].where(won, 0.0),
+        "won_valued": (won & d["amount"].notna()).astype("int64"),
         "margin": d["margin"].where(won, 0.0).fillna(0.0),
         "won_without_margin": (won & d["margin"].isna()).astype("int64"),
+        "new_customer_margin": d["margin"].where(new_won, 0.0).fillna(0.0),
+        "new_customer_without_margin": (new_won & d["margin"].isna()).astype("int64"),
         "lost_count": lost.astype("int64"), "lost_amount": d["amount"].where(lost, 0.0),
         "created_count": in_period(d["created_date"], flt).astype("int64"),
-        "new_customers": d["opportunity_id"].isin(_first_wins(f, flt)).astype("int64"),
+        "new_customers": d["opportunity_id"].isin(firsts).astype("int64"),
     })
     return parts.groupby(["owner", "value"], dropna=False, sort=False).sum().reset_index()
 
@@ -100,10 +110,10 @@ def pandas_effort(f: dict, flt: Filter, axis: str) -> pd.DataFrame:
         value = a["segment"].fillna(value)
     minutes = a["duration_minutes"].astype("float64")
     hourly = a["owner"].map(r["hourly_cost"]).astype("float64")
-    kinds = {name: (a["type"] == t).astype("int64") for t, name in segments.ACTIVITY_KINDS.items()}
+    kinds = {name: (a["type"] == t).astype("int64") for t, name in KINDS.items()}
     parts = pd.DataFrame({
         "owner": a["owner"], "value": value, "activities": np.ones(len(a), dtype="int64"), **kinds,
-        "meetings": a["type"].isin(segments.MEETING_TYPES).astype("int64"),
+        "meetings": a["type"].isin(MEETING_TYPES).astype("int64"),
         "activity_hours": minutes / 60.0, "time_cost": minutes / 60.0 * hourly,
         "uncosted_hours": (minutes / 60.0).where(hourly.isna(), 0.0).fillna(0.0),
     })
@@ -141,8 +151,8 @@ def pandas_segment_view(f: dict, flt: Filter, axis: str = "segment") -> dict:
     extra = list(dict.fromkeys(None if pd.isna(v) else v for v in extra))
     if extra:
         table = pd.concat([table, pd.DataFrame({"value": extra})], ignore_index=True)
-    for col in ("created_count", "won_count", "lost_count", "won_without_margin", "new_customers", "won_amount",
-                "lost_amount", "margin", "activities", "calls", "emails", "meetings", "demos", "uncosted_hours",
+    for col in ("created_count", "won_count", "won_valued", "lost_count", "won_without_margin", "new_customers",
+                "new_customer_without_margin", "won_amount", "lost_amount", "margin", "new_customer_margin", "activities", "calls", "emails", "meetings", "demos", "uncosted_hours",
                 "activity_hours", "time_cost"):
         table[col] = table[col].astype("float64").fillna(0.0)
     table["marketing_spend"] = table["value"].map(lambda v: spend.get(v, 0.0) if v == v and v is not None
@@ -150,12 +160,16 @@ def pandas_segment_view(f: dict, flt: Filter, axis: str = "segment") -> dict:
     table["planned_activities"] = table["value"].map(lambda v: planned.get(v, 0.0) if v == v and v is not None
                                                      else planned[planned.index.isna()].sum())
     t = table
+    # unknown, never counted as 0: a margin with a won deal without margin, a cost with uncosted hours
+    t.loc[t["won_without_margin"] > 0, "margin"] = np.nan
+    t.loc[t["new_customer_without_margin"] > 0, "new_customer_margin"] = np.nan
+    t.loc[t["uncosted_hours"] > 0, "time_cost"] = np.nan
     t["win_rate"] = _ratio(t["won_count"], t["won_count"] + t["lost_count"])
-    t["average_basket"] = _ratio(t["won_amount"], t["won_count"])
-    t["margin_per_customer"] = _ratio(t["margin"], t["new_customers"])
+    t["average_basket"] = _ratio(t["won_amount"], t["won_valued"])  # the won deals that have an amount
+    t["margin_per_customer"] = _ratio(t["new_customer_margin"], t["new_customers"])
     t["acquisition_spend"] = t["marketing_spend"] + t["time_cost"]
     t["acquisition_cost"] = _ratio(t["acquisition_spend"], t["new_customers"])
-    t["contribution"] = t["margin"] - t["acquisition_spend"]
+    t["contribution"] = t["new_customer_margin"] - t["acquisition_spend"]
     t["activities_vs_plan"] = _ratio(t["activities"], t["planned_activities"])
     t["meetings_per_win"] = _ratio(t["meetings"], t["won_count"])
     t["hours_per_win"] = _ratio(t["activity_hours"], t["won_count"])

@@ -497,7 +497,7 @@ def cmd_review(args) -> int:
     pages' sidebar opens)."""
     from analytics.views import reviews
     from analytics.filters import Filter, period_bounds, reference_date
-    from ui.summary import sentence
+    from analytics.outputs.summary import sentence
 
     if (args.owner is None) == (args.team is None):
         print("review: give either --owner NAME (individual review) or --team [TEAM] (collective review)",
@@ -525,7 +525,8 @@ def cmd_review(args) -> int:
                   file=sys.stderr)
             return 1
         result = reviews.individual(con, flt, args.owner, today)
-        result["summary"] = [item | {"text": sentence(item, args.lang)} for item in result["summary"]]
+        result["summary"] = [item | {"text": sentence(item, args.lang, currency=store.workspace_currency(con))}
+                             for item in result["summary"]]
         result["view"] = "individual"
     else:
         from analytics.filters import filter_options

@@ -14,7 +14,7 @@ from ui import format as fmt
 from ui import review as rv
 from ui.cache import cached
 from ui.sidebar import FILTER_KEY, current_filter, draw_filters
-from ui.summary import sentence
+from analytics.outputs.summary import sentence
 
 tr = state.tr
 OWNER_KEY = "review_owner"
@@ -46,7 +46,7 @@ def pick_owner(con, flt) -> str | None:
 def draw_summary(items: list[dict]) -> None:
     lang = state.lang()
     st.subheader(tr("review.summary.title"))
-    st.markdown("\n".join(f"{i}. {sentence(item, lang, state.plain)}" for i, item in enumerate(items, 1)))
+    st.markdown("\n".join(f"{i}. {sentence(item, lang, state.plain, fmt.currency())}" for i, item in enumerate(items, 1)))
 
 
 def draw_headline(head: dict, ctx: dict) -> None:

@@ -25,6 +25,13 @@ def test_analytics_does_not_import_streamlit(path):
     assert "streamlit" not in imported_modules(path)
 
 
+@pytest.mark.parametrize("path", ANALYTICS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_analytics_does_not_import_the_interface(path):
+    """Data flows one way: nothing under analytics/ (the CLI's summary text included, imports inside functions
+    too) imports ui/ or pages/; what both need lives in analytics/ (issue 16, the layers)."""
+    assert not {"ui", "pages", "app"} & imported_modules(path)
+
+
 @pytest.mark.parametrize("path", UI, ids=lambda p: p.name)
 def test_no_unsafe_html_in_the_interface(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))

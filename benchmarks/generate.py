@@ -178,10 +178,10 @@ def build_workspace(path: Path, n_opportunities: int, n_activities: int, *, prev
     _stage_history(con)
     _activities(con, n_opportunities, n_activities)
     con.execute("DROP TABLE gen")
-    # What an import does last: the stays merged from the stage history, kept as a table for this data version.
+    # What an import does last: the stays (history islands, the latest upload's stays) kept as tables.
     from analytics.measures import stays
 
-    stays.refresh_table(con)
+    stays.refresh_tables(con)
     con.execute("CHECKPOINT")
     con.close()
     if verbose:

@@ -920,15 +920,14 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
                                      snap_date)
             if snapshot_id is not None:  # a deal lost without a lost date: dated no later than its first closed upload
                 timeline.refresh_closed_seen(con)
-            fresh = stays.table_is_fresh(con)
+            fresh = stays.tables_fresh(con)
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
                                    "snapshot_date": snap_date if snapshot_id else None})
-            # The stays merged from the stage history, kept as a table for this data version (the funnel and
-            # the flash alert read it instead of merging 1.6 M history rows on every cold render).
-            if fresh and not any(s.plan.table == "stage_history" for s in staged):
-                stays.keep_table(con)
-            else:
-                stays.refresh_table(con)
+            # The stays merged from the stage history, and every stay of the latest upload's deals, kept as tables
+            # for this data version (the funnel and the flash page read them instead of merging 1.6 M history
+            # rows on every cold render); an upload (new, replaced, added to, parts carried over) rebuilds both.
+            stays.refresh_tables(con, fresh, history=any(s.plan.table == "stage_history" for s in staged),
+                                 uploads=snapshot_id is not None)
         progress(0.9, "")
     except ImportProblem:
         raise

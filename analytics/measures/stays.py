@@ -26,7 +26,7 @@ import pandas as pd
 
 from analytics.filters import Filter, period_condition
 from analytics.schema import OPEN_STAGES
-from analytics.selection import LATEST_SNAPSHOT, deals_cte
+from analytics.selection import LATEST_SNAPSHOT, deals_cte, dimension_conditions
 from analytics.timeline import timeline_cte
 
 MIN_STAYS = 4  # "3 deals in 4" needs at least four finished stays in the stage to mean anything
@@ -76,8 +76,13 @@ def refresh_table(con) -> None:
 
     con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS WITH {_history_islands(None)}"
                 " SELECT opportunity_id, key, entered, left_at FROM _st_hi")
+    # last_day and unplaced tell a reader of the history as known on a past day whether the islands are the ones
+    # it would merge (`islands_as_of`)
     con.execute(f"CREATE OR REPLACE TABLE {STATE_TABLE} AS SELECT CAST(? AS BIGINT) AS version,"
-                " (SELECT count(*) FROM stage_history) AS history_rows", [store.data_version(con)])
+                " count(*) AS history_rows, max(CAST(entered_at AS DATE)) AS last_day,"
+                " count(*) FILTER (WHERE entered_at IS NOT NULL AND (stage IS NULL"
+                "  OR stage NOT IN (SELECT stage FROM stages))) AS unplaced FROM stage_history",
+                [store.data_version(con)])
 
 
 def table_is_fresh(con) -> bool:
@@ -94,6 +99,19 @@ def table_is_fresh(con) -> bool:
     return bool(rows) and rows[0][0] == store.data_version(con) and rows[0][1] == rows[0][2]
 
 
+def islands_as_of(con, day: date) -> bool:
+    """Whether the islands table is what merging the history known on `day` (rows entered by then) gives, by a
+    reader that orders one deal's rows by entered_at and reads every row with a date: the table is fresh, holds
+    no row entered after `day` and no dated row of a stage outside the stages (which the islands leave out)."""
+    if not table_is_fresh(con):
+        return False
+    state = con.execute(f"SELECT * FROM {STATE_TABLE}").fetchdf()
+    if not {"last_day", "unplaced"} <= set(state.columns):  # built before these were kept
+        return False
+    last_day, unplaced = state["last_day"].iloc[0], state["unplaced"].iloc[0]
+    return int(unplaced) == 0 and (pd.isna(last_day) or pd.Timestamp(last_day).date() <= day)
+
+
 def keep_table(con) -> None:
     """An import that leaves the stage history as it was: the islands table, fresh before it, stays fresh."""
     from analytics import store
@@ -101,20 +119,109 @@ def keep_table(con) -> None:
     con.execute(f"UPDATE {STATE_TABLE} SET version = ?", [store.data_version(con)])
 
 
-def _cached(con) -> bool:
-    return table_is_fresh(con)
+# Every stay of the latest upload's deals (the rows of `stays_cte` for the latest snapshot and every deal), kept as
+# a table per data version: the thresholds, the time in stage and the stuck list of the pages' default view (the
+# latest upload) then read a few columns of it instead of joining 1.6 M islands to the deals and the uploads on
+# every cold render (about 1 s of the funnel's and the flash page's cold render at 1M deals). Written by the import in
+# its transaction after the islands (`refresh_latest`), read only while fresh (`latest_is_fresh`); a past snapshot,
+# a workspace made before the table or data written outside an import still merge the stays as they are read.
+LATEST_TABLE = "stays_latest"
+LATEST_STATE = "stays_latest_state"
+_LATEST_INPUTS = ("(SELECT count(*) FROM stage_history) AS history_rows,"
+                  " (SELECT count(*) FROM opportunities) AS opportunity_rows,"
+                  " (SELECT count(*) FROM snapshots) AS snapshot_rows")
+
+
+def refresh_latest(con) -> None:
+    """(Re)build the latest upload's stays for the workspace's current data version (after `refresh_table`:
+    it reads the islands when they are fresh). Ordered by left_on so that a period's finished stays are read
+    from the few row groups that hold them."""
+    from analytics import store
+
+    cte, params = stays_cte(from_table=table_is_fresh(con))
+    con.execute(f"CREATE OR REPLACE TABLE {LATEST_TABLE} AS WITH {cte} SELECT * FROM stays"
+                " ORDER BY left_on NULLS LAST, opportunity_id, entered, stage_order", params)
+    con.execute(f"CREATE OR REPLACE TABLE {LATEST_STATE} AS SELECT CAST(? AS BIGINT) AS version, {_LATEST_INPUTS}",
+                [store.data_version(con)])
+
+
+def latest_is_fresh(con) -> bool:
+    """Whether the latest stays were built on the workspace's current data (same data version, same numbers
+    of history, opportunity and snapshot rows: data written outside an import is not covered)."""
+    from analytics import store
+
+    made = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?)"
+                       " AND schema_name = 'main' AND NOT temporary", [LATEST_TABLE, LATEST_STATE]).fetchall()[0][0]
+    if made < 2:
+        return False
+    built = con.execute(f"SELECT version, history_rows, opportunity_rows, snapshot_rows FROM {LATEST_STATE}").fetchall()
+    now = con.execute(f"SELECT {_LATEST_INPUTS}").fetchall()[0]
+    return bool(built) and built[0] == (store.data_version(con), *now)
+
+
+def keep_latest(con) -> None:
+    """An import that changes neither the uploads nor the stage history: the latest stays, fresh before it,
+    stay fresh."""
+    from analytics import store
+
+    con.execute(f"UPDATE {LATEST_STATE} SET version = ?", [store.data_version(con)])
+
+
+def refresh_tables(con, fresh: tuple[bool, bool] = (False, False), history: bool = True,
+                   uploads: bool = True) -> None:
+    """What a write does last, in its transaction: the islands and the latest stays rebuilt for the new data
+    version, or kept when they were fresh before it (`fresh`, from `tables_fresh` before the write) and the
+    write changed none of their inputs (`history`: the stage history, `uploads`: opportunities or snapshots)."""
+    if fresh[0] and not history:
+        keep_table(con)
+    else:
+        refresh_table(con)
+    if fresh[1] and not history and not uploads:
+        keep_latest(con)
+    else:
+        refresh_latest(con)
+
+
+def tables_fresh(con) -> tuple[bool, bool]:
+    """(islands fresh, latest stays fresh): read by a write before it bumps the data version."""
+    return table_is_fresh(con), latest_is_fresh(con)
+
+
+def _read_from(con, snapshot_id: int | None) -> str | None:
+    """Where the stays of a read come from: "latest" (the latest stays table: the latest upload read, table
+    fresh), "islands" (the islands table fresh) or None (merged as read)."""
+    if snapshot_id is None and latest_is_fresh(con):
+        return "latest"
+    return "islands" if table_is_fresh(con) else None
+
+
+def _latest_cte(flt: Filter, name: str, where: str, where_params: list | tuple) -> tuple[str, list]:
+    """`stays_cte` for the latest upload from the latest stays table: the same columns and rows. The deals
+    of the filter are joined only when the filter or `where` keeps fewer than every deal."""
+    all_sql, params = deals_cte(replace(flt, start=None, end=None), None, name="_st_deals")
+    deals_sql = f"{all_sql}, deals AS (SELECT * FROM _st_deals r WHERE {where})"
+    keep = where != "TRUE" or dimension_conditions(flt)[1]
+    rows = f" WHERE opportunity_id IN (SELECT opportunity_id FROM deals)" if keep else ""
+    return f"{deals_sql}, {name} AS (SELECT * FROM {LATEST_TABLE}{rows})", params + list(where_params)
 
 
 def stays_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: str = "stays",
-              where: str = "TRUE", where_params: list | tuple = (), from_table: bool = False) -> tuple[str, list]:
+              where: str = "TRUE", where_params: list | tuple = (), from_table: bool | str = False
+              ) -> tuple[str, list]:
     """`deals AS (...), ..., name AS (...)`: one row per stay of the deals of `deals_cte` (the filter's
     dimensions; its period is not applied). Columns: opportunity_id, owner, stage, stage_order, entered,
     left_on (DATEs; left_on NULL when the stay has not ended), days (NULL when not ended), ongoing,
     source ('history' | 'snapshots'). Snapshots count up to the one read (the latest when None).
     `where` (code, alias r) keeps only the deals a view needs before their history is read.
-    from_table: read the history's stays from the islands table (`refresh_table`; the caller checked
-    `table_is_fresh`) instead of merging the history again: the same rows.
+    from_table: True or "islands": read the history's stays from the islands table (`refresh_table`; the caller
+    checked `table_is_fresh`) instead of merging the history again; "latest" (snapshot_id None, the caller
+    checked `latest_is_fresh`): read every stay from the latest stays table. The same rows either way.
     """
+    if from_table == "latest":
+        if snapshot_id is not None:
+            raise ValueError("the latest stays table holds the latest upload's stays only")
+        return _latest_cte(flt, name, where, where_params)
+    from_table = bool(from_table)
     all_sql, params = deals_cte(replace(flt, start=None, end=None), snapshot_id, name="_st_deals")
     deals_sql = f"{all_sql}, deals AS (SELECT * FROM _st_deals r WHERE {where})"
     params = params + list(where_params)
@@ -190,15 +297,17 @@ def measurable(found: dict) -> bool:
 
 def stays(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> pd.DataFrame:
     """Every stay of the filter's deals (see `stays_cte`), by deal then start."""
-    cte, params = stays_cte(flt, snapshot_id, from_table=_cached(con))
+    cte, params = stays_cte(flt, snapshot_id, from_table=_read_from(con, snapshot_id) or False)
     return con.execute(f"WITH {cte} SELECT * FROM stays ORDER BY opportunity_id, entered, stage_order",
                        params).fetchdf()
 
 
 def _stage_times_sql(flt: Filter, snapshot_id: int | None, grouping: str, team_row: str,
-                     from_table: bool = False) -> tuple[str, list]:
+                     from_table: bool | str = False) -> tuple[str, list]:
     """The stays' statistics grouped by `grouping` (code); team_row (code) is 1 on rows of the whole team."""
-    if flt.start is not None or flt.end is not None:
+    if from_table == "latest":  # the period's test on left_on reads only the row groups that hold it
+        cte, params = stays_cte(flt, snapshot_id, from_table=from_table)
+    elif flt.start is not None or flt.end is not None:
         cte, params = stays_cte(flt, snapshot_id, where=_moved_in_sql(flt), where_params=_moved_in_params(flt),
                                 from_table=from_table)
     else:
@@ -226,17 +335,18 @@ def stage_times(con, flt: Filter = Filter(), by_owner: bool = False, snapshot_id
     Columns: [owner,] stage, stage_order, stays, median_days, p25_days, p75_days, mean_days,
     from_snapshots (stays measured from uploads, to the week); one row per stage with a finished stay.
     """
+    source = _read_from(con, snapshot_id) or False
     if by_owner:
-        sql, params = _stage_times_sql(flt, snapshot_id, "owner, stage, stage_order", "0", _cached(con))
+        sql, params = _stage_times_sql(flt, snapshot_id, "owner, stage, stage_order", "0", source)
     else:
-        sql, params = _stage_times_sql(flt, snapshot_id, "stage, stage_order", "1", _cached(con))
+        sql, params = _stage_times_sql(flt, snapshot_id, "stage, stage_order", "1", source)
     return _split(con.execute(sql, params).fetchdf(), by_owner)
 
 
 def time_in_stage(con, flt: Filter = Filter(), snapshot_id: int | None = None) -> dict[str, pd.DataFrame]:
     """{team: stage_times(flt), by_owner: stage_times(flt, by_owner=True)} from one read of the stays."""
     sql, params = _stage_times_sql(flt, snapshot_id, "GROUPING SETS ((stage, stage_order), (owner, stage, stage_order))",
-                                   "grouping(owner)", _cached(con))
+                                   "grouping(owner)", _read_from(con, snapshot_id) or False)
     frame = con.execute(sql, params).fetchdf()
     return {"team": _split(frame, False), "by_owner": _split(frame, True)}
 
@@ -303,7 +413,8 @@ def stuck_deals(con, flt: Filter, today: date, thresholds=None,
                "threshold_days", "p75_days", "source"]
     if not chosen:
         return pd.DataFrame(columns=columns)
-    cte, params = stays_cte(flt, snapshot_id, where="r.status = 'open'", from_table=_cached(con))
+    cte, params = stays_cte(flt, snapshot_id, where="r.status = 'open'",
+                            from_table=_read_from(con, snapshot_id) or False)
     sql = (
         f"WITH {cte}, _th AS (SELECT unnest(CAST(? AS VARCHAR[])) AS stage, unnest(CAST(? AS DOUBLE[])) AS t,"
         "  unnest(CAST(? AS DOUBLE[])) AS p75)"

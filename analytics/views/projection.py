@@ -43,7 +43,7 @@ import pandas as pd
 
 from analytics import selection, settings
 from analytics.filters import Filter, period_bounds
-from analytics.measures import kpis
+from analytics.measures import kpis, stays
 from analytics.views import forecast
 
 PERIODS = ("month", "quarter", "year")
@@ -217,31 +217,41 @@ def _history_looks(con, flt_team: Filter, sid: int, today: date,
     if not past or not con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]:
         return empty
     deals, p_deals = selection.deals_cte(flt_team, sid)
+    # only deals that can be open at a look: still open, or closed after the first look
+    kept = ("kd AS (SELECT opportunity_id, status, outcome_date, created_date, amount FROM deals"
+            " WHERE (status = 'open' OR outcome_date >= $first) AND created_date <= $last),")
+    if stays.islands_as_of(con, today):
+        # the same stays, merged once per data version at import (analytics/measures/stays.py): the history
+        # known on the as-of day is the whole history; a stay that ended by the first look or began after the
+        # last one holds no look
+        st = (" st AS (SELECT opportunity_id, key AS stage, CAST(entered AS DATE) AS entered,"
+              f"  coalesce(CAST(left_at AS DATE), DATE '9999-12-31') AS left_on FROM {stays.TABLE}"
+              "  WHERE CAST(entered AS DATE) <= $last AND (left_at IS NULL OR CAST(left_at AS DATE) > $first)),")
+    else:
+        st = (" e AS (SELECT h.opportunity_id, h.stage, h.entered_at, lag(h.stage) OVER (PARTITION BY h.opportunity_id"
+              "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today"
+              "  AND h.opportunity_id IN (SELECT opportunity_id FROM kd)),"
+              " st AS (SELECT opportunity_id, stage, CAST(entered_at AS DATE) AS entered,"
+              "  coalesce(CAST(lead(entered_at) OVER (PARTITION BY opportunity_id ORDER BY entered_at) AS DATE),"
+              "  DATE '9999-12-31') AS left_on FROM e WHERE before IS DISTINCT FROM stage),")
     sql = (
-        f"WITH {deals},"
+        f"WITH {deals}, {kept}"
         " p AS (SELECT unnest(CAST($looks AS DATE[])) AS look_date, unnest(CAST($ends AS DATE[])) AS period_end),"
         # stays: a funnel stage entered (two CRM sub-stages of one stage are one stay) until the next one entered,
         # as known on the as-of day; each look falls in at most one stay per deal (a range join, no deal x look grid)
-        " e AS (SELECT h.opportunity_id, h.stage, h.entered_at, lag(h.stage) OVER (PARTITION BY h.opportunity_id"
-        "  ORDER BY h.entered_at) AS before FROM stage_history h WHERE CAST(h.entered_at AS DATE) <= $today"
-        # only deals that can be open at a look: still open, or closed after the first look
-        "  AND h.opportunity_id IN (SELECT opportunity_id FROM deals WHERE (status = 'open' OR outcome_date >= $first)"
-        "  AND created_date <= $last)),"
-        " st AS (SELECT opportunity_id, stage, CAST(entered_at AS DATE) AS entered,"
-        "  coalesce(CAST(lead(entered_at) OVER (PARTITION BY opportunity_id ORDER BY entered_at) AS DATE),"
-        "  DATE '9999-12-31') AS left_on FROM e WHERE before IS DISTINCT FROM stage),"
+        f"{st}"
         " f AS (SELECT p.look_date, st.stage, date_diff('day', st.entered, p.look_date) AS days,"
         "  CAST(d.amount AS DOUBLE) AS amount,"
         "  d.status = 'won' AND d.outcome_date > p.look_date AND d.outcome_date <= p.period_end AS won"
         "  FROM st JOIN stages s ON s.stage = st.stage AND s.status = 'open'"
-        "  JOIN p ON st.entered <= p.look_date AND st.left_on > p.look_date"
-        "  JOIN deals d ON d.opportunity_id = st.opportunity_id AND d.created_date <= p.look_date)"
+        "  JOIN kd d ON d.opportunity_id = st.opportunity_id"
+        "  JOIN p ON st.entered <= p.look_date AND st.left_on > p.look_date AND d.created_date <= p.look_date)"
         f" SELECT look_date AS look, stage, {_age_sql('days')} AS age, count(*) AS n, sum(CAST(won AS INTEGER)) AS wins,"
         " sum(amount) AS amount, coalesce(sum(amount) FILTER (WHERE won), 0) AS won_amount FROM f GROUP BY ALL"
     )
     looks = [x[1] for x in past]
-    named = _named(sql, p_deals, {"looks": looks, "ends": [x[2] for x in past], "today": today,
-                                  "first": min(looks), "last": max(looks)})
+    values = {"looks": looks, "ends": [x[2] for x in past], "first": min(looks), "last": max(looks)}
+    named = _named(sql, p_deals, values | ({"today": today} if "$today" in sql else {}))
     return con.execute(*named).fetchdf()
 
 

@@ -1,0 +1,212 @@
+"""The stays kept as tables per data version (issue 17: the funnel and flash pages under 2 s cold at 1M deals).
+
+The import merges the stage history into islands (`stay_islands`) and writes every stay of the latest upload's
+deals (`stays_latest`) in its transaction; the pages read them instead of merging the history again. These tests
+say that the tables give the very figures the on-the-fly computation gives, on the shared fixture and after each
+write that changes their inputs (an upload, a replaced snapshot, an upload added to, a partial upload whose other
+reps are carried over, a stage history), and that a workspace without them (or with stale ones) is computed on
+the fly.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from analytics import store
+from analytics.filters import Filter
+from analytics.ingest.importer import import_files
+from analytics.measures import stays
+from analytics.views import projection
+from tests.files import csv_bytes
+
+MAY = Filter(start=date(2026, 5, 1), end=date(2026, 5, 31))
+FILTERS = [Filter(), Filter(owner="alice"), MAY, replace(MAY, team="Nord"), replace(MAY, segment="Argent")]
+EVERY_STAGE_ONE_DAY = {"lead": 1, "qualification": 1, "proposal": 1, "negotiation": 1}
+
+
+def figures(con, today: date) -> list:
+    """What the funnel and flash pages read from the stays, and the projection's history looks, per filter."""
+    out = []
+    for flt in FILTERS:
+        both = stays.time_in_stage(con, flt)
+        out += [stays.stays(con, flt), both["team"], both["by_owner"], stays.stage_times(con, flt, by_owner=True),
+                stays.default_thresholds(con, stays.threshold_filter(flt)),
+                stays.stuck_deals(con, flt, today, thresholds=EVERY_STAGE_ONE_DAY),
+                stays.stuck_deals(con, flt, today)]
+    return out
+
+
+def history_looks(con, today: date) -> pd.DataFrame:
+    sid = con.execute("SELECT max(snapshot_id) FROM snapshots").fetchall()[0][0]
+    start = today.replace(day=1)
+    past = projection._past_periods("month", start, today, date(2020, 1, 1), 1)
+    looks = projection._history_looks(con, Filter(), sid, today, past)
+    return looks.sort_values(["look", "stage", "age"], ignore_index=True)
+
+
+def same(left, right) -> None:
+    assert len(left) == len(right)
+    for a, b in zip(left, right):
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+        else:
+            assert a == b
+
+
+def on_the_fly(monkeypatch, compute):
+    """`compute()` with both tables taken as stale: the stays merged again as they are read."""
+    with monkeypatch.context() as m:
+        m.setattr(stays, "latest_is_fresh", lambda con: False)
+        m.setattr(stays, "table_is_fresh", lambda con: False)
+        return compute()
+
+
+def assert_tables_agree(con, monkeypatch, today: date) -> None:
+    assert stays.tables_fresh(con) == (True, True)
+    assert stays._read_from(con, None) == "latest"  # the pages' path really reads the table
+    same(figures(con, today), on_the_fly(monkeypatch, lambda: figures(con, today)))
+    if con.execute("SELECT count(*) FROM stage_history").fetchall()[0][0]:
+        assert stays.islands_as_of(con, today)
+        pd.testing.assert_frame_equal(history_looks(con, today),
+                                      on_the_fly(monkeypatch, lambda: history_looks(con, today)))
+
+
+# --- the shared fixture ------------------------------------------------------------------------------------
+
+def test_the_latest_stays_table_gives_the_figures_merged_on_the_fly(workspace, monkeypatch):
+    merged = figures(workspace, date(2026, 5, 20))
+    stays.refresh_tables(workspace)
+    assert_tables_agree(workspace, monkeypatch, date(2026, 5, 20))
+    same(figures(workspace, date(2026, 5, 20)), merged)
+
+
+def test_time_in_proposal_read_from_the_table(workspace):
+    stays.refresh_tables(workspace)
+    assert stays._read_from(workspace, None) == "latest"
+    proposal = stays.stage_times(workspace).set_index("stage").loc["proposal"]
+    # finished proposal stays: D02 22, D03 23, D07 30 (21 + 9, two CRM sub-stages), D01 31, D06 41, D12 52 days
+    assert proposal["stays"] == 6
+    assert proposal["median_days"] == (30 + 31) / 2
+    assert proposal["p75_days"] == 31 + 0.75 * (41 - 31)  # quantile at 0.75 x 5 = 3.75 of the sorted six
+
+
+def test_a_past_snapshot_is_not_read_from_the_latest_table(workspace):
+    stays.refresh_tables(workspace)
+    first = workspace.execute("SELECT min(snapshot_id) FROM snapshots").fetchall()[0][0]
+    assert stays._read_from(workspace, first) == "islands"
+    with pytest.raises(ValueError):
+        stays.stays_cte(snapshot_id=first, from_table="latest")
+
+
+def test_a_workspace_without_the_tables_is_computed_on_the_fly(workspace):
+    # a workspace made before the tables: none of them, the figures merged as they are read
+    assert stays.tables_fresh(workspace) == (False, False)
+    assert stays._read_from(workspace, None) is None
+    assert len(stays.stays(workspace)) > 0
+
+
+def test_rows_written_outside_an_import_make_the_latest_table_stale(workspace):
+    stays.refresh_tables(workspace)
+    sid = workspace.execute("SELECT max(snapshot_id) FROM snapshots").fetchall()[0][0]
+    workspace.execute("INSERT INTO opportunities (snapshot_id, opportunity_id, owner, stage, status, amount,"
+                      " created_date) VALUES (?, 'NEW', 'alice', 'lead', 'open', 1, DATE '2026-05-19')", [sid])
+    assert stays.tables_fresh(workspace) == (True, False)  # one more opportunity row than it was built on
+    assert stays._read_from(workspace, None) == "islands"
+
+
+def test_islands_built_before_their_last_day_was_kept_are_not_read_as_of_a_day(workspace):
+    stays.refresh_tables(workspace)
+    workspace.execute(f"CREATE OR REPLACE TABLE {stays.STATE_TABLE} AS SELECT version, history_rows"
+                      f" FROM {stays.STATE_TABLE}")  # the state as the previous version wrote it
+    assert stays.table_is_fresh(workspace)
+    assert not stays.islands_as_of(workspace, date(2026, 5, 20))
+
+
+def test_history_after_the_as_of_day_is_not_read_from_the_islands(workspace):
+    stays.refresh_tables(workspace)
+    assert stays.islands_as_of(workspace, date(2026, 5, 20))  # the fixture's last history row: 18 May
+    assert not stays.islands_as_of(workspace, date(2026, 5, 17))
+
+
+# --- every write path ----------------------------------------------------------------------------------------
+
+HEADER = ["ID", "Commercial", "Étape", "Montant", "Probabilité", "Date de création", "Date de clôture"]
+NORTH = [["A1", "Ann Martin", "Proposition", "10000", "50", "2026-02-01", "2026-04-30"],
+         ["A2", "Ann Martin", "Qualification", "20000", "30", "2026-02-03", "2026-05-31"]]
+SOUTH = [["B1", "Bob Durand", "Prospection", "30000", "10", "2026-02-02", "2026-05-31"],
+         ["B2", "Bob Durand", "Négociation", "50000", "80", "2026-01-15", "2026-04-30"]]
+HISTORY = [["Opportunity ID", "Stage", "Entered At"], ["A1", "Prospection", "2026-02-01"],
+           ["A1", "Qualification", "2026-02-10"], ["A1", "Proposition", "2026-02-20"],
+           ["B2", "Prospection", "2026-01-15"], ["B2", "Négociation", "2026-02-15"]]
+
+
+def _week(rows, **changes) -> bytes:
+    """An export of `rows`; changes {id: {column index: value}} make it another file."""
+    out = [row[:] for row in rows]
+    for row in out:
+        for index, value in changes.get(row[0], {}).items():
+            row[index] = value
+    return csv_bytes([HEADER, *out])
+
+
+@pytest.fixture
+def imported():
+    con = store.memory_workspace()
+    import_files(con, [("semaine1.csv", _week(NORTH + SOUTH))], snapshot_date=date(2026, 3, 2))
+    import_files(con, [("historique.csv", csv_bytes(HISTORY))], table="stage_history")
+    return con
+
+
+def test_an_import_of_the_history_builds_both_tables(imported, monkeypatch):
+    assert_tables_agree(imported, monkeypatch, date(2026, 3, 2))
+
+
+def test_a_new_upload_rebuilds_the_latest_stays(imported, monkeypatch):
+    # A2 moved to proposal, B1 (no history: stays from the uploads) to qualification
+    import_files(imported, [("semaine2.csv", _week(NORTH + SOUTH, A2={2: "Proposition"}, B1={2: "Qualification"}))],
+                 snapshot_date=date(2026, 3, 9))
+    assert_tables_agree(imported, monkeypatch, date(2026, 3, 9))
+    b1 = stays.stays(imported, Filter(owner="Bob Durand"))
+    b1 = b1[b1.opportunity_id == "B1"]
+    # B1 seen in lead on 02/03, in qualification on 09/03: a finished lead stay of 7 days, from the uploads
+    assert list(zip(b1.stage, b1.days.fillna(-1), b1.source)) == [("lead", 7, "snapshots"),
+                                                                   ("qualification", -1, "snapshots")]
+
+
+def test_a_replaced_snapshot_rebuilds_the_latest_stays(imported, monkeypatch):
+    import_files(imported, [("semaine2.csv", _week(NORTH + SOUTH, B1={2: "Qualification"}))],
+                 snapshot_date=date(2026, 3, 9))
+    import_files(imported, [("semaine2-bis.csv", _week(NORTH + SOUTH, B1={2: "Proposition"}))],
+                 snapshot_date=date(2026, 3, 9), replace_snapshot=True)
+    assert_tables_agree(imported, monkeypatch, date(2026, 3, 9))
+    latest = stays.stays(imported)
+    assert list(latest[(latest.opportunity_id == "B1") & latest.ongoing].stage) == ["proposal"]
+
+
+def test_an_upload_added_to_a_snapshot_rebuilds_the_latest_stays(monkeypatch):
+    con = store.memory_workspace()
+    import_files(con, [("nord.csv", _week(NORTH))], snapshot_date=date(2026, 3, 2))
+    import_files(con, [("historique.csv", csv_bytes(HISTORY))], table="stage_history")
+    import_files(con, [("sud.csv", _week(SOUTH))], snapshot_date=date(2026, 3, 2))  # the same date: added
+    assert_tables_agree(con, monkeypatch, date(2026, 3, 2))
+    assert set(stays.stays(con).owner) == {"Ann Martin", "Bob Durand"}
+
+
+def test_a_partial_upload_with_the_others_carried_over_rebuilds_the_latest_stays(imported, monkeypatch):
+    import_files(imported, [("nord.csv", _week(NORTH, A2={2: "Proposition"}))], snapshot_date=date(2026, 3, 9),
+                 missing="keep")
+    assert_tables_agree(imported, monkeypatch, date(2026, 3, 9))
+    # Bob's deals carried over into the upload of 09/03: B2 still ongoing in negotiation
+    latest = stays.stays(imported)
+    assert list(latest[(latest.opportunity_id == "B2") & latest.ongoing].stage) == ["negotiation"]
+
+
+def test_an_import_that_leaves_the_stays_inputs_keeps_both_tables(imported, monkeypatch):
+    before = stays.stays(imported)
+    activities = csv_bytes([["Date", "Commercial", "Type"], ["2026-03-03", "Ann Martin", "Appel"]])
+    import_files(imported, [("activites.csv", activities)], table="activities")
+    assert_tables_agree(imported, monkeypatch, date(2026, 3, 2))
+    pd.testing.assert_frame_equal(stays.stays(imported), before)

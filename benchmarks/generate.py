@@ -178,10 +178,10 @@ def build_workspace(path: Path, n_opportunities: int, n_activities: int, *, prev
     _stage_history(con)
     _activities(con, n_opportunities, n_activities)
     con.execute("DROP TABLE gen")
-    # What an import does last: the stays (history islands, the latest upload's stays) kept as tables.
-    from analytics.measures import stays
+    # What an import does last: the tables derived once per data version (analytics/measures/derived.py).
+    from analytics.measures import derived
 
-    stays.refresh_tables(con)
+    derived.refresh(con)
     con.execute("CHECKPOINT")
     con.close()
     if verbose:

@@ -1,11 +1,12 @@
-"""The stays kept as tables per data version (issue 17: the funnel and flash pages under 2 s cold at 1M deals).
+"""The tables derived once per data version (analytics/measures/derived.py; issue 17: the funnel and flash pages
+under 2 s cold at 1M deals).
 
-The import merges the stage history into islands (`stay_islands`) and writes every stay of the latest upload's
-deals (`stays_latest`) in its transaction; the pages read them instead of merging the history again. These tests
-say that the tables give the very figures the on-the-fly computation gives, on the shared fixture and after each
-write that changes their inputs (an upload, a replaced snapshot, an upload added to, a partial upload whose other
-reps are carried over, a stage history), and that a workspace without them (or with stale ones) is computed on
-the fly.
+The import merges the stage history into islands (`stay_islands`), writes every stay of the latest upload's deals
+(`stays_latest`) and the highest stage its history and uploads show (`reached_latest`) in its transaction; the
+pages read them instead of computing the same rows again. These tests say that the tables give the very figures
+the on-the-fly computation gives, on the shared fixture and after each write that changes their inputs (an upload,
+a replaced snapshot, an upload added to, a partial upload whose other reps are carried over, a stage history), and
+that a workspace without them (or with stale ones) is computed on the fly.
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ import pytest
 from analytics import store
 from analytics.filters import Filter
 from analytics.ingest.importer import import_files
-from analytics.measures import stays
-from analytics.views import projection
+from analytics.measures import derived, reached, stays
+from analytics.views import funnel, projection
 from tests.files import csv_bytes
 
 MAY = Filter(start=date(2026, 5, 1), end=date(2026, 5, 31))
@@ -35,7 +36,10 @@ def figures(con, today: date) -> list:
         out += [stays.stays(con, flt), both["team"], both["by_owner"], stays.stage_times(con, flt, by_owner=True),
                 stays.default_thresholds(con, stays.threshold_filter(flt)),
                 stays.stuck_deals(con, flt, today, thresholds=EVERY_STAGE_ONE_DAY),
-                stays.stuck_deals(con, flt, today)]
+                stays.stuck_deals(con, flt, today), reached.reached(con, flt),
+                reached.unknown_summary(con, flt), funnel.conversion(con, flt, "cohort", by_owner=True),
+                funnel.unknown_count(con, flt, "closed")]
+        out += list(funnel.conversions(con, flt, "closed").values())
     return out
 
 
@@ -57,16 +61,18 @@ def same(left, right) -> None:
 
 
 def on_the_fly(monkeypatch, compute):
-    """`compute()` with both tables taken as stale: the stays merged again as they are read."""
+    """`compute()` with every derived table taken as stale: the rows computed again as they are read."""
     with monkeypatch.context() as m:
         m.setattr(stays, "latest_is_fresh", lambda con: False)
         m.setattr(stays, "table_is_fresh", lambda con: False)
+        m.setattr(reached, "latest_is_fresh", lambda con: False)
         return compute()
 
 
 def assert_tables_agree(con, monkeypatch, today: date) -> None:
-    assert stays.tables_fresh(con) == (True, True)
-    assert stays._read_from(con, None) == "latest"  # the pages' path really reads the table
+    assert derived.freshness(con) == {"islands": True, "stays": True, "reached": True}
+    assert stays._read_from(con, None) == "latest"  # the pages' path really reads the tables
+    assert reached.table_readable(con)
     same(figures(con, today), on_the_fly(monkeypatch, lambda: figures(con, today)))
     if con.execute("SELECT count(*) FROM stage_history").fetchall()[0][0]:
         assert stays.islands_as_of(con, today)
@@ -78,13 +84,13 @@ def assert_tables_agree(con, monkeypatch, today: date) -> None:
 
 def test_the_latest_stays_table_gives_the_figures_merged_on_the_fly(workspace, monkeypatch):
     merged = figures(workspace, date(2026, 5, 20))
-    stays.refresh_tables(workspace)
+    derived.refresh(workspace)
     assert_tables_agree(workspace, monkeypatch, date(2026, 5, 20))
     same(figures(workspace, date(2026, 5, 20)), merged)
 
 
 def test_time_in_proposal_read_from_the_table(workspace):
-    stays.refresh_tables(workspace)
+    derived.refresh(workspace)
     assert stays._read_from(workspace, None) == "latest"
     proposal = stays.stage_times(workspace).set_index("stage").loc["proposal"]
     # finished proposal stays: D02 22, D03 23, D07 30 (21 + 9, two CRM sub-stages), D01 31, D06 41, D12 52 days
@@ -93,32 +99,49 @@ def test_time_in_proposal_read_from_the_table(workspace):
     assert proposal["p75_days"] == 31 + 0.75 * (41 - 31)  # quantile at 0.75 x 5 = 3.75 of the sorted six
 
 
-def test_a_past_snapshot_is_not_read_from_the_latest_table(workspace):
-    stays.refresh_tables(workspace)
+def test_a_past_snapshot_is_not_read_from_the_latest_tables(workspace):
+    derived.refresh(workspace)
     first = workspace.execute("SELECT min(snapshot_id) FROM snapshots").fetchall()[0][0]
     assert stays._read_from(workspace, first) == "islands"
+    assert not reached.table_readable(workspace, first)
     with pytest.raises(ValueError):
         stays.stays_cte(snapshot_id=first, from_table="latest")
+    with pytest.raises(ValueError):
+        reached.reached_cte(snapshot_id=first, from_table=True)
+
+
+def test_stages_reached_read_from_the_table(workspace):
+    derived.refresh(workspace)
+    assert reached.table_readable(workspace)
+    rows = reached.reached(workspace).set_index("opportunity_id")
+    # D11: proposal in its history and in every upload; D09: lead then qualification (history); D10: no history,
+    # at lead in S3 (the CRM's own stage is read before the uploads); D14 (dropped from S3) is no deal of S3
+    assert rows.loc["D11", ["reached_stage", "reached_source"]].tolist() == ["proposal", "history"]
+    assert rows.loc["D09", ["reached_stage", "reached_source"]].tolist() == ["qualification", "history"]
+    assert rows.loc["D10", ["reached_stage", "reached_source"]].tolist() == ["lead", "crm"]
+    assert "D14" not in rows.index
 
 
 def test_a_workspace_without_the_tables_is_computed_on_the_fly(workspace):
     # a workspace made before the tables: none of them, the figures merged as they are read
-    assert stays.tables_fresh(workspace) == (False, False)
+    assert derived.freshness(workspace) == {"islands": False, "stays": False, "reached": False}
     assert stays._read_from(workspace, None) is None
+    assert not reached.table_readable(workspace)
     assert len(stays.stays(workspace)) > 0
 
 
 def test_rows_written_outside_an_import_make_the_latest_table_stale(workspace):
-    stays.refresh_tables(workspace)
+    derived.refresh(workspace)
     sid = workspace.execute("SELECT max(snapshot_id) FROM snapshots").fetchall()[0][0]
     workspace.execute("INSERT INTO opportunities (snapshot_id, opportunity_id, owner, stage, status, amount,"
                       " created_date) VALUES (?, 'NEW', 'alice', 'lead', 'open', 1, DATE '2026-05-19')", [sid])
-    assert stays.tables_fresh(workspace) == (True, False)  # one more opportunity row than it was built on
+    # one more opportunity row than they were built on
+    assert derived.freshness(workspace) == {"islands": True, "stays": False, "reached": False}
     assert stays._read_from(workspace, None) == "islands"
 
 
 def test_islands_built_before_their_last_day_was_kept_are_not_read_as_of_a_day(workspace):
-    stays.refresh_tables(workspace)
+    derived.refresh(workspace)
     workspace.execute(f"CREATE OR REPLACE TABLE {stays.STATE_TABLE} AS SELECT version, history_rows"
                       f" FROM {stays.STATE_TABLE}")  # the state as the previous version wrote it
     assert stays.table_is_fresh(workspace)
@@ -126,7 +149,7 @@ def test_islands_built_before_their_last_day_was_kept_are_not_read_as_of_a_day(w
 
 
 def test_history_after_the_as_of_day_is_not_read_from_the_islands(workspace):
-    stays.refresh_tables(workspace)
+    derived.refresh(workspace)
     assert stays.islands_as_of(workspace, date(2026, 5, 20))  # the fixture's last history row: 18 May
     assert not stays.islands_as_of(workspace, date(2026, 5, 17))
 
@@ -165,10 +188,13 @@ def test_an_import_of_the_history_builds_both_tables(imported, monkeypatch):
 
 
 def test_a_new_upload_rebuilds_the_latest_stays(imported, monkeypatch):
-    # A2 moved to proposal, B1 (no history: stays from the uploads) to qualification
-    import_files(imported, [("semaine2.csv", _week(NORTH + SOUTH, A2={2: "Proposition"}, B1={2: "Qualification"}))],
+    # A2 (no history) moved back to lead, B1 (no history: stays from the uploads) on to qualification
+    import_files(imported, [("semaine2.csv", _week(NORTH + SOUTH, A2={2: "Prospection"}, B1={2: "Qualification"}))],
                  snapshot_date=date(2026, 3, 9))
     assert_tables_agree(imported, monkeypatch, date(2026, 3, 9))
+    # A2 reached qualification: the upload of 02/03 says so, though the CRM now shows lead
+    a2 = reached.reached(imported).set_index("opportunity_id").loc["A2"]
+    assert [a2.reached_stage, a2.reached_source] == ["qualification", "snapshots"]
     b1 = stays.stays(imported, Filter(owner="Bob Durand"))
     b1 = b1[b1.opportunity_id == "B1"]
     # B1 seen in lead on 02/03, in qualification on 09/03: a finished lead stay of 7 days, from the uploads

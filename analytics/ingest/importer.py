@@ -18,7 +18,7 @@ import pandas as pd
 from analytics.ingest import clean, mapping, quality
 from analytics import store, timeline
 from analytics.ingest.problems import ImportProblem, Note
-from analytics.measures import stays
+from analytics.measures import derived
 from analytics.ingest.read import RawSheet, read_file
 from analytics.schema import STAGE_BY_KEY, STAGES, TABLES, columns
 from analytics.store import quote
@@ -920,14 +920,15 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
                                      snap_date)
             if snapshot_id is not None:  # a deal lost without a lost date: dated no later than its first closed upload
                 timeline.refresh_closed_seen(con)
-            fresh = stays.tables_fresh(con)
+            fresh = derived.freshness(con)
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
                                    "snapshot_date": snap_date if snapshot_id else None})
-            # The stays merged from the stage history, and every stay of the latest upload's deals, kept as tables
-            # for this data version (the funnel and the flash page read them instead of merging 1.6 M history
-            # rows on every cold render); an upload (new, replaced, added to, parts carried over) rebuilds both.
-            stays.refresh_tables(con, fresh, history=any(s.plan.table == "stage_history" for s in staged),
-                                 uploads=snapshot_id is not None)
+            # The tables derived once per data version (the stays merged from the stage history, the latest
+            # upload's stays and stages reached: the funnel and the flash page read them instead of merging 1.6 M
+            # history rows on every cold render); an upload (new, replaced, added to, parts carried over) or a
+            # stage history rebuilds them, any other import keeps them.
+            derived.refresh(con, fresh, history=any(s.plan.table == "stage_history" for s in staged),
+                            uploads=snapshot_id is not None)
         progress(0.9, "")
     except ImportProblem:
         raise

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from analytics.filters import Filter, period_condition
+from analytics.measures import derived
 from analytics.schema import OPEN_STAGES
 from analytics.selection import LATEST_SNAPSHOT, deals_cte, dimension_conditions
 from analytics.timeline import timeline_cte
@@ -120,71 +121,32 @@ def keep_table(con) -> None:
 
 
 # Every stay of the latest upload's deals (the rows of `stays_cte` for the latest snapshot and every deal), kept as
-# a table per data version: the thresholds, the time in stage and the stuck list of the pages' default view (the
-# latest upload) then read a few columns of it instead of joining 1.6 M islands to the deals and the uploads on
-# every cold render (about 1 s of the funnel's and the flash page's cold render at 1M deals). Written by the import in
-# its transaction after the islands (`refresh_latest`), read only while fresh (`latest_is_fresh`); a past snapshot,
-# a workspace made before the table or data written outside an import still merge the stays as they are read.
+# a table per data version (analytics/measures/derived.py): the thresholds, the time in stage and the stuck list of
+# the pages' default view (the latest upload) then read a few columns of it instead of joining 1.6 M islands to the
+# deals and the uploads on every cold render. A past snapshot, a workspace made before the table or data written
+# outside an import still merge the stays as they are read.
 LATEST_TABLE = "stays_latest"
 LATEST_STATE = "stays_latest_state"
-_LATEST_INPUTS = ("(SELECT count(*) FROM stage_history) AS history_rows,"
-                  " (SELECT count(*) FROM opportunities) AS opportunity_rows,"
-                  " (SELECT count(*) FROM snapshots) AS snapshot_rows")
 
 
 def refresh_latest(con) -> None:
     """(Re)build the latest upload's stays for the workspace's current data version (after `refresh_table`:
     it reads the islands when they are fresh). Ordered by left_on so that a period's finished stays are read
     from the few row groups that hold them."""
-    from analytics import store
-
     cte, params = stays_cte(from_table=table_is_fresh(con))
     con.execute(f"CREATE OR REPLACE TABLE {LATEST_TABLE} AS WITH {cte} SELECT * FROM stays"
                 " ORDER BY left_on NULLS LAST, opportunity_id, entered, stage_order", params)
-    con.execute(f"CREATE OR REPLACE TABLE {LATEST_STATE} AS SELECT CAST(? AS BIGINT) AS version, {_LATEST_INPUTS}",
-                [store.data_version(con)])
+    derived.save_state(con, LATEST_STATE)
 
 
 def latest_is_fresh(con) -> bool:
-    """Whether the latest stays were built on the workspace's current data (same data version, same numbers
-    of history, opportunity and snapshot rows: data written outside an import is not covered)."""
-    from analytics import store
-
-    made = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?)"
-                       " AND schema_name = 'main' AND NOT temporary", [LATEST_TABLE, LATEST_STATE]).fetchall()[0][0]
-    if made < 2:
-        return False
-    built = con.execute(f"SELECT version, history_rows, opportunity_rows, snapshot_rows FROM {LATEST_STATE}").fetchall()
-    now = con.execute(f"SELECT {_LATEST_INPUTS}").fetchall()[0]
-    return bool(built) and built[0] == (store.data_version(con), *now)
+    """Whether the latest stays were built on the workspace's current data (`derived.is_fresh`)."""
+    return derived.is_fresh(con, LATEST_TABLE, LATEST_STATE)
 
 
 def keep_latest(con) -> None:
-    """An import that changes neither the uploads nor the stage history: the latest stays, fresh before it,
-    stay fresh."""
-    from analytics import store
-
-    con.execute(f"UPDATE {LATEST_STATE} SET version = ?", [store.data_version(con)])
-
-
-def refresh_tables(con, fresh: tuple[bool, bool] = (False, False), history: bool = True,
-                   uploads: bool = True) -> None:
-    """What a write does last, in its transaction: the islands and the latest stays rebuilt for the new data
-    version, or kept when they were fresh before it (`fresh`, from `tables_fresh` before the write) and the
-    write changed none of their inputs (`history`: the stage history, `uploads`: opportunities or snapshots)."""
-    if fresh[0] and not history:
-        keep_table(con)
-    else:
-        refresh_table(con)
-    if fresh[1] and not history and not uploads:
-        keep_latest(con)
-    else:
-        refresh_latest(con)
-
-
-def tables_fresh(con) -> tuple[bool, bool]:
-    """(islands fresh, latest stays fresh): read by a write before it bumps the data version."""
-    return table_is_fresh(con), latest_is_fresh(con)
+    """A write that changes neither the uploads nor the stage history: the latest stays stay fresh."""
+    derived.keep(con, LATEST_STATE)
 
 
 def _read_from(con, snapshot_id: int | None) -> str | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.filters import Filter, activity_conditions, period_condition
-from analytics.measures.reached import FUNNEL_STAGES, reached_cte
+from analytics.measures.reached import FUNNEL_STAGES, reached_cte, table_readable
 from analytics.schema import OPEN_STAGES
 from analytics.selection import deals_cte
 
@@ -80,7 +80,8 @@ def conversion(con, flt: Filter = Filter(), basis: str = "cohort", by_owner: boo
     listed, reached or not (reached 0).
     """
     cond, cond_params = _basis(basis, flt)
-    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
+    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params,
+                              from_table=table_readable(con, snapshot_id))
     key = "owner" if by_owner else "'team'"
     stages = ", ".join(f"'{s}'" for s in FUNNEL_STAGES)  # fixed code strings
     sql = (
@@ -111,7 +112,8 @@ def conversions(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id:
     """{team: conversion(...), reps: rep_comparison(...)} from one read of the reached stages: the reps' counts
     are grouped once and the team's are their sum (what a page showing both needs)."""
     cond, cond_params = _basis(basis, flt)
-    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
+    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params,
+                              from_table=table_readable(con, snapshot_id))
     stages = ", ".join(f"'{s}'" for s in FUNNEL_STAGES)  # fixed code strings
     sql = (
         f"WITH {cte},"
@@ -145,7 +147,8 @@ def conversions(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id:
 def unknown_count(con, flt: Filter = Filter(), basis: str = "cohort", snapshot_id: int | None = None) -> int:
     """Deals of the basis whose reached stage is unknown (counted at the first stage only)."""
     cond, cond_params = _basis(basis, flt)
-    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params)
+    cte, params = reached_cte(flt, snapshot_id, where=cond, where_params=cond_params,
+                              from_table=table_readable(con, snapshot_id))
     return int(con.execute(f"WITH {cte} SELECT count(*) FROM reached r WHERE reached_order IS NULL",
                            params).fetchall()[0][0])
 

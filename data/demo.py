@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import schema, store
+from analytics.measures import derived
 
 DEMO_TODAY = date(2026, 11, 23)  # a Monday: the weekly review day
 COMPANY = "Atelier Numérique SAS"
@@ -671,3 +672,4 @@ def load_demo(con, seed: int = 7, today: date = DEMO_TODAY) -> None:
                 _insert(con, table, frames[table])
         store.log_import(con, {"demo": True, "company": COMPANY, "today": today.isoformat(),
                                "rows": {t: len(frames[t]) for t in schema.TABLES}})
+        derived.refresh(con)  # what an import does last: the tables derived once per data version

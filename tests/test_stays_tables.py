@@ -2,8 +2,8 @@
 under 2 s cold at 1M deals).
 
 The import merges the stage history into islands (`stay_islands`), writes every stay of the latest upload's deals
-(`stays_latest`) and the highest stage its history and uploads show (`reached_latest`) in its transaction; the
-pages read them instead of computing the same rows again. These tests say that the tables give the very figures
+(`stays_latest`), the highest stage its history and uploads show (`reached_latest`) and the calls and held
+meetings of the activity cascade (`activity_steps`) in its transaction; the pages read them instead of computing the same rows again. These tests say that the tables give the very figures
 the on-the-fly computation gives, on the shared fixture and after each write that changes their inputs (an upload,
 a replaced snapshot, an upload added to, a partial upload whose other reps are carried over, a stage history), and
 that a workspace without them (or with stale ones) is computed on the fly.
@@ -38,7 +38,7 @@ def figures(con, today: date) -> list:
                 stays.stuck_deals(con, flt, today, thresholds=EVERY_STAGE_ONE_DAY),
                 stays.stuck_deals(con, flt, today), reached.reached(con, flt),
                 reached.unknown_summary(con, flt), funnel.conversion(con, flt, "cohort", by_owner=True),
-                funnel.unknown_count(con, flt, "closed")]
+                funnel.unknown_count(con, flt, "closed"), funnel.activity_counts(con, flt)]
         out += list(funnel.conversions(con, flt, "closed").values())
     return out
 
@@ -66,11 +66,12 @@ def on_the_fly(monkeypatch, compute):
         m.setattr(stays, "latest_is_fresh", lambda con: False)
         m.setattr(stays, "table_is_fresh", lambda con: False)
         m.setattr(reached, "latest_is_fresh", lambda con: False)
+        m.setattr(funnel, "steps_are_fresh", lambda con: False)
         return compute()
 
 
 def assert_tables_agree(con, monkeypatch, today: date) -> None:
-    assert derived.freshness(con) == {"islands": True, "stays": True, "reached": True}
+    assert derived.freshness(con) == {"islands": True, "stays": True, "reached": True, "activities": True}
     assert stays._read_from(con, None) == "latest"  # the pages' path really reads the tables
     assert reached.table_readable(con)
     same(figures(con, today), on_the_fly(monkeypatch, lambda: figures(con, today)))
@@ -124,7 +125,8 @@ def test_stages_reached_read_from_the_table(workspace):
 
 def test_a_workspace_without_the_tables_is_computed_on_the_fly(workspace):
     # a workspace made before the tables: none of them, the figures merged as they are read
-    assert derived.freshness(workspace) == {"islands": False, "stays": False, "reached": False}
+    assert derived.freshness(workspace) == {"islands": False, "stays": False, "reached": False,
+                                            "activities": False}
     assert stays._read_from(workspace, None) is None
     assert not reached.table_readable(workspace)
     assert len(stays.stays(workspace)) > 0
@@ -136,7 +138,8 @@ def test_rows_written_outside_an_import_make_the_latest_table_stale(workspace):
     workspace.execute("INSERT INTO opportunities (snapshot_id, opportunity_id, owner, stage, status, amount,"
                       " created_date) VALUES (?, 'NEW', 'alice', 'lead', 'open', 1, DATE '2026-05-19')", [sid])
     # one more opportunity row than they were built on
-    assert derived.freshness(workspace) == {"islands": True, "stays": False, "reached": False}
+    assert derived.freshness(workspace) == {"islands": True, "stays": False, "reached": False,
+                                            "activities": True}
     assert stays._read_from(workspace, None) == "islands"
 
 
@@ -230,9 +233,28 @@ def test_a_partial_upload_with_the_others_carried_over_rebuilds_the_latest_stays
     assert list(latest[(latest.opportunity_id == "B2") & latest.ongoing].stage) == ["negotiation"]
 
 
-def test_an_import_that_leaves_the_stays_inputs_keeps_both_tables(imported, monkeypatch):
+def test_an_import_of_activities_keeps_the_stays_and_rebuilds_the_steps(imported, monkeypatch):
     before = stays.stays(imported)
-    activities = csv_bytes([["Date", "Commercial", "Type"], ["2026-03-03", "Ann Martin", "Appel"]])
+    rebuilt = []
+    monkeypatch.setattr(stays, "refresh_latest", lambda con: rebuilt.append("stays"))
+    monkeypatch.setattr(reached, "refresh_latest", lambda con: rebuilt.append("reached"))
+    activities = csv_bytes([["Date", "Commercial", "Type", "Résultat"], ["2026-03-03", "Ann Martin", "Appel", "Joint"],
+                            ["2026-03-04", "Ann Martin", "Appel", "Pas de réponse"],
+                            ["2026-03-05", "Bob Durand", "Rendez-vous", "Tenu"]])
     import_files(imported, [("activites.csv", activities)], table="activities")
+    monkeypatch.undo()
+    assert rebuilt == []  # neither the uploads nor the history changed: kept, not rebuilt
     assert_tables_agree(imported, monkeypatch, date(2026, 3, 2))
     pd.testing.assert_frame_equal(stays.stays(imported), before)
+    # two calls, one of them answered; one meeting held (Bob's)
+    assert funnel.activity_counts(imported, Filter()) == {"calls": 2, "conversations": 1, "meetings": 1,
+                                                          "has_outcome": True}
+
+
+def test_the_cascade_read_from_the_steps_table(workspace):
+    derived.refresh(workspace)
+    assert funnel.steps_are_fresh(workspace)
+    # May: calls A01 (alice) and A04 (chloe), no outcome given; meetings held on D04 (A02) and D07 (A05, a demo);
+    # A03 (15 April) is out of the period, A06 is an email
+    assert funnel.activity_counts(workspace, MAY) == {"calls": 2, "conversations": None, "meetings": 2,
+                                                      "has_outcome": False}

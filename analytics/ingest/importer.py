@@ -924,11 +924,13 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
                                    "snapshot_date": snap_date if snapshot_id else None})
             # The tables derived once per data version (the stays merged from the stage history, the latest
-            # upload's stays and stages reached: the funnel and the flash page read them instead of merging 1.6 M
-            # history rows on every cold render); an upload (new, replaced, added to, parts carried over) or a
-            # stage history rebuilds them, any other import keeps them.
+            # upload's stays and stages reached, the cascade's activity steps: the funnel and the flash page read
+            # them instead of merging 1.6 M history rows on every cold render); the import that writes a table's
+            # inputs (an upload: new, replaced, added to, parts carried over; a stage history; activities)
+            # rebuilds it, any other keeps it.
             derived.refresh(con, fresh, history=any(s.plan.table == "stage_history" for s in staged),
-                            uploads=snapshot_id is not None)
+                            uploads=snapshot_id is not None,
+                            activities=any(s.plan.table == "activities" for s in staged))
         progress(0.9, "")
     except ImportProblem:
         raise

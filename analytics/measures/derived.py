@@ -5,7 +5,8 @@ page under 2 s at 1M deals).
 - `stay_islands` (analytics/measures/stays.py): the stage history's rows merged into stays;
 - `stays_latest` (stays.py): every stay of the latest upload's deals, as `stays.stays_cte` gives them;
 - `reached_latest` (analytics/measures/reached.py): per deal of the latest upload, the highest stage its history and
-  its uploads show.
+  its uploads show;
+- `activity_steps` (analytics/views/funnel.py): the calls and held meetings of the activity cascade, in date order.
 
 Each table has a state table (`<table>_state`) holding the data version and the row counts of its inputs it was
 built on: a reader uses the table only while both match (`is_fresh`), so a workspace made before a table, or rows
@@ -17,27 +18,28 @@ from __future__ import annotations
 LATEST_INPUTS = ("(SELECT count(*) FROM stage_history) AS history_rows,"
                  " (SELECT count(*) FROM opportunities) AS opportunity_rows,"
                  " (SELECT count(*) FROM snapshots) AS snapshot_rows")
+ACTIVITY_INPUTS = "(SELECT count(*) FROM activities) AS activity_rows"
 
 
-def save_state(con, state_table: str) -> None:
-    """Record that a latest table was just built on the current data version and inputs."""
+def save_state(con, state_table: str, inputs: str = LATEST_INPUTS) -> None:
+    """Record that a derived table was just built on the current data version and `inputs` (row counts, code)."""
     from analytics import store
 
-    con.execute(f"CREATE OR REPLACE TABLE {state_table} AS SELECT CAST(? AS BIGINT) AS version, {LATEST_INPUTS}",
+    con.execute(f"CREATE OR REPLACE TABLE {state_table} AS SELECT CAST(? AS BIGINT) AS version, {inputs}",
                 [store.data_version(con)])
 
 
-def is_fresh(con, table: str, state_table: str) -> bool:
-    """Whether `table` was built on the workspace's current data (same data version, same numbers of history,
-    opportunity and snapshot rows)."""
+def is_fresh(con, table: str, state_table: str, inputs: str = LATEST_INPUTS) -> bool:
+    """Whether `table` was built on the workspace's current data (same data version, same row counts of its
+    `inputs`)."""
     from analytics import store
 
     made = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?)"
                        " AND schema_name = 'main' AND NOT temporary", [table, state_table]).fetchall()[0][0]
     if made < 2:  # not built yet (a workspace made before the table, or in memory)
         return False
-    built = con.execute(f"SELECT version, history_rows, opportunity_rows, snapshot_rows FROM {state_table}").fetchall()
-    now = con.execute(f"SELECT {LATEST_INPUTS}").fetchall()[0]
+    built = con.execute(f"SELECT * FROM {state_table}").fetchall()
+    now = con.execute(f"SELECT {inputs}").fetchall()[0]
     return bool(built) and built[0] == (store.data_version(con), *now)
 
 
@@ -51,17 +53,20 @@ def keep(con, state_table: str) -> None:
 def freshness(con) -> dict[str, bool]:
     """Which derived tables are fresh, read by a write before it bumps the data version."""
     from analytics.measures import reached, stays
+    from analytics.views import funnel
 
     return {"islands": stays.table_is_fresh(con), "stays": stays.latest_is_fresh(con),
-            "reached": reached.latest_is_fresh(con)}
+            "reached": reached.latest_is_fresh(con), "activities": funnel.steps_are_fresh(con)}
 
 
-def refresh(con, fresh: dict[str, bool] | None = None, history: bool = True, uploads: bool = True) -> None:
+def refresh(con, fresh: dict[str, bool] | None = None, history: bool = True, uploads: bool = True,
+            activities: bool = True) -> None:
     """What a write does last, in its transaction: every derived table rebuilt for the new data version, or kept
     when it was fresh before the write (`fresh`, from `freshness`) and the write changed none of its inputs
-    (`history`: it wrote stage history rows; `uploads`: opportunities or snapshots). The islands first: the
-    latest stays are built from them."""
+    (`history`: it wrote stage history rows; `uploads`: opportunities or snapshots; `activities`). The islands
+    first: the latest stays are built from them."""
     from analytics.measures import reached, stays
+    from analytics.views import funnel
 
     fresh = fresh or {}
     if fresh.get("islands") and not history:
@@ -74,3 +79,7 @@ def refresh(con, fresh: dict[str, bool] | None = None, history: bool = True, upl
             module.keep_latest(con)
         else:
             module.refresh_latest(con)
+    if fresh.get("activities") and not activities:
+        keep(con, funnel.STEPS_STATE)
+    else:
+        funnel.refresh_steps(con)

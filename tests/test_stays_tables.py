@@ -19,7 +19,7 @@ import pytest
 from analytics import store
 from analytics.filters import Filter
 from analytics.ingest.importer import import_files
-from analytics.measures import derived, reached, stays
+from analytics.measures import derived, kpis, reached, stays
 from analytics.views import funnel, projection
 from tests.files import csv_bytes
 
@@ -38,7 +38,8 @@ def figures(con, today: date) -> list:
                 stays.stuck_deals(con, flt, today, thresholds=EVERY_STAGE_ONE_DAY),
                 stays.stuck_deals(con, flt, today), reached.reached(con, flt),
                 reached.unknown_summary(con, flt), funnel.conversion(con, flt, "cohort", by_owner=True),
-                funnel.unknown_count(con, flt, "closed"), funnel.activity_counts(con, flt)]
+                funnel.unknown_count(con, flt, "closed"), funnel.activity_counts(con, flt),
+                kpis.stays_not_measured(con, flt)]
         out += list(funnel.conversions(con, flt, "closed").values())
     return out
 
@@ -98,6 +99,15 @@ def test_time_in_proposal_read_from_the_table(workspace):
     assert proposal["stays"] == 6
     assert proposal["median_days"] == (30 + 31) / 2
     assert proposal["p75_days"] == 31 + 0.75 * (41 - 31)  # quantile at 0.75 x 5 = 3.75 of the sorted six
+
+
+def test_open_deals_whose_history_misses_their_stage_counted_from_the_table(workspace):
+    # as tests/test_kpis.py: D08 moved to negotiation in S3 while its history stops at proposal (10 May)
+    workspace.execute("UPDATE opportunities SET stage = 'negotiation' WHERE opportunity_id = 'D08' AND snapshot_id = 3")
+    derived.refresh(workspace)
+    assert reached.table_readable(workspace)
+    assert kpis.stays_not_measured(workspace, Filter()) == 1
+    assert kpis.stays_not_measured(workspace, Filter(owner="alice")) == 0  # D08 is bob's
 
 
 def test_a_past_snapshot_is_not_read_from_the_latest_tables(workspace):

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from analytics.measures import stays
+from analytics.measures import reached, stays
 from analytics import store
 from analytics.measures.checks import overdue_deals, probability_inversions  # noqa: F401  (alerts, defined once there)
 from analytics.filters import Filter, _add_months, _month_end, activity_conditions, named_period, previous
@@ -619,11 +619,12 @@ def stays_not_measured(con, flt: Filter) -> int:
     judge them. The page says how many instead of leaving them out silently. Deals without any history are
     measured from the uploads (analytics/measures/stays.py) and are not counted here."""
     cte, params = deals_cte(flt)
+    if reached.table_readable(con):  # the latest stage of each open deal's history, kept at import
+        last = f"(SELECT opportunity_id, last_stage FROM {reached.LATEST_TABLE} WHERE dated_history)"
+    else:
+        last = f"({reached.LAST_STAGE_SQL.format(deals='deals')})"
     sql = (
-        f"WITH {cte}, last AS (SELECT opportunity_id, arg_max(stage, entered_at) AS stage FROM stage_history"
-        "  WHERE entered_at IS NOT NULL"  # only the open deals' history is grouped: they are the only ones counted
-        "   AND opportunity_id IN (SELECT opportunity_id FROM deals WHERE status = 'open') GROUP BY opportunity_id)"
-        " SELECT count(*) FROM deals d JOIN last ON last.opportunity_id = d.opportunity_id"
-        " WHERE d.status = 'open' AND last.stage IS DISTINCT FROM d.stage"
+        f"WITH {cte} SELECT count(*) FROM deals d JOIN {last} last ON last.opportunity_id = d.opportunity_id"
+        " WHERE d.status = 'open' AND last.last_stage IS DISTINCT FROM d.stage"
     )
     return int(con.execute(sql, params).fetchall()[0][0])

@@ -55,16 +55,29 @@ def _orders_sql(history_cut: str, deals: str, tl_name: str) -> str:
 
 
 def refresh_latest(con) -> None:
-    """(Re)build the stages reached by the latest upload's deals for the workspace's current data version."""
+    """(Re)build the stages reached by the latest upload's deals for the workspace's current data version:
+    hist_order, seen_order (see `reached_cte`) and, for its open deals with a dated history row
+    (dated_history), the stage of the latest one (last_stage: `kpis.stays_not_measured`)."""
     all_sql, params = deals_cte(Filter(), None, name="_rs_deals")
     tl, tl_params = timeline_cte(name="_rs_tl", deals="_rs_deals")
     con.execute(
-        f"CREATE OR REPLACE TABLE {LATEST_TABLE} AS WITH {all_sql}, {tl},{_orders_sql('TRUE', '_rs_deals', '_rs_tl')}"
-        # one row per deal that either places (the others join to nothing, as they do to `_rs_hist`, `_rs_seen`)
-        " SELECT opportunity_id, hi.hist_order, se.seen_order FROM _rs_hist hi FULL JOIN _rs_seen se"
-        " USING (opportunity_id)",
+        f"CREATE OR REPLACE TABLE {LATEST_TABLE} AS WITH {all_sql}, {tl},{_orders_sql('TRUE', '_rs_deals', '_rs_tl')},"
+        f" _rs_last AS ({LAST_STAGE_SQL.format(deals='_rs_deals')})"
+        # one row per deal that any of them holds (the others join to nothing, as they do to the CTEs)
+        " SELECT opportunity_id, hi.hist_order, se.seen_order, la.last_stage,"
+        " coalesce(la.dated_history, false) AS dated_history"
+        " FROM _rs_hist hi FULL JOIN _rs_seen se USING (opportunity_id) FULL JOIN _rs_last la USING (opportunity_id)",
         params + tl_params)
     derived.save_state(con, LATEST_STATE)
+
+
+# The stage of each open deal's latest dated history row (code; `deals`: a CTE of deals with status): the stuck
+# alert cannot judge an open deal whose history stops before its current stage (`kpis.stays_not_measured`).
+LAST_STAGE_SQL = (
+    "SELECT opportunity_id, arg_max(stage, entered_at) AS last_stage, true AS dated_history FROM stage_history"
+    "  WHERE entered_at IS NOT NULL"  # only the open deals' history is grouped: they are the only ones counted
+    "   AND opportunity_id IN (SELECT opportunity_id FROM {deals} WHERE status = 'open') GROUP BY opportunity_id"
+)
 
 
 def latest_is_fresh(con) -> bool:

@@ -196,6 +196,14 @@ def imported():
     return con
 
 
+def test_a_first_upload_without_history_leaves_the_latest_tables_to_the_reads(monkeypatch):
+    con = store.memory_workspace()
+    import_files(con, [("semaine1.csv", _week(NORTH + SOUTH))], snapshot_date=date(2026, 3, 2))
+    # one upload, no history: no stay to measure; not built, computed as read (the same figures)
+    assert derived.freshness(con) == {"islands": True, "stays": False, "reached": False, "activities": True}
+    assert list(reached.reached(con).reached_stage) == ["proposal", "qualification", "lead", "negotiation"]
+
+
 def test_an_import_of_the_history_builds_both_tables(imported, monkeypatch):
     assert_tables_agree(imported, monkeypatch, date(2026, 3, 2))
 

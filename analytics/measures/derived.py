@@ -74,10 +74,14 @@ def refresh(con, fresh: dict[str, bool] | None = None, history: bool = True, upl
     else:
         stays.refresh_table(con)
     unchanged = not history and not uploads
+    # A single upload without stage history (a first CSV export) has no stay to measure and reaches the stages its
+    # upload shows: the latest tables would cost the import seconds at 1M deals for little; the reads compute them
+    # (not fresh) until a second upload or a history comes.
+    worth = stays.measurable(stays.sources(con))
     for name, module in (("stays", stays), ("reached", reached)):
         if fresh.get(name) and unchanged:
             module.keep_latest(con)
-        else:
+        elif worth:
             module.refresh_latest(con)
     if fresh.get("activities") and not activities:
         keep(con, funnel.STEPS_STATE)

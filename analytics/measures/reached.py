@@ -116,8 +116,8 @@ def reached_cte(flt: Filter = Filter(), snapshot_id: int | None = None, name: st
     if from_table:
         if snapshot_id is not None:
             raise ValueError("the latest table holds the stages reached in the latest upload only")
-        return deals_sql + "," + _reached_sql(name, f" LEFT JOIN {LATEST_TABLE} hi ON hi.opportunity_id = d.opportunity_id",
-                                              "hi.seen_order"), params
+        joins = f" LEFT JOIN {LATEST_TABLE} hi ON hi.opportunity_id = d.opportunity_id"
+        return deals_sql + "," + _reached_sql(name, joins, "hi.seen_order"), params
     if snapshot_id is None:
         history_cut, history_params = "TRUE", []
     else:

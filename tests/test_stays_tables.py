@@ -19,7 +19,7 @@ import pytest
 from analytics import store
 from analytics.filters import Filter
 from analytics.ingest.importer import import_files
-from analytics.measures import derived, kpis, reached, stays
+from analytics.measures import activity, derived, kpis, reached, stays
 from analytics.views import funnel, projection
 from tests.files import csv_bytes
 
@@ -67,7 +67,7 @@ def on_the_fly(monkeypatch, compute):
         m.setattr(stays, "latest_is_fresh", lambda con: False)
         m.setattr(stays, "table_is_fresh", lambda con: False)
         m.setattr(reached, "latest_is_fresh", lambda con: False)
-        m.setattr(funnel, "steps_are_fresh", lambda con: False)
+        m.setattr(activity, "steps_are_fresh", lambda con: False)
         return compute()
 
 
@@ -271,7 +271,7 @@ def test_an_import_of_activities_keeps_the_stays_and_rebuilds_the_steps(imported
 
 def test_the_cascade_read_from_the_steps_table(workspace):
     derived.refresh(workspace)
-    assert funnel.steps_are_fresh(workspace)
+    assert activity.steps_are_fresh(workspace)
     # May: calls A01 (alice) and A04 (chloe), no outcome given; meetings held on D04 (A02) and D07 (A05, a demo);
     # A03 (15 April) is out of the period, A06 is an email
     assert funnel.activity_counts(workspace, MAY) == {"calls": 2, "conversations": None, "meetings": 2,

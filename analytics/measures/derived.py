@@ -6,7 +6,8 @@ page under 2 s at 1M deals).
 - `stays_latest` (stays.py): every stay of the latest upload's deals, as `stays.stays_cte` gives them;
 - `reached_latest` (analytics/measures/reached.py): per deal of the latest upload, the highest stage its history and
   its uploads show;
-- `activity_steps` (analytics/views/funnel.py): the calls and held meetings of the activity cascade, in date order.
+- `activity_steps` (analytics/measures/activity.py): the calls and held meetings of the activity cascade, in date
+  order.
 
 Each table has a state table (`<table>_state`) holding the data version and the row counts of its inputs it was
 built on: a reader uses the table only while both match (`is_fresh`), so a workspace made before a table, or rows
@@ -52,11 +53,10 @@ def keep(con, state_table: str) -> None:
 
 def freshness(con) -> dict[str, bool]:
     """Which derived tables are fresh, read by a write before it bumps the data version."""
-    from analytics.measures import reached, stays
-    from analytics.views import funnel
+    from analytics.measures import activity, reached, stays
 
     return {"islands": stays.table_is_fresh(con), "stays": stays.latest_is_fresh(con),
-            "reached": reached.latest_is_fresh(con), "activities": funnel.steps_are_fresh(con)}
+            "reached": reached.latest_is_fresh(con), "activities": activity.steps_are_fresh(con)}
 
 
 def refresh(con, fresh: dict[str, bool] | None = None, history: bool = True, uploads: bool = True,
@@ -65,8 +65,7 @@ def refresh(con, fresh: dict[str, bool] | None = None, history: bool = True, upl
     when it was fresh before the write (`fresh`, from `freshness`) and the write changed none of its inputs
     (`history`: it wrote stage history rows; `uploads`: opportunities or snapshots; `activities`). The islands
     first: the latest stays are built from them."""
-    from analytics.measures import reached, stays
-    from analytics.views import funnel
+    from analytics.measures import activity, reached, stays
 
     fresh = fresh or {}
     if fresh.get("islands") and not history:
@@ -84,6 +83,6 @@ def refresh(con, fresh: dict[str, bool] | None = None, history: bool = True, upl
         elif worth:
             module.refresh_latest(con)
     if fresh.get("activities") and not activities:
-        keep(con, funnel.STEPS_STATE)
+        keep(con, activity.STEPS_STATE)
     else:
-        funnel.refresh_steps(con)
+        activity.refresh_steps(con)

@@ -3,10 +3,11 @@ under 2 s cold at 1M deals).
 
 The import merges the stage history into islands (`stay_islands`), writes every stay of the latest upload's deals
 (`stays_latest`), the highest stage its history and uploads show (`reached_latest`) and the calls and held
-meetings of the activity cascade (`activity_steps`) in its transaction; the pages read them instead of computing the same rows again. These tests say that the tables give the very figures
-the on-the-fly computation gives, on the shared fixture and after each write that changes their inputs (an upload,
-a replaced snapshot, an upload added to, a partial upload whose other reps are carried over, a stage history), and
-that a workspace without them (or with stale ones) is computed on the fly.
+meetings of the activity cascade (`activity_steps`) in its transaction; the pages read them instead of computing
+the same rows again. These tests say that the tables give the very figures the on-the-fly computation gives, on
+the shared fixture and after each write that changes their inputs (an upload, a replaced snapshot, an upload added
+to, a partial upload whose other reps are carried over, a stage history, activities), and that a workspace without
+them (or with stale ones) is computed on the fly.
 """
 from __future__ import annotations
 

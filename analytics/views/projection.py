@@ -136,12 +136,15 @@ def _upload_looks(con, flt_team: Filter, sid: int, today: date, period: str, fis
     history = con.execute("SELECT count(*) > 0 FROM stage_history").fetchall()[0][0]
     if history:
         # the last time the deal entered that funnel stage by the look (entries after the as-of day unknown then)
-        sh = (" sh AS (SELECT hash(opportunity_id) AS oid, stage, CAST(entered_at AS DATE) AS entered"
+        # (the latest entry on or before the look: a join and a max per look and deal, what an as-of join gives,
+        # without sorting both sides)
+        sh = (" h AS (SELECT hash(opportunity_id) AS oid, stage, CAST(entered_at AS DATE) AS entered"
               "  FROM stage_history WHERE CAST(entered_at AS DATE) <= $today"
-              "  AND hash(opportunity_id) IN (SELECT oid FROM o)),")
+              "  AND hash(opportunity_id) IN (SELECT oid FROM o)),"
+              " sh AS (SELECT o.snapshot_id, o.oid, max(h.entered) AS entered FROM o JOIN h ON h.oid = o.oid"
+              "  AND h.stage = o.stage AND h.entered <= o.look_date GROUP BY ALL),")
         age_from = "coalesce(sh.entered, fs.first_in_stage)"
-        join = (" ASOF LEFT JOIN sh ON sh.oid = o.oid AND sh.stage = o.stage"
-                " AND o.look_date >= sh.entered")
+        join = " LEFT JOIN sh ON sh.oid = o.oid AND sh.snapshot_id = o.snapshot_id"
     else:
         sh, age_from, join = "", "fs.first_in_stage", ""
     age_days = f"date_diff('day', {age_from}, o.look_date)"

@@ -14,6 +14,7 @@ from analytics.ingest.importer import (SheetPlan, already_imported, derived_key_
                                        foreign_currencies, missing_columns, missing_parts, plan_file, plan_with_table,
                                        run_import, stage_values, unsure_stages)
 from analytics.ingest.problems import ImportProblem
+from analytics.ingest.quality import empty_report, quality_report
 from analytics.ingest.read import check_upload
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
@@ -205,6 +206,8 @@ def _show_report() -> None:
     if not last or last[0] != workspace():  # a report is shown only in the workspace it was made in
         return
     report = last[1]
+    if report.quality is None:  # the import went straight to the figures: the report is computed when shown
+        report.quality = quality_report(connection()) if report.snapshot_id is not None else empty_report()
     counts = ", ".join(f"{tr('table.' + t)} : {fmt.number(n, lang())}" if lang() == "fr"
                        else f"{tr('table.' + t)}: {fmt.number(n, lang())}" for t, n in report.counts.items())
     st.success(tr("import.success", counts=counts))
@@ -405,6 +408,7 @@ if plans:
                 report = run_import(
                     connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
                     replace_snapshot=replace, rates=rates, accept_stages=True, again=again, missing=missing,
+                    check_quality=False,  # the figures first: the quality report when this page shows it again
                     progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
                 )
                 st.session_state[REPORT_KEY] = (workspace(), report)

@@ -4,10 +4,13 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import store
-from ui import state, team, workspaces
+from analytics.ingest import sandbox
+from ui import heap, state, team, workspaces
 from ui.sidebar import draw_filters
 
 st.set_page_config(page_title="Cockpit commercial", page_icon="📊", layout="wide")
+heap.freeze_libraries()  # once per process: the collection Streamlit runs after every run skips the libraries
+sandbox.start_in_background()  # once per process: the workbook reader's forkserver, before the first drop
 team.gate()  # team mode: sign-in and membership first (returns at once in the default consultant mode)
 
 

@@ -14,6 +14,7 @@ from analytics.ingest.importer import (SheetPlan, already_imported, derived_key_
                                        foreign_currencies, missing_columns, missing_parts, plan_file, plan_with_table,
                                        run_import, stage_values, unsure_stages)
 from analytics.ingest.problems import ImportProblem
+from analytics.ingest.quality import empty_report, quality_report
 from analytics.ingest.read import check_upload
 from analytics.schema import STAGES, STATUSES, TABLES, column_names, required_columns
 from ui import format as fmt
@@ -205,6 +206,8 @@ def _show_report() -> None:
     if not last or last[0] != workspace():  # a report is shown only in the workspace it was made in
         return
     report = last[1]
+    if report.quality is None:  # the import went straight to the figures: the report is computed when shown
+        report.quality = quality_report(connection()) if report.snapshot_id is not None else empty_report()
     counts = ", ".join(f"{tr('table.' + t)} : {fmt.number(n, lang())}" if lang() == "fr"
                        else f"{tr('table.' + t)}: {fmt.number(n, lang())}" for t, n in report.counts.items())
     st.success(tr("import.success", counts=counts))
@@ -347,6 +350,42 @@ def _round() -> int:
     return st.session_state.setdefault(ROUND_KEY, 0)
 
 
+@st.fragment
+def _import_button(plans: list[SheetPlan], active: list[SheetPlan], stage_mapping: dict, snapshot_date: date,
+                   replace: bool, rates: dict[str, float], again: bool, missing: str | None, blocked: bool) -> None:
+    """Importer, as a fragment: its click reruns this function alone, with what the page's last full run drew and
+    the user chose (any change above it reruns the whole page), not the app and the mapping tables again; then
+    straight to the flash figures (or, for an upload without deals, the whole page with its report)."""
+    if not st.button(tr("import.run"), type="primary", key="run_import", disabled=blocked):
+        return
+    if full := access.disk_refusal("access.limit_disk_import"):  # the server's disk limit: nothing is stored
+        st.error(tr(full.key, **full.params))
+        return
+    if not active:
+        st.warning(tr("import.nothing_to_import"))
+        return
+    bar = st.progress(0.0, text=tr("import.running"))
+    report = None
+    try:
+        report = run_import(
+            connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
+            replace_snapshot=replace, rates=rates, accept_stages=True, again=again, missing=missing,
+            check_quality=False,  # the figures first: the quality report when this page shows it again
+            progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
+        )
+        st.session_state[REPORT_KEY] = (workspace(), report)
+    except ImportProblem as problem:
+        st.session_state[REPORT_KEY] = None
+        st.error(plain(problem.render(lang())))
+    bar.empty()
+    if report is not None:
+        st.session_state[ROUND_KEY] = _round() + 1  # the next upload starts with an empty uploader
+        st.session_state.pop(PLANS_KEY, None)
+        if report.snapshot_id is not None:
+            _open_figures_on(report)
+        st.rerun()  # no deals (a reps or targets file): the page again, with the report and the new counts
+
+
 # One uploader per workspace and per import: files dropped for one client are never queued for another, and the
 # uploader starts empty after an import (last week's file is never imported again beside this week's). Every type
 # and size is let through to our checks (type from the bytes, size cap below Streamlit's): Streamlit's own refusals
@@ -393,30 +432,7 @@ if plans:
         [tr("import.parts_needed")] if partial and missing is None else [])
     for text in blockers:
         st.info(text, icon=":material/info:")
-    if st.button(tr("import.run"), type="primary", key="run_import", disabled=bool(blockers)):
-        if full := access.disk_refusal("access.limit_disk_import"):  # the server's disk limit: nothing is stored
-            st.error(tr(full.key, **full.params))
-        elif not active:
-            st.warning(tr("import.nothing_to_import"))
-        else:
-            bar = st.progress(0.0, text=tr("import.running"))
-            report = None
-            try:
-                report = run_import(
-                    connection(), plans, stage_mapping=stage_mapping, snapshot_date=snapshot_date,
-                    replace_snapshot=replace, rates=rates, accept_stages=True, again=again, missing=missing,
-                    progress=lambda fraction, text: bar.progress(fraction, text=tr("import.running")),
-                )
-                st.session_state[REPORT_KEY] = (workspace(), report)
-            except ImportProblem as problem:
-                st.session_state[REPORT_KEY] = None
-                st.error(plain(problem.render(lang())))
-            bar.empty()
-            if report is not None:
-                st.session_state[ROUND_KEY] = _round() + 1  # the next upload starts with an empty uploader
-                st.session_state.pop(PLANS_KEY, None)
-                if report.snapshot_id is not None:
-                    _open_figures_on(report)
+    _import_button(plans, active, stage_mapping, snapshot_date, replace, rates, again, missing, bool(blockers))
 
 _show_report()
 _workspace_summary()

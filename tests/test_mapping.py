@@ -499,6 +499,24 @@ def test_unknown_stage_is_an_open_guess_with_low_confidence(crm_stage):
     assert confidence < 0.5
 
 
+# Values of short columns that are no stage names (regions, segments, sources, reasons, people), typos and ties:
+# every one goes through the unknown-name fallback while a file is planned.
+UNKNOWN_NAMES = ["Zorglub", "Île-de-France", "Auvergne-Rhône-Alpes", "Pas de réponse", "Bronze", "Salon",
+                 "Lucas Moreau", "Module CRM", "Final talks", "Dernière ligne droite", "a", "prop", "qualif",
+                 "negociaton", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "rendez vous", "demo"]
+
+
+@pytest.mark.parametrize("name", UNKNOWN_NAMES)
+def test_nearest_open_word_is_the_best_ratio_of_all_words(name):
+    """The pruned search answers what computing difflib's ratio against every open stage word answers,
+    tie-break on the word included (max of (ratio, word))."""
+    import difflib
+
+    key = mapping._norm_value(name)
+    every = max((difflib.SequenceMatcher(None, key, w).ratio(), w) for w, _ in mapping._OPEN_WORDS)
+    assert mapping._nearest_open_word(key) == every
+
+
 def test_typo_stage_is_recognised_with_less_confidence():
     stage, status, confidence = suggest_stage("Négociaton")
     assert (stage, status) == ("negotiation", "open")

@@ -61,6 +61,26 @@ def test_upload_map_and_import_into_a_client_workspace(app):
     assert demo.execute("SELECT count(*) FROM opportunities WHERE opportunity_id = 'X1'").fetchone()[0] == 0
 
 
+def test_the_quality_report_shown_after_the_figures_is_the_workspaces(app):
+    """The import goes to the figures without computing the quality report; back on Import it is computed and
+    shown: the same rows as quality.quality_report. X2 is open, expected to close on 30/04/2026, before the
+    snapshot's date (today): one past close date; X1 and X2 both have an owner and an amount: none missing."""
+    from analytics.ingest.quality import quality_report
+
+    _to_client_workspace(app)
+    app.file_uploader[0].upload("export sf.csv", EXPORT, "text/csv").run()
+    app.button(key="run_import").click().run()
+    assert app.session_state["import_report"][1].quality is None  # not computed before the figures
+    app.switch_page("pages/import_page.py").run()
+    assert not app.exception
+    shown = next(d.value for d in app.dataframe if len(d.value) == 12)  # the twelve checks
+    by_check = dict(zip(shown.iloc[:, 0], shown.iloc[:, 1]))
+    assert by_check["Opportunités ouvertes dont la date de clôture est passée"] == 1
+    assert by_check["Opportunités sans commercial"] == 0 and by_check["Opportunités sans montant"] == 0
+    expected = quality_report(store.open_workspace(app.session_state["workspace"]))
+    assert list(shown.iloc[:, 1]) == list(expected["count"])
+
+
 def test_bad_file_shows_its_message_and_no_traceback(app):
     _to_client_workspace(app)
     app.file_uploader[0].upload("cassé.csv", b"\x00\xff\x13" * 500, "text/csv").run()

@@ -5,7 +5,10 @@ import gets a message naming the file, in the user's language.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +17,7 @@ from analytics.ingest.problems import ImportProblem
 from tests.test_field_exports import far_cell_xlsx
 
 GB = 1024 ** 3
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_a_reader_that_asks_for_512_gb_ends_its_child_not_this_process():
@@ -58,3 +62,12 @@ def test_a_workbook_read_in_the_child_comes_back_whole():
     assert sheet.headers == ["ID", "Montant"]
     assert sheet.table.column("Montant").to_pylist() == ["12.5", "3"]
     assert sheet.table.column("_row").to_pylist() == [2, 3]
+
+
+def test_the_forkserver_is_started_in_the_background_once():
+    # In a fresh interpreter: whether this process already started one does not matter.
+    code = ("import multiprocessing.forkserver as f; from analytics.ingest import sandbox;"
+            " before = f._forkserver._forkserver_pid; t = sandbox.start_in_background(); t.join(60);"
+            " print(before is None, f._forkserver._forkserver_pid is not None, sandbox.start_in_background() is t)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "True"]

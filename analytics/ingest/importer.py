@@ -67,7 +67,7 @@ class ImportReport:
     notes: list[Note]
     snapshot_id: int | None
     snapshot_date: date | None
-    quality: pd.DataFrame
+    quality: pd.DataFrame | None  # None: not computed yet (run_import's check_quality=False)
     latest_date: date | None = None  # the latest day the snapshot's deals were created or closed on (its figures)
 
 
@@ -800,7 +800,8 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
 def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, str]] | None = None,
                snapshot_date: date | None = None, progress: Progress | None = None,
                replace_snapshot: bool = False, rates: dict[str, float] | None = None,
-               accept_stages: bool = False, again: bool = False, missing: str | None = None) -> ImportReport:
+               accept_stages: bool = False, again: bool = False, missing: str | None = None,
+               check_quality: bool = True) -> ImportReport:
     """Clean, check and store the planned sheets in one transaction; nothing is stored when anything fails.
 
     The opportunities join the snapshot of their date: a new one, or the existing one of that date, where they
@@ -814,6 +815,8 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
     missing: what an upload on a new date that lacks reps, teams or regions of the previous snapshot means
     (`missing_parts`): 'drop' (the whole team: their deals are gone), 'keep' (a part: their deals are carried
     over from the previous snapshot); None refuses such an upload, naming the parts.
+    check_quality=False leaves `quality` None, for a caller that shows the figures first and the quality report
+    (`quality.quality_report`, on the workspace's latest snapshot) when it is asked for.
     Raises ImportProblem (the workspace is then unchanged), also when another import kept the workspace past the
     wait (store.writable: one import at a time, every process and every session, its checks and cleaning included:
     the cleaning writes temporary tables, and two sessions dropping the same file at once are told apart this way).
@@ -821,14 +824,14 @@ def run_import(con, plans: list[SheetPlan], stage_mapping: dict[str, tuple[str, 
     try:
         with store.writable(con) as writer:
             return _run_import(writer, plans, stage_mapping, snapshot_date, progress, replace_snapshot, rates,
-                               accept_stages, again, missing)
+                               accept_stages, again, missing, check_quality)
     except store.WorkspaceBusy as busy:
         first = plans[0].raw.file if plans else ""
         raise ImportProblem("problem.workspace_busy", file=first, seconds=round(busy.waited)) from busy
 
 
 def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snapshot, rates, accept_stages, again,
-                missing) -> ImportReport:
+                missing, check_quality=True) -> ImportReport:
     progress = progress or (lambda fraction, text: None)
     notes: list[Note] = []
     active = [p for p in plans if p.table]
@@ -941,7 +944,8 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
             con.execute(f"DROP TABLE IF EXISTS {s.name}")
     if snapshot_id is not None:
         notes.append(Note("note.snapshot_date", params={"date": snap_date.isoformat()}))
-    report = quality.quality_report(con) if snapshot_id is not None else quality.empty_report()
+    report = (None if not check_quality else quality.quality_report(con) if snapshot_id is not None
+              else quality.empty_report())
     progress(1.0, "")
     return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report,
                         latest_data_date(con, snapshot_id) if snapshot_id is not None else None)

@@ -16,6 +16,7 @@ its amount, but Salesforce's is amount x probability, so a real "Amount" column 
 """
 from __future__ import annotations
 
+import collections
 import difflib
 import hashlib
 import re
@@ -740,10 +741,31 @@ def _stage_from_name(crm_stage: object) -> tuple[str, float]:
     if not key:
         return "lead", 0.0
     # Unknown name: the nearest open stage by spelling, at a confidence that makes the UI ask.
-    open_words = [w for w, s in _STAGE_WORDS.items() if STAGE_BY_KEY[s].status == "open" and len(w) > 3]
-    ratios = [(difflib.SequenceMatcher(None, key, w).ratio(), w) for w in open_words]
-    ratio, word = max(ratios) if ratios else (0.0, "")
+    ratio, word = _nearest_open_word(key)
     return (_STAGE_WORDS[word] if word else "lead"), round(min(0.45, 0.45 * ratio), 3)
+
+
+# The open stages' words, with their letters counted once: _nearest_open_word bounds each word's similarity by
+# letters in common before it pays for difflib's ratio.
+_OPEN_WORDS = [(w, collections.Counter(w)) for w, s in _STAGE_WORDS.items()
+               if STAGE_BY_KEY[s].status == "open" and len(w) > 3]
+
+
+def _nearest_open_word(key: str) -> tuple[float, str]:
+    """max((difflib ratio of key and w, w)) over the open stages' words: (0.0, "") when there is none.
+
+    The same answer as computing every ratio, in a tenth of the time: a word is skipped when the letters it
+    shares with key (difflib's quick_ratio, an upper bound of its ratio) could not reach the best ratio found so
+    far, nor tie it with a word that would win the tie. Every value of a short column that is no stage name
+    ("Île-de-France") goes through here while a file is planned: it was most of the time to the mapping."""
+    letters, best = collections.Counter(key), (0.0, "")
+    bounds = sorted(((2.0 * sum((letters & counted).values()) / (len(key) + len(w)), w)
+                     for w, counted in _OPEN_WORDS), reverse=True)
+    for bound, w in bounds:
+        if (bound, w) < best:
+            break  # sorted: no later word can do better
+        best = max(best, (difflib.SequenceMatcher(None, key, w).ratio(), w))
+    return best
 
 
 def suggest_stage(crm_stage: str, status_hint: str | None = None) -> tuple[str, str, float]:

@@ -16,6 +16,8 @@ from analytics.i18n import t
 from analytics.ingest.problems import ImportProblem
 from analytics.ingest.read import read_file
 
+from tests.files import csv_bytes
+
 from .browser import REPO, expect_charts, screenshot, wait_for_app
 
 # The pages as app.py's st.navigation lists them: page file stem -> url_path ("" for the default page), so that
@@ -142,6 +144,26 @@ def test_a_crm_export_is_uploaded_mapped_imported_and_its_figures_show(page, app
     assert metric_value(page, t("flash.kpi.won_amount", "fr")) == "20 000 €"
     assert metric_value(page, t("flash.kpi.won_count", "fr")) == "2"
     screenshot(page, "uploaded-flash")
+
+
+def test_a_file_without_deals_is_imported_and_reported_on_the_import_page(page, app_url):
+    """A reps file makes no snapshot: Importer (a fragment) reruns the whole page, which says what was imported,
+    counts the two reps and empties the uploader; no flash figures to go to."""
+    open_page(page, app_url)
+    _new_workspace(page, "Client Reps")
+    reps = csv_bytes([["Commercial", "Équipe", "Région", "Coût horaire"],
+                      ["Ann Martin", "Nord", "Île-de-France", "60"], ["Bob Durand", "Sud", "Occitanie", "55"]])
+    page.set_input_files('input[type="file"]', files=[{"name": "commerciaux.csv", "mimeType": "text/csv",
+                                                       "buffer": reps}])
+    button = page.locator('[data-testid="stButton"] button', has_text=t("import.run", "fr")).first
+    wait_for_app(page, until=button)
+    button.click()
+    success = page.locator('[data-testid="stAlertContainer"]', has_text=t("import.success", "fr", counts="")[:14])
+    wait_for_app(page, until=success)
+    assert f"{t('table.reps', 'fr')} : 2" in success.first.inner_text()
+    assert page.locator("h1", has_text=t("import.title", "fr")).count() == 1
+    assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0  # the next upload starts empty
+    screenshot(page, "import-reps-done")
 
 
 def test_a_bad_file_shows_its_message(page, app_url):

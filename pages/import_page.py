@@ -150,6 +150,7 @@ def _stage_editor(plans: list[SheetPlan], round_key: str) -> tuple[dict[str, tup
     st.subheader(tr("import.stages_title"))
     keys = [s.key for s in STAGES]
     shown = stages[["crm_stage", "count", "probability", "stage", "status", "confidence"]].assign(
+        probability=[fmt.kpi_value("rate", p, lang()) for p in stages["probability"]],   # unknown: a dash
         confidence=[_confidence_text(c) for c in stages["confidence"]])
     edited = st.data_editor(
         shown, key=f"stage_mapping:{round_key}", hide_index=True,
@@ -157,7 +158,7 @@ def _stage_editor(plans: list[SheetPlan], round_key: str) -> tuple[dict[str, tup
         column_config={
             "crm_stage": st.column_config.TextColumn(tr("import.stage_crm")),
             "count": st.column_config.NumberColumn(tr("import.stage_count")),
-            "probability": st.column_config.NumberColumn(tr("import.stage_probability"), format="percent"),
+            "probability": st.column_config.TextColumn(tr("import.stage_probability")),
             "stage": st.column_config.SelectboxColumn(tr("import.stage_target"), options=keys, required=True,
                                                       format_func=lambda k: tr(f"stage.{k}")),
             "status": st.column_config.SelectboxColumn(tr("import.stage_status"), options=list(STATUSES), required=True,

@@ -225,3 +225,28 @@ def test_unsure_stages_wait_for_one_click(app):
     app.button(key="run_import").click().run()
     con = store.open_workspace(app.session_state["workspace"])
     assert con.execute("SELECT stage FROM opportunities WHERE crm_stage = 'Final talks'").fetchone()[0] == "negotiation"
+
+
+
+def _stage_table(app):
+    return next(t.value for t in app.dataframe if "crm_stage" in t.value.columns)
+
+
+def test_the_stage_table_shows_an_unread_probability_as_a_dash(app):
+    # every stage name is sure: the file's probabilities are not read for the table, shown as a dash, never "None"
+    _to_client_workspace(app)
+    _import(app, "sure.csv", _dated("02/03/2026", [["S1", "Ann Martin", "Proposition", "1000", "50", "2026-02-01",
+                                                    "2026-04-30"]]))
+    assert list(_stage_table(app)["probability"]) == ["\u2014"]
+
+
+def test_the_stage_table_writes_the_files_probability_in_the_users_language(app):
+    # an unsure name ("Final talks") makes the table read the file's probabilities: Proposition (50 + 40) / 2 = 45 %
+    _to_client_workspace(app)
+    rows = [["Q1", "Ann Martin", "Proposition", "1000", "50", "2026-02-01", "2026-04-30"],
+            ["Q2", "Ann Martin", "Proposition", "3000", "40", "2026-02-01", "2026-04-30"],
+            ["Q3", "Ann Martin", "Final talks", "2000", "85", "2026-02-01", "2026-04-30"]]
+    _import(app, "proba.csv", _dated("02/03/2026", rows))
+    table = _stage_table(app).set_index("crm_stage")
+    assert table.loc["Proposition", "probability"] == "45,0\u00a0%"
+    assert table.loc["Final talks", "probability"] == "85,0\u00a0%"

@@ -133,11 +133,15 @@ def timeline(con, upto: int | None = None, only: Sequence[int] | None = None):
                        params).fetchdf()
 
 
-def refresh_closed_seen(con) -> None:
+def refresh_closed_seen(con, snapshot_id: int | None = None) -> None:
     """Write opportunities.closed_seen: on every won or lost row without a closed date, the date of the first upload
     of the deal's current closed streak (its rows ordered by upload; a row open again starts a new streak, so a deal
     reopened and lost again is dated from its second loss). Only the deals that have such a row are read; the
-    import calls it inside its transaction, after its rows are written."""
+    import calls it inside its transaction, after its rows are written.
+
+    snapshot_id: only the deals that upload holds (their streaks are the only ones it can change when it added a
+    snapshot and removed no row); None reads every such deal."""
+    only = " AND opportunity_id IN (SELECT opportunity_id FROM opportunities WHERE snapshot_id = $sid)"
     con.execute(
         "UPDATE opportunities AS o SET closed_seen = c.seen FROM ("
         " SELECT opportunity_id, snapshot_id, min(CASE WHEN status IN ('won', 'lost') THEN snapshot_date END)"
@@ -147,6 +151,8 @@ def refresh_closed_seen(con) -> None:
         "   PARTITION BY x.opportunity_id ORDER BY sn.snapshot_date, sn.snapshot_id ROWS UNBOUNDED PRECEDING) AS streak"
         "  FROM opportunities x JOIN snapshots sn ON sn.snapshot_id = x.snapshot_id"
         "  WHERE x.opportunity_id IN (SELECT opportunity_id FROM opportunities"
-        "   WHERE status IN ('won', 'lost') AND closed_date IS NULL))) c"
+        "   WHERE status IN ('won', 'lost') AND closed_date IS NULL" + (only if snapshot_id is not None else "")
+        + "))) c"
         " WHERE o.opportunity_id = c.opportunity_id AND o.snapshot_id = c.snapshot_id"
-        " AND o.status IN ('won', 'lost') AND o.closed_date IS NULL AND o.closed_seen IS DISTINCT FROM c.seen")
+        " AND o.status IN ('won', 'lost') AND o.closed_date IS NULL AND o.closed_seen IS DISTINCT FROM c.seen",
+        {"sid": snapshot_id} if snapshot_id is not None else None)

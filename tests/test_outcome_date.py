@@ -86,3 +86,58 @@ def test_the_import_writes_the_first_closed_upload():
         import_files(con, [(f"export_{d}.csv", csv_bytes(rows, ";"))], snapshot_date=date(int(y), int(m), int(d)))
     deals = selection.deals(con)
     assert list(pd.to_datetime(deals.outcome_date).dt.date) == [date(2026, 3, 9)]
+
+
+def _upload(con, day: str, stage: str | None, replace: bool = False, again: bool = False):
+    """One CSV upload of deal D (and of E, always open) dated `day` (dd/mm/yyyy); D left out when stage is None."""
+    from analytics.ingest.importer import import_files
+    from tests.files import csv_bytes
+
+    rows = [["ID", "Commercial", "Étape", "Montant", "Date de création", "Date de clôture"],
+            ["E", "Ann", "Proposition", str(500 + int(day[:2])), "01/02/2026", "30/06/2026"]]  # files differ
+    if stage:
+        rows.append(["D", "Ann", stage, "1000", "01/02/2026", "30/06/2026"])
+    d, m, y = day.split("/")
+    import_files(con, [(f"export_{d}.csv", csv_bytes(rows, ";"))], snapshot_date=date(int(y), int(m), int(d)),
+                 replace_snapshot=replace, again=again)
+
+
+def _closed_seen(con) -> dict:
+    return {day: seen for day, seen in con.execute(
+        "SELECT s.snapshot_date, o.closed_seen FROM opportunities o JOIN snapshots s USING (snapshot_id)"
+        " WHERE o.opportunity_id = 'D' ORDER BY 1").fetchall()}
+
+
+def test_a_first_upload_dates_its_closed_deals_by_itself():
+    from analytics import store
+
+    con = store.memory_workspace()
+    _upload(con, "09/03/2026", "Perdu")
+    assert _closed_seen(con) == {date(2026, 3, 9): date(2026, 3, 9)}
+    assert con.execute("SELECT closed_seen FROM opportunities WHERE opportunity_id = 'E'").fetchall() == [(None,)]
+
+
+def test_a_past_export_imported_late_moves_the_later_uploads_first_closed_day():
+    """Lost on 9 and 16 March; the 2 March export, imported last, shows it lost already: 2 March on every row."""
+    from analytics import store
+
+    con = store.memory_workspace()
+    _upload(con, "09/03/2026", "Perdu")
+    _upload(con, "16/03/2026", "Perdu")
+    assert _closed_seen(con) == {date(2026, 3, 9): date(2026, 3, 9), date(2026, 3, 16): date(2026, 3, 9)}
+    _upload(con, "02/03/2026", "Perdu")
+    assert set(_closed_seen(con).values()) == {date(2026, 3, 2)}
+
+
+def test_a_replaced_upload_that_no_longer_holds_the_deal_moves_its_first_closed_day():
+    """Open on 2 March, lost on 9 and 16 March; the 9 March upload replaced by one without D: lost from 16 March
+    (a deal absent from an upload starts no streak), though the new upload does not hold the deal."""
+    from analytics import store
+
+    con = store.memory_workspace()
+    _upload(con, "02/03/2026", "Proposition")
+    _upload(con, "09/03/2026", "Perdu")
+    _upload(con, "16/03/2026", "Perdu")
+    assert _closed_seen(con)[date(2026, 3, 16)] == date(2026, 3, 9)
+    _upload(con, "09/03/2026", None, replace=True)
+    assert _closed_seen(con) == {date(2026, 3, 2): None, date(2026, 3, 16): date(2026, 3, 16)}

@@ -9,6 +9,7 @@ activity types, periods) are made in Python, on distinct values.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -134,10 +135,11 @@ def doubled_fields(plan: SheetPlan) -> list[str]:
 
 def plan_file(con, name: str, data: bytes) -> list[SheetPlan]:
     """Read a file and plan each of its sheets. Raises ImportProblem for a file that cannot be read."""
-    digest = store.content_hash(data)
-    sheets = read_file(name, data)
+    with ThreadPoolExecutor(1) as pool:  # hashing a large file releases the GIL: done while the file is read
+        digest = pool.submit(store.content_hash, data)
+        sheets = read_file(name, data)
     for raw in sheets:
-        raw.digest = digest
+        raw.digest = digest.result()
     return [plan_sheet(con, raw) for raw in sheets]
 
 
@@ -777,10 +779,14 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
                               **where))
         # Of rows sharing an id, the last one in the file wins (the window costs a sort: only when needed).
         last_only = " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1" if dups else ""
+        # closed_seen as it is for a deal with no earlier upload in its closed streak: this upload's date
+        # (`timeline.refresh_closed_seen` then corrects the deals that have other uploads).
         con.execute(
-            f"INSERT INTO opportunities (snapshot_id, {col_sql}) SELECT ?, {col_sql} FROM {src}"
-            f" WHERE opportunity_id IS NOT NULL{last_only}",
-            [snapshot_id],
+            f"INSERT INTO opportunities (snapshot_id, closed_seen, {col_sql}) SELECT $sid,"
+            " CASE WHEN status IN ('won', 'lost') AND closed_date IS NULL"
+            "  THEN (SELECT snapshot_date FROM snapshots WHERE snapshot_id = $sid) END,"
+            f" {col_sql} FROM {src} WHERE opportunity_id IS NOT NULL{last_only}",
+            {"sid": snapshot_id},
         )
         return int(distinct)
     keys = _KEYS.get(table)
@@ -922,7 +928,10 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
                 store.remember_files(con, {s.plan.raw.digest: s.plan.raw.file for s in opp if s.plan.raw.digest},
                                      snap_date)
             if snapshot_id is not None:  # a deal lost without a lost date: dated no later than its first closed upload
-                timeline.refresh_closed_seen(con)
+                if before and not existed:  # a snapshot replaced: the deals it no longer holds change too
+                    timeline.refresh_closed_seen(con)
+                elif con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0] > 1:
+                    timeline.refresh_closed_seen(con, snapshot_id)
             fresh = derived.freshness(con)
             store.log_import(con, {"sheets": [s.plan.label for s in staged], "counts": counts,
                                    "snapshot_date": snap_date if snapshot_id else None})

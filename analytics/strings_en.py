@@ -1039,6 +1039,7 @@ EN: dict[str, str] = {
     "projection.backtest_toggle_help": "Makes the projection again at each past upload of a closed period and compares it with what was won, beside the reps' call (a few seconds on a long history).",
     "projection.backtest_none": "Backtest: no past upload in a closed period, no error measured yet.",
     "projection.reps.title": "Per rep: the call and the projection",
+    "projection.reps.none": "No rep has an open deal or a win in the period.",
     "projection.reps.caption": "Call = won so far + weighted pipeline due in the period; gap = call − projection (positive: the rep calls more than the history projects). Optimism and won / announced: the forecast reliability of the Pipeline changes page.",
     "flash.col.won_to_date": "Won so far (€)",
     "flash.col.from_open": "Open deals (€)",

@@ -1043,6 +1043,7 @@ FR: dict[str, str] = {
     "projection.backtest_toggle_help": "Refait la projection à chaque chargement passé d'une période close et la compare à ce qui a été gagné, à côté de l'appel des commerciaux (quelques secondes sur un gros historique).",
     "projection.backtest_none": "Test sur le passé : aucun chargement passé dans une période close, pas encore de mesure de l'erreur.",
     "projection.reps.title": "Par commercial : l'appel et la projection",
+    "projection.reps.none": "Aucun commercial n’a d’affaire ouverte ni de gain dans la période.",
     "projection.reps.caption": "Appel = gagné à date + pipeline pondéré attendu dans la période ; écart = appel − projection (positif : le commercial annonce plus que ce que l'historique projette). Optimisme et réalisé / annoncé : la fiabilité des prévisions de la page Dynamique du pipeline.",
     "flash.col.won_to_date": "Gagné à date (€)",
     "flash.col.from_open": "Affaires ouvertes (€)",

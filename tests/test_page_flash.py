@@ -93,6 +93,24 @@ def test_projection_block_shows_the_projection_and_its_backtest(app):
     assert any(c.startswith("Test sur le passé : 2 projection(s)") for c in captions(app))
 
 
+def test_the_per_rep_call_is_read_when_its_expander_opens(app):
+    """Closed, the expander holds nothing (each rep's figures and forecast record are not read on a cold render);
+    opened, it shows the projection's per-rep table, the CLI's figures."""
+    from analytics.views import projection
+
+    _open_flash(app)
+    per_rep = [e for e in app.main.expander if e.label.startswith("Par commercial")][0]
+    assert not per_rep.dataframe and not per_rep.caption
+    app.session_state["projection_reps_open"] = True
+    app.run()
+    per_rep = [e for e in app.main.expander if e.label.startswith("Par commercial")][0]
+    con = store.open_workspace(store.DEMO_WORKSPACE)
+    expected = projection.project(con, app.session_state["filter"], "month")["reps"]
+    assert len(expected) > 1
+    shown = per_rep.dataframe[0].value
+    assert len(shown) == len(expected)
+
+
 def tr_range(result) -> str:
     from analytics.i18n import t
     from ui import format as fmt

@@ -13,9 +13,11 @@ unpickled copy, so a page may change what it gets.
 """
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics import filters, store
 from ui import state
@@ -31,6 +33,27 @@ def cached(fn: Callable, con, flt=None, *extra):
     # The workspace's file path, not only its name: two roots (tests, COCKPIT_WORKSPACES) never share results.
     workspace_key = str(store.workspace_path(state.workspace()))
     return _cached(fn.__module__, fn.__qualname__, workspace_key, store.data_version(con), flt, tuple(extra), fn, con)
+
+
+def prefetch(fn: Callable, con, flt=None, *extra) -> threading.Thread:
+    """Start `cached(fn, con, flt, *extra)` on a thread of its own, on a cursor of its own: the page goes on
+    drawing what comes before, and its own `cached` call of the same figure later waits for this one (one
+    computation per key: st.cache_data locks it) instead of starting it then. For a slow figure that does not
+    depend on what the page draws first (the flash page's projection)."""
+    cursor = con.cursor()
+
+    def run() -> None:
+        try:
+            cached(fn, cursor, flt, *extra)
+        except Exception:  # the page's own call computes it again and shows the error its own way
+            pass
+        finally:
+            cursor.close()
+
+    thread = threading.Thread(target=run, name=f"prefetch-{fn.__qualname__}", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())  # the session's workspace is read from its state
+    thread.start()
+    return thread
 
 
 def _filter_options(con, _flt):

@@ -174,6 +174,8 @@ def draw_top(summary: dict) -> None:
 
 def draw_movement(con, flt, snaps: pd.DataFrame) -> None:
     a_id, b_id = pick_pair(snaps)
+    # the lists read the same pair of uploads as the summary: computed beside it rather than after it
+    cache.prefetch(movement.movement_deals, con, flt, a_id, b_id, True, None, SHOWN_ROWS)
     summary = cached(movement.movement_summary, con, flt, a_id, b_id)
     a, b = _day(summary["a_date"]), _day(summary["b_date"])
     st.caption(tr("pipeline.period_note", a=a, b=b))

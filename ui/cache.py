@@ -30,8 +30,15 @@ def _cached(module: str, name: str, workspace_key: str, version: int, flt, extra
 
 def cached(fn: Callable, con, flt=None, *extra):
     """fn(con, flt, *extra), cached per workspace file, data version, filter and extra arguments."""
+    return _cached_in(_workspace_key(), fn, con, flt, extra)
+
+
+def _workspace_key() -> str:
     # The workspace's file path, not only its name: two roots (tests, COCKPIT_WORKSPACES) never share results.
-    workspace_key = str(store.workspace_path(state.workspace()))
+    return str(store.workspace_path(state.workspace()))
+
+
+def _cached_in(workspace_key: str, fn: Callable, con, flt, extra: tuple):
     return _cached(fn.__module__, fn.__qualname__, workspace_key, store.data_version(con), flt, tuple(extra), fn, con)
 
 
@@ -40,18 +47,20 @@ def prefetch(fn: Callable, con, flt=None, *extra) -> threading.Thread:
     drawing what comes before, and its own `cached` call of the same figure later waits for this one (one
     computation per key: st.cache_data locks it) instead of starting it then. For a slow figure that does not
     depend on what the page draws first (the flash page's projection)."""
-    cursor = con.cursor()
+    # The key's workspace is read here, with the cursor: the thread may outlive this run, and the session's next
+    # run may be on another workspace, whose key must never hold this one's figures.
+    workspace_key, cursor = _workspace_key(), con.cursor()
 
     def run() -> None:
         try:
-            cached(fn, cursor, flt, *extra)
+            _cached_in(workspace_key, fn, cursor, flt, extra)
         except Exception:  # the page's own call computes it again and shows the error its own way
             pass
         finally:
             cursor.close()
 
     thread = threading.Thread(target=run, name=f"prefetch-{fn.__qualname__}", daemon=True)
-    add_script_run_ctx(thread, get_script_run_ctx())  # the session's workspace is read from its state
+    add_script_run_ctx(thread, get_script_run_ctx())  # Streamlit's cache expects a script thread
     thread.start()
     return thread
 

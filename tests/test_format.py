@@ -78,3 +78,25 @@ def test_an_import_note_writes_its_date_and_counts_in_the_language():
     note = Note("note.snapshot_date", params={"date": "2026-12-04"})
     assert render_problem(note, "fr") == "Instantané daté du 04/12/2026."
     assert render_problem(note, "en") == "Snapshot dated 4 Dec 2026."
+
+
+def test_numbers_are_written_as_babel_writes_them_for_every_size_sign_and_precision():
+    """`number` writes Python's digits with the locale's signs: the same text as Babel's own pattern formatting
+    (CLDR), over many values: small, large, negative, halves, every precision the pages use."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    rng = random.Random(7)
+    values = [0, 0.5, -0.5, 1, -1, 999.5, 1000, -1000, 1234567.891, -1234567.891, 1e12, 2.675, 0.125]
+    values += [rng.uniform(-1e9, 1e9) for _ in range(300)] + [rng.uniform(-10, 10) for _ in range(300)]
+    values += [float(rng.randint(-10**9, 10**9)) / 100 for _ in range(300)]
+    for lang in ("fr", "en"):
+        for decimals in (0, 1, 2, 3):
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            for value in values:
+                r = fmt.rounded(value, decimals)
+                expected = format_decimal(r, format=pattern, locale=fmt.LOCALES[lang])
+                assert fmt.number(value, lang, decimals) == expected, (value, lang, decimals)
+    assert fmt.number(-1234567.5, "fr", 1) == "-1\u202f234\u202f567,5"
+    assert fmt.number(-1234567.5, "en", 1) == "-1,234,567.5"

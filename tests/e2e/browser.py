@@ -139,6 +139,14 @@ def wait_for_app(page, timeout: int = APP_RUN_TIMEOUT, until=None) -> None:
                   .some(el => /running/i.test(el.innerText))""",
         timeout=timeout,
     )
+    # A placeholder still grey (Streamlit's skeleton) means a run is still drawing: seen under load, a run that
+    # started after the state above was read. Wait for it to be drawn, then for that run to finish.
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]')""",
+        timeout=timeout,
+    )
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                           state="attached", timeout=timeout)
     page.wait_for_timeout(150)  # elements of the finished run are drawn on the next frames
     assert_no_exception(page)
 

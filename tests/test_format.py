@@ -88,7 +88,8 @@ def test_numbers_are_written_as_babel_writes_them_for_every_size_sign_and_precis
     from babel.numbers import format_decimal
 
     rng = random.Random(7)
-    values = [0, 0.5, -0.5, 1, -1, 999.5, 1000, -1000, 1234567.891, -1234567.891, 1e12, 2.675, 0.125]
+    values = [0, 0.5, -0.5, 1, -1, 999.5, 1000, -1000, 1234567.891, -1234567.891, 1e12, 2.675, 0.125,
+              2.0 ** 60, -1e23, 999_999_999_999_999.0]
     values += [rng.uniform(-1e9, 1e9) for _ in range(300)] + [rng.uniform(-10, 10) for _ in range(300)]
     values += [float(rng.randint(-10**9, 10**9)) / 100 for _ in range(300)]
     for lang in ("fr", "en"):

@@ -141,3 +141,18 @@ def test_a_replaced_upload_that_no_longer_holds_the_deal_moves_its_first_closed_
     assert _closed_seen(con)[date(2026, 3, 16)] == date(2026, 3, 9)
     _upload(con, "09/03/2026", None, replace=True)
     assert _closed_seen(con) == {date(2026, 3, 2): None, date(2026, 3, 16): date(2026, 3, 16)}
+
+
+def test_a_workspace_written_before_closed_seen_existed_is_dated_whole_at_its_next_import():
+    """Rows stored before the column existed hold no closed_seen: the next import dates every deal, also those
+    the new upload no longer holds (D, lost on 9 and 16 March, absent from 23 March: lost on 9 March)."""
+    from analytics import store
+
+    con = store.memory_workspace()
+    _upload(con, "02/03/2026", "Proposition")
+    _upload(con, "09/03/2026", "Perdu")
+    _upload(con, "16/03/2026", "Perdu")
+    con.execute("UPDATE opportunities SET closed_seen = NULL")  # as an older version stored them
+    _upload(con, "23/03/2026", None)
+    assert _closed_seen(con) == {date(2026, 3, 2): None, date(2026, 3, 9): date(2026, 3, 9),
+                                 date(2026, 3, 16): date(2026, 3, 9)}

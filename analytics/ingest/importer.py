@@ -928,7 +928,9 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
                 store.remember_files(con, {s.plan.raw.digest: s.plan.raw.file for s in opp if s.plan.raw.digest},
                                      snap_date)
             if snapshot_id is not None:  # a deal lost without a lost date: dated no later than its first closed upload
-                if before and not existed:  # a snapshot replaced: the deals it no longer holds change too
+                if (before and not existed) or _closed_seen_missing(con, snapshot_id):
+                    # a snapshot replaced (the deals it no longer holds change too), or a workspace written before
+                    # closed_seen existed (its rows were never dated): every deal
                     timeline.refresh_closed_seen(con)
                 elif con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0] > 1:
                     timeline.refresh_closed_seen(con, snapshot_id)
@@ -958,6 +960,14 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
     progress(1.0, "")
     return ImportReport(counts, notes, snapshot_id, snap_date if snapshot_id else None, report,
                         latest_data_date(con, snapshot_id) if snapshot_id is not None else None)
+
+
+def _closed_seen_missing(con, snapshot_id: int) -> bool:
+    """Whether an earlier upload holds a closed row without a closed date that was never dated (closed_seen
+    NULL): rows stored before the column existed, which only a refresh of every deal dates."""
+    return bool(con.execute(
+        "SELECT count(*) > 0 FROM opportunities WHERE snapshot_id <> ? AND status IN ('won', 'lost')"
+        " AND closed_date IS NULL AND closed_seen IS NULL", [snapshot_id]).fetchall()[0][0])
 
 
 def latest_data_date(con, snapshot_id: int) -> date | None:

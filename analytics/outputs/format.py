@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date as _babel_date
-from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+from babel.numbers import format_decimal, get_currency_symbol, get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 
 DASH = "—"
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -46,7 +46,11 @@ def number(value, lang: str, decimals: int = 0, signed: bool = False) -> str:
     if not defined(value):
         return DASH
     value = rounded(value, decimals)
-    text = f"{value:,.{decimals}f}".translate(_number_symbols(_locale(lang)))
+    if abs(value) < 1e15:  # Python's digits of the float are its shortest text up to there
+        text = f"{value:,.{decimals}f}".translate(_number_symbols(_locale(lang)))
+    else:
+        text = format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""),
+                              locale=_locale(lang))
     return ("+" + text) if signed and value > 0 else text
 
 

@@ -201,3 +201,23 @@ def test_the_waterfall_shows_every_step_and_says_its_axis_is_cut(app):
     assert bars["x"]["axis"]["labelOverlap"] is False and len(bars["x"]["sort"]) == 8
     assert bars["y"]["axis"]["title"].startswith("Amount (axis cut: starts at €")
     assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"][0] > 0
+
+
+def test_only_the_open_tab_draws_its_list_and_another_tab_draws_its_own(app):
+    """The lists are drawn when their tab is open (a rerun on a switch): the first tab's list at first, another's
+    once it is picked, with that reason's deals (the CLI's list)."""
+    _open(app)
+    tabs = list(app.tabs)
+    assert len(tabs) >= 2
+    assert len(tabs[0].dataframe) == 1 and all(not t.dataframe for t in tabs[1:])
+    second = tabs[1].label
+    app.session_state["pipeline_lists_tab"] = second
+    app.run()
+    tabs = list(app.tabs)
+    assert not tabs[0].dataframe and len(tabs[1].dataframe) == 1
+    con = store.open_workspace(store.DEMO_WORKSPACE)
+    a_id, b_id = movement.resolve_pair(con)
+    summary = movement.movement_summary(con, Filter(), a_id, b_id)
+    reason = [r for r in movement.REASONS if summary[f"reason_{r}_count"]][1]
+    expected = movement.movement_deals(con, Filter(), a_id, b_id, True, reason)
+    assert len(tabs[1].dataframe[0].value) == min(len(expected), 200)

@@ -20,6 +20,9 @@ def one(con, expr: str, value):
     ("12 500,50 €", True, 12500.5),
     ("12\u202f500,50", True, 12500.5),  # narrow no-break space, Excel-FR
     ("12\u00a0500", True, 12500.0),
+    ("12\u2009500,5", True, 12500.5),  # thin space: left to the general path, same value
+    ("€ 3 000", True, 3000.0),
+    ("£250", False, 250.0),
     ("1.250,00", True, 1250.0),
     ("1,234.5", False, 1234.5),
     ("1,234", False, 1234.0),  # thousands comma in an English file

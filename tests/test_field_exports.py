@@ -299,6 +299,32 @@ def test_rows_with_gaps_are_kept_and_counted(con):
     assert [(n.column, n.rows) for n in bad] == [("Amount", [5]), ("Probability", [6])]
 
 
+def test_a_sheet_stored_without_its_temp_table_stores_and_says_the_same(con):
+    # Ids all given once: the rows are cleaned straight into the snapshot and the bad cells are found from what
+    # was stored. The same rows plus a repeated id (dropped, the later row wins) go through the temp table.
+    # Both say the same bad cells at the same rows and store the same deals.
+    rows = [["Deal ID", "Owner", "Stage", "Amount", "Probability", "Created Date", "Close Date"],
+            ["A", "Alice Martin", "Proposal", "twelve", "50", "2026-01-05", "2026-04-30"],
+            ["B", "Alice Martin", "Closed Lost", "4000", "", "someday", "2026-04-30"],
+            ["C", "Bruno Petit", "Proposal", "6 000 €", "high", "2026-01-07", "2026-04-30"],
+            ["D", "Bruno Petit", "Closed Won", "n/a", "50", "2026-01-08", "2026-04-30"]]
+    direct = import_files(con, [("direct.csv", csv_bytes(rows))], snapshot_date=date(2026, 3, 2))
+    other = store.memory_workspace()
+    twice = import_files(other, [("twice.csv", csv_bytes(rows + [["X", "Ann", "Proposal", "1", "", "", ""],
+                                                                  ["X", "Ann", "Proposal", "1", "", "", ""]]))],
+                         snapshot_date=date(2026, 3, 2))
+    said = [(n.column, n.rows, n.params["count"], n.params["value"]) for n in direct.notes if n.key == "note.bad_values"]
+    assert said == [("Amount", [2, 5], 2, "twelve"), ("Probability", [4], 1, "high"),
+                    ("Created Date", [3], 1, "someday")]
+    assert said == [(n.column, n.rows, n.params["count"], n.params["value"])
+                    for n in twice.notes if n.key == "note.bad_values"]
+    assert any(n.key == "note.duplicate_ids" for n in twice.notes)
+    stored = ("SELECT opportunity_id, owner, stage, status, amount, probability, created_date, bad_values, closed_seen"
+              " FROM opportunities WHERE opportunity_id <> 'X' ORDER BY 1")
+    assert con.execute(stored).fetchall() == other.execute(stored).fetchall()
+    assert con.execute(stored).fetchall()[2][4] == 6000.0   # "6 000 €": the general path, the same value
+
+
 @pytest.mark.parametrize("lang, words", [("fr", "Commercial"), ("en", "Owner")])
 def test_only_an_absent_required_column_refuses_the_file_in_the_users_words(con, lang, words):
     before = fingerprint(con)

@@ -46,9 +46,11 @@ def number_sql(col: str, decimal_comma: bool | None) -> str:
     )
     general = f"TRY_CAST({normalized} AS DOUBLE)"
     # Fast path for the common cell: plain replace() calls (no regular expression) when the cell holds no
-    # separator that could be a thousands mark in this column's convention.
+    # separator that could be a thousands mark in this column's convention. Only the usual thousands spaces are
+    # removed there (each replace() is a pass over the column); a cell with a currency sign or a thin space fails
+    # the cast and is read by the general path, which gives the same value.
     bare = col
-    for noise in (" ", "\u00a0", "\u202f", "\u2009", "€", "$", "£"):
+    for noise in (" ", "\u202f", "\u00a0"):
         bare = f"replace({bare}, '{noise}', '')"
     if decimal_comma:
         fast = f"CASE WHEN strpos({col}, '.') = 0 THEN TRY_CAST(replace({bare}, ',', '.') AS DOUBLE) END"

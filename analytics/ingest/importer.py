@@ -411,9 +411,14 @@ def unsure_stages(stages: pd.DataFrame, confirmed: dict | None = None) -> list[s
 @dataclass
 class _Staged:
     plan: SheetPlan
-    name: str  # temp table holding the cleaned rows
+    name: str  # temp table holding the cleaned rows (once materialised)
     rows: int
     notes: list[Note]
+    # The cleaning SELECT while its rows are not materialised: an opportunities sheet whose ids are all given
+    # and distinct is cleaned straight into `opportunities` (one write of the cleaned rows instead of two).
+    select: str | None = None
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (clean column, header, problem key)
+    raw_name: str = ""
 
 
 def _sample(con, raw_name: str, header: str) -> list[str]:
@@ -428,18 +433,11 @@ def _value_map(con, name: str, frame: pd.DataFrame, registered: list[str]) -> st
     return name
 
 
-def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], rates: dict[str, float]) -> _Staged:
-    """Clean one sheet into a temp table and check it; the views it registers are dropped on the way out."""
-    registered: list[str] = []
-    try:
-        return _stage_registered(con, plan, stage_map, registered, rates)
-    finally:
-        for name in registered:
-            con.unregister(name)
-
-
-def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], registered: list[str],
-                      rates: dict[str, float]) -> _Staged:
+def _stage(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]], registered: list[str],
+           rates: dict[str, float]) -> _Staged:
+    """Clean one sheet into a temp table and check it (an opportunities sheet with every id given once: its
+    cleaning SELECT, run by `_insert`). The views it registers are listed in `registered`, for the caller to
+    drop once the sheet is stored."""
     raw = plan.raw
     uid = next(_names)
     raw_name = _value_map(con, f"_raw_{uid}", raw.table, registered)
@@ -598,17 +596,38 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
                          for key in STAGE_BY_KEY)
         cleaned = (f"SELECT c.*{exclude} REPLACE ({stage} AS stage{replaced_id}), {added}{bad_flags}"
                    f"CAST(CASE {stage} {whens} END AS INTEGER) AS stage_order FROM ({cleaned}) c")
-    name = f"_clean_{uid}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {cleaned}")
+    staged = _Staged(plan, f"_clean_{uid}", raw.table.num_rows, notes, cleaned, checks, raw_name)
+    if plan.table == "opportunities" and _ids_given_once(con, plan, raw_name):
+        return staged
+    _materialise(con, staged)
+    return staged
+
+
+def _ids_given_once(con, plan: SheetPlan, raw_name: str) -> bool:
+    """Whether every row of the sheet has an id of its own: no derived key, no duplicate, nothing skipped, so
+    the rows stored are the file's rows."""
+    header = plan.header_for("opportunity_id")
+    if header is None:
+        return False
+    ident = clean.text_sql(quote(header))
+    return bool(con.execute(f"SELECT count(*) = count({ident}) AND count({ident}) = count(DISTINCT {ident})"
+                            f" FROM {raw_name}").fetchall()[0][0])
+
+
+def _materialise(con, staged: _Staged) -> None:
+    """Write the cleaned rows into their temp table, and check them: bad cells said (opportunities) or refused,
+    derived keys kept apart, stage names all mapped."""
+    plan, name, notes, checks, raw_name = staged.plan, staged.name, staged.notes, staged.checks, staged.raw_name
+    where = {"file": plan.raw.file, "sheet": plan.raw.sheet}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {staged.select}")
+    staged.select = None
     if plan.table == "opportunities":
         for column, header, _ in checks:
             bad = [r[0] for r in con.execute(
                 f"SELECT _row FROM {name} WHERE {quote('bad:' + column)} ORDER BY _row LIMIT 10").fetchall()]
             if bad:
                 count = con.execute(f"SELECT count(*) FROM {name} WHERE {quote('bad:' + column)}").fetchall()[0][0]
-                value = con.execute(f"SELECT {quote(header)} FROM {raw_name} WHERE _row = ?", [bad[0]]).fetchall()[0][0]
-                notes.append(Note("note.bad_values", column=header, rows=bad, **where,
-                                  params={"count": int(count), "value": str(value)[:60]}))
+                _say_bad_cells(con, staged, header, int(count), bad, notes)
         checks = []
         _split_collisions(con, name, notes, where)
     for column, header, key in checks:
@@ -618,13 +637,26 @@ def _stage_registered(con, plan: SheetPlan, stage_map: dict[str, tuple[str, str]
             value = con.execute(f"SELECT {quote(header)} FROM {raw_name} WHERE _row = ?", [bad[0]]).fetchall()[0][0]
             raise ImportProblem(key, column=header, rows=bad, value=str(value)[:60], **where)
     if plan.table in ("opportunities", "stage_history"):
-        unmapped = [r[0] for r in con.execute(
-            f"SELECT DISTINCT crm_stage FROM {name} WHERE stage IS NULL AND crm_stage IS NOT NULL LIMIT 20").fetchall()]
-        if unmapped:
-            raise ImportProblem("problem.unknown_stage", column=plan.header_for("stage"),
-                                stages=", ".join(unmapped), **where)
-    rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-    return _Staged(plan, name, int(rows), notes)
+        _refuse_unmapped(con, name, plan, where)
+    staged.rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+
+
+def _say_bad_cells(con, staged: _Staged, header: str, count: int, rows: list[int], notes: list[Note]) -> None:
+    """The note of a column's unreadable cells kept empty: how many, their first rows, the first one as written."""
+    value = con.execute(f"SELECT {quote(header)} FROM {staged.raw_name} WHERE _row = ?", [rows[0]]).fetchall()[0][0]
+    notes.append(Note("note.bad_values", column=header, rows=rows, file=staged.plan.raw.file,
+                      sheet=staged.plan.raw.sheet, params={"count": count, "value": str(value)[:60]}))
+
+
+def _refuse_unmapped(con, rows: str, plan: SheetPlan, where: dict, params: dict | None = None) -> None:
+    """Refuse a sheet whose rows (`rows`: a table, or a filtered SELECT with `params`) hold a stage name no
+    mapping gave a stage to."""
+    unmapped = [r[0] for r in con.execute(
+        f"SELECT DISTINCT crm_stage FROM {rows} WHERE stage IS NULL AND crm_stage IS NOT NULL LIMIT 20",
+        params or {}).fetchall()]
+    if unmapped:
+        raise ImportProblem("problem.unknown_stage", column=plan.header_for("stage"),
+                            stages=", ".join(unmapped), **where)
 
 
 def _flag_select(expr: str, header: str, column: str, wrapped: bool) -> str:
@@ -761,6 +793,12 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
     col_sql = ", ".join(quote(c) for c in cols)
     where = {"file": staged.plan.raw.file, "sheet": staged.plan.raw.sheet}
     src = staged.name
+    if staged.select is not None:
+        if not con.execute("SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]:
+            return _insert_cleaned(con, staged, snapshot_id, notes)
+        said = len(staged.notes)  # the notes of the cleaning so far were already taken by the caller
+        _materialise(con, staged)  # deals already in the snapshot: they are compared with the cleaned rows
+        notes.extend(staged.notes[said:])
     if table == "opportunities":
         missing = con.execute(f"SELECT _row FROM {src} WHERE opportunity_id IS NULL ORDER BY _row").fetchall()
         if missing:
@@ -779,15 +817,7 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
                               **where))
         # Of rows sharing an id, the last one in the file wins (the window costs a sort: only when needed).
         last_only = " QUALIFY row_number() OVER (PARTITION BY opportunity_id ORDER BY _row DESC) = 1" if dups else ""
-        # closed_seen as it is for a deal with no earlier upload in its closed streak: this upload's date
-        # (`timeline.refresh_closed_seen` then corrects the deals that have other uploads).
-        con.execute(
-            f"INSERT INTO opportunities (snapshot_id, closed_seen, {col_sql}) SELECT $sid,"
-            " CASE WHEN status IN ('won', 'lost') AND closed_date IS NULL"
-            "  THEN (SELECT snapshot_date FROM snapshots WHERE snapshot_id = $sid) END,"
-            f" {col_sql} FROM {src} WHERE opportunity_id IS NOT NULL{last_only}",
-            {"sid": snapshot_id},
-        )
+        _store_opportunities(con, f"{src} WHERE opportunity_id IS NOT NULL{last_only}", snapshot_id)
         return int(distinct)
     keys = _KEYS.get(table)
     if table == "activities" and staged.plan.header_for("activity_id") is None:
@@ -800,6 +830,49 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
         cond = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM s.{quote(k)}" for k in keys)
         con.execute(f"DELETE FROM {quote(table)} t WHERE EXISTS (SELECT 1 FROM {src} s WHERE {cond})")
     con.execute(f"INSERT INTO {quote(table)} ({col_sql}) SELECT {col_sql} FROM {src}")
+    return staged.rows
+
+
+def _store_opportunities(con, rows: str, snapshot_id: int) -> None:
+    """INSERT the cleaned rows (`rows`: a FROM clause over them) into the snapshot.
+
+    closed_seen is set as it is for a deal with no earlier upload in its closed streak: this upload's date
+    (`timeline.refresh_closed_seen` then corrects the deals that have other uploads)."""
+    col_sql = ", ".join(quote(c) for c in _stored_columns("opportunities"))
+    con.execute(
+        f"INSERT INTO opportunities (snapshot_id, closed_seen, {col_sql}) SELECT $sid,"
+        " CASE WHEN status IN ('won', 'lost') AND closed_date IS NULL"
+        "  THEN (SELECT snapshot_date FROM snapshots WHERE snapshot_id = $sid) END,"
+        f" {col_sql} FROM {rows}",
+        {"sid": snapshot_id},
+    )
+
+
+def _insert_cleaned(con, staged: _Staged, snapshot_id: int, notes: list[Note]) -> int:
+    """Clean an opportunities sheet straight into its snapshot, still empty (no temp table: the cleaned rows
+    are written once), then check what was stored: the bad cells said with their rows, the stage names all
+    mapped (else ImportProblem, and the transaction stores nothing). Every row has an id of its own
+    (`_ids_given_once`), so the snapshot's rows are the sheet's rows."""
+    plan = staged.plan
+    _store_opportunities(con, f"({staged.select}) AS cleaned", snapshot_id)
+    staged.select = None
+    params = {"sid": snapshot_id}
+    stored = "(SELECT * FROM opportunities WHERE snapshot_id = $sid)"
+    _refuse_unmapped(con, stored, plan, {"file": plan.raw.file, "sheet": plan.raw.sheet}, params)
+    if staged.checks:
+        flagged = [f"count(*) FILTER (WHERE list_contains(string_split(bad_values, ','), '{column}'))"
+                   for column, _, _ in staged.checks]  # column: a schema name, not user text
+        counts = con.execute(f"SELECT {', '.join(flagged)} FROM opportunities WHERE snapshot_id = $sid"
+                             " AND bad_values IS NOT NULL", params).fetchall()[0]
+        ident = f"r.{quote(plan.header_for('opportunity_id'))}"
+        for (column, header, _), count in zip(staged.checks, counts):
+            if count:
+                rows = [r[0] for r in con.execute(
+                    f"SELECT r._row FROM {staged.raw_name} r JOIN opportunities o"
+                    f" ON o.opportunity_id = {clean.text_sql(ident)} AND o.snapshot_id = $sid"
+                    f" WHERE list_contains(string_split(o.bad_values, ','), '{column}') ORDER BY r._row LIMIT 10",
+                    params).fetchall()]
+                _say_bad_cells(con, staged, header, int(count), rows, notes)
     return staged.rows
 
 
@@ -877,10 +950,11 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
             raise ImportProblem("problem.unknown_stage", stages=crm_stage)
 
     staged: list[_Staged] = []
+    registered: list[str] = []  # the views of the raw sheets and value maps, read until the rows are stored
     try:
         for i, plan in enumerate(active):
             progress(0.1 + 0.5 * i / len(active), plan.label)
-            staged.append(_stage(con, plan, stage_map, rates or {}))
+            staged.append(_stage(con, plan, stage_map, registered, rates or {}))
             notes.extend(staged[-1].notes)
         progress(0.6, "")
         counts: dict[str, int] = {}
@@ -953,6 +1027,8 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
     finally:
         for s in staged:
             con.execute(f"DROP TABLE IF EXISTS {s.name}")
+        for name in registered:
+            con.unregister(name)
     if snapshot_id is not None:
         notes.append(Note("note.snapshot_date", params={"date": snap_date.isoformat()}))
     report = (None if not check_quality else quality.quality_report(con) if snapshot_id is not None

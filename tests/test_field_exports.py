@@ -325,6 +325,17 @@ def test_a_sheet_stored_without_its_temp_table_stores_and_says_the_same(con):
     assert con.execute(stored).fetchall()[2][4] == 6000.0   # "6 000 €": the general path, the same value
 
 
+def test_each_files_notes_stay_together_in_file_order(con):
+    # a.csv is stored without a temp table (ids given once), b.csv through one (no id column): a's bad cell is
+    # still said before b's notes, as the page lists them.
+    head = ["Deal ID", "Owner", "Stage", "Amount", "Created Date", "Close Date"]
+    a = [head, ["A1", "Alice Martin", "Proposal", "twelve", "2026-01-05", "2026-04-30"]]
+    b = [head[1:], ["Bruno Petit", "Proposal", "lots", "2026-01-06", "2026-04-30"]]
+    report = import_files(con, [("a.csv", csv_bytes(a)), ("b.csv", csv_bytes(b))], snapshot_date=date(2026, 3, 2))
+    said = [(n.key, n.file) for n in report.notes if n.key in ("note.bad_values", "note.derived_key")]
+    assert said == [("note.bad_values", "a.csv"), ("note.derived_key", "b.csv"), ("note.bad_values", "b.csv")]
+
+
 @pytest.mark.parametrize("lang, words", [("fr", "Commercial"), ("en", "Owner")])
 def test_only_an_absent_required_column_refuses_the_file_in_the_users_words(con, lang, words):
     before = fingerprint(con)

@@ -794,11 +794,10 @@ def _insert(con, staged: _Staged, snapshot_id: int | None, notes: list[Note], ad
     where = {"file": staged.plan.raw.file, "sheet": staged.plan.raw.sheet}
     src = staged.name
     if staged.select is not None:
+        # The checks' notes go with the sheet's own (staged.notes), where the temp table's would have been said.
         if not con.execute("SELECT count(*) FROM opportunities WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]:
-            return _insert_cleaned(con, staged, snapshot_id, notes)
-        said = len(staged.notes)  # the notes of the cleaning so far were already taken by the caller
+            return _insert_cleaned(con, staged, snapshot_id, staged.notes)
         _materialise(con, staged)  # deals already in the snapshot: they are compared with the cleaned rows
-        notes.extend(staged.notes[said:])
     if table == "opportunities":
         missing = con.execute(f"SELECT _row FROM {src} WHERE opportunity_id IS NULL ORDER BY _row").fetchall()
         if missing:
@@ -951,11 +950,11 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
 
     staged: list[_Staged] = []
     registered: list[str] = []  # the views of the raw sheets and value maps, read until the rows are stored
+    sheet_notes_at = len(notes)  # each sheet's cleaning notes, in sheet order, before those of the storing
     try:
         for i, plan in enumerate(active):
             progress(0.1 + 0.5 * i / len(active), plan.label)
             staged.append(_stage(con, plan, stage_map, registered, rates or {}))
-            notes.extend(staged[-1].notes)
         progress(0.6, "")
         counts: dict[str, int] = {}
         snapshot_id = None
@@ -1020,6 +1019,7 @@ def _run_import(con, plans, stage_mapping, snapshot_date, progress, replace_snap
                             uploads=snapshot_id is not None,
                             activities=any(s.plan.table == "activities" for s in staged))
         progress(0.9, "")
+        notes[sheet_notes_at:sheet_notes_at] = [n for s in staged for n in s.notes]
     except ImportProblem:
         raise
     except Exception as exc:  # anything else: still a clear message, and the transaction was rolled back

@@ -51,10 +51,18 @@ def measure(path: Path, name: str) -> list[Result]:
     return [
         Result(f"projection cold ({name})", cold, None, GOAL_S, kind="max", valid=ok,
                note=f"{result['open_deals']:,} open deals; CPU {cpu:.2f} s; warm {warm:.3f} s"),
-        Result(f"projection backtest ({name})", back, None, 0, kind="info",
-               note=f"{test['periods']} past projections, error {test['mae_pct'] or 0:.1f} % against"
-                    f" {test['naive_mae_pct'] or 0:.1f} % for the naive call, coverage {test['coverage']}"),
+        Result(f"projection backtest ({name})", back, None, 0, kind="info", note=_backtest_note(test)),
     ]
+
+
+def _backtest_note(test: dict) -> str:
+    """The backtest's figures, or that there was nothing to test (one upload): unknown, not an error of 0 %."""
+    if not test["periods"] or test["mae_pct"] is None:
+        return f"{test['periods']} past projections: no earlier upload to test against"
+    naive = "unknown" if test["naive_mae_pct"] is None else f"{test['naive_mae_pct']:.1f} %"
+    coverage = "unknown" if test["coverage"] is None else f"{test['coverage']:.2f}"
+    return (f"{test['periods']} past projections, error {test['mae_pct']:.1f} % against {naive} for the naive"
+            f" call, coverage {coverage}")
 
 
 def main() -> None:

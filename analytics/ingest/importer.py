@@ -859,18 +859,18 @@ def _insert_cleaned(con, staged: _Staged, snapshot_id: int, notes: list[Note]) -
     stored = "(SELECT * FROM opportunities WHERE snapshot_id = $sid)"
     _refuse_unmapped(con, stored, plan, {"file": plan.raw.file, "sheet": plan.raw.sheet}, params)
     if staged.checks:
-        flagged = [f"count(*) FILTER (WHERE list_contains(string_split(bad_values, ','), '{column}'))"
-                   for column, _, _ in staged.checks]  # column: a schema name, not user text
+        columns = {f"c{i}": column for i, (column, _, _) in enumerate(staged.checks)}
+        flagged = [f"count(*) FILTER (WHERE list_contains(string_split(bad_values, ','), ${p}))" for p in columns]
         counts = con.execute(f"SELECT {', '.join(flagged)} FROM opportunities WHERE snapshot_id = $sid"
-                             " AND bad_values IS NOT NULL", params).fetchall()[0]
+                             " AND bad_values IS NOT NULL", params | columns).fetchall()[0]
         ident = f"r.{quote(plan.header_for('opportunity_id'))}"
         for (column, header, _), count in zip(staged.checks, counts):
             if count:
                 rows = [r[0] for r in con.execute(
                     f"SELECT r._row FROM {staged.raw_name} r JOIN opportunities o"
                     f" ON o.opportunity_id = {clean.text_sql(ident)} AND o.snapshot_id = $sid"
-                    f" WHERE list_contains(string_split(o.bad_values, ','), '{column}') ORDER BY r._row LIMIT 10",
-                    params).fetchall()]
+                    " WHERE list_contains(string_split(o.bad_values, ','), $column) ORDER BY r._row LIMIT 10",
+                    params | {"column": column}).fetchall()]
                 _say_bad_cells(con, staged, header, int(count), rows, notes)
     return staged.rows
 
